@@ -1,0 +1,46 @@
+/* DHCP option definitions as data (RFC 2132 and friends): the config
+ * parser turns a typed text value into option bytes with them, and -t
+ * turns bytes back into text. */
+#ifndef DUODHCP_OPTIONS_H
+#define DUODHCP_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum opt_type {
+	OPT_BYTES,	/* hex: 01:02:0a or 01020a */
+	OPT_IP,		/* one IPv4 address */
+	OPT_IPS,	/* one or more IPv4 addresses, comma separated */
+	OPT_U8,
+	OPT_U16,
+	OPT_U32,
+	OPT_I32,
+	OPT_BOOL,	/* 0/1, true/false, yes/no, on/off */
+	OPT_STRING,	/* text, sent without a NUL */
+	OPT_ROUTES,	/* RFC 3442 classless routes: "198.18.5.0/24 198.18.0.1, ..." */
+};
+
+struct opt_def {
+	uint8_t code;
+	enum opt_type type;
+	const char *name;	/* e.g. "routers" */
+};
+
+#define OPT_VALUE_MAX 1024	/* longer values are split on the wire (RFC 3396) */
+
+/* Definition for code, or NULL when the code has no built-in definition. */
+const struct opt_def *opt_def_by_code(uint8_t code);
+const struct opt_def *opt_def_by_name(const char *name);
+/* Parses a type name ("ip", "ips", "u8", "u16", "u32", "i32", "bool",
+ * "string", "hex", "routes"); returns 0 or -1. */
+int opt_type_parse(const char *name, enum opt_type *out);
+
+/* Encodes text as an option value of type t into out (cap bytes).
+ * Returns the length, or -1 with a reason in err. */
+int opt_encode(enum opt_type t, const char *text, uint8_t *out, size_t cap,
+	       char *err, size_t errlen);
+/* Writes a value as text in the form opt_encode accepts. */
+void opt_format(FILE *f, enum opt_type t, const uint8_t *v, size_t len);
+
+#endif
