@@ -51,6 +51,10 @@ struct lease {
 	struct lease *free_prev, *free_next;	/* per-pool reuse list */
 	uint32_t heap_idx;			/* expiry heap slot, UINT32_MAX if none */
 	int32_t pool;				/* index into the pool list, -1 if none */
+	bool in_reuse;
+	/* An offer holds the address for its client (in memory only: an
+	 * offer needs no fsync).  offer_until is on the monotonic clock. */
+	int64_t offer_until;
 };
 
 /* True for the states in which the address may be handed to a new client. */
@@ -58,5 +62,61 @@ bool lease_state_reusable(uint8_t state);
 const char *lease_state_name(uint8_t state);
 /* Returns the state for a name ("active"), or 0 when unknown. */
 uint8_t lease_state_parse(const char *name, size_t len);
+
+/* The lease table: leases indexed by address, client identifier and
+ * hardware address; per pool a cursor over never-used addresses and a
+ * list of reusable leases, oldest first; an expiry heap of active and
+ * abandoned leases.  Every operation is O(1) or O(log n). */
+struct lease_table;
+
+struct lease_table *lease_table_new(void);
+void lease_table_free(struct lease_table *t);
+size_t lease_count(const struct lease_table *t);
+
+/* Replaces the pool ranges (sorted, disjoint, inclusive); leases are
+ * re-assigned to the new pools.  Returns 0 or -1 (out of memory). */
+int lease_table_set_pools(struct lease_table *t, const uint32_t *first,
+			  const uint32_t *last, size_t n);
+/* Index of the pool holding addr, or -1. */
+int lease_pool_of(const struct lease_table *t, uint32_t addr);
+
+struct lease *lease_find(const struct lease_table *t, uint32_t addr);
+
+/* The leases of one client: by client identifier when cid_len > 0, else
+ * by hardware address among leases that have no client identifier.
+ * Fills out with up to max leases, returns how many. */
+size_t lease_find_client(const struct lease_table *t, const uint8_t *cid, uint8_t cid_len,
+			 uint8_t htype, const uint8_t *hw, uint8_t hlen,
+			 struct lease **out, size_t max);
+
+/* Inserts rec, or replaces the lease at rec->addr, copying cid and
+ * hostname.  Returns the table's record, or NULL when out of memory. */
+struct lease *lease_upsert(struct lease_table *t, const struct lease *rec);
+/* Sets the client identity of l (re-indexing it). */
+int lease_set_client(struct lease_table *t, struct lease *l, const uint8_t *cid,
+		     uint8_t cid_len, uint8_t htype, const uint8_t *hw, uint8_t hlen);
+/* Sets the binding state and end time of l (expiry heap, reuse list). */
+void lease_set_state(struct lease_table *t, struct lease *l, uint8_t state, int64_t end);
+int lease_set_hostname(struct lease *l, const char *name);
+
+/* A free address of pool p for which usable(addr) holds: first one never
+ * used, then the lease that has been reusable the longest.  Returns 0
+ * when the pool is exhausted. */
+uint32_t lease_pick_free(struct lease_table *t, int p,
+			 bool (*usable)(void *arg, uint32_t addr, const struct lease *l),
+			 void *arg);
+
+/* Moves active leases whose end <= now to expired and abandoned ones
+ * past their quarantine to free.  Returns how many changed. */
+size_t lease_expire(struct lease_table *t, int64_t now);
+/* The earliest end in the expiry heap, or INT64_MAX. */
+int64_t lease_next_event(const struct lease_table *t);
+
+/* Iteration in no particular order: pass NULL to start. */
+struct lease *lease_next(const struct lease_table *t, struct lease *prev);
+
+/* Pool usage counters. */
+size_t lease_pool_count(const struct lease_table *t);
+void lease_pool_usage(const struct lease_table *t, int p, uint32_t *size, uint32_t *active);
 
 #endif

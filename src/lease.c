@@ -1,0 +1,519 @@
+/* The in-memory lease table. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include "lease.h"
+
+enum idx { IDX_ADDR, IDX_CID, IDX_HW, IDX_N };
+
+struct htab {
+	struct lease **b;
+	size_t mask;		/* buckets - 1 */
+	size_t n;
+};
+
+struct pool {
+	uint32_t first, last;
+	uint64_t cursor;	/* next never-used candidate, first..last+1 */
+	uint32_t active;
+	struct lease *reuse_head, *reuse_tail;
+};
+
+struct lease_table {
+	struct htab idx[IDX_N];
+	uint64_t seed;
+	struct lease **heap;
+	size_t heap_n, heap_cap;
+	struct pool *pools;
+	size_t npools;
+};
+
+/* A seeded hash, so clients cannot choose chaddrs that collide. */
+static uint64_t hash_bytes(uint64_t seed, const uint8_t *p, size_t n)
+{
+	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15u);
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3u;
+		h ^= h >> 29;
+	}
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93u;
+	return h ^ (h >> 32);
+}
+
+static struct lease **next_of(struct lease *l, enum idx i)
+{
+	switch (i) {
+	case IDX_ADDR: return &l->next_addr;
+	case IDX_CID: return &l->next_cid;
+	default: return &l->next_hw;
+	}
+}
+
+static uint64_t key_hash(const struct lease_table *t, const struct lease *l, enum idx i)
+{
+	uint8_t hw[LEASE_HW_MAX + 1];
+	switch (i) {
+	case IDX_ADDR:
+		return hash_bytes(t->seed, (const uint8_t *)&l->addr, 4);
+	case IDX_CID:
+		return hash_bytes(t->seed, l->cid, l->cid_len);
+	default:
+		hw[0] = l->htype;
+		memcpy(hw + 1, l->hw, l->hlen);
+		return hash_bytes(t->seed, hw, 1u + l->hlen);
+	}
+}
+
+/* Which indexes a lease belongs in: every lease by address; by client
+ * identifier when it has one, else by hardware address. */
+static bool indexed(const struct lease *l, enum idx i)
+{
+	switch (i) {
+	case IDX_ADDR: return true;
+	case IDX_CID: return l->cid_len > 0;
+	default: return l->cid_len == 0 && l->hlen > 0;
+	}
+}
+
+static int htab_grow(struct lease_table *t, enum idx i)
+{
+	struct htab *h = &t->idx[i];
+	size_t nb = h->b ? (h->mask + 1) * 2 : 1024;
+	struct lease **b = calloc(nb, sizeof *b);
+	if (!b)
+		return -1;
+	for (size_t k = 0; h->b && k <= h->mask; k++) {
+		struct lease *l = h->b[k];
+		while (l) {
+			struct lease *nx = *next_of(l, i);
+			size_t slot = key_hash(t, l, i) & (nb - 1);
+			*next_of(l, i) = b[slot];
+			b[slot] = l;
+			l = nx;
+		}
+	}
+	free(h->b);
+	h->b = b;
+	h->mask = nb - 1;
+	return 0;
+}
+
+static int htab_add(struct lease_table *t, struct lease *l, enum idx i)
+{
+	struct htab *h = &t->idx[i];
+	if ((!h->b || h->n > h->mask) && htab_grow(t, i) < 0)
+		return -1;
+	size_t slot = key_hash(t, l, i) & h->mask;
+	*next_of(l, i) = h->b[slot];
+	h->b[slot] = l;
+	h->n++;
+	return 0;
+}
+
+static void htab_del(struct lease_table *t, struct lease *l, enum idx i)
+{
+	struct htab *h = &t->idx[i];
+	if (!h->b)
+		return;
+	struct lease **pp = &h->b[key_hash(t, l, i) & h->mask];
+	for (; *pp; pp = next_of(*pp, i)) {
+		if (*pp == l) {
+			*pp = *next_of(l, i);
+			*next_of(l, i) = NULL;
+			h->n--;
+			return;
+		}
+	}
+}
+
+struct lease_table *lease_table_new(void)
+{
+	struct lease_table *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	if (getrandom(&t->seed, sizeof t->seed, 0) != sizeof t->seed)
+		t->seed = 0x5eed5eed5eed5eedu;
+	return t;
+}
+
+void lease_table_free(struct lease_table *t)
+{
+	if (!t)
+		return;
+	struct htab *h = &t->idx[IDX_ADDR];
+	for (size_t k = 0; h->b && k <= h->mask; k++) {
+		struct lease *l = h->b[k];
+		while (l) {
+			struct lease *nx = l->next_addr;
+			free(l->cid);
+			free(l->hostname);
+			free(l);
+			l = nx;
+		}
+	}
+	for (int i = 0; i < IDX_N; i++)
+		free(t->idx[i].b);
+	free(t->heap);
+	free(t->pools);
+	free(t);
+}
+
+size_t lease_count(const struct lease_table *t)
+{
+	return t->idx[IDX_ADDR].n;
+}
+
+struct lease *lease_find(const struct lease_table *t, uint32_t addr)
+{
+	const struct htab *h = &t->idx[IDX_ADDR];
+	if (!h->b)
+		return NULL;
+	struct lease *l = h->b[hash_bytes(t->seed, (const uint8_t *)&addr, 4) & h->mask];
+	for (; l; l = l->next_addr)
+		if (l->addr == addr)
+			return l;
+	return NULL;
+}
+
+size_t lease_find_client(const struct lease_table *t, const uint8_t *cid, uint8_t cid_len,
+			 uint8_t htype, const uint8_t *hw, uint8_t hlen,
+			 struct lease **out, size_t max)
+{
+	struct lease key = { .cid = (uint8_t *)cid, .cid_len = cid_len, .htype = htype,
+			     .hlen = hlen > LEASE_HW_MAX ? LEASE_HW_MAX : hlen };
+	memcpy(key.hw, hw, key.hlen);
+	enum idx i = cid_len ? IDX_CID : IDX_HW;
+	const struct htab *h = &t->idx[i];
+	if (!h->b)
+		return 0;
+	size_t n = 0;
+	struct lease *l = h->b[key_hash(t, &key, i) & h->mask];
+	for (; l && n < max; l = *next_of(l, i)) {
+		bool same = cid_len ? l->cid_len == cid_len && memcmp(l->cid, cid, cid_len) == 0
+				    : l->htype == htype && l->hlen == key.hlen &&
+				      memcmp(l->hw, key.hw, key.hlen) == 0;
+		if (same)
+			out[n++] = l;
+	}
+	return n;
+}
+
+/* Expiry heap, keyed on end. */
+static void heap_swap(struct lease_table *t, size_t a, size_t b)
+{
+	struct lease *x = t->heap[a];
+	t->heap[a] = t->heap[b];
+	t->heap[b] = x;
+	t->heap[a]->heap_idx = (uint32_t)a;
+	t->heap[b]->heap_idx = (uint32_t)b;
+}
+
+static void heap_up(struct lease_table *t, size_t i)
+{
+	while (i > 0 && t->heap[(i - 1) / 2]->end > t->heap[i]->end) {
+		heap_swap(t, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_down(struct lease_table *t, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < t->heap_n && t->heap[l]->end < t->heap[m]->end)
+			m = l;
+		if (r < t->heap_n && t->heap[r]->end < t->heap[m]->end)
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(t, i, m);
+		i = m;
+	}
+}
+
+static void heap_remove(struct lease_table *t, struct lease *l)
+{
+	size_t i = l->heap_idx;
+	if (i == UINT32_MAX)
+		return;
+	l->heap_idx = UINT32_MAX;
+	if (i != --t->heap_n) {
+		t->heap[i] = t->heap[t->heap_n];
+		t->heap[i]->heap_idx = (uint32_t)i;
+		heap_down(t, i);
+		heap_up(t, i);
+	}
+}
+
+static int heap_put(struct lease_table *t, struct lease *l)
+{
+	if (l->heap_idx != UINT32_MAX) {
+		heap_down(t, l->heap_idx);
+		heap_up(t, l->heap_idx);
+		return 0;
+	}
+	if (t->heap_n == t->heap_cap) {
+		size_t cap = t->heap_cap ? t->heap_cap * 2 : 1024;
+		struct lease **h = realloc(t->heap, cap * sizeof *h);
+		if (!h)
+			return -1;
+		t->heap = h;
+		t->heap_cap = cap;
+	}
+	l->heap_idx = (uint32_t)t->heap_n;
+	t->heap[t->heap_n++] = l;
+	heap_up(t, l->heap_idx);
+	return 0;
+}
+
+int64_t lease_next_event(const struct lease_table *t)
+{
+	return t->heap_n ? t->heap[0]->end : INT64_MAX;
+}
+
+/* Reuse lists: per pool, leases that may go to a new client, in the
+ * order they became reusable, so the longest-expired is picked first. */
+static void reuse_del(struct lease_table *t, struct lease *l)
+{
+	if (!l->in_reuse)
+		return;
+	struct pool *p = &t->pools[l->pool];
+	if (l->free_prev)
+		l->free_prev->free_next = l->free_next;
+	else
+		p->reuse_head = l->free_next;
+	if (l->free_next)
+		l->free_next->free_prev = l->free_prev;
+	else
+		p->reuse_tail = l->free_prev;
+	l->free_prev = l->free_next = NULL;
+	l->in_reuse = false;
+}
+
+static void reuse_add(struct lease_table *t, struct lease *l)
+{
+	if (l->in_reuse || l->pool < 0 || (l->flags & LEASE_F_PARTNER))
+		return;
+	struct pool *p = &t->pools[l->pool];
+	l->free_prev = p->reuse_tail;
+	l->free_next = NULL;
+	if (p->reuse_tail)
+		p->reuse_tail->free_next = l;
+	else
+		p->reuse_head = l;
+	p->reuse_tail = l;
+	l->in_reuse = true;
+}
+
+/* Puts l in the structures its state calls for. */
+static int place(struct lease_table *t, struct lease *l)
+{
+	bool timed = l->state == LEASE_ACTIVE || l->state == LEASE_ABANDONED;
+	if (l->pool >= 0 && l->state == LEASE_ACTIVE && !(l->flags & LEASE_F_PARTNER))
+		t->pools[l->pool].active++;
+	if (lease_state_reusable(l->state))
+		reuse_add(t, l);
+	else
+		reuse_del(t, l);
+	if (timed)
+		return heap_put(t, l);
+	heap_remove(t, l);
+	return 0;
+}
+
+static void unplace(struct lease_table *t, struct lease *l)
+{
+	if (l->pool >= 0 && l->state == LEASE_ACTIVE && !(l->flags & LEASE_F_PARTNER))
+		t->pools[l->pool].active--;
+}
+
+int lease_pool_of(const struct lease_table *t, uint32_t addr)
+{
+	size_t lo = 0, hi = t->npools;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (addr < t->pools[mid].first)
+			hi = mid;
+		else if (addr > t->pools[mid].last)
+			lo = mid + 1;
+		else
+			return (int)mid;
+	}
+	return -1;
+}
+
+static void client_unindex(struct lease_table *t, struct lease *l)
+{
+	if (indexed(l, IDX_CID))
+		htab_del(t, l, IDX_CID);
+	if (indexed(l, IDX_HW))
+		htab_del(t, l, IDX_HW);
+}
+
+static int client_index(struct lease_table *t, struct lease *l)
+{
+	if (indexed(l, IDX_CID) && htab_add(t, l, IDX_CID) < 0)
+		return -1;
+	if (indexed(l, IDX_HW) && htab_add(t, l, IDX_HW) < 0)
+		return -1;
+	return 0;
+}
+
+int lease_set_client(struct lease_table *t, struct lease *l, const uint8_t *cid,
+		     uint8_t cid_len, uint8_t htype, const uint8_t *hw, uint8_t hlen)
+{
+	uint8_t *ncid = NULL;
+	if (cid_len) {
+		if (l->cid_len == cid_len && memcmp(l->cid, cid, cid_len) == 0 &&
+		    l->htype == htype && l->hlen == hlen && memcmp(l->hw, hw, hlen) == 0)
+			return 0;
+		ncid = malloc(cid_len);
+		if (!ncid)
+			return -1;
+		memcpy(ncid, cid, cid_len);
+	}
+	client_unindex(t, l);
+	free(l->cid);
+	l->cid = ncid;
+	l->cid_len = cid_len;
+	l->htype = htype;
+	l->hlen = hlen > LEASE_HW_MAX ? LEASE_HW_MAX : hlen;
+	memset(l->hw, 0, sizeof l->hw);
+	memcpy(l->hw, hw, l->hlen);
+	return client_index(t, l);
+}
+
+int lease_set_hostname(struct lease *l, const char *name)
+{
+	if (l->hostname && name && strcmp(l->hostname, name) == 0)
+		return 0;
+	char *n = NULL;
+	if (name && *name && !(n = strdup(name)))
+		return -1;
+	free(l->hostname);
+	l->hostname = n;
+	return 0;
+}
+
+void lease_set_state(struct lease_table *t, struct lease *l, uint8_t state, int64_t end)
+{
+	unplace(t, l);
+	l->state = state;
+	l->end = end;
+	place(t, l);
+}
+
+struct lease *lease_upsert(struct lease_table *t, const struct lease *rec)
+{
+	struct lease *l = lease_find(t, rec->addr);
+	if (!l) {
+		l = calloc(1, sizeof *l);
+		if (!l)
+			return NULL;
+		l->addr = rec->addr;
+		l->heap_idx = UINT32_MAX;
+		l->pool = lease_pool_of(t, rec->addr);
+		if (htab_add(t, l, IDX_ADDR) < 0) {
+			free(l);
+			return NULL;
+		}
+	}
+	if (lease_set_client(t, l, rec->cid, rec->cid_len, rec->htype, rec->hw, rec->hlen) < 0 ||
+	    lease_set_hostname(l, rec->hostname) < 0)
+		return NULL;
+	unplace(t, l);
+	l->flags = rec->flags;
+	l->state = rec->state;
+	l->start = rec->start;
+	l->end = rec->end;
+	l->cltt = rec->cltt;
+	l->tstp = rec->tstp;
+	l->tsfp = rec->tsfp;
+	l->offer_until = rec->offer_until;
+	if (place(t, l) < 0)
+		return NULL;
+	return l;
+}
+
+int lease_table_set_pools(struct lease_table *t, const uint32_t *first,
+			  const uint32_t *last, size_t n)
+{
+	struct pool *p = calloc(n ? n : 1, sizeof *p);
+	if (!p)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		p[i] = (struct pool){ .first = first[i], .last = last[i], .cursor = first[i] };
+	/* Re-home every lease: reuse lists and counters are rebuilt. */
+	for (struct lease *l = lease_next(t, NULL); l; l = lease_next(t, l))
+		l->in_reuse = false, l->free_prev = l->free_next = NULL;
+	free(t->pools);
+	t->pools = p;
+	t->npools = n;
+	for (struct lease *l = lease_next(t, NULL); l; l = lease_next(t, l)) {
+		l->pool = lease_pool_of(t, l->addr);
+		place(t, l);
+	}
+	return 0;
+}
+
+uint32_t lease_pick_free(struct lease_table *t, int pi,
+			 bool (*usable)(void *arg, uint32_t addr, const struct lease *l),
+			 void *arg)
+{
+	struct pool *p = &t->pools[pi];
+	/* Never-used addresses first.  The cursor only moves forward, past
+	 * addresses that have a record or can never be pool stock (reserved,
+	 * our own), so each address is looked at once over the table's life;
+	 * it stays on a returned address until the caller records it. */
+	for (; p->cursor <= p->last; p->cursor++) {
+		uint32_t a = (uint32_t)p->cursor;
+		if (!lease_find(t, a) && usable(arg, a, NULL))
+			return a;
+	}
+	for (struct lease *l = p->reuse_head; l; l = l->free_next)
+		if (usable(arg, l->addr, l))
+			return l->addr;
+	return 0;
+}
+
+size_t lease_expire(struct lease_table *t, int64_t now)
+{
+	size_t n = 0;
+	while (t->heap_n && t->heap[0]->end <= now) {
+		struct lease *l = t->heap[0];
+		uint8_t next = l->state == LEASE_ACTIVE ? LEASE_EXPIRED : LEASE_FREE;
+		lease_set_state(t, l, next, l->end);
+		n++;
+	}
+	return n;
+}
+
+struct lease *lease_next(const struct lease_table *t, struct lease *prev)
+{
+	const struct htab *h = &t->idx[IDX_ADDR];
+	if (!h->b)
+		return NULL;
+	size_t k = 0;
+	if (prev) {
+		if (prev->next_addr)
+			return prev->next_addr;
+		k = (hash_bytes(t->seed, (const uint8_t *)&prev->addr, 4) & h->mask) + 1;
+	}
+	for (; k <= h->mask; k++)
+		if (h->b[k])
+			return h->b[k];
+	return NULL;
+}
+
+size_t lease_pool_count(const struct lease_table *t)
+{
+	return t->npools;
+}
+
+void lease_pool_usage(const struct lease_table *t, int p, uint32_t *size, uint32_t *active)
+{
+	*size = t->pools[p].last - t->pools[p].first + 1;
+	*active = t->pools[p].active;
+}

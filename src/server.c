@@ -1,0 +1,735 @@
+/* The daemon: one UDP socket on port 67, an epoll loop, group commit.
+ *
+ * One loop turn reads every waiting request, decides each, appends the
+ * journal records of all of them, makes them durable with one fdatasync,
+ * and only then sends the ACKs (RFC 2131 section 4.3.1).  OFFERs, NAKs
+ * and INFORM answers need no write and go out at once. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "config.h"
+#include "engine.h"
+#include "journal.h"
+#include "lease.h"
+#include "log.h"
+#include "server.h"
+
+#define BATCH 64		/* datagrams per recvmmsg */
+#define TURN_MAX 512		/* datagrams per loop turn before a flush */
+#define ACKQ_MAX TURN_MAX
+#define PROBE_MAX 256
+
+struct link {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	uint32_t addr;
+	const struct cfg_subnet *sn;
+};
+
+struct outpkt {
+	struct sockaddr_in to;
+	int ifindex;
+	uint32_t src;
+	bool arp;		/* install chaddr for yiaddr first */
+	uint8_t hw[6];
+	size_t len;
+	uint8_t buf[DHCP_PKT_MAX];
+};
+
+struct probe {
+	uint32_t addr;
+	uint16_t seq;
+	int64_t deadline_ms;
+	struct outpkt pkt;
+};
+
+struct server {
+	const struct server_opts *opts;
+	struct config *cfg;
+	struct lease_table *leases;
+	struct engine eng;
+	struct journal *jn;
+	int udp, icmp, sig, ep;
+	struct link *links;
+	size_t nlinks;
+	int64_t links_ms;
+	struct outpkt *ackq;
+	size_t nack;
+	struct probe *probes;
+	size_t nprobes;
+	uint16_t probe_seq;
+	bool stop;
+	bool disk_failing;
+	uint64_t acks_withheld;
+	struct log_limit lim_bad, lim_note;
+	struct dhcp_msg msg;
+	struct engine_result res;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *ipstr(uint32_t a, char buf[16])
+{
+	struct in_addr in = { htonl(a) };
+	return inet_ntop(AF_INET, &in, buf, 16);
+}
+
+/* Maps each interface to the directly attached subnet it serves. */
+static void links_refresh(struct server *s)
+{
+	struct ifaddrs *ifs, *i;
+	s->links_ms = mono_ms();
+	if (getifaddrs(&ifs) < 0) {
+		log_err("getifaddrs: %s", strerror(errno));
+		return;
+	}
+	size_t n = 0;
+	for (i = ifs; i; i = i->ifa_next)
+		n++;
+	struct link *ls = calloc(n + 1, sizeof *ls);
+	if (!ls) {
+		freeifaddrs(ifs);
+		return;
+	}
+	size_t k = 0;
+	for (i = ifs; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		uint32_t a = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+		for (size_t j = 0; j < s->cfg->nsubnets; j++) {
+			const struct cfg_subnet *sn = &s->cfg->subnets[j];
+			if (sn->relayed || (sn->bind_addr ? sn->bind_addr != a
+							  : (a & sn->mask) != sn->net))
+				continue;
+			ls[k].ifindex = (int)if_nametoindex(i->ifa_name);
+			snprintf(ls[k].name, sizeof ls[k].name, "%s", i->ifa_name);
+			ls[k].addr = a;
+			ls[k].sn = sn;
+			k++;
+			break;
+		}
+	}
+	freeifaddrs(ifs);
+	free(s->links);
+	s->links = ls;
+	s->nlinks = k;
+}
+
+static const struct link *link_for(struct server *s, int ifindex)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < s->nlinks; i++)
+			if (s->links[i].ifindex == ifindex)
+				return &s->links[i];
+		/* An interface may have come up since: look again, at most
+		 * once a second. */
+		if (pass || mono_ms() - s->links_ms < 1000)
+			break;
+		links_refresh(s);
+	}
+	return NULL;
+}
+
+static int udp_open(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int on = 1, buf = 4 << 20;
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(DHCP_SERVER_PORT) };
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	/* Bursts of clients (a building powering up) should queue, not drop. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+	return fd;
+}
+
+/* Teaches the kernel chaddr for yiaddr so a reply can be unicast to a
+ * client that has no address yet (RFC 2131 section 4.1), as dnsmasq does. */
+static bool arp_install(struct server *s, const struct outpkt *p)
+{
+	struct arpreq req;
+	memset(&req, 0, sizeof req);
+	struct sockaddr_in *pa = (struct sockaddr_in *)&req.arp_pa;
+	pa->sin_family = AF_INET;
+	pa->sin_addr = p->to.sin_addr;
+	req.arp_ha.sa_family = ARPHRD_ETHER;
+	memcpy(req.arp_ha.sa_data, p->hw, 6);
+	req.arp_flags = ATF_COM;
+	if (!if_indextoname((unsigned)p->ifindex, req.arp_dev))
+		return false;
+	return ioctl(s->udp, SIOCSARP, &req) == 0;
+}
+
+struct cmsgbuf {
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	};
+};
+
+static void msg_setup(struct msghdr *mh, struct iovec *iov, struct cmsgbuf *cb, struct outpkt *p)
+{
+	iov->iov_base = p->buf;
+	iov->iov_len = p->len;
+	memset(mh, 0, sizeof *mh);
+	mh->msg_name = &p->to;
+	mh->msg_namelen = sizeof p->to;
+	mh->msg_iov = iov;
+	mh->msg_iovlen = 1;
+	if (p->ifindex <= 0)
+		return;
+	/* Broadcasts and chaddr unicasts leave by the interface the request
+	 * came in on, from our address there. */
+	mh->msg_control = cb->buf;
+	mh->msg_controllen = sizeof cb->buf;
+	struct cmsghdr *c = CMSG_FIRSTHDR(mh);
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+	struct in_pktinfo pi = { .ipi_ifindex = p->ifindex,
+				 .ipi_spec_dst = { htonl(p->src) } };
+	memcpy(CMSG_DATA(c), &pi, sizeof pi);
+}
+
+static void prepare_send(struct server *s, struct outpkt *p)
+{
+	if (p->arp && !arp_install(s, p)) {
+		/* No ARP entry: fall back to broadcast. */
+		p->to.sin_addr.s_addr = htonl(INADDR_BROADCAST);
+	}
+}
+
+static void send_batch(struct server *s, struct outpkt *pkts, size_t n)
+{
+	struct mmsghdr mm[BATCH];
+	struct iovec iov[BATCH];
+	struct cmsgbuf cb[BATCH];
+	size_t done = 0;
+	while (done < n) {
+		size_t k = n - done < BATCH ? n - done : BATCH;
+		for (size_t i = 0; i < k; i++) {
+			prepare_send(s, &pkts[done + i]);
+			msg_setup(&mm[i].msg_hdr, &iov[i], &cb[i], &pkts[done + i]);
+		}
+		int sent = sendmmsg(s->udp, mm, (unsigned)k, 0);
+		if (sent < 0) {
+			if (log_allow(&s->lim_note, mono_ms(), 1, 5))
+				log_warn("sendmmsg: %s", strerror(errno));
+			sent = 1;	/* skip the datagram that failed */
+		}
+		done += (size_t)sent;
+	}
+}
+
+/* Fills p from the engine's result; false if there is nothing to send. */
+static bool build_out(struct server *s, const struct engine_result *r, int ifindex,
+		      uint32_t local, struct outpkt *p)
+{
+	unsigned dropped = 0;
+	p->len = dhcp_encode(&r->out, p->buf, r->maxlen, &dropped);
+	s->eng.st.options_dropped += dropped;
+	p->to = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(DHCP_CLIENT_PORT) };
+	p->ifindex = 0;
+	p->src = local;
+	p->arp = false;
+	switch (r->dest) {
+	case DEST_NONE:
+		return false;
+	case DEST_RELAY:
+		p->to.sin_port = htons(DHCP_SERVER_PORT);
+		p->to.sin_addr.s_addr = htonl(r->dest_addr);
+		break;
+	case DEST_CIADDR:
+		p->to.sin_addr.s_addr = htonl(r->dest_addr);
+		break;
+	case DEST_BROADCAST:
+		p->to.sin_addr.s_addr = htonl(INADDR_BROADCAST);
+		p->ifindex = ifindex;
+		break;
+	case DEST_HWADDR:
+		p->to.sin_addr.s_addr = htonl(r->dest_addr);
+		p->ifindex = ifindex;
+		p->arp = true;
+		memcpy(p->hw, r->out.chaddr, 6);
+		break;
+	}
+	return true;
+}
+
+static void probe_start(struct server *s, const struct outpkt *p, uint32_t addr)
+{
+	struct probe *pr = &s->probes[s->nprobes];
+	uint8_t icmp[16] = { ICMP_ECHO, 0 };
+	uint16_t id = (uint16_t)getpid(), seq = ++s->probe_seq;
+	icmp[4] = (uint8_t)(id >> 8), icmp[5] = (uint8_t)id;
+	icmp[6] = (uint8_t)(seq >> 8), icmp[7] = (uint8_t)seq;
+	uint32_t sum = 0;
+	for (size_t i = 0; i < sizeof icmp; i += 2)
+		sum += (uint32_t)(icmp[i] << 8 | icmp[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	icmp[2] = (uint8_t)(~sum >> 8), icmp[3] = (uint8_t)~sum;
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = { htonl(addr) } };
+	if (sendto(s->icmp, icmp, sizeof icmp, 0, (struct sockaddr *)&to, sizeof to) < 0) {
+		send_batch(s, (struct outpkt *)p, 1);	/* cannot probe: offer now */
+		return;
+	}
+	pr->addr = addr;
+	pr->seq = seq;
+	pr->deadline_ms = mono_ms() + s->cfg->probe_ms;
+	pr->pkt = *p;
+	s->nprobes++;
+}
+
+static void probe_done(struct server *s, size_t i, bool conflict)
+{
+	char a[16];
+	struct probe *pr = &s->probes[i];
+	if (conflict) {
+		struct lease *l = engine_probe_conflict(&s->eng, pr->addr, time(NULL));
+		log_warn("conflict: %s answers ping before first use; abandoned for %u s",
+			 ipstr(pr->addr, a), s->cfg->decline_secs);
+		if (l)
+			journal_append(s->jn, l);
+	} else {
+		send_batch(s, &pr->pkt, 1);
+	}
+	s->probes[i] = s->probes[--s->nprobes];
+}
+
+static void on_icmp(struct server *s)
+{
+	uint8_t buf[1500];
+	struct sockaddr_in from;
+	for (int k = 0; k < 64; k++) {
+		socklen_t fl = sizeof from;
+		ssize_t n = recvfrom(s->icmp, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			return;
+		size_t ihl = n > 0 ? (size_t)(buf[0] & 15) * 4 : 0;
+		if ((size_t)n < ihl + 8 || buf[ihl] != ICMP_ECHOREPLY)
+			continue;
+		uint32_t src = ntohl(from.sin_addr.s_addr);
+		for (size_t i = 0; i < s->nprobes; i++)
+			if (s->probes[i].addr == src) {
+				probe_done(s, i, true);
+				break;
+			}
+	}
+}
+
+static void trace(struct server *s, const struct dhcp_msg *m, const struct engine_result *r,
+		  const struct link *lk)
+{
+	char hw[49];
+	engine_hw_str(hw, m->htype, m->chaddr, m->hlen);
+	if (s->cfg->trace || r->notable) {
+		if (!r->notable && !log_allow(&s->lim_note, mono_ms(), 200, 400))
+			return;
+		log_info("%s xid=%08x hw=%s if=%s giaddr=%08x: %s", dhcp_type_name(m->type), m->xid,
+			 hw, lk ? lk->name : "-", m->giaddr, r->note[0] ? r->note : "no reply");
+	}
+}
+
+static void on_datagram(struct server *s, const uint8_t *buf, size_t len, int ifindex,
+			uint32_t dst)
+{
+	const char *why;
+	if (dhcp_decode(&s->msg, buf, len, &why) < 0) {
+		s->eng.st.drop_malformed++;
+		if (log_allow(&s->lim_bad, mono_ms(), 1, 10))
+			log_warn("dropped malformed packet (%zu bytes): %s", len, why);
+		return;
+	}
+	const struct link *lk = link_for(s, ifindex);
+	uint32_t local = (dst == INADDR_BROADCAST || !dst) && lk ? lk->addr : dst;
+	struct engine_in in = { .now = time(NULL), .mono_ms = mono_ms(),
+				.link = lk ? lk->sn : NULL, .local_addr = local };
+	struct engine_result *r = &s->res;
+	engine_handle(&s->eng, &s->msg, &in, r);
+	trace(s, &s->msg, r, lk);
+	for (size_t i = 0; i < r->ndirty; i++)
+		journal_append(s->jn, r->dirty[i]);
+	struct outpkt *p = r->wait_sync && s->nack < ACKQ_MAX ? &s->ackq[s->nack] : NULL;
+	struct outpkt tmp;
+	if (!build_out(s, r, ifindex, local, p ? p : &tmp))
+		return;
+	if (p)
+		s->nack++;
+	else if (r->wait_sync)
+		return;		/* queue full cannot happen: TURN_MAX bounds it */
+	else if (r->probe_addr && s->icmp >= 0 && s->nprobes < PROBE_MAX)
+		probe_start(s, &tmp, r->probe_addr);
+	else
+		send_batch(s, &tmp, 1);
+}
+
+/* Reads up to TURN_MAX datagrams; returns how many. */
+static size_t read_turn(struct server *s)
+{
+	static uint8_t bufs[BATCH][DHCP_RECV_MAX];
+	struct mmsghdr mm[BATCH];
+	struct iovec iov[BATCH];
+	struct cmsgbuf cb[BATCH];
+	struct sockaddr_in from[BATCH];
+	size_t total = 0;
+	while (total < TURN_MAX) {
+		for (int i = 0; i < BATCH; i++) {
+			iov[i] = (struct iovec){ bufs[i], sizeof bufs[i] };
+			mm[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
+				.msg_namelen = sizeof from[i], .msg_iov = &iov[i], .msg_iovlen = 1,
+				.msg_control = cb[i].buf, .msg_controllen = sizeof cb[i].buf };
+		}
+		int n = recvmmsg(s->udp, mm, BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break;
+		for (int i = 0; i < n; i++) {
+			int ifindex = 0;
+			uint32_t dst = 0;
+			struct msghdr *mh = &mm[i].msg_hdr;
+			for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+				if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+					struct in_pktinfo pi;
+					memcpy(&pi, CMSG_DATA(c), sizeof pi);
+					ifindex = pi.ipi_ifindex;
+					dst = ntohl(pi.ipi_addr.s_addr);
+				}
+			if (mh->msg_flags & MSG_TRUNC) {
+				s->eng.st.drop_malformed++;
+				continue;
+			}
+			on_datagram(s, bufs[i], mm[i].msg_len, ifindex, dst);
+		}
+		total += (size_t)n;
+		if (n < BATCH)
+			break;
+	}
+	return total;
+}
+
+/* The group commit: one fdatasync for every record of this turn, then
+ * the ACKs.  If the write fails no ACK leaves; the records stay queued
+ * and the clients' retransmissions are answered once the disk recovers. */
+static void flush(struct server *s)
+{
+	if (journal_pending(s->jn)) {
+		int rc = journal_sync(s->jn);
+		if (rc < 0) {
+			s->acks_withheld += s->nack;
+			s->nack = 0;
+			if (!s->disk_failing || log_allow(&s->lim_note, mono_ms(), 0.2, 1))
+				log_err("lease journal write failed: %s; withholding ACKs until it "
+					"succeeds", strerror(-rc));
+			s->disk_failing = true;
+			return;
+		}
+		if (s->disk_failing)
+			log_warn("lease journal writable again; ACKs resume (%llu withheld)",
+				 (unsigned long long)s->acks_withheld);
+		s->disk_failing = false;
+	}
+	send_batch(s, s->ackq, s->nack);
+	s->nack = 0;
+}
+
+/* Compaction keeps what a restart needs: bindings and client history;
+ * bare offers are not kept. */
+struct compact_it {
+	struct server *s;
+	struct lease *l;
+};
+
+static const struct lease *compact_next(void *arg)
+{
+	struct compact_it *it = arg;
+	do
+		it->l = lease_next(it->s->leases, it->l);
+	while (it->l && it->l->state == LEASE_FREE && it->l->start == 0);
+	return it->l;
+}
+
+static void maybe_compact(struct server *s)
+{
+	uint64_t size = journal_size(s->jn);
+	uint64_t live = (uint64_t)lease_count(s->leases) * 256;
+	if (size < s->cfg->compact_bytes || size < 2 * live)
+		return;
+	struct compact_it it = { s, NULL };
+	int64_t t0 = mono_ms();
+	int rc = journal_compact(s->jn, compact_next, &it);
+	if (rc < 0)
+		log_err("journal compaction failed: %s", strerror(-rc));
+	else
+		log_info("journal compacted: %llu -> %llu bytes in %lld ms",
+			 (unsigned long long)size, (unsigned long long)journal_size(s->jn),
+			 (long long)(mono_ms() - t0));
+}
+
+static void reload(struct server *s)
+{
+	log_info("SIGHUP: reading %s", s->opts->config_path);
+	struct config *c = config_load(s->opts->config_path, stderr);
+	if (!c) {
+		log_err("new configuration refused; the old one stays in force");
+		return;
+	}
+	if (strcmp(c->journal, s->cfg->journal) != 0)
+		log_warn("Journal changed to %s: takes effect at the next start", c->journal);
+	if (engine_set_config(&s->eng, c, s->leases) < 0) {
+		log_err("out of memory applying the new configuration; old one kept");
+		engine_set_config(&s->eng, s->cfg, s->leases);
+		config_free(c);
+		return;
+	}
+	/* Pending replies point at nothing in the old config: safe to swap. */
+	config_free(s->cfg);
+	s->cfg = c;
+	links_refresh(s);
+	log_info("configuration reloaded: %zu subnets, %zu hosts, %zu leases kept",
+		 c->nsubnets, c->nhosts, lease_count(s->leases));
+}
+
+static void on_signal(struct server *s)
+{
+	struct signalfd_siginfo si;
+	while (read(s->sig, &si, sizeof si) == sizeof si) {
+		if (si.ssi_signo == SIGHUP)
+			reload(s);
+		else
+			s->stop = true;
+	}
+}
+
+static void on_timers(struct server *s)
+{
+	lease_expire(s->leases, time(NULL));
+	int64_t now = mono_ms();
+	for (size_t i = 0; i < s->nprobes;)
+		if (s->probes[i].deadline_ms <= now)
+			probe_done(s, i, false);
+		else
+			i++;
+}
+
+static int next_timeout(const struct server *s)
+{
+	int64_t ms = 1000;
+	int64_t next = lease_next_event(s->leases);
+	int64_t wall = time(NULL);
+	if (next != INT64_MAX && (next - wall) * 1000 < ms)
+		ms = next <= wall ? 0 : (next - wall) * 1000;
+	int64_t now = mono_ms();
+	for (size_t i = 0; i < s->nprobes; i++)
+		if (s->probes[i].deadline_ms - now < ms)
+			ms = s->probes[i].deadline_ms <= now ? 0 : s->probes[i].deadline_ms - now;
+	return (int)ms;
+}
+
+static void loop(struct server *s)
+{
+	struct epoll_event ev[8];
+	while (!s->stop) {
+		int n = epoll_wait(s->ep, ev, 8, next_timeout(s));
+		if (n < 0 && errno != EINTR) {
+			log_err("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = ev[i].data.fd;
+			if (fd == s->udp)
+				read_turn(s);
+			else if (fd == s->icmp)
+				on_icmp(s);
+			else if (fd == s->sig)
+				on_signal(s);
+		}
+		on_timers(s);
+		flush(s);
+		maybe_compact(s);
+	}
+	flush(s);
+}
+
+static void replay_apply(void *arg, const struct lease *rec)
+{
+	struct server *s = arg;
+	if (!lease_upsert(s->leases, rec)) {
+		log_err("out of memory replaying the journal");
+		exit(1);
+	}
+}
+
+static int open_store(struct server *s)
+{
+	char err[512];
+	struct journal_stats st = { 0 };
+	if (journal_open(&s->jn, s->cfg->journal, err, sizeof err) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	int64_t t0 = mono_ms();
+	if (journal_replay(s->jn, replay_apply, s, &st, err, sizeof err) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (st.torn_bytes)
+		log_warn("journal %s: dropped a torn last record (%llu bytes) left by a crash",
+			 s->cfg->journal, (unsigned long long)st.torn_bytes);
+	lease_expire(s->leases, time(NULL));
+	log_info("journal %s: %llu records, %zu leases, replayed in %lld ms", s->cfg->journal,
+		 (unsigned long long)st.records, lease_count(s->leases),
+		 (long long)(mono_ms() - t0));
+	return 0;
+}
+
+static int open_sockets(struct server *s)
+{
+	if ((s->udp = udp_open()) < 0) {
+		log_err("cannot open UDP port %d: %s", DHCP_SERVER_PORT, strerror(errno));
+		return -1;
+	}
+	if (s->cfg->probe) {
+		s->icmp = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+		if (s->icmp < 0)
+			log_warn("ConflictProbe: no ICMP socket (%s); offering without probes",
+				 strerror(errno));
+	}
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	s->sig = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	s->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (s->sig < 0 || s->ep < 0)
+		return -1;
+	int fds[] = { s->udp, s->icmp, s->sig };
+	for (size_t i = 0; i < 3; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+		if (fds[i] >= 0 && epoll_ctl(s->ep, EPOLL_CTL_ADD, fds[i], &ev) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Runs as an unprivileged user, keeping only CAP_NET_ADMIN (ARP entries
+ * for unicast replies) and CAP_NET_RAW (ICMP probes). */
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		log_err("User=%s: no such user", user);
+		return -1;
+	}
+	if (prctl(PR_SET_KEEPCAPS, 1) < 0 || setgroups(1, &pw->pw_gid) < 0 ||
+	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		log_err("cannot become %s: %s", user, strerror(errno));
+		return -1;
+	}
+	cap_t caps = cap_from_text("cap_net_admin,cap_net_raw=ep");
+	int rc = caps ? cap_set_proc(caps) : -1;
+	cap_free(caps);
+	prctl(PR_SET_KEEPCAPS, 0);
+	if (rc < 0) {
+		log_err("cannot keep capabilities: %s", strerror(errno));
+		return -1;
+	}
+	log_info("running as %s with cap_net_admin,cap_net_raw", user);
+	return 0;
+}
+
+static int write_pid(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f);
+}
+
+static void server_close(struct server *s)
+{
+	int fds[] = { s->udp, s->icmp, s->sig, s->ep };
+	for (size_t i = 0; i < 4; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	journal_close(s->jn);
+	engine_free(&s->eng);
+	lease_table_free(s->leases);
+	config_free(s->cfg);
+	free(s->links);
+	free(s->ackq);
+	free(s->probes);
+}
+
+static int start(struct server *s)
+{
+	if (!(s->cfg = config_load(s->opts->config_path, stderr)))
+		return -1;
+	s->leases = lease_table_new();
+	s->ackq = calloc(ACKQ_MAX, sizeof *s->ackq);
+	s->probes = calloc(PROBE_MAX, sizeof *s->probes);
+	if (!s->leases || !s->ackq || !s->probes ||
+	    engine_set_config(&s->eng, s->cfg, s->leases) < 0)
+		return -1;
+	if (open_store(s) < 0 || open_sockets(s) < 0)
+		return -1;
+	links_refresh(s);
+	if (!s->opts->foreground && daemon(0, 0) < 0)
+		return -1;
+	if (s->opts->pid_file && write_pid(s->opts->pid_file) < 0)
+		log_warn("cannot write %s: %s", s->opts->pid_file, strerror(errno));
+	if (s->cfg->user[0] && drop_privileges(s->cfg->user) < 0)
+		return -1;
+	return 0;
+}
+
+int server_run(const struct server_opts *o)
+{
+	struct server s = { .opts = o, .udp = -1, .icmp = -1, .sig = -1, .ep = -1 };
+	log_init("duodhcpd", o->foreground);
+	int rc = 1;
+	if (start(&s) == 0) {
+		log_info("serving %zu subnets on %zu interfaces; ready", s.cfg->nsubnets, s.nlinks);
+		loop(&s);
+		log_info("stopping: journal synced, %zu leases", lease_count(s.leases));
+		rc = 0;
+	}
+	server_close(&s);
+	return rc;
+}
