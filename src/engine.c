@@ -314,8 +314,10 @@ static void reply_init(struct req *q, uint8_t type)
 	o->giaddr = m->giaddr;
 	memcpy(o->chaddr, m->chaddr, 16);
 	if (type != DHCPNAK) {
-		o->siaddr = q->sn->siaddr;
-		snprintf(o->file, sizeof o->file, "%s", q->sn->bootfile);
+		const struct cfg_host *h = q->c.host;
+		o->siaddr = h && h->siaddr ? h->siaddr : q->sn->siaddr;
+		snprintf(o->file, sizeof o->file, "%s",
+			 h && h->bootfile[0] ? h->bootfile : q->sn->bootfile);
 	} else if (m->giaddr) {
 		o->flags |= DHCP_BROADCAST_FLAG;	/* RFC 2131 section 4.3.2 */
 	}
