@@ -12,7 +12,7 @@
 struct journal;
 
 /* Longest record line, newline included. */
-#define JOURNAL_LINE_MAX 1024
+#define JOURNAL_LINE_MAX 2048
 
 struct journal_stats {
 	uint64_t records;	/* records replayed */

@@ -381,8 +381,17 @@ static void on_datagram(struct server *s, const uint8_t *buf, size_t len, int if
 	struct engine_result *r = &s->res;
 	engine_handle(&s->eng, &s->msg, &in, r);
 	trace(s, &s->msg, r, lk);
-	for (size_t i = 0; i < r->ndirty; i++)
-		journal_append(s->jn, r->dirty[i]);
+	for (size_t i = 0; i < r->ndirty; i++) {
+		int rc = journal_append(s->jn, r->dirty[i]);
+		if (rc < 0 && r->wait_sync) {
+			/* Not recorded, so not granted: the client will retry. */
+			s->acks_withheld++;
+			if (log_allow(&s->lim_note, mono_ms(), 1, 5))
+				log_err("cannot queue a journal record: %s; ACK withheld",
+					strerror(-rc));
+			return;
+		}
+	}
 	struct outpkt *p = r->wait_sync && s->nack < ACKQ_MAX ? &s->ackq[s->nack] : NULL;
 	struct outpkt tmp;
 	if (!build_out(s, r, ifindex, local, p ? p : &tmp))
@@ -594,7 +603,7 @@ static void replay_apply(void *arg, const struct lease *rec)
 
 static int open_store(struct server *s)
 {
-	char err[512];
+	char err[512] = "";
 	struct journal_stats st = { 0 };
 	if (journal_open(&s->jn, s->cfg->journal, err, sizeof err) < 0) {
 		log_err("%s", err);
@@ -605,9 +614,8 @@ static int open_store(struct server *s)
 		log_err("%s", err);
 		return -1;
 	}
-	if (st.torn_bytes)
-		log_warn("journal %s: dropped a torn last record (%llu bytes) left by a crash",
-			 s->cfg->journal, (unsigned long long)st.torn_bytes);
+	if (err[0])
+		log_warn("%s", err);	/* a torn last record, dropped */
 	lease_expire(s->leases, time(NULL));
 	log_info("journal %s: %llu records, %zu leases, replayed in %lld ms", s->cfg->journal,
 		 (unsigned long long)st.records, lease_count(s->leases),
