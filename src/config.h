@@ -50,6 +50,8 @@ struct cfg_host {
 	uint32_t addr;			/* IPADDR, 0 = none (dynamic) */
 	char hostname[64];		/* Hostname, "" = none */
 	uint32_t lease_time;		/* 0 = the subnet's */
+	uint32_t siaddr;		/* NEXTSERVER, 0 = the subnet's */
+	char bootfile[128];		/* BOOTFILE, "" = the subnet's */
 	struct cfg_optset opts;		/* overrides */
 };
 
@@ -72,7 +74,12 @@ struct config {
 	/* [HTTP-SETTINGS], [DNS-SETTINGS]: parsed now, served by later work */
 	bool http_enable;
 	uint16_t http_port;
+	char http_bind[64];		/* address to listen on, "" = all */
+	char api_token[128];		/* bearer token for changing endpoints, "" = read-only */
 	bool dns_enable;
+	char dns_domain[128];		/* local domain of client names */
+	size_t ndns_forward;
+	uint32_t dns_forward[4];	/* upstream resolvers (FORWARD) */
 
 	/* [DUODHCP]: what dhcpsrv lacks */
 	char journal[PATH_MAX];		/* lease journal path */

@@ -52,6 +52,7 @@ struct lease {
 	uint32_t heap_idx;			/* expiry heap slot, UINT32_MAX if none */
 	int32_t pool;				/* index into the pool list, -1 if none */
 	bool in_reuse;
+	uint64_t seq;				/* change number, for the sync feed */
 	/* An offer holds the address for its client (in memory only: an
 	 * offer needs no fsync).  offer_until is on the monotonic clock. */
 	int64_t offer_until;

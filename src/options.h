@@ -40,7 +40,22 @@ int opt_type_parse(const char *name, enum opt_type *out);
  * Returns the length, or -1 with a reason in err. */
 int opt_encode(enum opt_type t, const char *text, uint8_t *out, size_t cap,
 	       char *err, size_t errlen);
-/* Writes a value as text in the form opt_encode accepts. */
+/* Writes a value as text in the form opt_encode accepts.  Bytes that are
+ * not a valid value of type t (see opt_valid) are written as hex. */
 void opt_format(FILE *f, enum opt_type t, const uint8_t *v, size_t len);
+
+/* True when len bytes at v are a well-formed value of type t, so that
+ * opt_format writes text that opt_encode turns back into the same bytes. */
+int opt_valid(enum opt_type t, const uint8_t *v, size_t len);
+/* The name opt_type_parse accepts for t. */
+const char *opt_type_name(enum opt_type t);
+
+/* Encodes the value syntax of dhcpsrv's OPTION_nn keys: tokens separated by
+ * blanks, colons or commas; a token is a two-digit hex byte, an IPv4
+ * address, a compact CIDR a.b.c.d/n (RFC 3442 style), "text", or a
+ * parenthesised group that gets a one-byte length prefix.  Returns the
+ * length, or -1 with a reason in err. */
+int opt_encode_dhcpsrv(const char *text, uint8_t *out, size_t cap,
+		       char *err, size_t errlen);
 
 #endif

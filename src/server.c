@@ -81,6 +81,7 @@ struct server {
 	bool stop;
 	bool disk_failing;
 	uint64_t acks_withheld;
+	uint64_t seq;		/* last change number (sync feed) */
 	struct log_limit lim_bad, lim_note;
 	struct dhcp_msg msg;
 	struct engine_result res;
@@ -289,6 +290,14 @@ static bool build_out(struct server *s, const struct engine_result *r, int ifind
 	return true;
 }
 
+/* Queues a changed lease for the journal and numbers the change for the
+ * sync feed. */
+static int record(struct server *s, struct lease *l)
+{
+	l->seq = ++s->seq;
+	return journal_append(s->jn, l);
+}
+
 static void probe_start(struct server *s, const struct outpkt *p, uint32_t addr)
 {
 	struct probe *pr = &s->probes[s->nprobes];
@@ -323,7 +332,7 @@ static void probe_done(struct server *s, size_t i, bool conflict)
 		log_warn("conflict: %s answers ping before first use; abandoned for %u s",
 			 ipstr(pr->addr, a), s->cfg->decline_secs);
 		if (l)
-			journal_append(s->jn, l);
+			record(s, l);
 	} else {
 		send_batch(s, &pr->pkt, 1);
 	}
@@ -382,7 +391,7 @@ static void on_datagram(struct server *s, const uint8_t *buf, size_t len, int if
 	engine_handle(&s->eng, &s->msg, &in, r);
 	trace(s, &s->msg, r, lk);
 	for (size_t i = 0; i < r->ndirty; i++) {
-		int rc = journal_append(s->jn, r->dirty[i]);
+		int rc = record(s, r->dirty[i]);
 		if (rc < 0 && r->wait_sync) {
 			/* Not recorded, so not granted: the client will retry. */
 			s->acks_withheld++;
@@ -595,10 +604,12 @@ static void loop(struct server *s)
 static void replay_apply(void *arg, const struct lease *rec)
 {
 	struct server *s = arg;
-	if (!lease_upsert(s->leases, rec)) {
+	struct lease *l = lease_upsert(s->leases, rec);
+	if (!l) {
 		log_err("out of memory replaying the journal");
 		exit(1);
 	}
+	l->seq = ++s->seq;
 }
 
 static int open_store(struct server *s)
