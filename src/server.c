@@ -63,6 +63,16 @@ struct probe {
 	struct outpkt pkt;
 };
 
+struct server;
+
+/* A file descriptor the loop watches, and what to do when it is readable. */
+struct watch {
+	int fd;
+	void (*fn)(struct server *s);
+};
+
+#define WATCH_MAX 16
+
 struct server {
 	const struct server_opts *opts;
 	struct config *cfg;
@@ -70,6 +80,8 @@ struct server {
 	struct engine eng;
 	struct journal *jn;
 	int udp, icmp, sig, ep;
+	struct watch watch[WATCH_MAX];
+	size_t nwatch;
 	struct link *links;
 	size_t nlinks;
 	int64_t links_ms;
@@ -576,6 +588,22 @@ static int next_timeout(const struct server *s)
 	return (int)ms;
 }
 
+static void on_udp(struct server *s)
+{
+	read_turn(s);
+}
+
+/* Registers fd with the loop: fn runs when it is readable. */
+static int watch_add(struct server *s, int fd, void (*fn)(struct server *))
+{
+	if (s->nwatch == WATCH_MAX)
+		return -1;
+	struct watch *w = &s->watch[s->nwatch++];
+	*w = (struct watch){ .fd = fd, .fn = fn };
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
+	return epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
 static void loop(struct server *s)
 {
 	struct epoll_event ev[8];
@@ -586,13 +614,8 @@ static void loop(struct server *s)
 			break;
 		}
 		for (int i = 0; i < n; i++) {
-			int fd = ev[i].data.fd;
-			if (fd == s->udp)
-				read_turn(s);
-			else if (fd == s->icmp)
-				on_icmp(s);
-			else if (fd == s->sig)
-				on_signal(s);
+			const struct watch *w = ev[i].data.ptr;
+			w->fn(s);
 		}
 		on_timers(s);
 		flush(s);
@@ -657,12 +680,10 @@ static int open_sockets(struct server *s)
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (s->sig < 0 || s->ep < 0)
 		return -1;
-	int fds[] = { s->udp, s->icmp, s->sig };
-	for (size_t i = 0; i < 3; i++) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
-		if (fds[i] >= 0 && epoll_ctl(s->ep, EPOLL_CTL_ADD, fds[i], &ev) < 0)
-			return -1;
-	}
+	if (watch_add(s, s->udp, on_udp) < 0 || watch_add(s, s->sig, on_signal) < 0)
+		return -1;
+	if (s->icmp >= 0 && watch_add(s, s->icmp, on_icmp) < 0)
+		return -1;
 	return 0;
 }
 
