@@ -1,0 +1,208 @@
+"""Starting, stopping and querying duodhcpd inside a server namespace."""
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+import nslib
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def binary():
+    """The daemon under test: $DUODHCPD, else <repo>/build/duodhcpd."""
+    return os.environ.get("DUODHCPD") or os.path.join(REPO, "build", "duodhcpd")
+
+
+def make_config(journal, authoritative=True, lease_time=120, relay=False,
+                pool="198.18.0.10-50",
+                reservations=(), decline_time=600, extra_settings="",
+                extra_duodhcp=""):
+    """The dhcpsrv.ini style config the tests share.  reservations is a list
+    of (mac, addr, hostname)."""
+    lines = [
+        "; written by the duodhcp integration tests",
+        "[Settings]",
+        "IPPOOL_1=%s" % pool,
+        "IPBIND_1=198.18.0.1",
+        "AssociateBindsToPools=1",
+        "Trace=1",
+        extra_settings,
+        "",
+        "[GENERAL]",
+        "LEASETIME=%d" % lease_time,
+        "SUBNETMASK=255.255.255.0",
+        "ROUTER_0=198.18.0.1",
+        "DNS_0=198.18.0.1",
+        "",
+        "[DUODHCP]",
+        "Journal=%s" % journal,
+        "DeclineTime=%d" % decline_time,
+        "Authoritative=%d" % (1 if authoritative else 0),
+        extra_duodhcp,
+        "",
+    ]
+    if relay:
+        lines += [
+            "; the subnet behind the relay agent at 198.18.4.1",
+            "[SUBNET:198.18.4.0/24]",
+            "IPPOOL_1=198.18.4.10-50",
+            "ROUTER_0=198.18.4.1",
+            "",
+        ]
+    for mac, addr, hostname in reservations:
+        lines += ["[%s]" % mac.replace(":", "-").upper(), "IPADDR=%s" % addr]
+        if hostname:
+            lines.append("Hostname=%s" % hostname)
+        lines.append("")
+    return "\n".join(l for l in lines if l is not None) + "\n"
+
+
+def parse_leases(text):
+    """Parses `duodhcpd -L` output: ADDR STATE HW CID HOSTNAME END."""
+    leases = []
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) < 2 or not re.match(r"^\d+\.\d+\.\d+\.\d+$", f[0]):
+            continue	# a header or a comment
+        f += [""] * (6 - len(f))
+        leases.append({"addr": f[0], "state": f[1].lower(), "hw": f[2].lower(),
+                       "cid": f[3], "hostname": f[4], "end": " ".join(f[5:]),
+                       "line": line})
+    return leases
+
+
+def end_value(end):
+    """An END field as a number we can compare: epoch seconds, or a parsed
+    date.  Returns None when it is neither."""
+    if re.match(r"^\d+$", end):
+        return int(end)
+    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S",
+                "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            import datetime
+            return int(datetime.datetime.strptime(end, fmt).timestamp())
+        except ValueError:
+            pass
+    return None
+
+
+class Daemon:
+    """duodhcpd -f in the server namespace, stderr kept in a log file."""
+
+    READY_TIMEOUT = float(os.environ.get("DUODHCP_READY_TIMEOUT", "20"))
+
+    def __init__(self, topo, workdir, config_text):
+        self.topo = topo
+        self.workdir = workdir
+        self.config = os.path.join(workdir, "duodhcpd.ini")
+        self.pidfile = os.path.join(workdir, "duodhcpd.pid")
+        self.logpath = os.path.join(workdir, "duodhcpd.log")
+        self.proc = None
+        self.exits = []		# exit status of every run we stopped
+        self.write_config(config_text)
+
+    def write_config(self, text):
+        with open(self.config, "w") as f:
+            f.write(text)
+
+    def start(self):
+        exe = binary()
+        if not os.access(exe, os.X_OK):
+            raise RuntimeError("daemon binary %s is missing (build it, or set "
+                               "DUODHCPD)" % exe)
+        log = open(self.logpath, "a")
+        log.write("=== start %s\n" % time.strftime("%H:%M:%S"))
+        log.flush()
+        # ip netns exec execs the daemon: the PID we get is the daemon's.
+        self.proc = subprocess.Popen(
+            nslib.nsexec(self.topo.server) +
+            [exe, "-c", self.config, "-f", "-p", self.pidfile],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        log.close()
+        try:
+            nslib.wait_until(self._ready, self.READY_TIMEOUT, interval=0.1,
+                             what="duodhcpd listening on udp/67")
+        except TimeoutError:
+            self.stop()
+            raise RuntimeError("duodhcpd did not become ready; log:\n" + self.log())
+        return self
+
+    def _ready(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError("duodhcpd exited with status %d at start; log:\n%s"
+                               % (self.proc.returncode, self.log()))
+        return self.topo.udp_listening(self.topo.server, 67)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig):
+        assert self.alive(), "duodhcpd is not running"
+        self.proc.send_signal(sig)
+
+    def kill(self):
+        """SIGKILL: a crash, as far as the journal can tell."""
+        self.proc.kill()
+        rc = self.proc.wait(timeout=10)
+        with open(self.logpath, "a") as log:
+            log.write("=== killed, status %s\n" % rc)
+        self.proc = None
+        return rc
+
+    def stop(self, timeout=10.0):
+        """SIGTERM, SIGKILL after timeout.  Returns the exit status, negative
+        for a signal; records it in self.exits."""
+        if self.proc is None:
+            return None
+        rc = nslib.stop_pid(self.proc.pid, term_timeout=timeout, proc=self.proc)
+        self.exits.append(rc)
+        with open(self.logpath, "a") as log:
+            log.write("=== stopped, status %s\n" % rc)
+        self.proc = None
+        return rc
+
+    def restart(self):
+        rc = self.stop()
+        self.start()
+        return rc
+
+    def log(self):
+        try:
+            with open(self.logpath, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def sanitizer_reports(self):
+        """Lines where ASan or UBSan reported a problem."""
+        pat = re.compile(r"(ERROR: AddressSanitizer|ERROR: LeakSanitizer|"
+                         r"runtime error:|SUMMARY: UndefinedBehaviorSanitizer)")
+        return [l for l in self.log().splitlines() if pat.search(l)]
+
+    def leases_text(self):
+        res = nslib.run([binary(), "-c", self.config, "-L"], check=False, timeout=30)
+        if res.returncode != 0:
+            raise RuntimeError("duodhcpd -L exit %d: %s%s" % (
+                res.returncode, res.stdout, res.stderr))
+        return res.stdout
+
+    def leases(self):
+        return parse_leases(self.leases_text())
+
+    def lease(self, addr):
+        for l in self.leases():
+            if l["addr"] == addr:
+                return l
+        return None
+
+    def wait_lease(self, pred, timeout=5.0, what="lease"):
+        """Polls -L until some lease satisfies pred; returns it."""
+        def find():
+            for l in self.leases():
+                if pred(l):
+                    return l
+            return None
+        return nslib.wait_until(find, timeout, interval=0.2, what=what)

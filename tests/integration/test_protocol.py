@@ -1,0 +1,188 @@
+"""Protocol corners driven by hand-made packets (dhcpkit.py, scapy)."""
+
+import time
+
+import pytest
+
+from nslib import SERVER_ADDR, wait_until
+
+POOL = ["198.18.0.%d" % i for i in range(10, 51)]
+
+
+def _dora(kit, ns, *args):
+    r = kit(ns, "dora", *args)
+    assert r["offer"] is not None, "no DHCPOFFER"
+    assert r["ack"] is not None, "no reply to the REQUEST"
+    assert r["ack"]["type"] == "ack", r["ack"]
+    return r["ack"]
+
+
+@pytest.mark.netns
+def test_reservation_gets_address_and_hostname(make_topo, duod, client):
+    topo = make_topo(clients=(5, 1))
+    d = duod(topo, reservations=[("02:00:00:00:00:05", "198.18.0.200", "reserved-pc")])
+    ev = client("dhclient", topo, 5).obtain()
+    assert ev["env"]["new_ip_address"] == "198.18.0.200", ev["env"]
+    assert ev["env"].get("new_host_name") == "reserved-pc", ev["env"]
+    # Another client gets a pool address, not the reserved one.
+    other = client("dhclient", topo, 1).obtain()["env"]["new_ip_address"]
+    assert other in POOL
+
+
+@pytest.mark.netns
+def test_reservation_seen_by_scapy(make_topo, duod, kit):
+    topo = make_topo(clients=(5,))
+    duod(topo, reservations=[("02:00:00:00:00:05", "198.18.0.200", "reserved-pc")])
+    ack = _dora(kit, topo.clients[5])
+    assert ack["yiaddr"] == "198.18.0.200"
+    assert ack["options"].get("hostname") == "reserved-pc", ack["options"]
+
+
+@pytest.mark.netns
+def test_init_reboot_wrong_subnet_nak(make_topo, duod, kit):
+    """RFC 2131 section 4.3.2: a REQUEST in INIT-REBOOT (option 50, no
+    server id, ciaddr 0) for an address on the wrong network gets a NAK,
+    broadcast because giaddr is 0."""
+    topo = make_topo(clients=(1,))
+    duod(topo, authoritative=True)
+    r = kit(topo.clients[1], "request", "--requested", "198.18.9.9")["reply"]
+    assert r is not None, "authoritative server stayed silent"
+    assert r["type"] == "nak", r
+    assert r["yiaddr"] == "0.0.0.0"
+    assert r["ip_dst"] == "255.255.255.255", r
+    assert r["options"].get("server_id") == SERVER_ADDR, r
+
+
+@pytest.mark.netns
+def test_init_reboot_non_authoritative_silent(make_topo, duod, kit):
+    """Authoritative=0, INIT-REBOOT for an address in our subnet but outside
+    our pool, of a client we have no record of: it may be a split-scope
+    partner's lease, so we stay silent (RFC 2131 section 4.3.2).  (A wrong
+    network is NAKed either way: that is a SHOULD of the same section.)"""
+    topo = make_topo(clients=(1,))
+    duod(topo, authoritative=False)
+    r = kit(topo.clients[1], "request", "--requested", "198.18.0.100",
+            timeout=3)["reply"]
+    assert r is None, "non-authoritative server answered: %s" % r
+
+
+@pytest.mark.netns
+def test_init_reboot_authoritative_outside_pool(make_topo, duod, kit):
+    """Authoritative=1, same request: not ours to give, so a NAK."""
+    topo = make_topo(clients=(1,))
+    duod(topo, authoritative=True)
+    r = kit(topo.clients[1], "request", "--requested", "198.18.0.100")["reply"]
+    assert r is not None and r["type"] == "nak", r
+
+
+@pytest.mark.netns
+def test_init_reboot_own_lease_acked(make_topo, duod, kit):
+    topo = make_topo(clients=(1,))
+    duod(topo)
+    ns = topo.clients[1]
+    addr = _dora(kit, ns)["yiaddr"]
+    r = kit(ns, "request", "--requested", addr)["reply"]
+    assert r is not None and r["type"] == "ack" and r["yiaddr"] == addr, r
+
+
+@pytest.mark.netns
+def test_request_for_other_server_ignored(make_topo, duod, kit):
+    """SELECTING with another server's id: we must stay silent (the client
+    chose someone else, RFC 2131 section 4.3.2)."""
+    topo = make_topo(clients=(1,))
+    duod(topo)
+    ns = topo.clients[1]
+    offer = kit(ns, "discover")["reply"]
+    assert offer and offer["type"] == "offer", offer
+    r = kit(ns, "request", "--requested", offer["yiaddr"], "--server-id",
+            "198.18.0.99", timeout=3)["reply"]
+    assert r is None, r
+
+
+@pytest.mark.netns
+def test_decline_abandons_address(make_topo, duod, kit):
+    topo = make_topo(clients=(1, 2))
+    d = duod(topo)
+    c1, c2 = topo.clients[1], topo.clients[2]
+    ack = _dora(kit, c1)
+    addr, sid = ack["yiaddr"], ack["options"]["server_id"]
+    r = kit(c1, "decline", "--requested", addr, "--server-id", sid)
+    assert r["reply"] is None, "the server answered a DECLINE: %s" % r["reply"]
+    d.wait_lease(lambda l: l["addr"] == addr and l["state"] == "abandoned",
+                 what="%s abandoned in -L" % addr)
+    # Neither another client nor the decliner get it again.
+    for ns in (c2, c1):
+        ack2 = _dora(kit, ns)
+        assert ack2["yiaddr"] != addr and ack2["yiaddr"] in POOL, ack2
+
+
+@pytest.mark.netns
+def test_release_frees_address(make_topo, duod, kit):
+    topo = make_topo(clients=(1,))
+    d = duod(topo)
+    ns = topo.clients[1]
+    ack = _dora(kit, ns)
+    addr = ack["yiaddr"]
+    topo.ip(ns, "addr", "add", addr + "/24", "dev", "eth0")
+    r = kit(ns, "release", "--ciaddr", addr, "--server-id",
+            ack["options"]["server_id"], "--dst", SERVER_ADDR)
+    assert r["reply"] is None, r
+    d.wait_lease(lambda l: l["addr"] == addr and l["state"] != "active",
+                 what="%s released" % addr)
+
+
+@pytest.mark.netns
+def test_inform_acked_without_lease(make_topo, duod, kit):
+    """RFC 2131 section 3.4: DHCPINFORM gets a DHCPACK with the local
+    options, sent to ciaddr, with no yiaddr and no lease time."""
+    topo = make_topo(clients=(1,))
+    d = duod(topo)
+    ns = topo.clients[1]
+    ciaddr = "198.18.0.77"	# statically configured, outside the pool
+    topo.ip(ns, "addr", "add", ciaddr + "/24", "dev", "eth0")
+    r = kit(ns, "inform", "--ciaddr", ciaddr)["reply"]
+    assert r is not None, "no reply to DHCPINFORM"
+    assert r["type"] == "ack", r
+    assert r["yiaddr"] == "0.0.0.0", r
+    assert r["ip_dst"] == ciaddr, r
+    opts = r["options"]
+    assert "lease_time" not in opts, opts
+    assert "renewal_time" not in opts and "rebinding_time" not in opts, opts
+    assert opts.get("subnet_mask") == "255.255.255.0", opts
+    assert opts.get("router") == "198.18.0.1", opts
+    assert opts.get("name_server") == "198.18.0.1", opts
+    assert opts.get("server_id") == SERVER_ADDR, opts
+    assert not any(l["addr"] == ciaddr for l in d.leases()), "INFORM made a lease"
+
+
+@pytest.mark.netns
+def test_malformed_packets_do_not_kill(make_topo, duod, kit):
+    topo = make_topo(clients=(1, 2))
+    d = duod(topo)
+    r = kit(topo.clients[1], "malformed", "--count", "400", "--seed", "7")
+    assert r["count"] >= 400
+    time.sleep(0.5)
+    assert d.alive(), "duodhcpd died on malformed input; log:\n" + d.log()[-4000:]
+    ack = _dora(kit, topo.clients[2])
+    assert ack["yiaddr"] in POOL
+    assert d.alive()
+
+
+@pytest.mark.netns
+def test_pool_exhaustion(make_topo, duod, kit):
+    """Three addresses, four clients: the fourth gets no offer, and the
+    daemon goes on serving the ones it has."""
+    topo = make_topo(clients=(1,))
+    d = duod(topo, pool="198.18.0.10-12")
+    ns = topo.clients[1]
+    got = set()
+    for i in range(1, 4):
+        ack = _dora(kit, ns, "--mac", "02:00:00:00:20:%02x" % i)
+        got.add(ack["yiaddr"])
+    assert got == {"198.18.0.10", "198.18.0.11", "198.18.0.12"}, got
+    r = kit(ns, "discover", "--mac", "02:00:00:00:20:04", timeout=3)
+    assert r["reply"] is None, "offer from an exhausted pool: %s" % r["reply"]
+    # A known client still gets its own address back.
+    ack = _dora(kit, ns, "--mac", "02:00:00:00:20:01")
+    assert ack["yiaddr"] in got
+    assert d.alive()
