@@ -2177,16 +2177,20 @@ static void print_option(FILE *out, const struct cfg_opt *o)
 	enum opt_type t = d && opt_valid(d->type, o->data, o->len) ? d->type : OPT_BYTES;
 	char *text = NULL;
 	size_t n = 0;
-	FILE *m = open_memstream(&text, &n);
+	FILE *m;
 
-	if (m) {
+	/* Binary bytes in a text option (dhcpsrv's OPTION_66=a.b.c.d) read
+	 * better as hex than as escapes. */
+	for (size_t i = 0; t == OPT_STRING && i < o->len; i++)
+		if (o->data[i] < 0x20 || o->data[i] > 0x7e)
+			t = OPT_BYTES;
+	if ((m = open_memstream(&text, &n)) != NULL) {
 		opt_format(m, t, o->data, o->len);
 		fclose(m);
 	}
 	if (text == NULL || n > 3 * OPT_VALUE_MAX) {
-		t = OPT_BYTES;
 		fprintf(out, "OPTION_%u=hex:", o->code);
-		opt_format(out, t, o->data, o->len);
+		opt_format(out, OPT_BYTES, o->data, o->len);
 		fputc('\n', out);
 	} else
 		fprintf(out, "OPTION_%u=%s:%s\n", o->code, opt_type_name(t), text);
