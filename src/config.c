@@ -928,6 +928,41 @@ static void kv_ip(struct pctx *p, void *obj, const struct kdef *k, const struct 
 		ent_err(p, e, "\"%s\" is not an IPv4 address", e->val);
 }
 
+/* FORWARD=a.b.c.d[,e.f.g.h...]: the upstream resolvers of the DNS server. */
+static void kv_forward(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		       unsigned idx)
+{
+	struct config *c = obj;
+	char buf[256];
+	(void)k, (void)idx;
+	snprintf(buf, sizeof buf, "%s", e->val);
+	c->ndns_forward = 0;
+	for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok;
+	     tok = strtok_r(NULL, ", ", &save)) {
+		uint32_t a;
+		if (c->ndns_forward == 4) {
+			ent_err(p, e, "at most 4 resolvers");
+			return;
+		}
+		if (!ip_str(tok, &a) || a == 0) {
+			ent_err(p, e, "\"%s\" is not an IPv4 address", tok);
+			return;
+		}
+		c->dns_forward[c->ndns_forward++] = a;
+	}
+}
+
+static void kv_bindaddr(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+			unsigned idx)
+{
+	uint32_t a;
+	(void)idx;
+	if (*e->val && !ip_str(e->val, &a))
+		ent_err(p, e, "\"%s\" is not an IPv4 address", e->val);
+	else
+		kv_str(p, obj, k, e, idx);
+}
+
 static const struct kdef *kfind(const struct kdef *t, size_t n, const char *key, unsigned *idx)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -1389,12 +1424,15 @@ static const struct kdef settings_keys[] = {
 static const struct kdef dns_keys[] = {
 	KBOOL("EnableDNS", struct config, dns_enable),
 	KUNUSED("DEFAULTIPADDR", 0),
-	KUNUSED("FORWARD", 0),
+	{ .name = "FORWARD", .fn = kv_forward },
+	KSTR("Domain", struct config, dns_domain, 0),
 };
 
 static const struct kdef http_keys[] = {
 	KBOOL("EnableHTTP", struct config, http_enable),
 	KUINT("Port", struct config, http_port, 1, 65535, 0),
+	{ .name = "BindAddress", .fn = kv_bindaddr, .off = offsetof(struct config, http_bind),
+	  .size = FSIZE(struct config, http_bind) },
 	KUNUSED("Root", 0),
 };
 
@@ -1407,6 +1445,7 @@ static const struct kdef tftp_keys[] = {
 static const struct kdef duodhcp_keys[] = {
 	KSTR("Journal", struct config, journal, K_NONEMPTY),
 	KSTR("User", struct config, user, 0),
+	KSTR("ApiToken", struct config, api_token, 0),
 	KBOOL("Authoritative", struct config, authoritative),
 	KBOOL("ConflictProbe", struct config, probe),
 	KUINT("ProbeTimeoutMs", struct config, probe_ms, 1, 60000, 0),
@@ -2278,11 +2317,21 @@ static void print_general(const struct config *c, FILE *out)
 
 static void print_duodhcp(const struct config *c, FILE *out)
 {
+	char a[16];
 	fprintf(out, "\n[DNS-Settings]\nEnableDNS=%d\n", c->dns_enable);
+	print_str(out, "Domain", c->dns_domain);
+	if (c->ndns_forward) {
+		fputs("FORWARD=", out);
+		for (size_t i = 0; i < c->ndns_forward; i++)
+			fprintf(out, "%s%s", i ? "," : "", ipfmt(a, c->dns_forward[i]));
+		fputc('\n', out);
+	}
 	fprintf(out, "\n[HTTP-Settings]\nEnableHTTP=%d\nPort=%u\n", c->http_enable, c->http_port);
+	print_str(out, "BindAddress", c->http_bind);
 	fputs("\n[DUODHCP]\n", out);
 	print_str(out, "Journal", c->journal);
 	print_str(out, "User", c->user);
+	print_str(out, "ApiToken", c->api_token);
 	fprintf(out, "Authoritative=%d\nConflictProbe=%d\nProbeTimeoutMs=%lu\n"
 		"DeclineTime=%lu\nOfferHold=%lu\nT1Percent=%lu\nT2Percent=%lu\n"
 		"CompactBytes=%lu\n", c->authoritative, c->probe, (unsigned long)c->probe_ms,
