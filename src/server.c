@@ -28,10 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 #include "config.h"
+#include "dnssrv.h"
 #include "engine.h"
 #include "journal.h"
 #include "lease.h"
 #include "log.h"
+#include "names.h"
 #include "server.h"
 
 #define BATCH 64		/* datagrams per recvmmsg */
@@ -94,6 +96,14 @@ struct server {
 	bool disk_failing;
 	uint64_t acks_withheld;
 	uint64_t seq;		/* last change number (sync feed) */
+	/* Built-in DNS: the server, and a snapshot of client names rebuilt
+	 * when the leases have changed since it was taken. */
+	struct dnssrv *dns;
+	struct names *names;
+	uint64_t names_seq;
+	struct dns_zone zone;
+	struct dns_net *zone_nets;
+	char zone_domain[128];
 	struct log_limit lim_bad, lim_note;
 	struct dhcp_msg msg;
 	struct engine_result res;
@@ -528,6 +538,8 @@ static void maybe_compact(struct server *s)
 			 (long long)(mono_ms() - t0));
 }
 
+static int zone_configure(struct server *s);
+
 static void reload(struct server *s)
 {
 	log_info("SIGHUP: reading %s", s->opts->config_path);
@@ -548,6 +560,8 @@ static void reload(struct server *s)
 	config_free(s->cfg);
 	s->cfg = c;
 	links_refresh(s);
+	if (s->dns)
+		zone_configure(s);
 	log_info("configuration reloaded: %zu subnets, %zu hosts, %zu leases kept",
 		 c->nsubnets, c->nhosts, lease_count(s->leases));
 }
@@ -566,6 +580,8 @@ static void on_signal(struct server *s)
 static void on_timers(struct server *s)
 {
 	lease_expire(s->leases, time(NULL));
+	if (s->dns)
+		dnssrv_run(s->dns);	/* forwarding deadlines, idle TCP */
 	int64_t now = mono_ms();
 	for (size_t i = 0; i < s->nprobes;)
 		if (s->probes[i].deadline_ms <= now)
@@ -581,6 +597,11 @@ static int next_timeout(const struct server *s)
 	int64_t wall = time(NULL);
 	if (next != INT64_MAX && (next - wall) * 1000 < ms)
 		ms = next <= wall ? 0 : (next - wall) * 1000;
+	if (s->dns) {
+		int d = dnssrv_timeout_ms(s->dns);
+		if (d >= 0 && d < ms)
+			ms = d;
+	}
 	int64_t now = mono_ms();
 	for (size_t i = 0; i < s->nprobes; i++)
 		if (s->probes[i].deadline_ms - now < ms)
@@ -602,6 +623,103 @@ static int watch_add(struct server *s, int fd, void (*fn)(struct server *))
 	*w = (struct watch){ .fd = fd, .fn = fn };
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
 	return epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void name_clash(void *arg, const char *label, uint32_t winner, uint32_t loser,
+		       const char *given)
+{
+	struct server *s = arg;
+	char a[16], b[16];
+	if (log_allow(&s->lim_note, mono_ms(), 1, 10))
+		log_info("DNS name clash: %s keeps \"%s\"; %s is %s%s", ipstr(winner, a), label,
+			 ipstr(loser, b), given[0] ? "named " : "left without a name", given);
+}
+
+static int zone_by_label(void *arg, const char *label, uint32_t *addr, uint32_t *ttl)
+{
+	struct server *s = arg;
+	return names_by_label(s->names, label, time(NULL), addr, ttl);
+}
+
+static int zone_by_addr(void *arg, uint32_t addr, char label[DNS_LABEL_MAX + 1], uint32_t *ttl)
+{
+	struct server *s = arg;
+	return names_by_addr(s->names, addr, time(NULL), label, ttl);
+}
+
+/* The zone as of now: names are re-read only when a lease changed. */
+static const struct dns_zone *current_zone(void *arg)
+{
+	struct server *s = arg;
+	if (!s->names || s->names_seq != s->seq) {
+		struct names *n = names_build(s->leases, s->cfg, time(NULL), name_clash, s);
+		if (n) {
+			names_free(s->names);
+			s->names = n;
+			s->names_seq = s->seq;
+		}
+	}
+	s->zone.serial = (uint32_t)s->seq;
+	return &s->zone;
+}
+
+/* Zone parameters from the configuration: the local domain is
+ * [DNS-Settings] Domain, else option 15 of the first subnet, else "lan". */
+static int zone_configure(struct server *s)
+{
+	const struct config *c = s->cfg;
+	struct dns_net *nets = calloc(c->nsubnets + 1, sizeof *nets);
+	if (!nets)
+		return -1;
+	for (size_t i = 0; i < c->nsubnets; i++)
+		nets[i] = (struct dns_net){ c->subnets[i].net, c->subnets[i].mask };
+	free(s->zone_nets);
+	s->zone_nets = nets;
+	snprintf(s->zone_domain, sizeof s->zone_domain, "%s", c->dns_domain);
+	for (size_t i = 0; !s->zone_domain[0] && c->nsubnets && i < c->subnets[0].opts.n; i++) {
+		const struct cfg_opt *o = &c->subnets[0].opts.v[i];
+		if (o->code == 15 && o->len < sizeof s->zone_domain) {
+			memcpy(s->zone_domain, o->data, o->len);
+			s->zone_domain[o->len] = 0;
+		}
+	}
+	if (!s->zone_domain[0] || dns_domain_valid(s->zone_domain) < 0)
+		snprintf(s->zone_domain, sizeof s->zone_domain, "lan");
+	s->zone = (struct dns_zone){ .domain = s->zone_domain, .nets = nets, .nnets = c->nsubnets,
+				     .by_label = zone_by_label, .by_addr = zone_by_addr, .arg = s,
+				     .recursion = c->ndns_forward > 0 };
+	s->names_seq = s->seq - 1;	/* rebuild with the new hosts */
+	return 0;
+}
+
+static void on_dns(struct server *s)
+{
+	dnssrv_run(s->dns);
+}
+
+static int dns_start(struct server *s)
+{
+	const struct config *c = s->cfg;
+	if (!c->dns_enable)
+		return 0;
+	if (zone_configure(s) < 0)
+		return -1;
+	uint32_t binds[16];
+	size_t nb = 0;
+	for (size_t i = 0; i < c->nsubnets && nb < 16; i++)
+		if (c->subnets[i].bind_addr && !c->subnets[i].relayed)
+			binds[nb++] = c->subnets[i].bind_addr;
+	struct dnssrv_conf dc = { .binds = binds, .nbinds = nb, .port = 53,
+				  .allow = s->zone_nets, .nallow = c->nsubnets,
+				  .upstream = c->dns_forward, .nupstream = c->ndns_forward };
+	char err[256];
+	if (!(s->dns = dnssrv_start(&dc, current_zone, s, err, sizeof err))) {
+		log_err("%s", err);
+		return -1;
+	}
+	log_info("DNS: answering for *.%s on %zu address(es), %zu upstream(s)", s->zone_domain,
+		 nb ? nb : 1, c->ndns_forward);
+	return watch_add(s, dnssrv_fd(s->dns), on_dns);
 }
 
 static void loop(struct server *s)
@@ -728,6 +846,9 @@ static void server_close(struct server *s)
 	for (size_t i = 0; i < 4; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	dnssrv_stop(s->dns);
+	names_free(s->names);
+	free(s->zone_nets);
 	journal_close(s->jn);
 	engine_free(&s->eng);
 	lease_table_free(s->leases);
@@ -747,7 +868,7 @@ static int start(struct server *s)
 	if (!s->leases || !s->ackq || !s->probes ||
 	    engine_set_config(&s->eng, s->cfg, s->leases) < 0)
 		return -1;
-	if (open_store(s) < 0 || open_sockets(s) < 0)
+	if (open_store(s) < 0 || open_sockets(s) < 0 || dns_start(s) < 0)
 		return -1;
 	links_refresh(s);
 	if (!s->opts->foreground && daemon(0, 0) < 0)
