@@ -563,10 +563,11 @@ static void handle_request(struct req *q)
 		return;
 	}
 	if (m->ciaddr) {
-		/* RENEWING (unicast) or REBINDING (broadcast). */
+		/* RENEWING (unicast) or REBINDING (broadcast).  An address on
+		 * the wrong network is NAKed whatever Authoritative says, as in
+		 * INIT-REBOOT (RFC 2131 4.3.2): no partner can own it here. */
 		if (!in_subnet(q->sn, m->ciaddr)) {
-			if (q->e->cfg->authoritative)
-				send_nak(q, "wrong network");
+			send_nak(q, "wrong network");
 			return;
 		}
 		grant(q, m->ciaddr, true);

@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 
 import nslib
 
@@ -133,9 +132,8 @@ class Client:
             for e in self.events()[after:]:
                 if e["reason"] in reasons:
                     return e
-            for p in self.procs:
-                if p.poll() is not None and p.returncode not in (0, None) and \
-                        p in self._fatal_procs():
+            for p in self._fatal_procs():
+                if p.poll() is not None and p.returncode != 0:
                     raise RuntimeError("%s exited %d; output:\n%s" % (
                         self.name, p.returncode, self.output()))
             return None
@@ -147,6 +145,7 @@ class Client:
                 e, self.reasons(), self.output())) from None
 
     def _fatal_procs(self):
+        """Long-running processes whose early exit means the wait is over."""
         return []
 
     def output(self):
@@ -244,7 +243,7 @@ class Dhclient(Client):
         return self.wait_event({"RELEASE", "STOP"}, timeout=5, after=n)
 
     def cleanup(self):
-        pid = self.read_pidfile(self.pidfile)
+        self.read_pidfile(self.pidfile)	# the one that forked off, if any
         super().cleanup()
 
 
@@ -269,7 +268,7 @@ class Udhcpc(Client):
         return self.wait_event({"bound"}, timeout=timeout, after=n)
 
     def obtain_once(self, timeout=30):
-        """-n -q: get a lease and quit, as the brief of udhcpc(8) says."""
+        """-n -q: get a lease and quit (how scripts and initramfs use it)."""
         n = len(self.events())
         rc = self.runcmd(nslib.nsexec(self.ns) + [
             "busybox", "udhcpc", "-f", "-n", "-q", "-i", self.iface, "-s",

@@ -97,7 +97,7 @@ def duod(request, tmp_path):
     yield start
     problems = []
     for d in started:
-        rc = d.stop()
+        d.stop()
         if d.exits and any(s not in (0, None) for s in d.exits):
             problems.append("duodhcpd exit statuses on SIGTERM: %s" % d.exits)
         reports = d.sanitizer_reports()

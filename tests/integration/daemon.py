@@ -1,8 +1,8 @@
 """Starting, stopping and querying duodhcpd inside a server namespace."""
 
+import datetime
 import os
 import re
-import signal
 import subprocess
 import time
 
@@ -82,7 +82,6 @@ def end_value(end):
     for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S",
                 "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"):
         try:
-            import datetime
             return int(datetime.datetime.strptime(end, fmt).timestamp())
         except ValueError:
             pass

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from nslib import SERVER_ADDR, wait_until
+from nslib import SERVER_ADDR
 
 POOL = ["198.18.0.%d" % i for i in range(10, 51)]
 
@@ -20,7 +20,7 @@ def _dora(kit, ns, *args):
 @pytest.mark.netns
 def test_reservation_gets_address_and_hostname(make_topo, duod, client):
     topo = make_topo(clients=(5, 1))
-    d = duod(topo, reservations=[("02:00:00:00:00:05", "198.18.0.200", "reserved-pc")])
+    duod(topo, reservations=[("02:00:00:00:00:05", "198.18.0.200", "reserved-pc")])
     ev = client("dhclient", topo, 5).obtain()
     assert ev["env"]["new_ip_address"] == "198.18.0.200", ev["env"]
     assert ev["env"].get("new_host_name") == "reserved-pc", ev["env"]

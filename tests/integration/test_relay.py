@@ -4,7 +4,6 @@ import time
 
 import pytest
 
-from nslib import wait_until
 
 RELAY_POOL = ["198.18.4.%d" % i for i in range(10, 51)]
 

@@ -187,6 +187,17 @@ TEST(init_reboot_wrong_network_naks)
 	teardown(f);
 }
 
+TEST(renew_from_wrong_network_naks)
+{
+	struct fx *f = setup("");
+	struct tpkt p;
+	tp_init(&p, DHCPREQUEST, 1);
+	tp_ciaddr(&p, IP4(198, 18, 9, 9));
+	struct engine_result *r = run(f, &p);
+	CHECK_EQ(reply_type(r), DHCPNAK);
+	teardown(f);
+}
+
 TEST(init_reboot_unknown_client)
 {
 	/* Not authoritative: no record of the client means silence. */
@@ -414,7 +425,7 @@ TEST(maxlen_honours_option_57)
 }
 
 T_RUN(T_CASE(discover_gets_offer), T_CASE(request_selecting_acks_after_journal),
-      T_CASE(selecting_other_server_is_silent), T_CASE(init_reboot_wrong_network_naks),
+      T_CASE(selecting_other_server_is_silent), T_CASE(init_reboot_wrong_network_naks), T_CASE(renew_from_wrong_network_naks),
       T_CASE(init_reboot_unknown_client), T_CASE(init_reboot_known_client_acked),
       T_CASE(renew_and_rebind), T_CASE(returning_client_gets_same_address),
       T_CASE(reservation), T_CASE(decline_quarantines), T_CASE(inform_gets_options_only),
