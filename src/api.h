@@ -61,6 +61,7 @@ struct api_reply {
 	const char *content_type;	/* static string */
 	char *body;			/* malloc'd, NUL-terminated; caller frees */
 	size_t len;
+	const char *allow;		/* static; the Allow header of a 405, else NULL */
 };
 
 /* Answers one request.  Never fails to produce a reply (500 on OOM with

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dns.h"
 #include "engine.h"
 
 /* The client a request speaks for: option 61 when present, else
@@ -234,8 +235,16 @@ static void client_hostname(const struct req *q, char *buf, size_t cap)
 	size_t len;
 	const uint8_t *v = dhcp_opt(q->m, DO_FQDN, &len);
 	size_t skip = 3;
-	if (!v || len <= skip || (v[0] & 0x04)) {
-		/* Canonical wire format (E bit) is left to the DNS work; use 12. */
+	char label[DNS_LABEL_MAX + 1];
+	if (v && len > skip && (v[0] & 0x04)) {
+		/* RFC 4702 section 2.3.1: the name in canonical wire format. */
+		if (dns_name_clean_wire(v + skip, len - skip, label) == 0) {
+			snprintf(buf, cap, "%s", label);
+			return;
+		}
+		v = NULL;
+	}
+	if (!v || len <= skip) {
 		v = dhcp_opt(q->m, DO_HOSTNAME, &len);
 		skip = 0;
 	}
