@@ -27,8 +27,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
+#include "api.h"
 #include "config.h"
 #include "dnssrv.h"
+#include "http.h"
 #include "engine.h"
 #include "journal.h"
 #include "lease.h"
@@ -104,6 +107,13 @@ struct server {
 	struct dns_zone zone;
 	struct dns_net *zone_nets;
 	char zone_domain[128];
+	/* Status page and API. */
+	struct http *http;
+	struct api_ctx api;
+	struct sync_status sync_st;
+	uint64_t epoch;		/* random per start: partners see restarts */
+	int64_t started;
+	bool reload_pending;
 	struct log_limit lim_bad, lim_note;
 	struct dhcp_msg msg;
 	struct engine_result res;
@@ -542,7 +552,7 @@ static int zone_configure(struct server *s);
 
 static void reload(struct server *s)
 {
-	log_info("SIGHUP: reading %s", s->opts->config_path);
+	log_info("reloading %s", s->opts->config_path);
 	struct config *c = config_load(s->opts->config_path, stderr);
 	if (!c) {
 		log_err("new configuration refused; the old one stays in force");
@@ -582,6 +592,12 @@ static void on_timers(struct server *s)
 	lease_expire(s->leases, time(NULL));
 	if (s->dns)
 		dnssrv_run(s->dns);	/* forwarding deadlines, idle TCP */
+	if (s->http)
+		http_run(s->http);	/* MHD's own timeouts */
+	if (s->reload_pending) {
+		s->reload_pending = false;
+		reload(s);
+	}
 	int64_t now = mono_ms();
 	for (size_t i = 0; i < s->nprobes;)
 		if (s->probes[i].deadline_ms <= now)
@@ -597,6 +613,11 @@ static int next_timeout(const struct server *s)
 	int64_t wall = time(NULL);
 	if (next != INT64_MAX && (next - wall) * 1000 < ms)
 		ms = next <= wall ? 0 : (next - wall) * 1000;
+	if (s->http) {
+		int h = http_timeout_ms(s->http);
+		if (h >= 0 && h < ms)
+			ms = h;
+	}
 	if (s->dns) {
 		int d = dnssrv_timeout_ms(s->dns);
 		if (d >= 0 && d < ms)
@@ -720,6 +741,65 @@ static int dns_start(struct server *s)
 	log_info("DNS: answering for *.%s on %zu address(es), %zu upstream(s)", s->zone_domain,
 		 nb ? nb : 1, c->ndns_forward);
 	return watch_add(s, dnssrv_fd(s->dns), on_dns);
+}
+
+/* API action: forget a lease (the address becomes free). */
+static int api_delete(void *arg, uint32_t addr)
+{
+	struct server *s = arg;
+	struct lease *l = lease_find(s->leases, addr);
+	if (!l || (l->flags & LEASE_F_PARTNER) || l->state == LEASE_FREE)
+		return -1;
+	char a[16];
+	lease_set_state(s->leases, l, LEASE_FREE, time(NULL));
+	l->offer_until = 0;
+	record(s, l);
+	log_info("API: lease %s deleted", ipstr(addr, a));
+	return 0;
+}
+
+/* API action: reload after the current request, not inside it. */
+static int api_reload(void *arg)
+{
+	struct server *s = arg;
+	s->reload_pending = true;
+	return 0;
+}
+
+static const struct api_ctx *api_ctx_get(void *arg)
+{
+	struct server *s = arg;
+	s->sync_st.enabled = s->cfg->sync_server[0] != 0;
+	s->api = (struct api_ctx){
+		.cfg = s->cfg, .leases = s->leases, .st = &s->eng.st, .sync = &s->sync_st,
+		.epoch = s->epoch, .seq = s->seq, .started = s->started, .now = time(NULL),
+		.version = DUODHCP_VERSION, .journal_bytes = journal_size(s->jn),
+		.acks_withheld = s->acks_withheld, .disk_failing = s->disk_failing,
+		.delete_lease = api_delete, .reload = api_reload, .action_arg = s,
+	};
+	return &s->api;
+}
+
+static void on_http(struct server *s)
+{
+	http_run(s->http);
+}
+
+static int http_start_if(struct server *s)
+{
+	if (!s->cfg->http_enable)
+		return 0;
+	char err[256];
+	s->http = http_start(s->cfg->http_bind, s->cfg->http_port, api_ctx_get, s, err,
+			     sizeof err);
+	if (!s->http) {
+		log_err("HTTP: %s", err);
+		return -1;
+	}
+	log_info("HTTP: status page and API on %s:%u%s", s->cfg->http_bind[0] ?
+		 s->cfg->http_bind : "*", s->cfg->http_port,
+		 s->cfg->api_token[0] ? "" : " (read-only: no ApiToken)");
+	return watch_add(s, http_fd(s->http), on_http);
 }
 
 static void loop(struct server *s)
@@ -846,6 +926,7 @@ static void server_close(struct server *s)
 	for (size_t i = 0; i < 4; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	http_stop(s->http);
 	dnssrv_stop(s->dns);
 	names_free(s->names);
 	free(s->zone_nets);
@@ -868,7 +949,11 @@ static int start(struct server *s)
 	if (!s->leases || !s->ackq || !s->probes ||
 	    engine_set_config(&s->eng, s->cfg, s->leases) < 0)
 		return -1;
-	if (open_store(s) < 0 || open_sockets(s) < 0 || dns_start(s) < 0)
+	if (getrandom(&s->epoch, sizeof s->epoch, 0) != sizeof s->epoch)
+		s->epoch = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+	s->epoch &= (1ull << 53) - 1;	/* exact in a JSON number */
+	s->started = time(NULL);
+	if (open_store(s) < 0 || open_sockets(s) < 0 || dns_start(s) < 0 || http_start_if(s) < 0)
 		return -1;
 	links_refresh(s);
 	if (!s->opts->foreground && daemon(0, 0) < 0)
