@@ -53,6 +53,7 @@ struct lease {
 	int32_t pool;				/* index into the pool list, -1 if none */
 	bool in_reuse;
 	uint64_t seq;				/* change number, for the sync feed */
+	uint32_t sync_gen;			/* full resync that last saw it (partner) */
 	/* An offer holds the address for its client (in memory only: an
 	 * offer needs no fsync).  offer_until is on the monotonic clock. */
 	int64_t offer_until;

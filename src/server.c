@@ -38,6 +38,7 @@
 #include "log.h"
 #include "names.h"
 #include "server.h"
+#include "sync.h"
 
 #define BATCH 64		/* datagrams per recvmmsg */
 #define TURN_MAX 512		/* datagrams per loop turn before a flush */
@@ -114,6 +115,10 @@ struct server {
 	uint64_t epoch;		/* random per start: partners see restarts */
 	int64_t started;
 	bool reload_pending;
+	/* SyncServer: the pull of the partner's leases. */
+	struct sync *sync;
+	uint32_t sync_gen;
+	struct log_limit lim_sync;
 	struct log_limit lim_bad, lim_note;
 	struct dhcp_msg msg;
 	struct engine_result res;
@@ -769,7 +774,13 @@ static int api_reload(void *arg)
 static const struct api_ctx *api_ctx_get(void *arg)
 {
 	struct server *s = arg;
-	s->sync_st.enabled = s->cfg->sync_server[0] != 0;
+	memset(&s->sync_st, 0, sizeof s->sync_st);
+	if (s->sync) {
+		sync_status_get(s->sync, &s->sync_st);
+		for (struct lease *l = lease_next(s->leases, NULL); l; l = lease_next(s->leases, l))
+			s->sync_st.leases += (l->flags & LEASE_F_PARTNER) && l->state == LEASE_ACTIVE;
+	}
+	s->sync_st.enabled = s->sync != NULL;
 	s->api = (struct api_ctx){
 		.cfg = s->cfg, .leases = s->leases, .st = &s->eng.st, .sync = &s->sync_st,
 		.epoch = s->epoch, .seq = s->seq, .started = s->started, .now = time(NULL),
@@ -778,6 +789,72 @@ static const struct api_ctx *api_ctx_get(void *arg)
 		.delete_lease = api_delete, .reload = api_reload, .action_arg = s,
 	};
 	return &s->api;
+}
+
+static void sync_log(void *arg, int level, const char *msg)
+{
+	(void)arg;
+	log_msg((enum log_level)level, "sync: %s", msg);
+}
+
+/* Keeps a lease the partner handed out: journalled as the partner's, used
+ * by DNS and the status page, never given out by us. */
+static void apply_partner(struct server *s, const struct lease *rec)
+{
+	char a[16];
+	struct lease *l = lease_find(s->leases, rec->addr);
+	if (l && !(l->flags & LEASE_F_PARTNER) && l->state == LEASE_ACTIVE) {
+		if (log_allow(&s->lim_sync, mono_ms(), 1, 5))
+			log_warn("sync: partner claims %s, which we have leased; ours is kept "
+				 "(do the two servers' pools overlap?)", ipstr(rec->addr, a));
+		return;
+	}
+	struct lease copy = *rec;
+	copy.flags |= LEASE_F_PARTNER;
+	copy.offer_until = 0;
+	if (!(l = lease_upsert(s->leases, &copy)))
+		return;
+	l->sync_gen = s->sync_gen;
+	record(s, l);
+}
+
+/* After a full resync, partner leases it did not mention are gone. */
+static void drop_stale_partner(struct server *s)
+{
+	for (struct lease *l = lease_next(s->leases, NULL); l; l = lease_next(s->leases, l))
+		if ((l->flags & LEASE_F_PARTNER) && l->sync_gen != s->sync_gen &&
+		    l->state != LEASE_FREE) {
+			lease_set_state(s->leases, l, LEASE_FREE, time(NULL));
+			record(s, l);
+		}
+}
+
+static void on_sync(struct server *s)
+{
+	struct sync_batch *b;
+	while ((b = sync_take(s->sync)) != NULL) {
+		if (b->full_start)
+			s->sync_gen++;
+		for (size_t i = 0; i < b->n; i++)
+			apply_partner(s, &b->leases[i]);
+		if (b->full_end)
+			drop_stale_partner(s);
+		sync_batch_free(b);
+	}
+}
+
+static int sync_start_if(struct server *s)
+{
+	if (!s->cfg->sync_server[0])
+		return 0;
+	char err[256];
+	struct sync_opts o = { .log = sync_log };
+	if (!(s->sync = sync_start(s->cfg->sync_server, &o, err, sizeof err))) {
+		log_err("SyncServer: %s", err);
+		return -1;
+	}
+	log_info("SyncServer: pulling leases from %s", s->cfg->sync_server);
+	return watch_add(s, sync_fd(s->sync), on_sync);
 }
 
 static void on_http(struct server *s)
@@ -926,6 +1003,7 @@ static void server_close(struct server *s)
 	for (size_t i = 0; i < 4; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	sync_stop(s->sync);
 	http_stop(s->http);
 	dnssrv_stop(s->dns);
 	names_free(s->names);
@@ -953,7 +1031,8 @@ static int start(struct server *s)
 		s->epoch = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
 	s->epoch &= (1ull << 53) - 1;	/* exact in a JSON number */
 	s->started = time(NULL);
-	if (open_store(s) < 0 || open_sockets(s) < 0 || dns_start(s) < 0 || http_start_if(s) < 0)
+	if (open_store(s) < 0 || open_sockets(s) < 0 || dns_start(s) < 0 || http_start_if(s) < 0 ||
+	    sync_start_if(s) < 0)
 		return -1;
 	links_refresh(s);
 	if (!s->opts->foreground && daemon(0, 0) < 0)
