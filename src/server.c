@@ -794,7 +794,7 @@ static const struct api_ctx *api_ctx_get(void *arg)
 static void sync_log(void *arg, int level, const char *msg)
 {
 	(void)arg;
-	log_msg((enum log_level)level, "sync: %s", msg);
+	log_msg((enum log_level)level, "%s", msg);
 }
 
 /* Keeps a lease the partner handed out: journalled as the partner's, used

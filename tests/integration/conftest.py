@@ -80,18 +80,24 @@ def make_topo(request):
 def duod(request, tmp_path):
     """duod(topo, **make_config kwargs) -> a running Daemon.  Stopped with
     SIGTERM when the test ends; its log is printed when the test failed, and
-    an unclean exit or a sanitizer report fails the test at teardown."""
+    an unclean exit or a sanitizer report fails the test at teardown.
+    wrap and private_mounts go to Daemon (see daemon.py).  launch=False
+    returns the Daemon unstarted (for Daemon.run_to_exit), still with the
+    log and sanitizer checks at teardown."""
     started = []
 
-    def start(topo, config_text=None, **cfg):
+    def start(topo, config_text=None, wrap=None, private_mounts=False, launch=True,
+              **cfg):
         workdir = str(tmp_path / ("server%d" % len(started)))
         os.makedirs(workdir, exist_ok=True)
         if config_text is None:
             cfg.setdefault("journal", os.path.join(workdir, "leases.journal"))
             config_text = daemonmod.make_config(**cfg)
-        d = daemonmod.Daemon(topo, workdir, config_text)
+        d = daemonmod.Daemon(topo, workdir, config_text, wrap=wrap,
+                             private_mounts=private_mounts)
         started.append(d)
-        d.start()
+        if launch:
+            d.start()
         return d
 
     yield start
@@ -134,12 +140,13 @@ def client(request, tmp_path):
 
 @pytest.fixture
 def kit():
-    """kit(ns, action, *args, timeout=4) -> the JSON dhcpkit.py printed."""
-    def run(ns, action, *args, timeout=4.0):
+    """kit(ns, action, *args, timeout=4) -> the JSON dhcpkit.py printed.
+    run_timeout bounds the whole run (default: enough for one exchange)."""
+    def run(ns, action, *args, timeout=4.0, run_timeout=None):
         argv = nslib.nsexec(ns) + [PYTHON, KIT, action, "--timeout", str(timeout)]
         argv += [str(a) for a in args]
         res = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                             text=True, timeout=timeout * 3 + 60)
+                             text=True, timeout=run_timeout or timeout * 3 + 60)
         if res.returncode != 0:
             raise RuntimeError("dhcpkit %s exit %d:\n%s%s" % (
                 action, res.returncode, res.stdout, res.stderr))

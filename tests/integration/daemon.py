@@ -19,9 +19,10 @@ def binary():
 def make_config(journal, authoritative=True, lease_time=120, relay=False,
                 pool="198.18.0.10-50",
                 reservations=(), decline_time=600, extra_settings="",
-                extra_duodhcp=""):
+                extra_duodhcp="", router="198.18.0.1", dns="198.18.0.1"):
     """The dhcpsrv.ini style config the tests share.  reservations is a list
-    of (mac, addr, hostname)."""
+    of (mac, addr, hostname).  router or dns None leaves ROUTER_0 or DNS_0
+    out of [GENERAL]."""
     lines = [
         "; written by the duodhcp integration tests",
         "[Settings]",
@@ -34,8 +35,8 @@ def make_config(journal, authoritative=True, lease_time=120, relay=False,
         "[GENERAL]",
         "LEASETIME=%d" % lease_time,
         "SUBNETMASK=255.255.255.0",
-        "ROUTER_0=198.18.0.1",
-        "DNS_0=198.18.0.1",
+        "ROUTER_0=%s" % router if router else None,
+        "DNS_0=%s" % dns if dns else None,
         "",
         "[DUODHCP]",
         "Journal=%s" % journal,
@@ -58,6 +59,15 @@ def make_config(journal, authoritative=True, lease_time=120, relay=False,
             lines.append("Hostname=%s" % hostname)
         lines.append("")
     return "\n".join(l for l in lines if l is not None) + "\n"
+
+
+SANITIZER_RE = re.compile(r"(ERROR: AddressSanitizer|ERROR: LeakSanitizer|"
+                          r"runtime error:|SUMMARY: UndefinedBehaviorSanitizer)")
+
+
+def sanitizer_lines(text):
+    """Lines of text where ASan or UBSan reported a problem."""
+    return [l for l in text.splitlines() if SANITIZER_RE.search(l)]
 
 
 def parse_leases(text):
@@ -89,12 +99,20 @@ def end_value(end):
 
 
 class Daemon:
-    """duodhcpd -f in the server namespace, stderr kept in a log file."""
+    """duodhcpd -f in the server namespace, stderr kept in a log file.
+
+    wrap, when given, turns the daemon's argv into the argv run inside the
+    namespace; it must exec the daemon in the end (so the PID we get is
+    still the daemon's), e.g. unshare -m ... sh -c '...; exec "$0" "$@"'.
+    private_mounts=True says the daemon runs in a mount namespace of its
+    own (set up by wrap): -L and in_mountns() then enter it by its PID."""
 
     READY_TIMEOUT = float(os.environ.get("DUODHCP_READY_TIMEOUT", "20"))
 
-    def __init__(self, topo, workdir, config_text):
+    def __init__(self, topo, workdir, config_text, wrap=None, private_mounts=False):
         self.topo = topo
+        self.wrap = wrap
+        self.private_mounts = private_mounts
         self.workdir = workdir
         self.config = os.path.join(workdir, "duodhcpd.ini")
         self.pidfile = os.path.join(workdir, "duodhcpd.pid")
@@ -107,20 +125,47 @@ class Daemon:
         with open(self.config, "w") as f:
             f.write(text)
 
-    def start(self):
+    def _argv(self):
         exe = binary()
         if not os.access(exe, os.X_OK):
             raise RuntimeError("daemon binary %s is missing (build it, or set "
                                "DUODHCPD)" % exe)
-        log = open(self.logpath, "a")
-        log.write("=== start %s\n" % time.strftime("%H:%M:%S"))
-        log.flush()
+        argv = [exe, "-c", self.config, "-f", "-p", self.pidfile]
+        if self.wrap:
+            argv = self.wrap(argv)
         # ip netns exec execs the daemon: the PID we get is the daemon's.
-        self.proc = subprocess.Popen(
-            nslib.nsexec(self.topo.server) +
-            [exe, "-c", self.config, "-f", "-p", self.pidfile],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        log.close()
+        return nslib.nsexec(self.topo.server) + argv
+
+    def _popen(self, what):
+        argv = self._argv()
+        log = open(self.logpath, "a")
+        log.write("=== %s %s\n" % (what, time.strftime("%H:%M:%S")))
+        log.flush()
+        try:
+            return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=log)
+        finally:
+            log.close()
+
+    def run_to_exit(self, timeout=20.0):
+        """Runs the daemon expecting it to exit by itself (a start that must
+        fail); returns its exit status and what it logged in this run.  One
+        that still runs after timeout is stopped by its PID, and that is an
+        error."""
+        before = len(self.log())
+        p = self._popen("run expecting exit")
+        try:
+            rc = p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            rc = nslib.stop_pid(p.pid, term_timeout=5, proc=p)
+            raise RuntimeError("duodhcpd still ran after %.0fs (stopped, status %s); "
+                               "log:\n%s" % (timeout, rc, self.log()[before:]))
+        with open(self.logpath, "a") as log:
+            log.write("=== exited by itself, status %s\n" % rc)
+        return rc, self.log()[before:]
+
+    def start(self):
+        self.proc = self._popen("start")
         try:
             nslib.wait_until(self._ready, self.READY_TIMEOUT, interval=0.1,
                              what="duodhcpd listening on udp/67")
@@ -177,12 +222,24 @@ class Daemon:
 
     def sanitizer_reports(self):
         """Lines where ASan or UBSan reported a problem."""
-        pat = re.compile(r"(ERROR: AddressSanitizer|ERROR: LeakSanitizer|"
-                         r"runtime error:|SUMMARY: UndefinedBehaviorSanitizer)")
-        return [l for l in self.log().splitlines() if pat.search(l)]
+        return sanitizer_lines(self.log())
+
+    def mountns_prefix(self):
+        """The prefix that runs a command in the daemon's mount namespace
+        (only with private_mounts, while it runs), else []."""
+        if not self.private_mounts:
+            return []
+        assert self.alive(), "duodhcpd is not running: its mount namespace is gone"
+        return ["nsenter", "-t", str(self.proc.pid), "-m", "--"]
+
+    def in_mountns(self, argv, timeout=30, check=True):
+        """Runs argv (a list) where the daemon sees its files."""
+        return nslib.run(self.mountns_prefix() + list(argv), timeout=timeout,
+                         check=check)
 
     def leases_text(self):
-        res = nslib.run([binary(), "-c", self.config, "-L"], check=False, timeout=30)
+        res = nslib.run(self.mountns_prefix() + [binary(), "-c", self.config, "-L"],
+                        check=False, timeout=30)
         if res.returncode != 0:
             raise RuntimeError("duodhcpd -L exit %d: %s%s" % (
                 res.returncode, res.stdout, res.stderr))

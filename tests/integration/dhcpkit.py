@@ -15,6 +15,12 @@ one JSON object on stdout.  Actions:
     inform     DHCPINFORM from --ciaddr; prints the ACK
     malformed  a fixed set of broken packets plus --count seeded random
                ones; no reply is waited for
+    doras      --count DORAs, each from its own chaddr (--mac, default
+               02:00:00:00:30:00, plus 1, 2, ...); --until-no-ack stops
+               after the first one that gets no ACK
+    sniff      records the DHCP packets seen on the interface (both ways)
+               for --timeout seconds or until --count server replies;
+               prints "sniffing" on stderr once it listens
 
 Addresses in packets are whatever the caller passes; the harness only ever
 passes 198.18.0.0/15 ones.
@@ -98,6 +104,7 @@ class Kit:
         self.hostname = args.hostname
         self.client_id = args.client_id
         self.rng = random.Random(args.seed)
+        self.last_rtt = None	# seconds from send to the last reply seen
 
     def bootp(self, xid, ciaddr="0.0.0.0", giaddr="0.0.0.0"):
         return BOOTP(op=1, htype=1, hlen=6, xid=xid,
@@ -132,11 +139,13 @@ class Kit:
         sn.start()
         started.wait(3)
         time.sleep(0.05)
+        t_sent = time.time()
         sendp(frame, iface=self.iface)
         sn.join(timeout + 2)
         if sn.running:
             sn.stop()
         res = sn.results or []
+        self.last_rtt = float(res[0].time) - t_sent if res else None
         return res[0] if res else None
 
     @staticmethod
@@ -204,6 +213,52 @@ class Kit:
         return self.exchange(self.frame(self.bootp(xid, ciaddr=ciaddr) /
                                         DHCP(options=opts), src=ciaddr, dst=dst),
                              xid, want={MSG["ack"]})
+
+    def doras(self, count, until_no_ack=False):
+        """count DORAs with chaddr = base MAC + 1, + 2, ... (the last two
+        bytes count up)."""
+        base = int.from_bytes(mac_bytes(self.mac if self.mac != self.ifmac
+                                        else "02:00:00:00:30:00"), "big")
+        out = []
+        for i in range(1, count + 1):
+            m = (base + i).to_bytes(6, "big")
+            self.mac = ":".join("%02x" % b for b in m)
+            r = self.dora()
+            out.append({"mac": self.mac, "offer": r["offer"], "ack": r["ack"]})
+            if until_no_ack and (r["ack"] is None or r["ack"]["type"] != "ack"):
+                break
+        return {"results": out}
+
+    def sniff(self, count):
+        """DHCP packets in both directions until count server replies or
+        the timeout; each with its direction (op) and time."""
+        got = []
+        replies = [0]
+
+        def keep(p):
+            if BOOTP not in p:
+                return
+            j = pkt_to_json(p)
+            j["time"] = float(p.time)
+            got.append(j)
+            if p[BOOTP].op == 2:
+                replies[0] += 1
+
+        def done(_p):
+            return count > 0 and replies[0] >= count
+        started = threading.Event()
+        sn = AsyncSniffer(iface=self.iface, prn=keep, store=False,
+                          lfilter=lambda p: UDP in p and p[UDP].dport in (67, 68),
+                          stop_filter=done, timeout=self.timeout,
+                          started_callback=started.set)
+        sn.start()
+        if started.wait(5):
+            sys.stderr.write("sniffing\n")
+            sys.stderr.flush()
+        sn.join(self.timeout + 2)
+        if sn.running:
+            sn.stop()
+        return {"packets": got}
 
     # -- malformed input --
 
@@ -291,7 +346,8 @@ class Kit:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("action", choices=["discover", "dora", "request", "decline",
-                                       "release", "inform", "malformed"])
+                                       "release", "inform", "malformed", "doras",
+                                       "sniff"])
     ap.add_argument("--iface", default="eth0")
     ap.add_argument("--mac", help="chaddr (default: the interface's MAC)")
     ap.add_argument("--client-id", help="send option 61 = 01+this MAC")
@@ -305,7 +361,11 @@ def main(argv=None):
     ap.add_argument("--no-broadcast", dest="broadcast", action="store_false",
                     help="leave the BROADCAST flag clear")
     ap.add_argument("--count", type=int, default=200,
-                    help="random packets for malformed (capped at 5000)")
+                    help="random packets for malformed (capped at 5000); "
+                    "DORAs for doras (capped at 200); server replies to wait "
+                    "for in sniff (0: until the timeout)")
+    ap.add_argument("--until-no-ack", action="store_true",
+                    help="doras: stop after the first DORA without an ACK")
     ap.add_argument("--seed", type=int, default=None,
                     help="seeds xids and random packets (default: random)")
     a = ap.parse_args(argv)
@@ -314,7 +374,12 @@ def main(argv=None):
     kit = Kit(a)
 
     if a.action == "discover":
-        out = {"reply": pkt_to_json(kit.discover(requested=a.requested))}
+        out = {"reply": pkt_to_json(kit.discover(requested=a.requested)),
+               "rtt": kit.last_rtt}
+    elif a.action == "doras":
+        out = kit.doras(min(a.count, 200), until_no_ack=a.until_no_ack)
+    elif a.action == "sniff":
+        out = kit.sniff(a.count)
     elif a.action == "dora":
         out = kit.dora()
     elif a.action == "request":

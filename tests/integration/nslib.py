@@ -227,13 +227,31 @@ class Topology:
                     "via", RELAY_LAN_ADDR)
         return self.relay
 
-    def add_client(self, index, relayed=False):
+    def add_client(self, index, relayed=False, bridge=None):
+        """bridge overrides where the client is plugged (default br0, or
+        br1 when relayed), e.g. br1 for a second link the server is on."""
         ns = self._add_ns("c%d" % index)
-        self._plug(ns, "eth0", "br1" if relayed else "br0", "p-c%d" % index,
-                   mac=client_mac(index))
+        self._plug(ns, "eth0", bridge or ("br1" if relayed else "br0"),
+                   "p-c%d" % index, mac=client_mac(index))
         self.clients[index] = ns
         if relayed:
             self.relayed.add(index)
+        return ns
+
+    def add_server_iface(self, ifname, bridge, cidr, mac=None):
+        """A further interface of the server namespace, on another bridge
+        (a multihomed server), with a static address such as
+        198.18.1.1/24."""
+        self._plug(self.server, ifname, bridge, "p-srv-" + ifname, mac=mac)
+        self.ip(self.server, "addr", "add", cidr, "dev", ifname)
+
+    def add_host(self, short, cidr, bridge="br0", mac=None):
+        """A namespace with a static address on a bridge (a host that is
+        not a DHCP client, e.g. one squatting on a pool address).  It
+        answers ping like any Linux host."""
+        ns = self._add_ns(short)
+        self._plug(ns, "eth0", bridge, "p-" + short, mac=mac)
+        self.ip(ns, "addr", "add", cidr, "dev", "eth0")
         return ns
 
     def wait_links(self, timeout=5.0):
