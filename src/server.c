@@ -1031,8 +1031,7 @@ static int start(struct server *s)
 		s->epoch = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
 	s->epoch &= (1ull << 53) - 1;	/* exact in a JSON number */
 	s->started = time(NULL);
-	if (open_store(s) < 0 || open_sockets(s) < 0 || dns_start(s) < 0 || http_start_if(s) < 0 ||
-	    sync_start_if(s) < 0)
+	if (open_store(s) < 0 || open_sockets(s) < 0 || dns_start(s) < 0 || http_start_if(s) < 0)
 		return -1;
 	links_refresh(s);
 	if (!s->opts->foreground && daemon(0, 0) < 0)
@@ -1041,7 +1040,10 @@ static int start(struct server *s)
 		log_warn("cannot write %s: %s", s->opts->pid_file, strerror(errno));
 	if (s->cfg->user[0] && drop_privileges(s->cfg->user) < 0)
 		return -1;
-	return 0;
+	/* The sync thread starts last: threads do not survive daemon()'s
+	 * fork, and capabilities are per thread, so it must start after the
+	 * drop to hold none. */
+	return sync_start_if(s);
 }
 
 int server_run(const struct server_opts *o)
