@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,6 +58,11 @@ struct journal {
 	char *q;		/* queued lines, not yet written */
 	size_t qlen, qcap;
 	struct jpaths p;
+	/* A background compaction: the child writing path.tmp, the tmp fd
+	 * the parent will append to, and the journal length it snapshotted. */
+	pid_t bg_pid;
+	int bg_fd;
+	uint64_t bg_base;
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -1082,6 +1089,7 @@ int journal_open(struct journal **out, const char *path, char *err, size_t errle
 	}
 	j->fd = -1;
 	j->lock_fd = -1;
+	j->bg_fd = -1;
 	if (make_paths(&j->p, path) < 0) {
 		set_err(err, errlen, "journal %s: path too long", path);
 		goto fail;
@@ -1178,6 +1186,12 @@ void journal_close(struct journal *j)
 {
 	if (j == NULL)
 		return;
+	if (j->bg_pid > 0) {
+		kill(j->bg_pid, SIGKILL);
+		waitpid(j->bg_pid, NULL, 0);
+		close(j->bg_fd);
+		unlink(j->p.tmp);
+	}
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = -1;
@@ -1282,6 +1296,8 @@ int journal_compact(struct journal *j,
 	struct stat sb;
 	int e;
 
+	if (j->bg_pid > 0)
+		return -EBUSY;
 	if ((e = journal_sync(j)) < 0)
 		return e;
 	if (fstat(j->fd, &sb) < 0)
@@ -1453,4 +1469,112 @@ int journal_salvage(const char *path, uint64_t *kept, uint64_t *dropped,
 	}
 	free(p);
 	return rc;
+}
+
+/* ---- Background compaction ----
+ *
+ * A forked child writes the live set as it stood at the fork (a
+ * copy-on-write snapshot) to path.tmp while the daemon keeps serving and
+ * appending to the old file.  When the child is done, the lines appended
+ * since the fork are copied after the snapshot (later lines win on
+ * replay), the temp file is fsynced and renamed over the journal, and the
+ * folder fsynced: the same crash-safe steps as journal_compact(), with the
+ * long part off the event loop. */
+int journal_compact_start(struct journal *j,
+			  const struct lease *(*next)(void *arg), void *arg)
+{
+	struct wbuf w = { .fd = -1 };
+	struct stat sb;
+	int e;
+
+	if (j->bg_pid > 0)
+		return -EBUSY;
+	if ((e = journal_sync(j)) < 0)
+		return e;
+	if (fstat(j->fd, &sb) < 0)
+		return -errno;
+	/* The child must not call malloc: another thread may hold its lock. */
+	if ((w.buf = malloc(WRITE_CHUNK)) == NULL)
+		return -ENOMEM;
+	if ((w.fd = open_tmp(&j->p, sb.st_mode & 07777)) < 0) {
+		free(w.buf);
+		return w.fd;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		write_records(&w, next, arg);
+		wb_flush(&w);
+		if (w.err == 0 && fsync(w.fd) < 0)
+			w.err = -errno;
+		_exit(w.err == 0 ? 0 : 1);
+	}
+	free(w.buf);
+	if (pid < 0) {
+		e = -errno;
+		close(w.fd);
+		unlink(j->p.tmp);
+		return e;
+	}
+	j->bg_pid = pid;
+	j->bg_fd = w.fd;
+	j->bg_base = j->durable;
+	return 0;
+}
+
+/* Appends the old journal's bytes [from, to) to fd. */
+static int copy_tail(int in, int fd, uint64_t from, uint64_t to)
+{
+	char buf[65536];
+	while (from < to) {
+		size_t want = to - from < sizeof buf ? (size_t)(to - from) : sizeof buf;
+		ssize_t n = pread(in, buf, want, (off_t)from);
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		int e = write_all(fd, buf, (size_t)n);
+		if (e < 0)
+			return e;
+		from += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int compact_abort(struct journal *j, int e)
+{
+	close(j->bg_fd);
+	unlink(j->p.tmp);
+	j->bg_fd = -1;
+	return e;
+}
+
+int journal_compact_poll(struct journal *j)
+{
+	int status, e;
+	struct stat sb;
+
+	if (j->bg_pid <= 0)
+		return 0;
+	pid_t r = waitpid(j->bg_pid, &status, WNOHANG);
+	if (r == 0)
+		return 0;
+	j->bg_pid = 0;
+	if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return compact_abort(j, -EIO);
+	if ((e = copy_tail(j->fd, j->bg_fd, j->bg_base, j->durable)) < 0 ||
+	    (fsync(j->bg_fd) < 0 && (e = -errno)) || (fstat(j->bg_fd, &sb) < 0 && (e = -errno)))
+		return compact_abort(j, e);
+	if (rename(j->p.tmp, j->p.path) < 0)
+		return compact_abort(j, -errno);
+	close(j->fd);
+	j->fd = j->bg_fd;
+	j->bg_fd = -1;
+	j->durable = (uint64_t)sb.st_size;
+	j->tail_checked = true;
+	e = fsync_dir(j->p.dir);
+	j->dir_pending = e < 0;
+	return e < 0 ? e : 1;
+}
+
+bool journal_compacting(const struct journal *j)
+{
+	return j->bg_pid > 0;
 }

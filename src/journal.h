@@ -5,6 +5,7 @@
 #ifndef DUODHCP_JOURNAL_H
 #define DUODHCP_JOURNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "lease.h"
@@ -57,6 +58,17 @@ int journal_sync(struct journal *j);
  * file whole.  Queued records are synced first.  Returns 0 or -errno. */
 int journal_compact(struct journal *j,
 		    const struct lease *(*next)(void *arg), void *arg);
+
+/* The same, in the background: a forked child writes the snapshot while
+ * the caller goes on appending; journal_compact_poll() finishes the job
+ * (appends what was written since, fsyncs, renames) once the child is
+ * done.  _start returns 0, -EBUSY if one is running, or -errno.
+ * _poll returns 0 while running (or none), 1 when the new file is in
+ * place, or -errno when it failed (the old journal stays in use). */
+int journal_compact_start(struct journal *j,
+			  const struct lease *(*next)(void *arg), void *arg);
+int journal_compact_poll(struct journal *j);
+bool journal_compacting(const struct journal *j);
 
 /* Current file size in bytes (durable part). */
 uint64_t journal_size(const struct journal *j);

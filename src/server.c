@@ -115,6 +115,7 @@ struct server {
 	uint64_t epoch;		/* random per start: partners see restarts */
 	int64_t started;
 	bool reload_pending;
+	int64_t compact_ms;	/* start of the last compaction */
 	/* SyncServer: the pull of the partner's leases. */
 	struct sync *sync;
 	uint32_t sync_gen;
@@ -536,21 +537,31 @@ static const struct lease *compact_next(void *arg)
 	return it->l;
 }
 
+/* Compaction runs in a forked child so serving never waits for it. */
 static void maybe_compact(struct server *s)
 {
 	uint64_t size = journal_size(s->jn);
+	if (journal_compacting(s->jn)) {
+		int rc = journal_compact_poll(s->jn);
+		if (rc < 0)
+			log_err("journal compaction failed: %s", strerror(-rc));
+		else if (rc > 0)
+			log_info("journal compacted to %llu bytes in %lld ms",
+				 (unsigned long long)journal_size(s->jn),
+				 (long long)(mono_ms() - s->compact_ms));
+		return;
+	}
 	uint64_t live = (uint64_t)lease_count(s->leases) * 256;
-	if (size < s->cfg->compact_bytes || size < 2 * live)
+	if (size < s->cfg->compact_bytes || size < 2 * live ||
+	    mono_ms() - s->compact_ms < 10000)
 		return;
 	struct compact_it it = { s, NULL };
-	int64_t t0 = mono_ms();
-	int rc = journal_compact(s->jn, compact_next, &it);
+	s->compact_ms = mono_ms();
+	int rc = journal_compact_start(s->jn, compact_next, &it);
 	if (rc < 0)
-		log_err("journal compaction failed: %s", strerror(-rc));
+		log_err("journal compaction could not start: %s", strerror(-rc));
 	else
-		log_info("journal compacted: %llu -> %llu bytes in %lld ms",
-			 (unsigned long long)size, (unsigned long long)journal_size(s->jn),
-			 (long long)(mono_ms() - t0));
+		log_info("journal compaction started at %llu bytes", (unsigned long long)size);
 }
 
 static int zone_configure(struct server *s);

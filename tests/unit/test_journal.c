@@ -1099,6 +1099,57 @@ TEST(compaction_keeps_the_set)
 	rm_dir(dir);
 }
 
+TEST(background_compaction_keeps_later_appends)
+{
+	char dir[64], path[128], tmp[160], err[256];
+	struct table *t = calloc(1, sizeof *t);
+	struct coll *c = calloc(1, sizeof *c);
+	struct journal *j;
+	struct journal_stats st;
+
+	mk_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/leases", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	CHECK_EQ(open_replay(&j, path, c, &st, err, sizeof err), 0);
+	for (uint32_t i = 0; i < 10; i++) {
+		t->rec[i] = mk(i, t->cid[i], t->host[i]);
+		CHECK_EQ(journal_append(j, &t->rec[i]), 0);
+	}
+	CHECK_EQ(journal_compact_start(j, table_next, t), 0);
+	CHECK(journal_compacting(j));
+	CHECK_EQ(journal_compact_start(j, table_next, t), -EBUSY);
+	CHECK_EQ(journal_compact(j, table_next, t), -EBUSY);
+	/* Changes made while the child writes the snapshot must survive. */
+	struct lease later = t->rec[3];
+	later.state = LEASE_RELEASED;
+	CHECK_EQ(journal_append(j, &later), 0);
+	CHECK_EQ(journal_sync(j), 0);
+	int rc = 0;
+	for (int i = 0; i < 2000 && rc == 0; i++) {
+		rc = journal_compact_poll(j);
+		if (rc == 0)
+			usleep(1000);
+	}
+	CHECK_EQ(rc, 1);
+	CHECK(!journal_compacting(j));
+	CHECK(!exists(tmp));
+	CHECK_EQ(journal_size(j), file_size(path));
+	/* Appends go on in the new file. */
+	CHECK_EQ(journal_append(j, &t->rec[9]), 0);
+	CHECK_EQ(journal_sync(j), 0);
+	journal_close(j);
+
+	memset(c, 0, sizeof *c);
+	CHECK_EQ(open_replay(&j, path, c, &st, err, sizeof err), 0);
+	CHECK_EQ(c->n, 12);
+	CHECK(c->n == 12 && lease_eq(&c->rec[10], &later));
+	CHECK(c->n == 12 && lease_eq(&c->rec[11], &t->rec[9]));
+	journal_close(j);
+	free(t);
+	free(c);
+	rm_dir(dir);
+}
+
 static const struct lease *bad_next(void *arg)
 {
 	static struct lease bad;
@@ -1311,7 +1362,7 @@ T_RUN(T_CASE(crc_matches_reference),
       T_CASE(replay_without_header),
       T_CASE(scan_reads_without_changing),
       T_CASE(salvage_keeps_good_lines),
-      T_CASE(compaction_keeps_the_set),
+      T_CASE(compaction_keeps_the_set), T_CASE(background_compaction_keeps_later_appends),
       T_CASE(compaction_failure_keeps_old_file),
       T_CASE(stale_tmp_removed),
       T_CASE(lock_conflict),
