@@ -28,7 +28,9 @@
 #define JSON_DEPTH 8		/* reply > leases > lease > value, with room */
 #define QUEUE_MAX 16		/* batches waiting before the thread pauses */
 #define LOG_RING 8		/* state-change lines waiting for sync_take() */
-#define LOG_LINE 200
+#define LOG_LINE 240
+#define LOG_RATE (10.0 / 60)	/* state-change lines per second, sustained */
+#define LOG_BURST 10.0
 #define FEED_PATH "/api/v1/changes"
 
 /* ---- the parser ---- */
@@ -417,6 +419,9 @@ struct sync {
 	char logs[LOG_RING][LOG_LINE];
 	int log_lvl[LOG_RING];
 	size_t nlogs;
+	double log_tokens;		/* a partner that flaps must not flood the log */
+	int64_t log_last_ms;
+	uint64_t log_suppressed;
 	struct sync_status st;
 
 	/* The sync thread's own. */
@@ -453,15 +458,30 @@ static void note_locked(struct sync *s, int lvl, const char *fmt, ...)
 
 static void note_locked(struct sync *s, int lvl, const char *fmt, ...)
 {
+	int64_t now = now_ms();
+	s->log_tokens += (double)(now - s->log_last_ms) * LOG_RATE / 1000.0;
+	if (s->log_tokens > LOG_BURST)
+		s->log_tokens = LOG_BURST;
+	s->log_last_ms = now;
+	if (s->log_tokens < 1.0) {
+		s->log_suppressed++;
+		return;
+	}
+	s->log_tokens -= 1.0;
 	if (s->nlogs == LOG_RING) {
 		memmove(s->logs[0], s->logs[1], sizeof s->logs[0] * (LOG_RING - 1));
 		memmove(&s->log_lvl[0], &s->log_lvl[1], sizeof s->log_lvl[0] * (LOG_RING - 1));
 		s->nlogs--;
 	}
+	char *line = s->logs[s->nlogs];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(s->logs[s->nlogs], LOG_LINE, fmt, ap);
+	int n = vsnprintf(line, LOG_LINE, fmt, ap);
 	va_end(ap);
+	if (s->log_suppressed && n >= 0 && n < LOG_LINE)
+		snprintf(line + n, (size_t)(LOG_LINE - n), " (%" PRIu64 " earlier lines suppressed)",
+			 s->log_suppressed);
+	s->log_suppressed = 0;
 	s->log_lvl[s->nlogs++] = lvl;
 	signal_main(s);
 }
@@ -767,6 +787,9 @@ static int easy_setup(struct sync *s)
 	bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
 	bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "duodhcpd-sync");
 	bad |= curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* Do not wait for a resolver thread stuck in getaddrinfo() when a
+	 * request is cut short (stop, timeout): detach it. */
+	curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
 	return bad ? -1 : 0;
 }
 
@@ -813,6 +836,8 @@ struct sync *sync_start(const char *partner, const struct sync_opts *opts,
 		return NULL;
 	}
 	s->efd = -1;
+	s->log_tokens = LOG_BURST;
+	s->log_last_ms = now_ms();
 	pthread_mutex_init(&s->mu, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	opts_default(&s->o, opts);

@@ -91,9 +91,11 @@ void sync_status_get(struct sync *s, struct sync_status *out);
 void sync_stop(struct sync *s);
 
 /* Parses one reply of the change feed.  Strict: the reply must be one
- * JSON object with epoch, seq, next (unsigned integers; next <= seq
- * when leases came), more (boolean; true only with leases) and leases, an array of at most
- * SYNC_LEASES_MAX objects, each with every field of the feed well formed.
+ * JSON object with epoch, seq, next (unsigned integers; next <= seq when
+ * leases came), more (boolean; true only with leases) and leases, an
+ * array of at most SYNC_LEASES_MAX objects, each with every field of the
+ * feed well formed (client_id and mac as "0a1b" or "0a:1b"; client_id
+ * and hostname may be null or "").
  * Leases whose origin is "partner" (ours, echoed back) are skipped.
  * On success fills out (epoch, seq = next, n, leases; caller frees with
  * sync_batch_clear) and returns 0; else returns -1 with out empty and a

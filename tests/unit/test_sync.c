@@ -423,7 +423,7 @@ struct fake_lease {
 	char host[32];
 };
 
-enum fake_mode { FAKE_FEED, FAKE_500, FAKE_HANG, FAKE_GARBAGE, FAKE_410_ONCE };
+enum fake_mode { FAKE_FEED, FAKE_404, FAKE_500, FAKE_HANG, FAKE_GARBAGE, FAKE_410_ONCE };
 
 /* The partner's feed, shared by the responder thread and the test. */
 struct model {
@@ -576,7 +576,7 @@ static void fake_serve(struct fake *f, int c)
 	enum fake_mode mode = m->mode;
 	int status = 200;
 	size_t n = 0;
-	if (strncmp(req, "GET /api/v1/changes?", 20) != 0) {
+	if (strncmp(req, "GET /api/v1/changes?", 20) != 0 || mode == FAKE_404) {
 		status = 404;
 	} else if (mode == FAKE_500) {
 		status = 500;
@@ -986,6 +986,57 @@ TEST(thread_backoff_error_and_recovery)
 	fake_stop(f);
 }
 
+TEST(thread_by_name_and_wrong_server)
+{
+	struct model m;
+	struct mirror mi;
+	char partner[32], err[160];
+	model_init(&m, 4);
+	model_set(&m, A(10), "byname");
+	struct fake *f = fake_start(&m, 0);
+	struct sync_opts o = fast;
+	o.log_arg = &mi;
+	memset(&mi, 0, sizeof mi);
+	snprintf(partner, sizeof partner, "localhost:%u", f->port);
+	struct sync *s = sync_start(partner, &o, err, sizeof err);
+	CHECK(s != NULL);
+	struct fake_lease w = { .addr = A(10), .host = "byname" };
+	CHECK(s && pump(s, &mi, 3000, has_host, &w));
+	sync_stop(s);
+
+	/* A server without the feed: 404 is an error, not a resync. */
+	struct sync_opts bad = fast;
+	bad.log_arg = &mi;
+	snprintf(partner, sizeof partner, "127.0.0.1:%u", f->port);
+	s = sync_start(partner, &bad, err, sizeof err);
+	model_mode(&m, FAKE_404);
+	CHECK(pump(s, &mi, 2000, in_state, "error"));
+	struct sync_status st;
+	sync_status_get(s, &st);
+	CHECK(strstr(st.last_error, "HTTP 404") != NULL);
+	CHECK_EQ(st.full_resyncs, 1);
+	sync_stop(s);
+	fake_stop(f);
+}
+
+TEST(log_is_rate_limited)
+{
+	/* A partner that flaps between errors and good replies: state
+	 * changes are logged, but not without bound. */
+	struct model m;
+	struct mirror mi;
+	model_init(&m, 4);
+	struct fake *f = fake_start(&m, 0);
+	struct sync *s = start(f->port, &mi, &fast);
+	for (int i = 0; i < 40; i++) {
+		model_mode(&m, i % 2 ? FAKE_FEED : FAKE_500);
+		pump(s, &mi, 100, in_state, i % 2 ? "ok" : "error");
+	}
+	CHECK(mi.nlogs >= 10 && mi.nlogs <= 12);
+	sync_stop(s);
+	fake_stop(f);
+}
+
 TEST(thread_waits_for_the_main_loop)
 {
 	/* 40 changes, one per reply, and a main loop that takes nothing:
@@ -1091,6 +1142,7 @@ T_RUN(T_CASE(parse_good_reply), T_CASE(parse_every_state), T_CASE(parse_bounds_e
       T_CASE(parse_rejects_bad_leases), T_CASE(parse_rejects_too_many_leases),
       T_CASE(parse_partner), T_CASE(thread_full_then_incremental),
       T_CASE(thread_resync_on_410_and_on_feed_behind),
-      T_CASE(thread_backoff_error_and_recovery), T_CASE(thread_waits_for_the_main_loop),
+      T_CASE(thread_backoff_error_and_recovery), T_CASE(thread_by_name_and_wrong_server),
+      T_CASE(log_is_rate_limited), T_CASE(thread_waits_for_the_main_loop),
       T_CASE(thread_default_timing_within_two_seconds),
       T_CASE(stop_is_prompt_when_partner_hangs), T_CASE(stop_is_prompt_when_partner_refuses))
