@@ -275,35 +275,9 @@ static char *trim(char *s)
 	return s;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static bool ip_parse(const char *s, size_t n, uint32_t *out)
-{
-	char buf[16];
-	struct in_addr a;
-
-	if (n == 0 || n >= sizeof buf)
-		return false;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET, buf, &a) != 1)
-		return false;
-	*out = ntohl(a.s_addr);
-	return true;
-}
-
 static bool ip_str(const char *s, uint32_t *out)
 {
-	return ip_parse(s, strlen(s), out);
+	return opt_ip_parse(s, strlen(s), out);
 }
 
 static bool u32_parse(const char *s, uint32_t *out)
@@ -375,7 +349,7 @@ static int mac_parse(const char *s, uint8_t hw[6])
 		return 0;
 	for (size_t i = 0; i < 6; i++) {
 		const char *b = s + i * step;
-		int hi = hexval(b[0]), lo = hexval(b[1]);
+		int hi = opt_hexval(b[0]), lo = opt_hexval(b[1]);
 
 		if (step == 3 && i < 5 && b[2] != s[2])
 			return 0;
@@ -396,7 +370,7 @@ static bool cidr_parse(const char *s, uint32_t *net, uint32_t *mask, bool *hostb
 	const char *slash = strchr(s, '/');
 	uint32_t a, p;
 
-	if (slash == NULL || !ip_parse(s, (size_t)(slash - s), &a) ||
+	if (slash == NULL || !opt_ip_parse(s, (size_t)(slash - s), &a) ||
 	    !u32_parse(slash + 1, &p) || p < 1 || p > 32 || strlen(slash + 1) > 2)
 		return false;
 	*mask = prefix_mask(p);

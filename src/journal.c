@@ -1284,15 +1284,10 @@ static void write_records(struct wbuf *w, const struct lease *(*next)(void *arg)
 	}
 }
 
-/* Steps: sync the queue; write path.tmp; fsync it; rename it over path;
- * fsync the folder.  Before the rename the old file is untouched, after
- * it the new one is whole, so a crash anywhere leaves one whole file.
- * The temp file's own fd becomes the append fd: after the rename it *is*
- * the journal, so no reopen can fail once the rename is done. */
-int journal_compact(struct journal *j,
-		    const struct lease *(*next)(void *arg), void *arg)
+/* First steps of every rewrite: sync the queue, then a write buffer and
+ * path.tmp with the journal's permissions. */
+static int compact_prepare(struct journal *j, struct wbuf *w)
 {
-	struct wbuf w = { .fd = -1 };
 	struct stat sb;
 	int e;
 
@@ -1302,12 +1297,29 @@ int journal_compact(struct journal *j,
 		return e;
 	if (fstat(j->fd, &sb) < 0)
 		return -errno;
-	if ((w.buf = malloc(WRITE_CHUNK)) == NULL)
+	if ((w->buf = malloc(WRITE_CHUNK)) == NULL)
 		return -ENOMEM;
-	if ((w.fd = open_tmp(&j->p, sb.st_mode & 07777)) < 0) {
-		free(w.buf);
-		return w.fd;
+	if ((w->fd = open_tmp(&j->p, sb.st_mode & 07777)) < 0) {
+		e = w->fd;
+		free(w->buf);
+		return e;
 	}
+	return 0;
+}
+
+/* Steps: sync the queue; write path.tmp; fsync it; rename it over path;
+ * fsync the folder.  Before the rename the old file is untouched, after
+ * it the new one is whole, so a crash anywhere leaves one whole file.
+ * The temp file's own fd becomes the append fd: after the rename it *is*
+ * the journal, so no reopen can fail once the rename is done. */
+int journal_compact(struct journal *j,
+		    const struct lease *(*next)(void *arg), void *arg)
+{
+	struct wbuf w = { .fd = -1 };
+	int e;
+
+	if ((e = compact_prepare(j, &w)) < 0)
+		return e;
 	write_records(&w, next, arg);
 	e = finish_tmp(&j->p, &w);
 	free(w.buf);
@@ -1484,22 +1496,12 @@ int journal_compact_start(struct journal *j,
 			  const struct lease *(*next)(void *arg), void *arg)
 {
 	struct wbuf w = { .fd = -1 };
-	struct stat sb;
 	int e;
 
-	if (j->bg_pid > 0)
-		return -EBUSY;
-	if ((e = journal_sync(j)) < 0)
+	/* The buffer is allocated before the fork: the child must not call
+	 * malloc, another thread may hold its lock. */
+	if ((e = compact_prepare(j, &w)) < 0)
 		return e;
-	if (fstat(j->fd, &sb) < 0)
-		return -errno;
-	/* The child must not call malloc: another thread may hold its lock. */
-	if ((w.buf = malloc(WRITE_CHUNK)) == NULL)
-		return -ENOMEM;
-	if ((w.fd = open_tmp(&j->p, sb.st_mode & 07777)) < 0) {
-		free(w.buf);
-		return w.fd;
-	}
 	pid_t pid = fork();
 	if (pid == 0) {
 		write_records(&w, next, arg);

@@ -230,7 +230,7 @@ static const char *skip_blank(const char *s)
 	return s;
 }
 
-static int hexval(char c)
+int opt_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -241,8 +241,7 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Parses a dotted quad from n bytes at s. */
-static bool ip_parse(const char *s, size_t n, uint32_t *out)
+bool opt_ip_parse(const char *s, size_t n, uint32_t *out)
 {
 	char buf[16];
 	struct in_addr a;
@@ -271,7 +270,7 @@ static bool ip_take(const char **sp, uint32_t *out)
 {
 	size_t n = span_ipchars(*sp);
 
-	if (!ip_parse(*sp, n, out))
+	if (!opt_ip_parse(*sp, n, out))
 		return false;
 	*sp += n;
 	return true;
@@ -288,7 +287,7 @@ static bool num_parse(const char *s, uint64_t max, uint64_t *out)
 		s += 2;
 	}
 	for (; *s; s++, digits++) {
-		d = hexval(*s);
+		d = opt_hexval(*s);
 		if (d < 0 || d >= base || digits > 20)
 			return false;
 		v = v * (uint64_t)base + (uint64_t)d;
@@ -389,8 +388,8 @@ static void enc_quoted(struct wbuf *w, const char *s)
 			continue;
 		}
 		s++;
-		if (*s == 'x' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
-			put8(w, (uint8_t)(hexval(s[1]) << 4 | hexval(s[2])));
+		if (*s == 'x' && opt_hexval(s[1]) >= 0 && opt_hexval(s[2]) >= 0) {
+			put8(w, (uint8_t)(opt_hexval(s[1]) << 4 | opt_hexval(s[2])));
 			s += 2;
 		} else if (*s == 'n')
 			put8(w, '\n');
@@ -426,8 +425,8 @@ static void enc_hex(struct wbuf *w, const char *s)
 			s++;
 		if (*s == '\0')
 			return;
-		hi = hexval(s[0]);
-		lo = hi < 0 ? -1 : hexval(s[1]);
+		hi = opt_hexval(s[0]);
+		lo = hi < 0 ? -1 : opt_hexval(s[1]);
 		if (lo < 0) {
 			fail(w, "expected two hex digits per byte");
 			return;
@@ -544,7 +543,7 @@ static const char *dhcpsrv_atom(struct wbuf *w, const char *s)
 	uint32_t a;
 
 	if (n > 2 || (n == 2 && s[n] == '.') || s[n] == '/') {
-		if (!ip_parse(s, n, &a)) {
+		if (!opt_ip_parse(s, n, &a)) {
 			fail(w, "bad IPv4 address");
 			return s + n;
 		}
@@ -555,9 +554,9 @@ static const char *dhcpsrv_atom(struct wbuf *w, const char *s)
 			put32(w, a);
 		return s;
 	}
-	if (hexval(s[0]) >= 0 && hexval(s[1]) >= 0 && (s[2] == '\0' || is_sep(s[2]) ||
+	if (opt_hexval(s[0]) >= 0 && opt_hexval(s[1]) >= 0 && (s[2] == '\0' || is_sep(s[2]) ||
 	    s[2] == '(' || s[2] == ')' || s[2] == '"')) {
-		put8(w, (uint8_t)(hexval(s[0]) << 4 | hexval(s[1])));
+		put8(w, (uint8_t)(opt_hexval(s[0]) << 4 | opt_hexval(s[1])));
 		return s + 2;
 	}
 	fail(w, "expected a two-digit hex byte, an IPv4 address or \"text\"");

@@ -4,6 +4,7 @@
 #ifndef DUODHCP_OPTIONS_H
 #define DUODHCP_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,5 +58,11 @@ const char *opt_type_name(enum opt_type t);
  * length, or -1 with a reason in err. */
 int opt_encode_dhcpsrv(const char *text, uint8_t *out, size_t cap,
 		       char *err, size_t errlen);
+
+/* Text helpers shared with the config parser. */
+/* Parses a dotted quad from n bytes at s (host byte order). */
+bool opt_ip_parse(const char *s, size_t n, uint32_t *out);
+/* The value of one hex digit, or -1. */
+int opt_hexval(char c);
 
 #endif

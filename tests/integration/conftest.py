@@ -53,15 +53,17 @@ def _failed(request):
 @pytest.fixture
 def make_topo(request):
     """make_topo(clients=(1, 2), relay=False, relayed=()) -> Topology with a
-    server namespace; deleted when the test ends."""
+    server namespace; deleted when the test ends.  server=False leaves the
+    server namespace out (the test adds its own, e.g. with add_host)."""
     if not _can_netns():
         pytest.skip("needs root and iproute2 for network namespaces")
     made = []
 
-    def make(clients=(1,), relay=False, relayed=()):
+    def make(clients=(1,), relay=False, relayed=(), server=True):
         topo = nslib.Topology()
         made.append(topo)
-        topo.add_server()
+        if server:
+            topo.add_server()
         if relay or relayed:
             topo.add_relay()
         for i in clients:
@@ -83,18 +85,19 @@ def duod(request, tmp_path):
     an unclean exit or a sanitizer report fails the test at teardown.
     wrap and private_mounts go to Daemon (see daemon.py).  launch=False
     returns the Daemon unstarted (for Daemon.run_to_exit), still with the
-    log and sanitizer checks at teardown."""
+    log and sanitizer checks at teardown.  ns runs it in that namespace
+    instead of topo.server."""
     started = []
 
     def start(topo, config_text=None, wrap=None, private_mounts=False, launch=True,
-              **cfg):
+              ns=None, **cfg):
         workdir = str(tmp_path / ("server%d" % len(started)))
         os.makedirs(workdir, exist_ok=True)
         if config_text is None:
             cfg.setdefault("journal", os.path.join(workdir, "leases.journal"))
             config_text = daemonmod.make_config(**cfg)
         d = daemonmod.Daemon(topo, workdir, config_text, wrap=wrap,
-                             private_mounts=private_mounts)
+                             private_mounts=private_mounts, ns=ns)
         started.append(d)
         if launch:
             d.start()

@@ -105,12 +105,16 @@ class Daemon:
     namespace; it must exec the daemon in the end (so the PID we get is
     still the daemon's), e.g. unshare -m ... sh -c '...; exec "$0" "$@"'.
     private_mounts=True says the daemon runs in a mount namespace of its
-    own (set up by wrap): -L and in_mountns() then enter it by its PID."""
+    own (set up by wrap): -L and in_mountns() then enter it by its PID.
+    ns, when given, is the namespace to run in instead of topo.server (a
+    second server of the same topology, e.g. a split-scope partner)."""
 
     READY_TIMEOUT = float(os.environ.get("DUODHCP_READY_TIMEOUT", "20"))
 
-    def __init__(self, topo, workdir, config_text, wrap=None, private_mounts=False):
+    def __init__(self, topo, workdir, config_text, wrap=None, private_mounts=False,
+                 ns=None):
         self.topo = topo
+        self.ns = ns or topo.server
         self.wrap = wrap
         self.private_mounts = private_mounts
         self.workdir = workdir
@@ -134,7 +138,7 @@ class Daemon:
         if self.wrap:
             argv = self.wrap(argv)
         # ip netns exec execs the daemon: the PID we get is the daemon's.
-        return nslib.nsexec(self.topo.server) + argv
+        return nslib.nsexec(self.ns) + argv
 
     def _popen(self, what):
         argv = self._argv()
@@ -178,7 +182,7 @@ class Daemon:
         if self.proc.poll() is not None:
             raise RuntimeError("duodhcpd exited with status %d at start; log:\n%s"
                                % (self.proc.returncode, self.log()))
-        return self.topo.udp_listening(self.topo.server, 67)
+        return self.topo.udp_listening(self.ns, 67)
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None

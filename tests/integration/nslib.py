@@ -238,12 +238,15 @@ class Topology:
             self.relayed.add(index)
         return ns
 
-    def add_server_iface(self, ifname, bridge, cidr, mac=None):
-        """A further interface of the server namespace, on another bridge
-        (a multihomed server), with a static address such as
-        198.18.1.1/24."""
-        self._plug(self.server, ifname, bridge, "p-srv-" + ifname, mac=mac)
-        self.ip(self.server, "addr", "add", cidr, "dev", ifname)
+    def add_server_iface(self, ifname, bridge, cidr, mac=None, ns=None):
+        """A further interface of the server namespace (or of ns), on
+        another bridge (a multihomed server), with a static address such
+        as 198.18.1.1/24."""
+        ns = ns or self.server
+        port = "p-srv-" + ifname if ns == self.server else "p-%s-%s" % (
+            ns[len(self.tag):], ifname)
+        self._plug(ns, ifname, bridge, port, mac=mac)
+        self.ip(ns, "addr", "add", cidr, "dev", ifname)
 
     def add_host(self, short, cidr, bridge="br0", mac=None):
         """A namespace with a static address on a bridge (a host that is
