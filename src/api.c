@@ -510,6 +510,14 @@ static void h_lease_delete(const struct api_ctx *ctx, const struct api_request *
 		reply_error(out, 501, "deleting leases is not supported");
 		return;
 	}
+	if (l->flags & LEASE_F_PARTNER) {
+		reply_error(out, 409, "the partner's lease: delete it on the partner");
+		return;
+	}
+	if (l->state == LEASE_FREE) {
+		reply_error(out, 409, "the lease is already free");
+		return;
+	}
 	if (ctx->delete_lease(ctx->action_arg, l->addr) != 0) {
 		reply_error(out, 500, "delete failed: see the server log");
 		return;

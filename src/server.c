@@ -120,7 +120,7 @@ struct server {
 	struct sync *sync;
 	uint32_t sync_gen;
 	struct log_limit lim_sync;
-	struct log_limit lim_bad, lim_note;
+	struct log_limit lim_bad, lim_note, lim_disk;
 	struct dhcp_msg msg;
 	struct engine_result res;
 };
@@ -506,7 +506,7 @@ static void flush(struct server *s)
 		if (rc < 0) {
 			s->acks_withheld += s->nack;
 			s->nack = 0;
-			if (!s->disk_failing || log_allow(&s->lim_note, mono_ms(), 0.2, 1))
+			if (!s->disk_failing || log_allow(&s->lim_disk, mono_ms(), 0.2, 1))
 				log_err("lease journal write failed: %s; withholding ACKs until it "
 					"succeeds", strerror(-rc));
 			s->disk_failing = true;
@@ -792,6 +792,8 @@ static const struct api_ctx *api_ctx_get(void *arg)
 			s->sync_st.leases += (l->flags & LEASE_F_PARTNER) && l->state == LEASE_ACTIVE;
 	}
 	s->sync_st.enabled = s->sync != NULL;
+	if (strcmp(s->sync_st.state, "ok") == 0)
+		s->sync_st.last_error[0] = 0;	/* healed: the page shows no stale error */
 	s->api = (struct api_ctx){
 		.cfg = s->cfg, .leases = s->leases, .st = &s->eng.st, .sync = &s->sync_st,
 		.epoch = s->epoch, .seq = s->seq, .started = s->started, .now = time(NULL),

@@ -483,6 +483,11 @@ TEST(changing_endpoints_need_the_token)
 	rep = call(&f, "DELETE", "/api/v1/leases/198.18.0.99", NULL, "s3cret");
 	CHECK_EQ(rep.status, 404);
 	free(rep.body);
+	f.deleted = 0;
+	rep = call(&f, "DELETE", "/api/v1/leases/198.18.0.120", NULL, "s3cret");
+	CHECK_EQ(rep.status, 409);		/* the partner's: delete it there */
+	CHECK_EQ(f.deleted, 0);
+	free(rep.body);
 	rep = call(&f, "POST", "/api/v1/reload", NULL, "wrong");
 	CHECK_EQ(rep.status, 401);
 	CHECK_EQ(f.reloads, 0);
