@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include "api.h"
 #include "log.h"
+#include "options.h"
 #include "sync.h"
 
 #define JSON_DEPTH 8		/* reply > leases > lease > value, with room */
@@ -48,16 +49,6 @@ static int failf(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Hex bytes, either "0a1b2c" or "0a:1b:2c" (the API writes the second).
  * Returns the byte count, -1 when malformed (odd length, bad digit, stray
@@ -69,7 +60,7 @@ static int hex_decode(const char *s, size_t len, uint8_t *out, size_t max)
 	for (size_t i = 0; i < len;) {
 		if (i + 2 > len)
 			return -1;
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = opt_hexval(s[i]), lo = opt_hexval(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		if (n == max)
