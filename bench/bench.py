@@ -798,11 +798,12 @@ def report(res):
     cp = res.get("compaction")
     if cp:
         w("")
-        w("compaction: %d exchanges, %d in flight, %.1f s: %.0f/s, lost %.2f%%, worst delay "
-          "%.1f ms; compactions logged: %s" % (cp["started"], res["settings"]["window"],
-              cp["duration_s"], cp["achieved"], cp["lost_pct"],
-              cp["max_ms"], ", ".join("%s -> %.1f MB in %d ms" % (
-                  "%.1f" % (c["from"] / 1e6) if c["from"] else "?", c["to"] / 1e6, c["ms"])
+        w("compaction: %d exchanges at %d/s: lost %.2f%%, average delay %.2f ms, worst %.1f ms; "
+          "compactions logged: %s" % (cp["started"], cp.get("paced_rate", 0), cp["lost_pct"],
+              cp["avg_ms"], cp["max_ms"], ", ".join("%s -> %.1f MB in %d ms%s" % (
+                  "%.1f" % (c["from"] / 1e6) if c["from"] else "?", c["to"] / 1e6, c["ms"],
+                  " (%d steps, longest %.1f ms)" % (c["steps"], c["longest_step_ms"])
+                  if c.get("steps") else "")
                   for c in cp["compactions"]) or "none"))
     if res.get("mix"):
         w("")
@@ -1039,25 +1040,26 @@ def cpu_runs(a, b, res, every, chosen):
             res["servers"][k][label] = b.point(every[k][0], rate, a.cpu_duration)
 
 
-def compaction_run(b, srv, count=480000, secs=30):
+def compaction_run(b, srv, count=480000, rate=20000):
     """Fills the journal past its 64 MiB compaction threshold (480,000 ACKs
-    of ~157 bytes) at full speed and reports the compactions the daemon
-    logged and the worst delay."""
-    log("compaction: duodhcpd, %d exchanges (at most %d s), %d in flight"
-        % (count, secs, b.a.window))
-    p = b.point(srv, 0, secs, ["--window", str(b.a.window), "--count", str(count)])
+    of ~157 bytes) at a paced rate well below the maximum, so that the
+    worst delay shows a stall rather than queueing, and reports the
+    compactions the daemon logged: size before and after, time, and the
+    longest step the event loop spent on one."""
+    secs = count / rate + 5
+    log("compaction: duodhcpd, %d exchanges at %d/s" % (count, rate))
+    p = b.point(srv, rate, secs, ["--count", str(count)])
+    p["paced_rate"] = rate
     with open(srv.err_path, errors="replace") as f:
         text = f.read()
-    # Two spellings: "journal compacted: A -> B bytes in N ms" (synchronous)
-    # and "journal compaction started at A bytes" ... "journal compacted to
-    # B bytes in N ms" (in a forked child while the loop serves).
-    p["compactions"] = [{"from": int(m.group(1)), "to": int(m.group(2)), "ms": int(m.group(3))}
-                        for m in re.finditer(r"journal compacted: (\d+) -> (\d+) bytes in "
-                                             r"(\d+) ms", text)]
     starts = [int(x) for x in re.findall(r"journal compaction started at (\d+) bytes", text)]
-    for i, m in enumerate(re.finditer(r"journal compacted to (\d+) bytes in (\d+) ms", text)):
+    p["compactions"] = []
+    for i, m in enumerate(re.finditer(r"journal compacted to (\d+) bytes in (\d+) ms"
+                                      r"(?: \((\d+) steps, longest ([0-9.]+) ms\))?", text)):
         p["compactions"].append({"from": starts[i] if i < len(starts) else None,
-                                 "to": int(m.group(1)), "ms": int(m.group(2))})
+                                 "to": int(m.group(1)), "ms": int(m.group(2)),
+                                 "steps": int(m.group(3)) if m.group(3) else None,
+                                 "longest_step_ms": float(m.group(4)) if m.group(4) else None})
     p["compaction_errors"] = re.findall(r"journal compaction (?:failed|could not).*", text)
     return p
 

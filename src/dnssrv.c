@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "dnssrv.h"
 #include "log.h"
 
@@ -65,13 +66,6 @@ struct dnssrv {
 	struct log_limit lim;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int watch(struct dnssrv *d, int fd, struct ref *r)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = r };
@@ -126,7 +120,7 @@ static bool forward(struct dnssrv *d, const uint8_t *q, size_t qlen, int udp_idx
 	if (getrandom(&id, sizeof id, 0) != sizeof id)
 		return false;
 	*p = (struct pending){ .used = true, .up_id = id, .client_id = (uint16_t)dns_msg_id(q, qlen),
-			       .deadline_ms = now_ms() + d->c.forward_timeout_ms,
+			       .deadline_ms = mono_ms() + d->c.forward_timeout_ms,
 			       .udp_idx = udp_idx, .tcp_idx = tcp_idx,
 			       .tcp_fd = tcp_idx >= 0 ? d->conns[tcp_idx].fd : -1, .qlen = qlen };
 	if (client)
@@ -238,7 +232,7 @@ static void on_accept(struct dnssrv *d, int idx)
 	struct tcpconn *c = &d->conns[slot];
 	c->fd = fd;
 	c->have = 0;
-	c->last_ms = now_ms();
+	c->last_ms = mono_ms();
 	c->ref = (struct ref){ K_TCP, slot };
 	d->st.tcp_connections++;
 	if (watch(d, fd, &c->ref) < 0)
@@ -255,7 +249,7 @@ static void on_tcp(struct dnssrv *d, int i)
 		return;
 	}
 	c->have += (size_t)n;
-	c->last_ms = now_ms();
+	c->last_ms = mono_ms();
 	for (;;) {
 		int flen = dns_tcp_frame_len(c->buf, c->have);
 		if (flen < 0) {
@@ -305,7 +299,7 @@ static void on_upstream(struct dnssrv *d)
 
 static void expire(struct dnssrv *d)
 {
-	int64_t now = now_ms();
+	int64_t now = mono_ms();
 	uint8_t out[DNS_UDP_MIN];
 	for (size_t i = 0; i < PENDING_MAX; i++) {
 		struct pending *p = &d->pend[i];
@@ -346,7 +340,7 @@ void dnssrv_run(struct dnssrv *d)
 
 int dnssrv_timeout_ms(const struct dnssrv *d)
 {
-	int64_t now = now_ms(), best = -1;
+	int64_t now = mono_ms(), best = -1;
 	for (size_t i = 0; i < PENDING_MAX; i++)
 		if (d->pend[i].used) {
 			int64_t t = d->pend[i].deadline_ms - now;

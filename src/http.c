@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include "clock.h"
 #include "http.h"
 #include "log.h"
 
@@ -31,13 +32,6 @@ struct http {
 static const char csp[] =
 	"default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
 	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* MHD's messages: kept for http_start's error while starting, then
  * logged, rate-limited since clients can cause them. */

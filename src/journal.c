@@ -15,9 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +46,15 @@ struct jpaths {
 	char dir[PATH_MAX];	/* fsynced after a rename */
 };
 
+/* A buffered writer for rewrites. */
+struct wbuf {
+	int fd;
+	char *buf;		/* WRITE_CHUNK bytes */
+	size_t len;
+	uint64_t total;		/* bytes handed to wb_* so far */
+	int err;		/* first error, sticky */
+};
+
 struct journal {
 	int fd;			/* O_RDWR|O_APPEND|O_CLOEXEC, -1 when closed */
 	int lock_fd;		/* holds the flock on path.lock */
@@ -58,11 +65,18 @@ struct journal {
 	char *q;		/* queued lines, not yet written */
 	size_t qlen, qcap;
 	struct jpaths p;
-	/* A background compaction: the child writing path.tmp, the tmp fd
-	 * the parent will append to, and the journal length it snapshotted. */
-	pid_t bg_pid;
+	/* A compaction in steps: path.tmp (bg_fd, written through bg_w while
+	 * the snapshot is taken), the walk over the live set, and how much
+	 * of this file has been copied after the snapshot so far. */
 	int bg_fd;
+	struct wbuf bg_w;
+	const struct lease *(*bg_next)(void *arg);
+	void *bg_arg;
 	uint64_t bg_base;
+	/* The replaced file, unlinked by the rename: released in steps,
+	 * since freeing all its blocks at once in close() takes tens of ms. */
+	int old_fd;
+	uint64_t old_size;
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -1090,6 +1104,7 @@ int journal_open(struct journal **out, const char *path, char *err, size_t errle
 	j->fd = -1;
 	j->lock_fd = -1;
 	j->bg_fd = -1;
+	j->old_fd = -1;
 	if (make_paths(&j->p, path) < 0) {
 		set_err(err, errlen, "journal %s: path too long", path);
 		goto fail;
@@ -1186,12 +1201,13 @@ void journal_close(struct journal *j)
 {
 	if (j == NULL)
 		return;
-	if (j->bg_pid > 0) {
-		kill(j->bg_pid, SIGKILL);
-		waitpid(j->bg_pid, NULL, 0);
+	if (j->bg_fd >= 0) {
 		close(j->bg_fd);
 		unlink(j->p.tmp);
 	}
+	free(j->bg_w.buf);
+	if (j->old_fd >= 0)
+		close(j->old_fd);
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = -1;
@@ -1203,14 +1219,6 @@ void journal_close(struct journal *j)
 }
 
 /* ---- Rewriting: compaction and salvage ---- */
-
-struct wbuf {
-	int fd;
-	char *buf;		/* WRITE_CHUNK bytes */
-	size_t len;
-	uint64_t total;		/* bytes handed to wb_* so far */
-	int err;		/* first error, sticky */
-};
 
 static void wb_flush(struct wbuf *w)
 {
@@ -1291,7 +1299,7 @@ static int compact_prepare(struct journal *j, struct wbuf *w)
 	struct stat sb;
 	int e;
 
-	if (j->bg_pid > 0)
+	if (j->bg_fd >= 0 || j->old_fd >= 0)
 		return -EBUSY;
 	if ((e = journal_sync(j)) < 0)
 		return e;
@@ -1483,42 +1491,32 @@ int journal_salvage(const char *path, uint64_t *kept, uint64_t *dropped,
 	return rc;
 }
 
-/* ---- Background compaction ----
+/* ---- Compaction in steps ----
  *
- * A forked child writes the live set as it stood at the fork (a
- * copy-on-write snapshot) to path.tmp while the daemon keeps serving and
- * appending to the old file.  When the child is done, the lines appended
- * since the fork are copied after the snapshot (later lines win on
- * replay), the temp file is fsynced and renamed over the journal, and the
- * folder fsynced: the same crash-safe steps as journal_compact(), with the
- * long part off the event loop. */
+ * The same crash-safe steps as journal_compact(), cut into pieces the
+ * event loop runs between turns, none long: journal_compact_poll()
+ * writes the next SNAP_STEP leases of the live set to path.tmp; when the
+ * walk is done it copies the lines appended to the old file since the
+ * start after them (later lines win on replay), then fsyncs, renames and
+ * fsyncs the folder.  A lease that changed during the walk is in the
+ * copied lines, so the snapshot may see it in any state.  No fork: a
+ * copy-on-write snapshot would cost the daemon a page fault per page it
+ * touches afterwards, tens of ms at once with a large table. */
+#define SNAP_STEP 2048
+
 int journal_compact_start(struct journal *j,
 			  const struct lease *(*next)(void *arg), void *arg)
 {
 	struct wbuf w = { .fd = -1 };
 	int e;
 
-	/* The buffer is allocated before the fork: the child must not call
-	 * malloc, another thread may hold its lock. */
 	if ((e = compact_prepare(j, &w)) < 0)
 		return e;
-	pid_t pid = fork();
-	if (pid == 0) {
-		write_records(&w, next, arg);
-		wb_flush(&w);
-		if (w.err == 0 && fsync(w.fd) < 0)
-			w.err = -errno;
-		_exit(w.err == 0 ? 0 : 1);
-	}
-	free(w.buf);
-	if (pid < 0) {
-		e = -errno;
-		close(w.fd);
-		unlink(j->p.tmp);
-		return e;
-	}
-	j->bg_pid = pid;
+	wb_line(&w, JOURNAL_HEADER, HEADER_LEN);
 	j->bg_fd = w.fd;
+	j->bg_w = w;
+	j->bg_next = next;
+	j->bg_arg = arg;
 	j->bg_base = j->durable;
 	return 0;
 }
@@ -1542,31 +1540,85 @@ static int copy_tail(int in, int fd, uint64_t from, uint64_t to)
 
 static int compact_abort(struct journal *j, int e)
 {
+	free(j->bg_w.buf);
+	j->bg_w.buf = NULL;
 	close(j->bg_fd);
 	unlink(j->p.tmp);
 	j->bg_fd = -1;
 	return e;
 }
 
+/* One step of the walk; true when it is done. */
+static bool snap_step(struct journal *j)
+{
+	struct wbuf *w = &j->bg_w;
+	const struct lease *rec;
+
+	for (int i = 0; i < SNAP_STEP && w->err == 0; i++) {
+		if ((rec = j->bg_next(j->bg_arg)) == NULL) {
+			wb_flush(w);
+			return true;
+		}
+		char *d = wb_room(w);
+		size_t n = journal_format(d, JOURNAL_LINE_MAX, rec);
+		if (n == 0)
+			w->err = -EINVAL;	/* never drop a lease silently */
+		w->len += n;
+		w->total += n;
+	}
+	return w->err != 0;
+}
+
+/* After the walk, the appends made since the start are caught up in
+ * steps of at most TAIL_STEP bytes, one per call, each step's writeback
+ * started at once; the final step, under TAIL_LAST bytes, is the only
+ * one that waits for an fsync.  Then the replaced file is released in
+ * steps of FREE_STEP bytes. */
+#define TAIL_STEP (1u << 20)
+#define TAIL_LAST (256u << 10)
+#define FREE_STEP (2u << 20)	/* of the old file, per call */
+
 int journal_compact_poll(struct journal *j)
 {
-	int status, e;
+	int e;
 	struct stat sb;
 
-	if (j->bg_pid <= 0)
+	if (j->old_fd >= 0) {
+		j->old_size = j->old_size > FREE_STEP ? j->old_size - FREE_STEP : 0;
+		if (j->old_size == 0 || ftruncate(j->old_fd, (off_t)j->old_size) < 0) {
+			close(j->old_fd);
+			j->old_fd = -1;
+		}
 		return 0;
-	pid_t r = waitpid(j->bg_pid, &status, WNOHANG);
-	if (r == 0)
+	}
+	if (j->bg_fd < 0)
 		return 0;
-	j->bg_pid = 0;
-	if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return compact_abort(j, -EIO);
+	if (j->bg_w.buf) {
+		bool done = snap_step(j);
+		if (j->bg_w.err)
+			return compact_abort(j, j->bg_w.err);
+		(void)sync_file_range(j->bg_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		if (!done)
+			return 0;
+		free(j->bg_w.buf);
+		j->bg_w.buf = NULL;
+	}
+	if (j->durable - j->bg_base > TAIL_LAST) {
+		uint64_t to = j->durable - j->bg_base > TAIL_STEP ? j->bg_base + TAIL_STEP
+								  : j->durable;
+		if ((e = copy_tail(j->fd, j->bg_fd, j->bg_base, to)) < 0)
+			return compact_abort(j, e);
+		j->bg_base = to;
+		(void)sync_file_range(j->bg_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		return 0;
+	}
 	if ((e = copy_tail(j->fd, j->bg_fd, j->bg_base, j->durable)) < 0 ||
 	    (fsync(j->bg_fd) < 0 && (e = -errno)) || (fstat(j->bg_fd, &sb) < 0 && (e = -errno)))
 		return compact_abort(j, e);
 	if (rename(j->p.tmp, j->p.path) < 0)
 		return compact_abort(j, -errno);
-	close(j->fd);
+	j->old_fd = j->fd;
+	j->old_size = j->durable;
 	j->fd = j->bg_fd;
 	j->bg_fd = -1;
 	j->durable = (uint64_t)sb.st_size;
@@ -1576,7 +1628,14 @@ int journal_compact_poll(struct journal *j)
 	return e < 0 ? e : 1;
 }
 
+int journal_compact_timeout_ms(const struct journal *j)
+{
+	if (j->old_fd >= 0)
+		return 0;
+	return j->bg_fd < 0 ? -1 : 0;
+}
+
 bool journal_compacting(const struct journal *j)
 {
-	return j->bg_pid > 0;
+	return j->bg_fd >= 0 || j->old_fd >= 0;
 }

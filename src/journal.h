@@ -59,16 +59,22 @@ int journal_sync(struct journal *j);
 int journal_compact(struct journal *j,
 		    const struct lease *(*next)(void *arg), void *arg);
 
-/* The same, in the background: a forked child writes the snapshot while
- * the caller goes on appending; journal_compact_poll() finishes the job
- * (appends what was written since, fsyncs, renames) once the child is
- * done.  _start returns 0, -EBUSY if one is running, or -errno.
+/* The same in steps, for an event loop that keeps appending meanwhile:
+ * _start opens the temp file; each journal_compact_poll() does one short
+ * step (the next leases of the walk; then the lines appended since the
+ * start; then fsync and rename).  next() is called across many polls, so
+ * it must walk a set that may change meanwhile without skipping a lease
+ * that has not.  _start returns 0, -EBUSY if one is running, or -errno.
  * _poll returns 0 while running (or none), 1 when the new file is in
- * place, or -errno when it failed (the old journal stays in use). */
+ * place, or -errno when it failed (the old journal stays in use).  After
+ * the 1, a few more steps release the replaced file; _compacting() stays
+ * true (and _start says -EBUSY) until they are done. */
 int journal_compact_start(struct journal *j,
 			  const struct lease *(*next)(void *arg), void *arg);
 int journal_compact_poll(struct journal *j);
 bool journal_compacting(const struct journal *j);
+/* -1 when no compaction is under way, else 0: poll again at once. */
+int journal_compact_timeout_ms(const struct journal *j);
 
 /* Current file size in bytes (durable part). */
 uint64_t journal_size(const struct journal *j);

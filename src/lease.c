@@ -19,8 +19,16 @@ struct pool {
 	struct lease *reuse_head, *reuse_tail;
 };
 
+/* Leases live in slabs of SLAB_N that never move: pointers to them stay
+ * valid, and one allocation serves thousands of them. */
+#define SLAB_SHIFT 12
+#define SLAB_N (1u << SLAB_SHIFT)
+
 struct lease_table {
 	struct htab idx[IDX_N];
+	struct lease **slabs;
+	size_t nslabs, slabs_cap;
+	size_t n;		/* leases allocated */
 	uint64_t seed;
 	struct lease **heap;
 	size_t heap_n, heap_cap;
@@ -142,22 +150,46 @@ void lease_table_free(struct lease_table *t)
 {
 	if (!t)
 		return;
-	struct htab *h = &t->idx[IDX_ADDR];
-	for (size_t k = 0; h->b && k <= h->mask; k++) {
-		struct lease *l = h->b[k];
-		while (l) {
-			struct lease *nx = l->next_addr;
-			free(l->cid);
-			free(l->hostname);
-			free(l);
-			l = nx;
-		}
+	for (struct lease *l = lease_next(t, NULL); l; l = lease_next(t, l)) {
+		free(l->cid);
+		free(l->hostname);
 	}
+	for (size_t i = 0; i < t->nslabs; i++)
+		free(t->slabs[i]);
+	free(t->slabs);
 	for (int i = 0; i < IDX_N; i++)
 		free(t->idx[i].b);
 	free(t->heap);
 	free(t->pools);
 	free(t);
+}
+
+static struct lease *slot_of(const struct lease_table *t, size_t i)
+{
+	return &t->slabs[i >> SLAB_SHIFT][i & (SLAB_N - 1)];
+}
+
+/* A zeroed lease at the end of the slabs. */
+static struct lease *lease_alloc(struct lease_table *t)
+{
+	if (t->n == (size_t)UINT32_MAX)
+		return NULL;
+	if (t->n == t->nslabs * SLAB_N) {
+		if (t->nslabs == t->slabs_cap) {
+			size_t cap = t->slabs_cap ? t->slabs_cap * 2 : 16;
+			struct lease **s = realloc(t->slabs, cap * sizeof *s);
+			if (!s)
+				return NULL;
+			t->slabs = s;
+			t->slabs_cap = cap;
+		}
+		if (!(t->slabs[t->nslabs] = calloc(SLAB_N, sizeof(struct lease))))
+			return NULL;
+		t->nslabs++;
+	}
+	struct lease *l = slot_of(t, t->n);
+	l->id = (uint32_t)t->n++;
+	return l;
 }
 
 size_t lease_count(const struct lease_table *t)
@@ -409,14 +441,14 @@ struct lease *lease_upsert(struct lease_table *t, const struct lease *rec)
 {
 	struct lease *l = lease_find(t, rec->addr);
 	if (!l) {
-		l = calloc(1, sizeof *l);
-		if (!l)
+		if (!(l = lease_alloc(t)))
 			return NULL;
 		l->addr = rec->addr;
 		l->heap_idx = UINT32_MAX;
 		l->pool = lease_pool_of(t, rec->addr);
 		if (htab_add(t, l, IDX_ADDR) < 0) {
-			free(l);
+			memset(l, 0, sizeof *l);	/* the last slot: give it back */
+			t->n--;
 			return NULL;
 		}
 	}
@@ -492,19 +524,8 @@ size_t lease_expire(struct lease_table *t, int64_t now)
 
 struct lease *lease_next(const struct lease_table *t, struct lease *prev)
 {
-	const struct htab *h = &t->idx[IDX_ADDR];
-	if (!h->b)
-		return NULL;
-	size_t k = 0;
-	if (prev) {
-		if (prev->next_addr)
-			return prev->next_addr;
-		k = (hash_bytes(t->seed, (const uint8_t *)&prev->addr, 4) & h->mask) + 1;
-	}
-	for (; k <= h->mask; k++)
-		if (h->b[k])
-			return h->b[k];
-	return NULL;
+	size_t i = prev ? (size_t)prev->id + 1 : 0;
+	return i < t->n ? slot_of(t, i) : NULL;
 }
 
 size_t lease_pool_count(const struct lease_table *t)

@@ -50,6 +50,7 @@ struct lease {
 	struct lease *next_addr, *next_cid, *next_hw;
 	struct lease *free_prev, *free_next;	/* per-pool reuse list */
 	uint32_t heap_idx;			/* expiry heap slot, UINT32_MAX if none */
+	uint32_t id;				/* slot in the table's slabs */
 	int32_t pool;				/* index into the pool list, -1 if none */
 	bool in_reuse;
 	uint64_t seq;				/* change number, for the sync feed */
@@ -115,6 +116,9 @@ size_t lease_expire(struct lease_table *t, int64_t now);
 int64_t lease_next_event(const struct lease_table *t);
 
 /* Iteration in no particular order: pass NULL to start. */
+/* Every lease, in the order they were created (NULL: the first).  Leases
+ * never move or go away, so a walk may pause and go on later, across
+ * changes; leases created meanwhile come at the end. */
 struct lease *lease_next(const struct lease_table *t, struct lease *prev);
 
 /* Pool usage counters. */

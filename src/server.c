@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <sys/random.h>
 #include "api.h"
+#include "clock.h"
 #include "config.h"
 #include "dnssrv.h"
 #include "http.h"
@@ -91,8 +92,10 @@ struct server {
 	struct link *links;
 	size_t nlinks;
 	int64_t links_ms;
-	struct outpkt *ackq;
+	struct outpkt *ackq;	/* ACKs waiting for the group commit */
 	size_t nack;
+	struct outpkt *outq;	/* other replies of one read batch */
+	size_t nout;
 	struct probe *probes;
 	size_t nprobes;
 	uint16_t probe_seq;
@@ -116,6 +119,9 @@ struct server {
 	int64_t started;
 	bool reload_pending;
 	int64_t compact_ms;	/* start of the last compaction */
+	struct lease *compact_at;	/* its walk over the leases */
+	unsigned compact_steps;
+	int64_t compact_step_max;	/* us */
 	/* SyncServer: the pull of the partner's leases. */
 	struct sync *sync;
 	uint32_t sync_gen;
@@ -124,13 +130,6 @@ struct server {
 	struct dhcp_msg msg;
 	struct engine_result res;
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *ipstr(uint32_t a, char buf[16])
 {
@@ -439,18 +438,19 @@ static void on_datagram(struct server *s, const uint8_t *buf, size_t len, int if
 			return;
 		}
 	}
-	struct outpkt *p = r->wait_sync && s->nack < ACKQ_MAX ? &s->ackq[s->nack] : NULL;
-	struct outpkt tmp;
-	if (!build_out(s, r, ifindex, local, p ? p : &tmp))
+	/* Both queues hold a whole read batch: TURN_MAX bounds the ACKs of a
+	 * turn, BATCH the datagrams of one recvmmsg. */
+	if (r->wait_sync && s->nack == ACKQ_MAX)
 		return;
-	if (p)
+	struct outpkt *p = r->wait_sync ? &s->ackq[s->nack] : &s->outq[s->nout];
+	if (!build_out(s, r, ifindex, local, p))
+		return;
+	if (r->wait_sync)
 		s->nack++;
-	else if (r->wait_sync)
-		return;		/* queue full cannot happen: TURN_MAX bounds it */
 	else if (r->probe_addr && s->icmp >= 0 && s->nprobes < PROBE_MAX)
-		probe_start(s, &tmp, r->probe_addr);
+		probe_start(s, p, r->probe_addr);
 	else
-		send_batch(s, &tmp, 1);
+		s->nout++;
 }
 
 /* Reads up to TURN_MAX datagrams; returns how many. */
@@ -489,6 +489,10 @@ static size_t read_turn(struct server *s)
 			}
 			on_datagram(s, bufs[i], mm[i].msg_len, ifindex, dst);
 		}
+		/* OFFERs, NAKs and INFORM answers leave now, in one call, never
+		 * behind the fdatasync of the ACKs. */
+		send_batch(s, s->outq, s->nout);
+		s->nout = 0;
 		total += (size_t)n;
 		if (n < BATCH)
 			break;
@@ -522,42 +526,46 @@ static void flush(struct server *s)
 }
 
 /* Compaction keeps what a restart needs: bindings and client history;
- * bare offers are not kept. */
-struct compact_it {
-	struct server *s;
-	struct lease *l;
-};
-
+ * bare offers are not kept.  The walk goes on across loop turns. */
 static const struct lease *compact_next(void *arg)
 {
-	struct compact_it *it = arg;
+	struct server *s = arg;
 	do
-		it->l = lease_next(it->s->leases, it->l);
-	while (it->l && it->l->state == LEASE_FREE && it->l->start == 0);
-	return it->l;
+		s->compact_at = lease_next(s->leases, s->compact_at);
+	while (s->compact_at && s->compact_at->state == LEASE_FREE && s->compact_at->start == 0);
+	return s->compact_at;
 }
 
-/* Compaction runs in a forked child so serving never waits for it. */
+/* Compaction runs in steps between loop turns, so serving never waits
+ * for it more than a millisecond or two. */
 static void maybe_compact(struct server *s)
 {
 	uint64_t size = journal_size(s->jn);
 	if (journal_compacting(s->jn)) {
+		int64_t t0 = mono_us();
 		int rc = journal_compact_poll(s->jn);
+		int64_t step = mono_us() - t0;
+		s->compact_steps++;
+		if (step > s->compact_step_max)
+			s->compact_step_max = step;
 		if (rc < 0)
 			log_err("journal compaction failed: %s", strerror(-rc));
-		else if (rc > 0)
-			log_info("journal compacted to %llu bytes in %lld ms",
-				 (unsigned long long)journal_size(s->jn),
-				 (long long)(mono_ms() - s->compact_ms));
+		else if (!journal_compacting(s->jn))
+			log_info("journal compacted to %llu bytes in %lld ms (%u steps, longest "
+				 "%.1f ms)", (unsigned long long)journal_size(s->jn),
+				 (long long)(mono_ms() - s->compact_ms), s->compact_steps,
+				 (double)s->compact_step_max / 1000);
 		return;
 	}
 	uint64_t live = (uint64_t)lease_count(s->leases) * 256;
 	if (size < s->cfg->compact_bytes || size < 2 * live ||
 	    mono_ms() - s->compact_ms < 10000)
 		return;
-	struct compact_it it = { s, NULL };
 	s->compact_ms = mono_ms();
-	int rc = journal_compact_start(s->jn, compact_next, &it);
+	s->compact_at = NULL;
+	s->compact_steps = 0;
+	s->compact_step_max = 0;
+	int rc = journal_compact_start(s->jn, compact_next, s);
 	if (rc < 0)
 		log_err("journal compaction could not start: %s", strerror(-rc));
 	else
@@ -639,6 +647,9 @@ static int next_timeout(const struct server *s)
 		if (d >= 0 && d < ms)
 			ms = d;
 	}
+	int c = journal_compact_timeout_ms(s->jn);
+	if (c >= 0 && c < ms)
+		ms = c;
 	int64_t now = mono_ms();
 	for (size_t i = 0; i < s->nprobes; i++)
 		if (s->probes[i].deadline_ms - now < ms)
@@ -1027,6 +1038,7 @@ static void server_close(struct server *s)
 	config_free(s->cfg);
 	free(s->links);
 	free(s->ackq);
+	free(s->outq);
 	free(s->probes);
 }
 
@@ -1036,8 +1048,9 @@ static int start(struct server *s)
 		return -1;
 	s->leases = lease_table_new();
 	s->ackq = calloc(ACKQ_MAX, sizeof *s->ackq);
+	s->outq = calloc(BATCH, sizeof *s->outq);
 	s->probes = calloc(PROBE_MAX, sizeof *s->probes);
-	if (!s->leases || !s->ackq || !s->probes ||
+	if (!s->leases || !s->ackq || !s->outq || !s->probes ||
 	    engine_set_config(&s->eng, s->cfg, s->leases) < 0)
 		return -1;
 	if (getrandom(&s->epoch, sizeof s->epoch, 0) != sizeof s->epoch)

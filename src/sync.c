@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "api.h"
+#include "clock.h"
 #include "log.h"
 #include "options.h"
 #include "sync.h"
@@ -421,13 +422,6 @@ struct sync {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool stopping(struct sync *s)
 {
 	return atomic_load(&s->stop);
@@ -449,7 +443,7 @@ static void note_locked(struct sync *s, int lvl, const char *fmt, ...)
 
 static void note_locked(struct sync *s, int lvl, const char *fmt, ...)
 {
-	int64_t now = now_ms();
+	int64_t now = mono_ms();
 	s->log_tokens += (double)(now - s->log_last_ms) * LOG_RATE / 1000.0;
 	if (s->log_tokens > LOG_BURST)
 		s->log_tokens = LOG_BURST;
@@ -540,8 +534,8 @@ static void enqueue(struct sync *s, struct sync_batch *b)
 /* Sleeps ms or until sync_stop(). */
 static void nap(struct sync *s, uint32_t ms)
 {
-	int64_t until = now_ms() + ms;
-	for (int64_t left = ms; left > 0 && !stopping(s); left = until - now_ms())
+	int64_t until = mono_ms() + ms;
+	for (int64_t left = ms; left > 0 && !stopping(s); left = until - mono_ms())
 		curl_multi_poll(s->multi, NULL, 0, (int)left, NULL);
 }
 
@@ -828,7 +822,7 @@ struct sync *sync_start(const char *partner, const struct sync_opts *opts,
 	}
 	s->efd = -1;
 	s->log_tokens = LOG_BURST;
-	s->log_last_ms = now_ms();
+	s->log_last_ms = mono_ms();
 	pthread_mutex_init(&s->mu, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	opts_default(&s->o, opts);

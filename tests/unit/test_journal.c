@@ -1131,8 +1131,11 @@ TEST(background_compaction_keeps_later_appends)
 			usleep(1000);
 	}
 	CHECK_EQ(rc, 1);
-	CHECK(!journal_compacting(j));
 	CHECK(!exists(tmp));
+	/* Then the replaced file is released in steps. */
+	for (int i = 0; i < 100 && journal_compacting(j); i++)
+		CHECK_EQ(journal_compact_poll(j), 0);
+	CHECK(!journal_compacting(j));
 	CHECK_EQ(journal_size(j), file_size(path));
 	/* Appends go on in the new file. */
 	CHECK_EQ(journal_append(j, &t->rec[9]), 0);
@@ -1147,6 +1150,62 @@ TEST(background_compaction_keeps_later_appends)
 	journal_close(j);
 	free(t);
 	free(c);
+	rm_dir(dir);
+}
+
+/* Megabytes appended while the child writes: the catch-up takes several
+ * bounded steps (polls that return 0 after the child is done) and the
+ * last record written is the one replay ends with. */
+TEST(background_compaction_catches_up_in_steps)
+{
+	char dir[64], path[128], err[256];
+	struct table *t = calloc(1, sizeof *t);
+	struct journal *j;
+	struct journal_stats st;
+	uint64_t n = 0;
+
+	mk_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/leases", dir);
+	CHECK_EQ(journal_open(&j, path, err, sizeof err), 0);
+	CHECK_EQ(journal_replay(j, count, &n, &st, err, sizeof err), 0);
+	for (uint32_t i = 0; i < 10; i++)
+		t->rec[i] = mk(i, t->cid[i], t->host[i]);
+	CHECK_EQ(journal_compact_start(j, table_next, t), 0);
+	struct lease r = t->rec[0];
+	for (uint32_t i = 0; i < 20000; i++) {
+		r.end = r.start + 3600 + i;
+		CHECK_EQ(journal_append(j, &r), 0);
+		if (i % 1000 == 999)
+			CHECK_EQ(journal_sync(j), 0);
+	}
+	int rc = 0, copy_steps = 0;
+	for (int i = 0; i < 5000 && rc == 0; i++) {
+		if (journal_compact_timeout_ms(j) == 0)
+			copy_steps++;
+		rc = journal_compact_poll(j);
+		if (rc == 0 && journal_compact_timeout_ms(j) != 0)
+			usleep(1000);
+	}
+	CHECK_EQ(rc, 1);
+	CHECK(copy_steps >= 2);
+	/* The replaced file, over 3 MB, takes more than one release step. */
+	int free_steps = 0;
+	for (int i = 0; i < 100 && journal_compacting(j); i++, free_steps++) {
+		CHECK_EQ(journal_compact_timeout_ms(j), 0);
+		CHECK_EQ(journal_compact_start(j, table_next, t), -EBUSY);
+		CHECK_EQ(journal_compact_poll(j), 0);
+	}
+	CHECK(free_steps >= 1);
+	CHECK_EQ(journal_compact_timeout_ms(j), -1);
+	CHECK_EQ(journal_size(j), file_size(path));
+	journal_close(j);
+
+	n = 0;
+	CHECK_EQ(journal_open(&j, path, err, sizeof err), 0);
+	CHECK_EQ(journal_replay(j, count, &n, &st, err, sizeof err), 0);
+	CHECK_EQ(n, 20010);
+	journal_close(j);
+	free(t);
 	rm_dir(dir);
 }
 
@@ -1363,6 +1422,7 @@ T_RUN(T_CASE(crc_matches_reference),
       T_CASE(scan_reads_without_changing),
       T_CASE(salvage_keeps_good_lines),
       T_CASE(compaction_keeps_the_set), T_CASE(background_compaction_keeps_later_appends),
+      T_CASE(background_compaction_catches_up_in_steps),
       T_CASE(compaction_failure_keeps_old_file),
       T_CASE(stale_tmp_removed),
       T_CASE(lock_conflict),

@@ -160,7 +160,40 @@ TEST(many_leases)
 	lease_table_free(t);
 }
 
+/* A walk that pauses holding a lease and goes on after thousands of new
+ * leases (index rehashes, new slabs) sees every lease exactly once. */
+TEST(walk_survives_growth)
+{
+	struct lease_table *t = lease_table_new();
+	struct lease r = rec(0, LEASE_ACTIVE, 1, 1000);
+	for (uint32_t i = 0; i < 100; i++) {
+		r.addr = 0xc6130000u + i;
+		CHECK(lease_upsert(t, &r) != NULL);
+	}
+	uint8_t *seen = calloc(20000, 1);
+	struct lease *l = NULL;
+	for (int i = 0; i < 50; i++) {
+		l = lease_next(t, l);
+		seen[l->addr - 0xc6130000u]++;
+	}
+	struct lease *held = l;
+	for (uint32_t i = 100; i < 20000; i++) {
+		r.addr = 0xc6130000u + i;
+		CHECK(lease_upsert(t, &r) != NULL);
+	}
+	CHECK(lease_find(t, held->addr) == held);
+	while ((l = lease_next(t, l)) != NULL)
+		seen[l->addr - 0xc6130000u]++;
+	size_t once = 0;
+	for (uint32_t i = 0; i < 20000; i++)
+		once += seen[i] == 1;
+	CHECK_EQ(once, 20000);
+	CHECK_EQ(lease_count(t), 20000);
+	free(seen);
+	lease_table_free(t);
+}
+
 T_RUN(T_CASE(find_by_address_and_client), T_CASE(upsert_replaces_and_reindexes),
       T_CASE(pick_prefers_never_used_then_oldest), T_CASE(expiry_in_time_order),
       T_CASE(abandoned_returns_after_quarantine), T_CASE(pools_reassigned_on_reload),
-      T_CASE(many_leases))
+      T_CASE(many_leases), T_CASE(walk_survives_growth))
