@@ -1209,6 +1209,139 @@ TEST(background_compaction_catches_up_in_steps)
 	rm_dir(dir);
 }
 
+/* A crash (the process simply ends, no cleanup) after every number of
+ * compaction steps: the journal that is left replays to the same leases
+ * as the run wrote, whatever step the crash cut.  N leases; during the
+ * compaction each poll is preceded by a burst of changes to them. */
+#define CRASH_N 5000
+
+struct big {
+	struct lease rec[CRASH_N];
+	uint8_t cid[CRASH_N][8];
+	char host[CRASH_N][32];
+	size_t next;
+};
+
+static const struct lease *big_next(void *arg)
+{
+	struct big *b = arg;
+
+	return b->next < CRASH_N ? &b->rec[b->next++] : NULL;
+}
+
+static void big_apply(void *arg, const struct lease *r)
+{
+	int64_t *end = arg;
+
+	end[r->addr - 0xc6120000u] = r->end;
+}
+
+/* Runs the compaction, crashing after `cut` polls; returns how many polls
+ * the whole compaction takes when it is not cut (cut < 0). */
+static int compact_crashing(const char *path, struct big *b, int cut)
+{
+	char err[256];
+	struct journal *j;
+	struct journal_stats st;
+	uint64_t n = 0;
+
+	if (journal_open(&j, path, err, sizeof err) < 0 ||
+	    journal_replay(j, count, &n, &st, err, sizeof err) < 0)
+		return -1;
+	b->next = 0;
+	if (journal_compact_start(j, big_next, b) < 0)
+		return -1;
+	int polls = 0;
+	for (;;) {
+		if (polls == cut)
+			_exit(0);
+		for (uint32_t i = 0; i < 400; i++) {
+			struct lease *r = &b->rec[(polls * 397u + i * 13u) % CRASH_N];
+			r->end++;
+			if (journal_append(j, r) < 0)
+				return -1;
+		}
+		if (journal_sync(j) < 0)
+			return -1;
+		int rc = journal_compact_poll(j);
+		polls++;
+		if (rc < 0)
+			return -1;
+		if (!journal_compacting(j))
+			break;
+	}
+	if (cut >= 0)
+		_exit(0);	/* cut at the very end: still no cleanup */
+	journal_close(j);
+	return polls;
+}
+
+static bool crash_after(const char *path, struct big *b, int cut)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		compact_crashing(path, b, cut);
+		_exit(1);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+TEST(compaction_crash_at_every_step)
+{
+	char dir[64], path[128], err[256];
+	struct big *b = calloc(1, sizeof *b);
+	int64_t *end = calloc(CRASH_N, sizeof *end);
+	struct journal *j;
+	struct journal_stats st;
+
+	mk_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/leases", dir);
+	for (uint32_t i = 0; i < CRASH_N; i++)
+		b->rec[i] = mk(i, b->cid[i], b->host[i]);
+	/* How many polls a whole compaction takes, on a copy. */
+	int steps = -1;
+	for (int cut = -1; cut <= steps; cut++) {
+		/* A fresh journal holding the leases twice over. */
+		unlink(path);
+		CHECK_EQ(journal_open(&j, path, err, sizeof err), 0);
+		for (int pass = 0; pass < 2; pass++)
+			for (uint32_t i = 0; i < CRASH_N; i++) {
+				b->rec[i] = mk(i, b->cid[i], b->host[i]);
+				CHECK_EQ(journal_append(j, &b->rec[i]), 0);
+			}
+		CHECK_EQ(journal_sync(j), 0);
+		journal_close(j);
+		int polls = cut;
+		if (cut < 0) {
+			polls = steps = compact_crashing(path, b, -1);
+			CHECK(steps > 4);	/* walk, tail, release: several steps */
+		} else {
+			CHECK(crash_after(path, b, cut));
+		}
+		/* What the run wrote before the cut: the child's changes are
+		 * deterministic, so replay them here. */
+		for (uint32_t i = 0; i < CRASH_N; i++)
+			b->rec[i] = mk(i, b->cid[i], b->host[i]);
+		for (int p = 0; p < polls; p++)
+			for (uint32_t i = 0; i < 400; i++)
+				b->rec[(p * 397u + i * 13u) % CRASH_N].end++;
+		memset(end, 0, CRASH_N * sizeof *end);
+		CHECK_EQ(journal_open(&j, path, err, sizeof err), 0);
+		CHECK_EQ(journal_replay(j, big_apply, end, &st, err, sizeof err), 0);
+		journal_close(j);
+		size_t same = 0;
+		for (uint32_t i = 0; i < CRASH_N; i++)
+			same += end[i] == b->rec[i].end;
+		CHECK_EQ(same, CRASH_N);
+	}
+	free(end);
+	free(b);
+	rm_dir(dir);
+}
+
 static const struct lease *bad_next(void *arg)
 {
 	static struct lease bad;
@@ -1422,7 +1555,7 @@ T_RUN(T_CASE(crc_matches_reference),
       T_CASE(scan_reads_without_changing),
       T_CASE(salvage_keeps_good_lines),
       T_CASE(compaction_keeps_the_set), T_CASE(background_compaction_keeps_later_appends),
-      T_CASE(background_compaction_catches_up_in_steps),
+      T_CASE(background_compaction_catches_up_in_steps), T_CASE(compaction_crash_at_every_step),
       T_CASE(compaction_failure_keeps_old_file),
       T_CASE(stale_tmp_removed),
       T_CASE(lock_conflict),
