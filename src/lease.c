@@ -1,14 +1,50 @@
 /* The in-memory lease table. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include "lease.h"
 
 enum idx { IDX_ADDR, IDX_CID, IDX_HW, IDX_N };
 
+/* Zeroed memory for the big arrays: with a million leases the page faults
+ * of 4 KiB pages are a good part of a replay, so arrays of 2 MiB and more
+ * are mapped asking for huge pages. */
+#define HUGE_MIN (2u << 20)
+
+static void *big_alloc(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	if (n * size < HUGE_MIN)
+		return calloc(n, size);
+	void *p = mmap(NULL, n * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, n * size, MADV_HUGEPAGE);
+	return p;
+}
+
+static void big_free(void *p, size_t n, size_t size)
+{
+	if (p && n * size >= HUGE_MIN)
+		munmap(p, n * size);
+	else
+		free(p);
+}
+
+/* An index: open addressing with linear probing, at most half full.  A
+ * slot holds a 32-bit key (the address itself, or 32 bits of the
+ * client's hash) and the lease's id + 1 (0: empty), so probing and
+ * growing never touch a lease; only a matching client key is checked
+ * against the lease it names. */
+struct slot {
+	uint32_t key, ref;
+};
+
 struct htab {
-	struct lease **b;
-	size_t mask;		/* buckets - 1 */
+	struct slot *s;
+	size_t mask;		/* slots - 1 */
 	size_t n;
 };
 
@@ -21,7 +57,7 @@ struct pool {
 
 /* Leases live in slabs of SLAB_N that never move: pointers to them stay
  * valid, and one allocation serves thousands of them. */
-#define SLAB_SHIFT 12
+#define SLAB_SHIFT 14
 #define SLAB_N (1u << SLAB_SHIFT)
 
 struct lease_table {
@@ -50,28 +86,31 @@ static uint64_t hash_bytes(uint64_t seed, const uint8_t *p, size_t n)
 	return h ^ (h >> 32);
 }
 
-static struct lease **next_of(struct lease *l, enum idx i)
+static uint32_t addr_hash(const struct lease_table *t, uint32_t addr)
 {
-	switch (i) {
-	case IDX_ADDR: return &l->next_addr;
-	case IDX_CID: return &l->next_cid;
-	default: return &l->next_hw;
-	}
+	return (uint32_t)hash_bytes(t->seed, (const uint8_t *)&addr, 4);
 }
 
-static uint64_t key_hash(const struct lease_table *t, const struct lease *l, enum idx i)
+static uint32_t client_hash(const struct lease_table *t, const uint8_t *cid, uint8_t cid_len,
+			    uint8_t htype, const uint8_t *hw, uint8_t hlen)
 {
-	uint8_t hw[LEASE_HW_MAX + 1];
-	switch (i) {
-	case IDX_ADDR:
-		return hash_bytes(t->seed, (const uint8_t *)&l->addr, 4);
-	case IDX_CID:
-		return hash_bytes(t->seed, l->cid, l->cid_len);
-	default:
-		hw[0] = l->htype;
-		memcpy(hw + 1, l->hw, l->hlen);
-		return hash_bytes(t->seed, hw, 1u + l->hlen);
-	}
+	uint8_t k[LEASE_HW_MAX + 1];
+	if (cid_len)
+		return (uint32_t)hash_bytes(t->seed, cid, cid_len);
+	k[0] = htype;
+	memcpy(k + 1, hw, hlen);
+	return (uint32_t)hash_bytes(t->seed, k, 1u + hlen);
+}
+
+static uint32_t key_of(const struct lease_table *t, const struct lease *l, enum idx i)
+{
+	return i == IDX_ADDR ? l->addr : client_hash(t, l->cid, l->cid_len, l->htype, l->hw, l->hlen);
+}
+
+/* Where a key's probe starts. */
+static size_t home_of(const struct lease_table *t, enum idx i, uint32_t key)
+{
+	return (i == IDX_ADDR ? addr_hash(t, key) : key) & t->idx[i].mask;
 }
 
 /* Which indexes a lease belongs in: every lease by address; by client
@@ -87,53 +126,67 @@ static bool indexed(const struct lease *l, enum idx i)
 
 static int htab_grow(struct lease_table *t, enum idx i)
 {
-	struct htab *h = &t->idx[i];
-	size_t nb = h->b ? (h->mask + 1) * 2 : 1024;
-	struct lease **b = calloc(nb, sizeof *b);
-	if (!b)
+	struct htab *h = &t->idx[i], old = *h;
+	size_t ns = h->s ? (h->mask + 1) * 2 : 1024;
+	if (!(h->s = big_alloc(ns, sizeof *h->s))) {
+		*h = old;
 		return -1;
-	for (size_t k = 0; h->b && k <= h->mask; k++) {
-		struct lease *l = h->b[k];
-		while (l) {
-			struct lease *nx = *next_of(l, i);
-			size_t slot = key_hash(t, l, i) & (nb - 1);
-			*next_of(l, i) = b[slot];
-			b[slot] = l;
-			l = nx;
-		}
 	}
-	free(h->b);
-	h->b = b;
-	h->mask = nb - 1;
+	h->mask = ns - 1;
+	for (size_t k = 0; old.s && k <= old.mask; k++) {
+		if (!old.s[k].ref)
+			continue;
+		size_t j = home_of(t, i, old.s[k].key);
+		while (h->s[j].ref)
+			j = (j + 1) & h->mask;
+		h->s[j] = old.s[k];
+	}
+	if (old.s)
+		big_free(old.s, old.mask + 1, sizeof *old.s);
 	return 0;
 }
 
 static int htab_add(struct lease_table *t, struct lease *l, enum idx i)
 {
 	struct htab *h = &t->idx[i];
-	if ((!h->b || h->n > h->mask) && htab_grow(t, i) < 0)
+	if ((!h->s || 2 * (h->n + 1) > h->mask + 1) && htab_grow(t, i) < 0)
 		return -1;
-	size_t slot = key_hash(t, l, i) & h->mask;
-	*next_of(l, i) = h->b[slot];
-	h->b[slot] = l;
+	uint32_t key = key_of(t, l, i);
+	size_t j = home_of(t, i, key);
+	while (h->s[j].ref)
+		j = (j + 1) & h->mask;
+	h->s[j] = (struct slot){ key, l->id + 1 };
 	h->n++;
 	return 0;
 }
 
+/* Removes l, then closes the gap: a later slot of the run moves into the
+ * hole unless its probe starts after the hole (Knuth's algorithm R), so
+ * no tombstones are needed. */
 static void htab_del(struct lease_table *t, struct lease *l, enum idx i)
 {
 	struct htab *h = &t->idx[i];
-	if (!h->b)
+	if (!h->s)
 		return;
-	struct lease **pp = &h->b[key_hash(t, l, i) & h->mask];
-	for (; *pp; pp = next_of(*pp, i)) {
-		if (*pp == l) {
-			*pp = *next_of(l, i);
-			*next_of(l, i) = NULL;
-			h->n--;
+	size_t k = home_of(t, i, key_of(t, l, i));
+	while (h->s[k].ref != l->id + 1) {
+		if (!h->s[k].ref)
 			return;
+		k = (k + 1) & h->mask;
+	}
+	for (size_t j = k;;) {
+		j = (j + 1) & h->mask;
+		if (!h->s[j].ref)
+			break;
+		size_t home = home_of(t, i, h->s[j].key);
+		bool stays = k <= j ? k < home && home <= j : k < home || home <= j;
+		if (!stays) {
+			h->s[k] = h->s[j];
+			k = j;
 		}
 	}
+	h->s[k] = (struct slot){ 0, 0 };
+	h->n--;
 }
 
 struct lease_table *lease_table_new(void)
@@ -155,10 +208,11 @@ void lease_table_free(struct lease_table *t)
 		free(l->hostname);
 	}
 	for (size_t i = 0; i < t->nslabs; i++)
-		free(t->slabs[i]);
+		big_free(t->slabs[i], SLAB_N, sizeof(struct lease));
 	free(t->slabs);
 	for (int i = 0; i < IDX_N; i++)
-		free(t->idx[i].b);
+		if (t->idx[i].s)
+			big_free(t->idx[i].s, t->idx[i].mask + 1, sizeof *t->idx[i].s);
 	free(t->heap);
 	free(t->pools);
 	free(t);
@@ -172,7 +226,7 @@ static struct lease *slot_of(const struct lease_table *t, size_t i)
 /* A zeroed lease at the end of the slabs. */
 static struct lease *lease_alloc(struct lease_table *t)
 {
-	if (t->n == (size_t)UINT32_MAX)
+	if (t->n >= (size_t)UINT32_MAX - 1)
 		return NULL;
 	if (t->n == t->nslabs * SLAB_N) {
 		if (t->nslabs == t->slabs_cap) {
@@ -183,7 +237,7 @@ static struct lease *lease_alloc(struct lease_table *t)
 			t->slabs = s;
 			t->slabs_cap = cap;
 		}
-		if (!(t->slabs[t->nslabs] = calloc(SLAB_N, sizeof(struct lease))))
+		if (!(t->slabs[t->nslabs] = big_alloc(SLAB_N, sizeof(struct lease))))
 			return NULL;
 		t->nslabs++;
 	}
@@ -200,12 +254,11 @@ size_t lease_count(const struct lease_table *t)
 struct lease *lease_find(const struct lease_table *t, uint32_t addr)
 {
 	const struct htab *h = &t->idx[IDX_ADDR];
-	if (!h->b)
+	if (!h->s)
 		return NULL;
-	struct lease *l = h->b[hash_bytes(t->seed, (const uint8_t *)&addr, 4) & h->mask];
-	for (; l; l = l->next_addr)
-		if (l->addr == addr)
-			return l;
+	for (size_t j = home_of(t, IDX_ADDR, addr); h->s[j].ref; j = (j + 1) & h->mask)
+		if (h->s[j].key == addr)
+			return slot_of(t, h->s[j].ref - 1);
 	return NULL;
 }
 
@@ -213,19 +266,20 @@ size_t lease_find_client(const struct lease_table *t, const uint8_t *cid, uint8_
 			 uint8_t htype, const uint8_t *hw, uint8_t hlen,
 			 struct lease **out, size_t max)
 {
-	struct lease key = { .cid = (uint8_t *)cid, .cid_len = cid_len, .htype = htype,
-			     .hlen = hlen > LEASE_HW_MAX ? LEASE_HW_MAX : hlen };
-	memcpy(key.hw, hw, key.hlen);
 	enum idx i = cid_len ? IDX_CID : IDX_HW;
 	const struct htab *h = &t->idx[i];
-	if (!h->b)
+	if (!h->s)
 		return 0;
+	hlen = hlen > LEASE_HW_MAX ? LEASE_HW_MAX : hlen;
+	uint32_t key = client_hash(t, cid, cid_len, htype, hw, hlen);
 	size_t n = 0;
-	struct lease *l = h->b[key_hash(t, &key, i) & h->mask];
-	for (; l && n < max; l = *next_of(l, i)) {
+	for (size_t j = home_of(t, i, key); h->s[j].ref && n < max; j = (j + 1) & h->mask) {
+		if (h->s[j].key != key)
+			continue;
+		struct lease *l = slot_of(t, h->s[j].ref - 1);
 		bool same = cid_len ? l->cid_len == cid_len && memcmp(l->cid, cid, cid_len) == 0
-				    : l->htype == htype && l->hlen == key.hlen &&
-				      memcmp(l->hw, key.hw, key.hlen) == 0;
+				    : l->htype == htype && l->hlen == hlen &&
+				      memcmp(l->hw, hw, hlen) == 0;
 		if (same)
 			out[n++] = l;
 	}

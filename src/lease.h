@@ -47,7 +47,6 @@ struct lease {
 	int64_t tsfp;			/* potential expiry the partner acked */
 
 	/* In-memory bookkeeping, private to lease.c. */
-	struct lease *next_addr, *next_cid, *next_hw;
 	struct lease *free_prev, *free_next;	/* per-pool reuse list */
 	uint32_t heap_idx;			/* expiry heap slot, UINT32_MAX if none */
 	uint32_t id;				/* slot in the table's slabs */
