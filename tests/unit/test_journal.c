@@ -320,6 +320,15 @@ TEST(crc_matches_reference)
 	snprintf(want, sizeof want, "%08x\n", ref_crc(line, n - 14));
 	CHECK_STR(line + n - 9, want);
 	CHECK(memcmp(line + n - 14, " crc=", 5) == 0);
+	/* Every length modulo the 8 bytes the fast CRC takes at a time. */
+	for (size_t len = 0; len < 24; len++) {
+		memset(host, 'a' + (int)len, len);
+		host[len] = '\0';
+		n = journal_format(line, sizeof line, &r);
+		line[n] = '\0';
+		snprintf(want, sizeof want, "%08x\n", ref_crc(line, n - 14));
+		CHECK_STR(line + n - 9, want);
+	}
 }
 
 TEST(format_golden_line)
