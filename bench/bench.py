@@ -989,7 +989,7 @@ def measure(a, work, res):
         if ceiling and m >= 0.9 * ceiling:
             res["notes"].append("%s reached %d/s, within 10%% of the harness ceiling %d/s: "
                                 "that figure is the harness's limit" % (key, m, ceiling))
-    cpu_runs(a, b, res, every, chosen)
+    cpu_runs(a, b, res, every, chosen, refl)
     ratios(res)
     mix_runs(a, b, res, every, chosen)
     if not a.no_perfdhcp and shutil.which("perfdhcp"):
@@ -1018,7 +1018,7 @@ def disturbance(res):
                             % (other, secs, 100 * other / secs))
 
 
-def cpu_runs(a, b, res, every, chosen):
+def cpu_runs(a, b, res, every, chosen, refl):
     maxes = {k: res["servers"][k]["search"]["max_rate"] for k in chosen if k in res["servers"]}
     if not maxes or min(maxes.values()) <= 0:
         return
@@ -1038,6 +1038,10 @@ def cpu_runs(a, b, res, every, chosen):
                 continue
             log("CPU at %d/s: %s" % (rate, k))
             res["servers"][k][label] = b.point(every[k][0], rate, a.cpu_duration)
+        # The floor: what receiving and answering alone costs at this rate
+        # (no state, no disk), so a ratio can be read against it.
+        log("CPU at %d/s: reflector" % rate)
+        res["servers"]["reflector"][label] = b.point(refl, rate, a.cpu_duration)
 
 
 def compaction_run(b, srv, count=480000, rate=20000):
@@ -1082,6 +1086,11 @@ def ratios(res):
     if not duo:
         return
     r = {}
+    for label in ("cpu_all", "cpu_duo_kea"):
+        a, b = s.get("reflector", {}).get(label), s.get("kea", {}).get(label)
+        if a and b:
+            r["CPU/exchange of the reflector (floor) vs kea at %d/s" % a["rate"]] = ratio(
+                a["cpu_s_per_1000"], b["cpu_s_per_1000"])
     for k in ("kea", "isc", "isc-delayed"):
         if k in s:
             r["max rate vs %s" % k] = ratio(duo["search"]["max_rate"], s[k]["search"]["max_rate"])
