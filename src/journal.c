@@ -701,10 +701,11 @@ int journal_parse(const char *line, size_t len, struct lease *rec,
 
 /* ---- Small file helpers ---- */
 
-static int write_all(int fd, const char *p, size_t n)
+/* Writes all n bytes at off, or at the file position when off < 0. */
+static int write_all_at(int fd, const char *p, size_t n, int64_t off)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = off < 0 ? write(fd, p, n) : pwrite(fd, p, n, (off_t)off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -714,26 +715,15 @@ static int write_all(int fd, const char *p, size_t n)
 			return -EIO;
 		p += w;
 		n -= (size_t)w;
+		if (off >= 0)
+			off += w;
 	}
 	return 0;
 }
 
-static int pwrite_all(int fd, const char *p, size_t n, uint64_t off)
+static int write_all(int fd, const char *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = pwrite(fd, p, n, (off_t)off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		if (w == 0)
-			return -EIO;
-		p += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
+	return write_all_at(fd, p, n, -1);
 }
 
 static int cut_file(int fd, uint64_t len)
@@ -1285,7 +1275,7 @@ int journal_sync(struct journal *j)
 	if (!j->tail_checked)
 		return -EINVAL;
 	prealloc(j);
-	e = pwrite_all(j->fd, j->q, j->qlen, j->durable);
+	e = write_all_at(j->fd, j->q, j->qlen, (int64_t)j->durable);
 	if (e == 0 && fdatasync(j->fd) < 0)
 		e = -errno;
 	if (e < 0) {
