@@ -305,14 +305,18 @@ class Server:
 class Duodhcpd(Server):
     ready_line = "ready"
 
+    def __init__(self, *a, commit_delay=0, **kw):
+        super().__init__(*a, **kw)
+        self.commit_delay = commit_delay
+
     def write_config(self):
         with open(os.path.join(self.dir, "duodhcpd.ini"), "w") as f:
             f.write("[Settings]\nIPBIND_1=%s\nIPPOOL_1=198.18.0.10-198.18.0.250\n"
                     "AssociateBindsToPools=1\n[GENERAL]\nLEASETIME=%d\n"
                     "SUBNETMASK=255.255.255.0\n[DUODHCP]\nJournal=%s\n"
-                    "[SUBNET:%s]\nIPPOOL_1=%s-%s\n"
+                    "CommitDelayMs=%d\n[SUBNET:%s]\nIPPOOL_1=%s-%s\n"
                     % (SERVER_ADDR, LEASE_TIME, os.path.join(self.dir, "leases.journal"),
-                       RELAY_NET, POOL_FIRST, POOL_LAST))
+                       self.commit_delay, RELAY_NET, POOL_FIRST, POOL_LAST))
 
     def command(self):
         return [self.exe, "-c", os.path.join(self.dir, "duodhcpd.ini"), "-f"]
@@ -863,8 +867,8 @@ def parse_args():
     ap.add_argument("--duodhcpd", help="the daemon (default BIN_DIR/duodhcpd)")
     ap.add_argument("--work", help="scratch folder on a real disk (default /var/tmp/...)")
     ap.add_argument("--out", help="results JSON (default bench/results/<date>.json)")
-    ap.add_argument("--servers", default="duodhcpd,kea,isc,isc-delayed",
-                    help="comma list of duodhcpd,kea,isc,isc-delayed")
+    ap.add_argument("--servers", default="duodhcpd,duodhcpd-delay,kea,isc,isc-delayed",
+                    help="comma list of duodhcpd,duodhcpd-delay,kea,isc,isc-delayed")
     ap.add_argument("--no-perfdhcp", action="store_true")
     ap.add_argument("--no-replay", action="store_true")
     ap.add_argument("--replay-leases", type=int, default=1000000)
@@ -958,6 +962,10 @@ def measure(a, work, res):
     every = {
         "duodhcpd": (Duodhcpd("duodhcpd", "duodhcpd", "yes (fdatasync, group)", work,
                               a.duodhcpd), 2000),
+        # Like ISC's delayed-ack row: a sync may wait for more records.
+        "duodhcpd-delay": (Duodhcpd("duodhcpd-delay", "duodhcpd CommitDelayMs=5",
+                                    "yes (fdatasync, <=5 ms batch)", work, a.duodhcpd,
+                                    commit_delay=5), 2000),
         "kea": (Kea("kea", "kea-dhcp4 2.2 memfile", "no (memfile: no fsync)", work), 2000),
         "isc": (IscDhcpd("isc", "ISC dhcpd 4.4", "yes (fsync per lease)", work), 100),
         "isc-delayed": (IscDhcpd("isc-delayed", "ISC dhcpd delayed-ack", "yes (fsync per batch)",
@@ -1082,22 +1090,26 @@ def mix_runs(a, b, res, every, chosen):
 
 def ratios(res):
     s = res["servers"]
-    duo = s.get("duodhcpd")
-    if not duo:
-        return
     r = {}
     for label in ("cpu_all", "cpu_duo_kea"):
         a, b = s.get("reflector", {}).get(label), s.get("kea", {}).get(label)
         if a and b:
             r["CPU/exchange of the reflector (floor) vs kea at %d/s" % a["rate"]] = ratio(
                 a["cpu_s_per_1000"], b["cpu_s_per_1000"])
-    for k in ("kea", "isc", "isc-delayed"):
-        if k in s:
-            r["max rate vs %s" % k] = ratio(duo["search"]["max_rate"], s[k]["search"]["max_rate"])
+    for d in ("duodhcpd", "duodhcpd-delay"):
+        duo = s.get(d)
+        if not duo:
+            continue
+        name = "" if d == "duodhcpd" else d + " "
+        for k in ("kea", "isc", "isc-delayed"):
+            if k not in s:
+                continue
+            r["%smax rate vs %s" % (name, k)] = ratio(duo["search"]["max_rate"],
+                                                       s[k]["search"]["max_rate"])
             for label in ("cpu_all", "cpu_duo_kea"):
                 a, b = duo.get(label), s[k].get(label)
                 if a and b:
-                    r["CPU/exchange vs %s at %d/s" % (k, a["rate"])] = ratio(
+                    r["%sCPU/exchange vs %s at %d/s" % (name, k, a["rate"])] = ratio(
                         a["cpu_s_per_1000"], b["cpu_s_per_1000"])
     res["ratios"] = r
 

@@ -1429,6 +1429,7 @@ static const struct kdef duodhcp_keys[] = {
 	KUINT("T2Percent", struct config, t2_pct, 0, 99, 0),
 	{ .name = "CompactBytes", .fn = kv_size, .off = offsetof(struct config, compact_bytes),
 	  .min = 64u << 10, .max = UINT32_MAX },
+	KUINT("CommitDelayMs", struct config, commit_delay_ms, 0, 1000, 0),
 };
 
 #define GSH	(K_G | K_S | K_H)
@@ -2308,10 +2309,10 @@ static void print_duodhcp(const struct config *c, FILE *out)
 	print_str(out, "ApiToken", c->api_token);
 	fprintf(out, "Authoritative=%d\nConflictProbe=%d\nProbeTimeoutMs=%lu\n"
 		"DeclineTime=%lu\nOfferHold=%lu\nT1Percent=%lu\nT2Percent=%lu\n"
-		"CompactBytes=%lu\n", c->authoritative, c->probe, (unsigned long)c->probe_ms,
-		(unsigned long)c->decline_secs, (unsigned long)c->offer_secs,
-		(unsigned long)c->t1_pct, (unsigned long)c->t2_pct,
-		(unsigned long)c->compact_bytes);
+		"CompactBytes=%lu\nCommitDelayMs=%lu\n", c->authoritative, c->probe,
+		(unsigned long)c->probe_ms, (unsigned long)c->decline_secs,
+		(unsigned long)c->offer_secs, (unsigned long)c->t1_pct, (unsigned long)c->t2_pct,
+		(unsigned long)c->compact_bytes, (unsigned long)c->commit_delay_ms);
 }
 
 static void print_subnet(const struct cfg_subnet *s, FILE *out)

@@ -91,6 +91,7 @@ struct config {
 	uint32_t offer_secs;		/* how long an offer is held for its client */
 	uint32_t t1_pct, t2_pct;	/* percent of the lease; 0 = RFC defaults */
 	uint32_t compact_bytes;		/* compact the journal past this size */
+	uint32_t commit_delay_ms;	/* how long an ACK may wait to share a sync */
 };
 
 /* Parses path.  Every problem is written to errs as

@@ -43,7 +43,7 @@
 
 #define BATCH 64		/* datagrams per recvmmsg */
 #define TURN_MAX 512		/* datagrams per loop turn before a flush */
-#define ACKQ_MAX TURN_MAX
+#define ACKQ_MAX (2 * TURN_MAX)	/* a turn's ACKs, and those held from before */
 #define PROBE_MAX 256
 
 struct link {
@@ -94,6 +94,7 @@ struct server {
 	int64_t links_ms;
 	struct outpkt *ackq;	/* ACKs waiting for the group commit */
 	size_t nack;
+	int64_t commit_since;	/* when the oldest unsynced record was queued */
 	struct outpkt *outq;	/* other replies of one read batch */
 	size_t nout;
 	struct probe *probes;
@@ -523,6 +524,20 @@ static void flush(struct server *s)
 	}
 	send_batch(s, s->ackq, s->nack);
 	s->nack = 0;
+	s->commit_since = 0;
+}
+
+/* CommitDelayMs: records (and their ACKs) may wait that long for more to
+ * share one fdatasync, like ISC dhcpd's delayed-ack; 0 syncs every turn. */
+static bool commit_due(struct server *s, int64_t now)
+{
+	if (!journal_pending(s->jn) && s->nack == 0) {
+		s->commit_since = 0;
+		return false;
+	}
+	if (s->commit_since == 0)
+		s->commit_since = now;
+	return s->stop || now - s->commit_since >= s->cfg->commit_delay_ms;
 }
 
 /* Compaction keeps what a restart needs: bindings and client history;
@@ -650,6 +665,11 @@ static int next_timeout(const struct server *s)
 	int c = journal_compact_timeout_ms(s->jn);
 	if (c >= 0 && c < ms)
 		ms = c;
+	if (s->commit_since) {
+		int64_t due = s->commit_since + s->cfg->commit_delay_ms - mono_ms();
+		if (due < ms)
+			ms = due < 0 ? 0 : due;
+	}
 	int64_t now = mono_ms();
 	for (size_t i = 0; i < s->nprobes; i++)
 		if (s->probes[i].deadline_ms - now < ms)
@@ -659,6 +679,8 @@ static int next_timeout(const struct server *s)
 
 static void on_udp(struct server *s)
 {
+	if (s->nack > ACKQ_MAX - TURN_MAX)
+		flush(s);	/* room for a whole turn of ACKs */
 	read_turn(s);
 }
 
@@ -917,7 +939,8 @@ static void loop(struct server *s)
 			w->fn(s);
 		}
 		on_timers(s);
-		flush(s);
+		if (commit_due(s, mono_ms()))
+			flush(s);
 		maybe_compact(s);
 	}
 	flush(s);

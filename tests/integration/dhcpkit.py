@@ -187,9 +187,11 @@ class Kit:
         if offer is None:
             return {"offer": None, "ack": None}
         o = pkt_to_json(offer)
+        offer_rtt = self.last_rtt
         sid = o["options"].get("server_id")
         ack = self.request(requested=o["yiaddr"], server_id=sid, xid=offer[BOOTP].xid)
-        return {"offer": o, "ack": pkt_to_json(ack)}
+        return {"offer": o, "ack": pkt_to_json(ack), "offer_rtt": offer_rtt,
+                "ack_rtt": self.last_rtt}
 
     def send_only(self, mtype, requested=None, server_id=None, ciaddr="0.0.0.0",
                   src="0.0.0.0", dst="255.255.255.255", listen=1.0):

@@ -98,6 +98,26 @@ def test_sigkill_keeps_acked_leases(make_topo, duod, kit):
 
 
 @pytest.mark.netns
+def test_commit_delay_holds_acks_not_offers(make_topo, duod, kit):
+    """CommitDelayMs: an ACK waits up to the delay for others to share its
+    fdatasync (an idle server waits it out), the OFFER does not wait, and
+    the lease is on disk when the ACK arrives; SIGKILL right after loses
+    nothing."""
+    topo = make_topo(clients=(1,))
+    d = duod(topo, extra_duodhcp="CommitDelayMs=1000")
+    r = kit(topo.clients[1], "dora", timeout=6)
+    assert r["ack"] and r["ack"]["type"] == "ack", r
+    assert r["offer_rtt"] is not None and r["offer_rtt"] < 0.5, \
+        "OFFER after %.3f s: held back with the ACKs" % r["offer_rtt"]
+    assert r["ack_rtt"] is not None and r["ack_rtt"] >= 0.8, \
+        "ACK after %.3f s, before the 1000 ms commit delay" % r["ack_rtt"]
+    d.kill()
+    lease = d.lease(r["ack"]["yiaddr"])
+    assert lease and lease["state"] == "active", lease
+    d.start()
+
+
+@pytest.mark.netns
 def test_pidfile_and_listing_while_running(make_topo, duod, kit):
     topo = make_topo(clients=(1,))
     d = duod(topo)

@@ -170,7 +170,8 @@ static int config_eq(const struct config *a, const struct config *b)
 	       a->authoritative == b->authoritative && a->probe == b->probe &&
 	       a->probe_ms == b->probe_ms && a->decline_secs == b->decline_secs &&
 	       a->offer_secs == b->offer_secs && a->t1_pct == b->t1_pct &&
-	       a->t2_pct == b->t2_pct && a->compact_bytes == b->compact_bytes;
+	       a->t2_pct == b->t2_pct && a->compact_bytes == b->compact_bytes &&
+	       a->commit_delay_ms == b->commit_delay_ms;
 }
 
 /* print, parse, compare, and print again: the same text. */
@@ -299,6 +300,7 @@ TEST(defaults)
 	CHECK_EQ(c->t1_pct, 0);
 	CHECK_EQ(c->t2_pct, 0);
 	CHECK_EQ(c->compact_bytes, 64u << 20);
+	CHECK_EQ(c->commit_delay_ms, 0);
 	CHECK(!c->associate_binds);
 	CHECK(!c->trace);
 	CHECK(!c->dns_enable);
@@ -320,7 +322,7 @@ TEST(duodhcp_section)
 				 "[duodhcp]\nJournal=/tmp/j ; test\nUser=duodhcp\n"
 				 "Authoritative=yes\nConflictProbe=on\nProbeTimeoutMs=250\n"
 				 "DeclineTime=600\nOfferHold=10\nT1Percent=40\nT2Percent=80\n"
-				 "CompactBytes=1M\n[HTTP-Settings]\nEnableHTTP=true\nPort=8080\n"
+				 "CompactBytes=1M\nCommitDelayMs=5\n[HTTP-Settings]\nEnableHTTP=true\nPort=8080\n"
 				 "[DNS-Settings]\nEnableDNS=1\n");
 
 	CHECK(c != NULL);
@@ -336,6 +338,7 @@ TEST(duodhcp_section)
 	CHECK_EQ(c->t1_pct, 40);
 	CHECK_EQ(c->t2_pct, 80);
 	CHECK_EQ(c->compact_bytes, 1u << 20);
+	CHECK_EQ(c->commit_delay_ms, 5);
 	CHECK(c->http_enable);
 	CHECK_EQ(c->http_port, 8080);
 	CHECK(c->dns_enable);
