@@ -1,37 +1,10 @@
 /* The in-memory lease table. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/random.h>
 #include "lease.h"
 
 enum idx { IDX_ADDR, IDX_CID, IDX_HW, IDX_N };
-
-/* Zeroed memory for the big arrays: with a million leases the page faults
- * of 4 KiB pages are a good part of a replay, so arrays of 2 MiB and more
- * are mapped asking for huge pages. */
-#define HUGE_MIN (2u << 20)
-
-static void *big_alloc(size_t n, size_t size)
-{
-	if (size && n > SIZE_MAX / size)
-		return NULL;
-	if (n * size < HUGE_MIN)
-		return calloc(n, size);
-	void *p = mmap(NULL, n * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	(void)madvise(p, n * size, MADV_HUGEPAGE);
-	return p;
-}
-
-static void big_free(void *p, size_t n, size_t size)
-{
-	if (p && n * size >= HUGE_MIN)
-		munmap(p, n * size);
-	else
-		free(p);
-}
 
 /* An index: open addressing with linear probing, at most half full.  A
  * slot holds a 32-bit key (the address itself, or 32 bits of the
@@ -128,7 +101,7 @@ static int htab_grow(struct lease_table *t, enum idx i)
 {
 	struct htab *h = &t->idx[i], old = *h;
 	size_t ns = h->s ? (h->mask + 1) * 2 : 1024;
-	if (!(h->s = big_alloc(ns, sizeof *h->s))) {
+	if (!(h->s = calloc(ns, sizeof *h->s))) {
 		*h = old;
 		return -1;
 	}
@@ -141,8 +114,7 @@ static int htab_grow(struct lease_table *t, enum idx i)
 			j = (j + 1) & h->mask;
 		h->s[j] = old.s[k];
 	}
-	if (old.s)
-		big_free(old.s, old.mask + 1, sizeof *old.s);
+	free(old.s);
 	return 0;
 }
 
@@ -208,11 +180,10 @@ void lease_table_free(struct lease_table *t)
 		free(l->hostname);
 	}
 	for (size_t i = 0; i < t->nslabs; i++)
-		big_free(t->slabs[i], SLAB_N, sizeof(struct lease));
+		free(t->slabs[i]);
 	free(t->slabs);
 	for (int i = 0; i < IDX_N; i++)
-		if (t->idx[i].s)
-			big_free(t->idx[i].s, t->idx[i].mask + 1, sizeof *t->idx[i].s);
+		free(t->idx[i].s);
 	free(t->heap);
 	free(t->pools);
 	free(t);
@@ -237,7 +208,7 @@ static struct lease *lease_alloc(struct lease_table *t)
 			t->slabs = s;
 			t->slabs_cap = cap;
 		}
-		if (!(t->slabs[t->nslabs] = big_alloc(SLAB_N, sizeof(struct lease))))
+		if (!(t->slabs[t->nslabs] = calloc(SLAB_N, sizeof(struct lease))))
 			return NULL;
 		t->nslabs++;
 	}
