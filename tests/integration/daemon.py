@@ -19,10 +19,11 @@ def binary():
 def make_config(journal, authoritative=True, lease_time=120, relay=False,
                 pool="198.18.0.10-50",
                 reservations=(), decline_time=600, extra_settings="",
-                extra_duodhcp="", router="198.18.0.1", dns="198.18.0.1"):
+                extra_duodhcp="", router="198.18.0.1", dns="198.18.0.1", http_port=None):
     """The dhcpsrv.ini style config the tests share.  reservations is a list
     of (mac, addr, hostname).  router or dns None leaves ROUTER_0 or DNS_0
-    out of [GENERAL]."""
+    out of [GENERAL].  http_port turns the status page and API on at
+    198.18.0.1:http_port."""
     lines = [
         "; written by the duodhcp integration tests",
         "[Settings]",
@@ -45,6 +46,9 @@ def make_config(journal, authoritative=True, lease_time=120, relay=False,
         extra_duodhcp,
         "",
     ]
+    if http_port:
+        lines += ["[HTTP-SETTINGS]", "EnableHTTP=1", "BindAddress=198.18.0.1",
+                  "Port=%d" % http_port, ""]
     if relay:
         lines += [
             "; the subnet behind the relay agent at 198.18.4.1",
