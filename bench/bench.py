@@ -206,6 +206,20 @@ def proc_cpu_ticks(pid):
     return int(rest[11]), int(rest[12])
 
 
+def proc_cpu_ns(pid):
+    """CPU time of all live threads in ns, from the scheduler's own count
+    (/proc/PID/task/*/schedstat): exact, where /proc/PID/stat samples at
+    the tick."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
 def udp_rcvbuf_errors(ns):
     """UDP datagrams dropped for a full socket buffer in ns (/proc/net/snmp)."""
     res = run(nsexec(ns) + ["cat", "/proc/net/snmp"], check=False)
@@ -253,6 +267,11 @@ class Server:
     # subclasses: write_config(), command(), store_files(), ready_line
     ready_line = None
     env = None
+
+    def counters(self):
+        """What the server says it counted, read before it stops (None: it
+        has no such interface in the benchmark)."""
+        return None
 
     def fresh(self):
         for name in os.listdir(self.dir):
@@ -305,9 +324,10 @@ class Server:
 class Duodhcpd(Server):
     ready_line = "ready"
 
-    def __init__(self, *a, commit_delay=0, **kw):
+    def __init__(self, *a, commit_delay=0, api_port=None, **kw):
         super().__init__(*a, **kw)
         self.commit_delay = commit_delay
+        self.api_port = api_port
 
     def write_config(self):
         with open(os.path.join(self.dir, "duodhcpd.ini"), "w") as f:
@@ -317,6 +337,23 @@ class Duodhcpd(Server):
                     "CommitDelayMs=%d\n[SUBNET:%s]\nIPPOOL_1=%s-%s\n"
                     % (SERVER_ADDR, LEASE_TIME, os.path.join(self.dir, "leases.journal"),
                        self.commit_delay, RELAY_NET, POOL_FIRST, POOL_LAST))
+            if self.api_port:
+                # On the server namespace's loopback: idle during the load.
+                f.write("[HTTP-SETTINGS]\nEnableHTTP=1\nBindAddress=127.0.0.1\nPort=%d\n"
+                        % self.api_port)
+
+    def counters(self):
+        if not self.api_port:
+            return None
+        url = "http://127.0.0.1:%d/api/v1/status" % self.api_port
+        res = run(nsexec(NS_SERVER) + [sys.executable, "-c",
+                                       "import sys, urllib.request; sys.stdout.write("
+                                       "urllib.request.urlopen(%r, timeout=5).read().decode())"
+                                       % url], check=False, timeout=20)
+        try:
+            return json.loads(res.stdout)["counters"]
+        except (ValueError, KeyError):
+            return None
 
     def command(self):
         return [self.exe, "-c", os.path.join(self.dir, "duodhcpd.ini"), "-f"]
@@ -449,17 +486,18 @@ class Bench:
         try:
             d0 = udp_rcvbuf_errors(NS_SERVER), udp_rcvbuf_errors(NS_CLIENT)
             s0 = cpu_sample()
-            c0 = proc_cpu_ticks(pid)
+            c0, n0 = proc_cpu_ticks(pid), proc_cpu_ns(pid)
             load = self.duoload_run(rate, duration, extra)
-            c1 = proc_cpu_ticks(pid)
+            c1, n1 = proc_cpu_ticks(pid), proc_cpu_ns(pid)
             s1 = cpu_sample()
             d1 = udp_rcvbuf_errors(NS_SERVER), udp_rcvbuf_errors(NS_CLIENT)
             hwm = proc_status_kb(pid, "VmHWM")
+            counted = srv.counters()
         finally:
             srv.stop()
         done = load["completed"]
         user_s, sys_s = (c1[0] - c0[0]) / HZ, (c1[1] - c0[1]) / HZ
-        cpu_s = user_s + sys_s
+        cpu_s = (n1 - n0) / 1e9
         lat = load["latency_us"]["all"]
         p = {"rate": rate, "achieved": load["achieved_rate"], "started": load["started"],
              "duration_s": load["duration_s"],
@@ -479,7 +517,10 @@ class Bench:
              "generator_cpu_s": load["generator_cpu_s"],
              "generator_limited": load["generator_limited"],
              "by_kind": {k: load["completed_by_kind"][k] for k in ("dora", "renew", "release")},
-             "renew_avg_ms": load["latency_us"]["renew"]["avg"] / 1000}
+             "renew_avg_ms": load["latency_us"]["renew"]["avg"] / 1000,
+             "junk": load.get("junk")}
+        if counted:
+            p["server_counters"] = counted
         # Replies dropped at the generator's own socket are the harness's
         # fault: such a point is generator-limited, not a server figure.
         if p["generator_rcvbuf_drops"] > 0.001 * max(1, p["started"]):
@@ -494,14 +535,15 @@ class Bench:
                                                    if p["generator_limited"] else "")))
         return p
 
-    def step_search(self, srv, start):
-        """Doubles the rate until a point loses 1% or more, then bisects."""
+    def step_search(self, srv, start, extra=()):
+        """Doubles the rate until a point loses 1% or more, then bisects.
+        extra: more duoload arguments for every point."""
         pts, best, fail = [], None, None
         rate = start
         for _ in range(14):                   # ramp up (bounded)
             if pts and self.over_budget():
                 break
-            p = self.point(srv, rate, self.a.duration)
+            p = self.point(srv, rate, self.a.duration, extra)
             pts.append(p)
             if p["pass"]:
                 best = p
@@ -514,7 +556,7 @@ class Bench:
         if best is None and fail is not None:
             for _ in range(5):                # ramp down (bounded)
                 rate = max(1, rate // 2)
-                p = self.point(srv, rate, self.a.duration)
+                p = self.point(srv, rate, self.a.duration, extra)
                 pts.append(p)
                 if p["pass"]:
                     best = p
@@ -528,7 +570,7 @@ class Bench:
             mid = nice((best["rate"] + fail) / 2)
             if mid <= best["rate"] or mid >= fail:
                 break
-            p = self.point(srv, mid, self.a.duration)
+            p = self.point(srv, mid, self.a.duration, extra)
             pts.append(p)
             if p["pass"]:
                 best = p
@@ -653,22 +695,38 @@ def replay_once(args, d, ini):
 
 # ---------------------------------------------------------------- context
 
-def fsync_cost(work, n=100):
-    """Median cost of a 200-byte append plus fdatasync in the work folder."""
+def fsync_cost(work, n=1000):
+    """What one 200-byte write plus fdatasync costs in the work folder:
+    median and p90 wall time, and CPU per call, both for an append that
+    grows the file (ISC's lease file) and for a write in place into space
+    allocated ahead (duodhcpd's journal).  The CPU figure includes the
+    Python call overhead, a few microseconds."""
     path = os.path.join(work, "fsync.probe")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    times = []
-    try:
-        for _ in range(n):
-            t = time.perf_counter()
-            os.write(fd, b"x" * 199 + b"\n")
-            os.fdatasync(fd)
-            times.append(time.perf_counter() - t)
-    finally:
-        os.close(fd)
-        os.unlink(path)
-    times.sort()
-    return {"median_ms": times[n // 2] * 1000, "p90_ms": times[n * 9 // 10] * 1000}
+    out = {}
+    for mode in ("append", "in_place"):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        times = []
+        try:
+            if mode == "in_place":
+                os.posix_fallocate(fd, 0, 200 * n + 4096)
+                os.fsync(fd)
+            c0 = time.process_time()   # the scheduler's count, not ticks
+            for i in range(n):
+                t = time.perf_counter()
+                os.pwrite(fd, b"x" * 199 + b"\n", 200 * i)
+                os.fdatasync(fd)
+                times.append(time.perf_counter() - t)
+            c1 = time.process_time()
+        finally:
+            os.close(fd)
+            os.unlink(path)
+        times.sort()
+        cpu = (c1 - c0) / n
+        out[mode] = {"median_ms": times[n // 2] * 1000, "p90_ms": times[n * 9 // 10] * 1000,
+                     "cpu_us": cpu * 1e6}
+    # The figures the report always printed: the append.
+    out["median_ms"], out["p90_ms"] = out["append"]["median_ms"], out["append"]["p90_ms"]
+    return out
 
 
 def machine_info(work):
@@ -765,7 +823,10 @@ def report(res):
       % (SERVER_CPU, CLIENT_CPU, POOL_FIRST, POOL_LAST, LEASE_TIME, CLIENTS,
          res["settings"]["duration"], ))
     w("fdatasync of a 200-byte append here: median %.2f ms, p90 %.2f ms"
-      % (res["fsync"]["median_ms"], res["fsync"]["p90_ms"]))
+      % (res["fsync"]["median_ms"], res["fsync"]["p90_ms"]) + (
+          "; CPU per write+fdatasync: append %.0f us, in place (allocated ahead) %.0f us"
+          % (res["fsync"]["append"]["cpu_us"], res["fsync"]["in_place"]["cpu_us"])
+          if "in_place" in res["fsync"] else ""))
     ca, ck = res.get("common_rate_all"), res.get("common_rate_duo_kea")
     w("")
     hdr = ("%-22s %-24s %10s %7s %7s %8s %8s %9s %9s %9s %10s"
@@ -790,8 +851,8 @@ def report(res):
     w("")
     w("delays at the highest passing rate: avg/p99/worst DISCOVER-to-ACK, D-O = average "
       "DISCOVER-to-OFFER;")
-    w("CPU@R = server CPU seconds (utime+stime) per 1000 exchanges at R/s (user+sys split "
-      "in the JSON); store B/ex = lease store bytes per exchange at the first common rate.")
+    w("CPU@R = server CPU seconds per 1000 exchanges at R/s (the scheduler's run time of its "
+      "threads; user+sys split in the JSON); store B/ex = lease store bytes per exchange at the first common rate.")
     if res.get("ratios"):
         w("ratios duodhcpd/peer: " + "; ".join(
             "%s %s" % (k, v) for k, v in res["ratios"].items() if v is not None))
@@ -799,6 +860,19 @@ def report(res):
         w("fixed window (%d in flight): " % res["settings"]["window"] + "; ".join(
             "%s %.0f/s (lost %.2f%%)" % (k, v["achieved"], v["lost_pct"])
             for k, v in res["window"].items()))
+    bg = res.get("barrage")
+    if bg and bg["servers"]:
+        w("")
+        w("malformed barrage: %d broken packets/s (8 kinds) beside the load:" % bg["junk_rate"])
+        for k, v in bg["servers"].items():
+            at = v["search"]["at_max"] or {}
+            w("  %-12s max %6d DORA/s (%s of its %d/s without), avg %s ms, worst %s ms%s%s"
+              % (k, v["max_rate"], fmt(v["vs_clean"]), v["clean_max_rate"],
+                 fmt(at.get("avg_ms")), fmt(at.get("max_ms")),
+                 "; malformed drops counted %s of %s sent" % (
+                     v["malformed_counted_at_max"], v["junk_sent_at_max"])
+                 if v["malformed_counted_at_max"] is not None else "",
+                 " (search cut short by the time budget)" if v["cut_by_budget"] else ""))
     cp = res.get("compaction")
     if cp:
         w("")
@@ -999,6 +1073,7 @@ def measure(a, work, res):
                                 "that figure is the harness's limit" % (key, m, ceiling))
     cpu_runs(a, b, res, every, chosen, refl)
     ratios(res)
+    barrage_runs(a, b, res, every, chosen, work)
     mix_runs(a, b, res, every, chosen)
     if not a.no_perfdhcp and shutil.which("perfdhcp"):
         perfdhcp_check(a, b, res, every, chosen, refl)
@@ -1091,11 +1166,18 @@ def mix_runs(a, b, res, every, chosen):
 def ratios(res):
     s = res["servers"]
     r = {}
+    sync_ms = res.get("fsync", {}).get("in_place", {}).get("cpu_us", 0) / 1000
     for label in ("cpu_all", "cpu_duo_kea"):
         a, b = s.get("reflector", {}).get(label), s.get("kea", {}).get(label)
         if a and b:
             r["CPU/exchange of the reflector (floor) vs kea at %d/s" % a["rate"]] = ratio(
                 a["cpu_s_per_1000"], b["cpu_s_per_1000"])
+            # What no durable server can go below when each ACK has its
+            # own fdatasync (at low rates no two ACKs meet in one turn).
+            if sync_ms and label == "cpu_all" and a["rate"] < res.get(
+                    "common_rate_duo_kea", 0):
+                r["CPU/exchange of the reflector plus one fdatasync vs kea at %d/s"
+                  % a["rate"]] = ratio(a["cpu_s_per_1000"] + sync_ms, b["cpu_s_per_1000"])
     for d in ("duodhcpd", "duodhcpd-delay"):
         duo = s.get(d)
         if not duo:
@@ -1112,6 +1194,37 @@ def ratios(res):
                     r["%sCPU/exchange vs %s at %d/s" % (name, k, a["rate"])] = ratio(
                         a["cpu_s_per_1000"], b["cpu_s_per_1000"])
     res["ratios"] = r
+
+
+JUNK_RATE = 10000      # malformed packets a second in the barrage
+
+
+def barrage_runs(a, b, res, every, chosen, work):
+    """Issue 3's malformed barrage as a figure: the step search again, now
+    with JUNK_RATE malformed packets a second beside the load (duoload
+    --junk: eight kinds in turn).  duodhcpd runs with its API on loopback
+    so that its count of malformed drops can be set against what duoload
+    sent."""
+    out = {"junk_rate": JUNK_RATE, "servers": {}}
+    for k in [k for k in ("duodhcpd", "kea") if k in chosen and k in res["servers"]]:
+        clean = res["servers"][k]["search"]["max_rate"]
+        if not clean or b.over_budget():
+            continue
+        srv = every[k][0]
+        if k == "duodhcpd":
+            srv = Duodhcpd("duodhcpd-junk", srv.label, srv.durable, work, a.duodhcpd,
+                           api_port=8067)
+        log("step search with %d malformed packets/s beside the load: %s" % (JUNK_RATE, k))
+        sr = b.step_search(srv, nice(clean / 4), ["--junk", str(JUNK_RATE)])
+        at = sr["at_max"] or {}
+        out["servers"][k] = {
+            "search": sr, "clean_max_rate": clean, "max_rate": sr["max_rate"],
+            "vs_clean": ratio(sr["max_rate"], clean),
+            "junk_sent_at_max": (at.get("junk") or {}).get("sent"),
+            "malformed_counted_at_max": ((at.get("server_counters") or {}).get("dropped")
+                                         or {}).get("malformed"),
+            "cut_by_budget": b.over_budget()}
+    res["barrage"] = out
 
 
 def perfdhcp_check(a, b, res, every, chosen, refl):

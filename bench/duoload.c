@@ -41,6 +41,7 @@
 #define HIST_BUCKETS 2048
 #define STEP_MAX 256			/* new exchanges started per loop turn */
 #define MAGIC 0x63825363u
+#define JUNK_MAX 1400			/* the longest malformed packet we send */
 
 enum { T_DISCOVER = 1, T_OFFER, T_REQUEST, T_DECLINE, T_ACK, T_NAK, T_RELEASE };
 enum kind { K_DORA, K_RENEW, K_RELEASE, K_NKINDS };
@@ -95,6 +96,7 @@ struct opts {
 	uint8_t mac_seed;
 	const char *ack_log;
 	bool progress;
+	double junk_rate;		/* malformed packets per second, 0 = none */
 };
 
 struct stats {
@@ -103,6 +105,7 @@ struct stats {
 	uint64_t tx_pkts, rx_pkts, rx_bad, rx_stale, tx_eagain, tx_err;
 	uint64_t window_full, client_busy;
 	uint64_t max_backlog;
+	uint64_t junk[8];		/* malformed packets sent, by enum junk */
 	struct hist all[K_NKINDS], offer, ack;
 };
 
@@ -262,6 +265,106 @@ static void build_req(struct gen *g, uint32_t c, uint8_t type, uint32_t ciaddr,
 	*p = 255;
 	op->len = REQ_LEN;
 	g->st.tx_pkts++;
+}
+
+/* ---- malformed packets (--junk) ----
+ *
+ * The barrage of issue 3, at a paced rate beside the real exchanges: each
+ * packet is broken in a way no DHCP server can parse (too short, no magic
+ * cookie, an option running past its field, a bad message type, hlen over
+ * 16, op not BOOTREQUEST), so a server that counts its drops can be
+ * checked against what we sent. */
+enum junk { J_SHORT, J_OVERRUN, J_OVERLOAD, J_HOSTNAME, J_MSGTYPE, J_HLEN, J_MAGIC, J_OP,
+	    J_NKINDS };
+static const char *const junk_name[J_NKINDS] = {
+	"truncated_header", "option_past_end", "overload_past_sname", "huge_hostname_bad_type",
+	"bad_message_type", "hlen_over_16", "bad_magic", "not_bootrequest" };
+
+/* A DISCOVER from a random client with a random xid, options from 240. */
+static size_t junk_base(struct gen *g, uint8_t *b)
+{
+	memset(b, 0, 240);
+	uint64_t r = rng_next(&g->rng);
+	b[0] = 1, b[1] = 1, b[2] = 6, b[3] = 1;
+	memcpy(b + 4, &r, 4);
+	memcpy(b + 24, &g->o.giaddr, 4);
+	client_hw(g, (uint32_t)(r >> 32) % g->o.clients, b + 28);
+	uint32_t nmagic = htonl(MAGIC);
+	memcpy(b + 236, &nmagic, 4);
+	uint8_t t = T_DISCOVER;
+	return (size_t)(put_opt(b + 240, 53, &t, 1) - b);
+}
+
+static size_t build_junk(struct gen *g, uint8_t *b, enum junk k)
+{
+	static const uint8_t prl[] = { 1, 3, 6, 15 };
+	uint64_t r = rng_next(&g->rng);
+	size_t n = junk_base(g, b);
+	uint8_t *p = b + n;
+	switch (k) {
+	case J_SHORT:			/* cut inside the fixed header */
+		return (size_t)(r % 240);
+	case J_OVERRUN:			/* hostname of 200 bytes, 20 there */
+		p[0] = 12, p[1] = 200;
+		memset(p + 2, 'h', 20);
+		return n + 22;
+	case J_OVERLOAD:		/* sname and file overloaded; sname's */
+		p = put_opt(p, 52, &(uint8_t){ 3 }, 1);	/* option runs past it */
+		*p++ = 255;
+		b[44] = 12, b[45] = 100;
+		b[108] = 52, b[109] = 1, b[110] = 3, b[111] = 255;
+		return (size_t)(p - b);
+	case J_HOSTNAME:		/* 4 x 255 bytes of name, 2 type bytes */
+		for (int i = 0; i < 4; i++) {
+			p[0] = 12, p[1] = 255;
+			memset(p + 2, 'a' + i, 255);
+			p += 257;
+		}
+		p = put_opt(p, 53, &(uint8_t){ T_REQUEST }, 1);
+		*p++ = 255;
+		return (size_t)(p - b);
+	case J_MSGTYPE:			/* 0, or 11..255 */
+		b[242] = (uint8_t)(r & 1 ? 0 : 11 + r % 245);
+		break;
+	case J_HLEN:
+		b[2] = (uint8_t)(17 + r % 239);
+		break;
+	case J_MAGIC:
+		b[236 + r % 4] ^= (uint8_t)(1 + (r >> 8) % 255);
+		break;
+	case J_OP:			/* 0, 2..255 */
+		b[0] = (uint8_t)(r & 1 ? 0 : 2 + (r >> 8) % 254);
+		break;
+	default:
+		break;
+	}
+	p = put_opt(p, 55, prl, sizeof prl);
+	*p++ = 255;
+	return (size_t)(p - b);
+}
+
+/* Sends the malformed packets due by now (paced like the exchanges). */
+static void send_junk(struct gen *g, int64_t t0, int64_t now)
+{
+	static uint8_t bufs[BATCH][JUNK_MAX];
+	struct mmsghdr mm[BATCH];
+	struct iovec iov[BATCH];
+	uint64_t sent = 0;
+	for (int k = 0; k < J_NKINDS; k++)
+		sent += g->st.junk[k];
+	double due = (double)(now - t0) / 1e9 * g->o.junk_rate;
+	size_t want = due > (double)sent ? (size_t)(due - (double)sent) : 0;
+	if (want > BATCH)
+		want = BATCH;	/* the rest next turn; ppoll sleeps at most 1 ms */
+	for (size_t i = 0; i < want; i++) {
+		enum junk k = (enum junk)((sent + i) % J_NKINDS);
+		iov[i] = (struct iovec){ bufs[i], build_junk(g, bufs[i], k) };
+		mm[i].msg_hdr = (struct msghdr){ .msg_name = &g->o.server,
+			.msg_namelen = sizeof g->o.server, .msg_iov = &iov[i], .msg_iovlen = 1 };
+	}
+	int n = want ? sendmmsg(g->fd, mm, (unsigned)want, MSG_DONTWAIT) : 0;
+	for (int i = 0; i < n; i++)
+		g->st.junk[(sent + (uint64_t)i) % J_NKINDS]++;
 }
 
 struct reply {
@@ -686,6 +789,8 @@ static double run(struct gen *g)
 			}
 		}
 		send_out(g);
+		if (sending && g->o.junk_rate > 0)
+			send_junk(g, t0, now);
 		pfd.events = POLLIN | (g->out_len ? POLLOUT : 0);
 		struct timespec ts = wait_for(g, t0, now, sending, started);
 		if (ppoll(&pfd, 1, &ts, NULL) > 0)
@@ -754,6 +859,13 @@ static void summary(struct gen *g, double secs)
 		", \"window_full\": %" PRIu64 ", \"client_busy\": %" PRIu64 ", \"max_backlog\": %"
 		PRIu64 "},\n", s->tx_pkts, s->rx_pkts, s->rx_bad, s->rx_stale, s->tx_eagain,
 		s->tx_err, s->window_full, s->client_busy, s->max_backlog);
+	fprintf(f, "  \"junk\": {\"rate\": %.1f", g->o.junk_rate);
+	uint64_t junk = 0;
+	for (int k = 0; k < J_NKINDS; k++) {
+		fprintf(f, ", \"%s\": %" PRIu64, junk_name[k], s->junk[k]);
+		junk += s->junk[k];
+	}
+	fprintf(f, ", \"sent\": %" PRIu64 "},\n", junk);
 	fprintf(f, "  \"generator_cpu_s\": %.3f,\n  \"latency_us\": {\n", cpu);
 	json_hist(f, "all", &all, true);
 	json_hist(f, "dora", &s->all[K_DORA], true);
@@ -784,7 +896,8 @@ static void usage(FILE *f)
 "  --timeout MS          an exchange not done by then is lost (1000)\n"
 "  --mac-seed N          second byte of every chaddr, 0..255 (0)\n"
 "  --ack-log FILE        append one line per ACK received and RELEASE sent\n"
-"  --progress            one line a second on stderr\n");
+"  --progress            one line a second on stderr\n"
+"  --junk R              also send R malformed packets a second (0)\n");
 }
 
 static bool parse_addr(const char *s, uint32_t *out, uint16_t *port)
@@ -843,6 +956,7 @@ static bool set_num_opt(struct opts *o, int ch, const char *arg)
 	case 't': if (!parse_num(arg, 1, 60000, &v)) return false; o->timeout_ms = (uint32_t)v; break;
 	case 'S': if (!parse_num(arg, 0, 255, &v)) return false; o->mac_seed = (uint8_t)v; break;
 	case 'P': if (!parse_num(arg, 1, 65535, &v)) return false; o->local_port = (uint16_t)v; break;
+	case 'j': if (!parse_num(arg, 0, 10e6, &v)) return false; o->junk_rate = v; break;
 	default: return false;
 	}
 	return true;
@@ -859,6 +973,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "mix", required_argument, NULL, 'm' }, { "timeout", required_argument, NULL, 't' },
 		{ "mac-seed", required_argument, NULL, 'S' }, { "ack-log", required_argument, NULL, 'a' },
 		{ "progress", no_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
+		{ "junk", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	*o = (struct opts){ .local_port = 67, .clients = 10000, .window = 256, .timeout_ms = 1000,
