@@ -836,15 +836,14 @@ def report(res):
     w("-" * len(hdr))
     for key, s in servers.items():
         at = s.get("search", {}).get("at_max") or {}
-        cpu_a = (s.get("cpu_all") or {}).get("cpu_s_per_1000")
-        cpu_k = (s.get("cpu_duo_kea") or {}).get("cpu_s_per_1000")
+        cpu_a, cpu_k = cpu_cell(s.get("cpu_all")), cpu_cell(s.get("cpu_duo_kea"))
         st = s.get("cpu_all") or {}
         bpe = (st["store_bytes"] / st["completed"]) if st.get("completed") else None
         w("%-22s %-24s %10s %7s %7s %8s %8s %9s %9s %9s %10s" % (
             s["label"], s["durable"], s.get("search", {}).get("max_rate", "-"),
             fmt(at.get("avg_ms")), fmt(at.get("offer_avg_ms")), fmt(at.get("p99_ms")),
             fmt(at.get("max_ms")),
-            fmt(cpu_a, 3), fmt(cpu_k, 3),
+            cpu_a, cpu_k,
             "%.1f MB" % (s["search"]["peak_vmhwm_kb"] / 1024)
             if s.get("search", {}).get("peak_vmhwm_kb") else "-",
             fmt(bpe, 0)))
@@ -852,7 +851,8 @@ def report(res):
     w("delays at the highest passing rate: avg/p99/worst DISCOVER-to-ACK, D-O = average "
       "DISCOVER-to-OFFER;")
     w("CPU@R = server CPU seconds per 1000 exchanges at R/s (the scheduler's run time of its "
-      "threads; user+sys split in the JSON); store B/ex = lease store bytes per exchange at the first common rate.")
+      "threads; user+sys split in the JSON; '!': the server lost 1% or more at that rate in "
+      "this run, so the figure is not comparable); store B/ex = lease store bytes per exchange at the first common rate.")
     if res.get("ratios"):
         w("ratios duodhcpd/peer: " + "; ".join(
             "%s %s" % (k, v) for k, v in res["ratios"].items() if v is not None))
@@ -924,6 +924,13 @@ def report(res):
     for note in res.get("notes", []):
         w("note: " + note)
     return "\n".join(lines)
+
+
+def cpu_cell(p):
+    """A CPU@R cell: '!' marks a point the server did not sustain."""
+    if not p or p.get("cpu_s_per_1000") is None:
+        return "-"
+    return fmt(p["cpu_s_per_1000"], 3) + ("" if p.get("pass") else "!")
 
 
 def fmt(v, nd=2):
@@ -1169,7 +1176,7 @@ def ratios(res):
     sync_ms = res.get("fsync", {}).get("in_place", {}).get("cpu_us", 0) / 1000
     for label in ("cpu_all", "cpu_duo_kea"):
         a, b = s.get("reflector", {}).get(label), s.get("kea", {}).get(label)
-        if a and b:
+        if a and b and a.get("pass") and b.get("pass"):
             r["CPU/exchange of the reflector (floor) vs kea at %d/s" % a["rate"]] = ratio(
                 a["cpu_s_per_1000"], b["cpu_s_per_1000"])
             # What no durable server can go below when each ACK has its
@@ -1191,8 +1198,11 @@ def ratios(res):
             for label in ("cpu_all", "cpu_duo_kea"):
                 a, b = duo.get(label), s[k].get(label)
                 if a and b:
+                    # A server that could not keep up spends more per
+                    # exchange: no ratio against such a point.
                     r["%sCPU/exchange vs %s at %d/s" % (name, k, a["rate"])] = ratio(
-                        a["cpu_s_per_1000"], b["cpu_s_per_1000"])
+                        a["cpu_s_per_1000"], b["cpu_s_per_1000"]) if a.get(
+                            "pass") and b.get("pass") else "n/a (lost >= 1%)"
     res["ratios"] = r
 
 

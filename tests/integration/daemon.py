@@ -65,6 +65,33 @@ def make_config(journal, authoritative=True, lease_time=120, relay=False,
     return "\n".join(l for l in lines if l is not None) + "\n"
 
 
+LOAD_ADDR = "198.19.0.1"	# duoload's relay address, in the relayed subnet
+
+
+def load_config(journal, extra_duodhcp="", **kw):
+    """make_config plus the subnet behind duoload's relay address."""
+    return make_config(journal, lease_time=3600, extra_duodhcp=extra_duodhcp, **kw) + (
+        "[SUBNET:198.19.0.0/16]\nIPPOOL_1=198.19.1.1-198.19.200.250\n")
+
+
+def load_topo(make_topo):
+    """A server and one host, "load", that relays: duoload runs there as
+    LOAD_ADDR, and the server routes 198.19.0.0/16 back to it."""
+    topo = make_topo(clients=())
+    load = topo.add_host("load", "198.18.0.2/24")
+    topo.ip(load, "addr", "add", LOAD_ADDR + "/16", "dev", "eth0")
+    topo.ip(topo.server, "route", "add", "198.19.0.0/16", "via", "198.18.0.2")
+    return topo, load
+
+
+def tool(name):
+    """A bench tool meson built beside the daemon (or $DUOLOAD etc.)."""
+    exe = os.environ.get(name.upper()) or os.path.join(os.path.dirname(binary()), name)
+    if not os.access(exe, os.X_OK):
+        raise RuntimeError("%s is missing at %s (meson builds it)" % (name, exe))
+    return exe
+
+
 SANITIZER_RE = re.compile(r"(ERROR: AddressSanitizer|ERROR: LeakSanitizer|"
                           r"runtime error:|SUMMARY: UndefinedBehaviorSanitizer)")
 

@@ -14,12 +14,6 @@ import daemon as daemonmod
 import nslib
 
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "20"))
-LOAD_ADDR = "198.19.0.1"	# duoload's relay address, in the relayed subnet
-
-
-def crash_config(journal, extra_duodhcp=""):
-    return daemonmod.make_config(journal, lease_time=3600, extra_duodhcp=extra_duodhcp) + (
-        "[SUBNET:198.19.0.0/16]\nIPPOOL_1=198.19.1.1-198.19.200.250\n")
 
 
 def parse_acks(path):
@@ -34,27 +28,11 @@ def parse_acks(path):
     return acks
 
 
-def tool(name):
-    exe = os.environ.get(name.upper()) or os.path.join(
-        os.path.dirname(daemonmod.binary()), name)
-    if not os.access(exe, os.X_OK):
-        raise RuntimeError("%s is missing at %s (meson builds it)" % (name, exe))
-    return exe
-
-
-def load_topo(make_topo):
-    topo = make_topo(clients=())
-    load = topo.add_host("load", "198.18.0.2/24")
-    topo.ip(load, "addr", "add", LOAD_ADDR + "/16", "dev", "eth0")
-    topo.ip(topo.server, "route", "add", "198.19.0.0/16", "via", "198.18.0.2")
-    return topo, load
-
-
 def start_load(load, rnd, acklog):
     """A bounded burst: at most 1.5 s of sending at 2000 exchanges/s, new
     clients each round and some returning ones."""
     argv = nslib.nsexec(load) + [
-        tool("duoload"), "--server", "198.18.0.1", "--local", LOAD_ADDR,
+        daemonmod.tool("duoload"), "--server", "198.18.0.1", "--local", daemonmod.LOAD_ADDR,
         "--rate", "2000", "--duration", "1.5", "--count", "3000",
         "--clients", "4000", "--mac-seed", str(rnd % 3), "--timeout", "500",
         "--ack-log", acklog]
@@ -84,8 +62,8 @@ def check_acked(d, acklog, rnd):
 
 
 def test_sigkill_loses_no_acked_lease(make_topo, duod, tmp_path):
-    topo, load = load_topo(make_topo)
-    d = duod(topo, config_text=crash_config(str(tmp_path / "leases.journal")))
+    topo, load = daemonmod.load_topo(make_topo)
+    d = duod(topo, config_text=daemonmod.load_config(str(tmp_path / "leases.journal")))
     acklog = str(tmp_path / "acks.log")
     rng = random.Random(int(os.environ.get("CRASH_SEED", "2131")))
     total_acks = 0
@@ -113,13 +91,13 @@ def test_sigkill_during_compaction(make_topo, duod, tmp_path):
     times it; in the next five the kill comes at a random moment up to 1.2
     times that after the start.  After each: every ACKed lease and every
     old lease is there."""
-    topo, load = load_topo(make_topo)
+    topo, load = daemonmod.load_topo(make_topo)
     journal = tmp_path / "leases.journal"
-    subprocess.run([tool("mkjournal"), str(tmp_path / "old.journal"), str(OLD), OLD_FIRST,
-                    "86400"], check=True, timeout=60)
+    subprocess.run([daemonmod.tool("mkjournal"), str(tmp_path / "old.journal"), str(OLD),
+                    OLD_FIRST, "86400"], check=True, timeout=60)
     body = (tmp_path / "old.journal").read_bytes().split(b"\n", 1)[1]
     journal.write_bytes((tmp_path / "old.journal").read_bytes() + 3 * body)
-    d = duod(topo, config_text=crash_config(str(journal), "CompactBytes=64K"), launch=False)
+    d = duod(topo, config_text=daemonmod.load_config(str(journal), "CompactBytes=64K"), launch=False)
     acklog = str(tmp_path / "acks.log")
     rng = random.Random(int(os.environ.get("CRASH_SEED", "2131")))
     took, mid = None, 0

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+import daemon as daemonmod
 import nslib
 from nslib import SERVER_ADDR
 from splitlib import http
@@ -191,6 +192,31 @@ def test_malformed_packets_do_not_kill(make_topo, duod, kit):
     assert 150 <= dropped <= r["count"], dropped
     ack = _dora(kit, topo.clients[2])
     assert ack["yiaddr"] in POOL
+    assert d.alive()
+
+
+@pytest.mark.netns
+def test_malformed_barrage_beside_load(make_topo, duod, tmp_path):
+    """duoload --junk: 2,000 malformed packets a second of eight kinds
+    beside 1,000 DORAs a second through a relay, for 3 s.  Every exchange
+    completes, and the server counts exactly the malformed packets sent.
+    (How fast it serves under a barrage is a benchmark figure.)"""
+    topo, load = daemonmod.load_topo(make_topo)
+    d = duod(topo, config_text=daemonmod.load_config(str(tmp_path / "leases.journal"),
+                                                     http_port=8067))
+    before = _malformed_drops(topo.server, 8067)
+    res = nslib.run(nslib.nsexec(load) + [
+        daemonmod.tool("duoload"), "--server", SERVER_ADDR, "--local", daemonmod.LOAD_ADDR,
+        "--rate", "1000", "--duration", "3", "--clients", "5000", "--junk", "2000"],
+        timeout=60)
+    out = json.loads(res.stdout)
+    junk = out["junk"]
+    assert junk["sent"] >= 5900, junk
+    assert all(junk[k] > 0 for k in junk if k not in ("rate", "sent")), junk
+    assert out["completed"] == out["started"] >= 2900, out
+    nslib.wait_until(lambda: _malformed_drops(topo.server, 8067) - before >= junk["sent"], 5,
+                     what="%d malformed drops counted" % junk["sent"])
+    assert _malformed_drops(topo.server, 8067) - before == junk["sent"]
     assert d.alive()
 
 
