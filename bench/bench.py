@@ -869,8 +869,10 @@ def report(res):
             w("  %-12s max %6d DORA/s (%s of its %d/s without), avg %s ms, worst %s ms%s%s"
               % (k, v["max_rate"], fmt(v["vs_clean"]), v["clean_max_rate"],
                  fmt(at.get("avg_ms")), fmt(at.get("max_ms")),
-                 "; malformed drops counted %s of %s sent" % (
-                     v["malformed_counted_at_max"], v["junk_sent_at_max"])
+                 "; malformed drops counted %s of %s sent (the kernel dropped %d datagrams "
+                 "of every kind at its full socket buffer)" % (
+                     v["malformed_counted_at_max"], v["junk_sent_at_max"],
+                     at.get("server_rcvbuf_drops", 0))
                  if v["malformed_counted_at_max"] is not None else "",
                  " (search cut short by the time budget)" if v["cut_by_budget"] else ""))
     cp = res.get("compaction")

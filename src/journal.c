@@ -25,6 +25,7 @@
 #define HEADER_LEN (sizeof JOURNAL_HEADER - 1)
 #define CRC_TAIL_LEN 13			/* " crc=" and eight hex digits */
 #define READ_CHUNK (256u << 10)		/* replay reads this much at a time */
+#define READ_AHEAD (8u << 20)		/* and asks the disk for this much beyond */
 #define WRITE_CHUNK (256u << 10)	/* compaction and salvage write buffer */
 #define QUEUE_MIN (64u << 10)
 /* A disk that stays full must not let clients grow our memory forever. */
@@ -825,6 +826,7 @@ struct reader {
 	size_t pos, end;	/* unread bytes are buf[pos..end) */
 	uint64_t off;		/* file offset of buf[pos] */
 	uint64_t limit;		/* read no further (UINT64_MAX: to EOF) */
+	uint64_t ahead;		/* read-ahead asked for up to here */
 	bool eof;
 };
 
@@ -857,6 +859,14 @@ static int reader_fill(struct reader *r)
 	if (n == 0)
 		r->eof = true;
 	r->end += (size_t)n;
+	/* A journal the page cache no longer holds would cost one waited
+	 * disk read per chunk: ask for the next READ_AHEAD bytes now, so the
+	 * disk reads them while these are parsed. */
+	at += (uint64_t)n;
+	if (n > 0 && at + READ_AHEAD / 2 > r->ahead) {
+		posix_fadvise(r->fd, (off_t)at, READ_AHEAD, POSIX_FADV_WILLNEED);
+		r->ahead = at + READ_AHEAD;
+	}
 	return 0;
 }
 
