@@ -1583,6 +1583,8 @@ static size_t new_subnet(struct pctx *p, const char *name, uint32_t net, uint32_
 	return c->nsubnets++;
 }
 
+static void optset_free(struct cfg_optset *o);
+
 /* lease time, next server, boot file and options: overrides, else [GENERAL]. */
 static void fill_subnet(struct pctx *p, struct cfg_subnet *sub, const struct scope *ov)
 {
@@ -1595,16 +1597,39 @@ static void fill_subnet(struct pctx *p, struct cfg_subnet *sub, const struct sco
 	opts_merge(p, &sub->opts, sub->mask, g, ov);
 }
 
+/* The IPBIND_n subnet whose address lies in net/mask, or SIZE_MAX. */
+static size_t bind_in(const struct config *c, uint32_t net, uint32_t mask)
+{
+	for (size_t i = 0; i < c->nsubnets; i++)
+		if (c->subnets[i].bind_addr && (c->subnets[i].bind_addr & mask) == net)
+			return i;
+	return SIZE_MAX;
+}
+
+/* A [SUBNET:...] section holding an IPBIND_n address describes that
+ * directly attached link: its mask, pools, lease time and options apply
+ * there, in place of SUBNETMASK and [GENERAL]'s.  Any other section is a
+ * subnet behind relay agents. */
 static void do_subnet(struct pctx *p, struct sect *s)
 {
 	struct scope sc = { .kind = SK_SUBNET, .s = s };
 	char name[48], a[16];
-	size_t i;
+	size_t i = bind_in(p->c, s->net, s->mask);
 
-	snprintf(name, sizeof name, "SUBNET:%s/%u", ipfmt(a, s->net), mask_prefix(s->mask));
-	if ((i = new_subnet(p, name, s->net, s->mask, 0, s, NULL)) == SIZE_MAX)
-		return;
-	p->c->subnets[i].relayed = true;
+	if (i != SIZE_MAX && !p->c->subnets[i].section) {
+		struct cfg_subnet *sub = &p->c->subnets[i];
+		sub->net = s->net;
+		sub->mask = s->mask;
+		sub->section = true;
+		optset_free(&sub->opts);
+		sub->opts = (struct cfg_optset){ 0 };
+	} else {
+		snprintf(name, sizeof name, "SUBNET:%s/%u", ipfmt(a, s->net),
+			 mask_prefix(s->mask));
+		if ((i = new_subnet(p, name, s->net, s->mask, 0, s, NULL)) == SIZE_MAX)
+			return;
+		p->c->subnets[i].relayed = true;
+	}
 	sc.subnet = i;
 	run_table(p, s, scope_keys, NELEM(scope_keys), &sc);
 	finish_lists(p, &sc);
@@ -2263,7 +2288,7 @@ static void print_settings(const struct config *c, FILE *out)
 			n = ++k;	/* IPPOOL_n subnets: any distinct n will do */
 		if (s->bind_addr)
 			fprintf(out, "IPBIND_%u=%s\n", n, ipfmt(a, s->bind_addr));
-		if (s->nranges) {
+		if (s->nranges && !s->section) {	/* else in its [SUBNET:...] */
 			fprintf(out, "IPPOOL_%u=", n);
 			print_ranges(out, s);
 		}
@@ -2276,7 +2301,7 @@ static void print_general(const struct config *c, FILE *out)
 	char a[16];
 
 	for (size_t i = 0; i < c->nsubnets && d == NULL; i++)
-		if (!c->subnets[i].relayed)
+		if (!c->subnets[i].relayed && !c->subnets[i].section)
 			d = &c->subnets[i];
 	fprintf(out, "\n[GENERAL]\nLEASETIME=%lu\n", (unsigned long)c->lease_time);
 	if (c->subnet_mask)
@@ -2360,7 +2385,7 @@ void config_print(const struct config *c, FILE *out)
 	print_general(c, out);
 	print_duodhcp(c, out);
 	for (size_t i = 0; i < c->nsubnets; i++)
-		if (c->subnets[i].relayed)
+		if (c->subnets[i].relayed || c->subnets[i].section)
 			print_subnet(&c->subnets[i], out);
 	for (size_t i = 0; i < c->nhosts; i++)
 		print_host(&c->hosts[i], out);

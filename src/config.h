@@ -34,6 +34,8 @@ struct cfg_subnet {
 	uint32_t bind_addr;		/* our address on the link; 0 = relayed, or
 					   found at run time from the interfaces */
 	bool relayed;			/* reached only through relay agents */
+	bool section;			/* an IPBIND_n link that a [SUBNET:...]
+					   section describes (mask, pools, options) */
 	size_t nranges;
 	struct cfg_range *ranges;	/* the pool */
 	uint32_t lease_time;		/* seconds */

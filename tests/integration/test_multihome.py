@@ -3,10 +3,10 @@ IPBIND_2/IPPOOL_2 on br1 (eth1, 198.18.1.1/24), AssociateBindsToPools=1.
 Each client gets an address of its own link's pool from that link's
 server address, and the trace names the interface of every packet.
 
-There is no key for a router per IPBIND_n subnet ([GENERAL] ROUTER_n goes
-to every subnet, and a [SUBNET:...] section on an IPBIND_n subnet is an
-overlap error), so no router is configured here: neither link may get one,
-in particular not the other link's."""
+Link 1 takes its router and lease time from [GENERAL]; link 2 from a
+[SUBNET:198.18.1.0/24] section, which holds IPBIND_2's address and so
+describes that directly attached link: each client must get its own
+link's router, never the other's."""
 
 import re
 
@@ -19,6 +19,8 @@ LINKS = {
     1: ("eth0", "br0", "198.18.0.1", ["198.18.0.%d" % i for i in range(10, 51)]),
     2: ("eth1", "br1", "198.18.1.1", ["198.18.1.%d" % i for i in range(10, 51)]),
 }
+ROUTER = {1: "198.18.0.254", 2: "198.18.1.254"}
+LEASE = {1: 120, 2: 900}
 
 
 def make_multihome(make_topo, clients):
@@ -32,8 +34,10 @@ def make_multihome(make_topo, clients):
 
 
 def start_daemon(duod, topo):
-    return duod(topo, router=None, dns=None,
-                extra_settings="IPBIND_2=198.18.1.1\nIPPOOL_2=198.18.1.10-50")
+    return duod(topo, router=ROUTER[1], dns=None, lease_time=LEASE[1],
+                extra_settings="IPBIND_2=198.18.1.1\nIPPOOL_2=198.18.1.10-50",
+                extra_duodhcp="\n[SUBNET:198.18.1.0/24]\nROUTER_0=%s\nLEASETIME=%d"
+                % (ROUTER[2], LEASE[2]))
 
 
 def trace_ifaces(log, mac):
@@ -59,14 +63,17 @@ def test_multihome_real_clients(make_topo, duod, client):
             env = c.obtain()["env"]
             addr, sid = env["new_ip_address"], env.get("new_dhcp_server_identifier")
             mask, router = env.get("new_subnet_mask"), env.get("new_routers")
+            lease = env.get("new_dhcp_lease_time")
         else:
             env = c.start()["env"]
             addr, sid = env["ip"], env.get("serverid")
             mask, router = env.get("mask"), env.get("router")
+            lease = env.get("lease")
         assert addr in pool, "client %d on link %d got %s" % (i, link, addr)
         assert sid == server, "client %d on link %d: server id %s" % (i, link, sid)
         assert mask in ("255.255.255.0", "24"), env
-        assert router is None, "client %d on link %d got router %s" % (i, link, router)
+        assert router == ROUTER[link], "client %d on link %d got router %s" % (i, link, router)
+        assert lease == str(LEASE[link]), "client %d on link %d: lease %s" % (i, link, lease)
         assert c.address() == addr
         got[i] = addr
     assert len(set(got.values())) == len(got), got
@@ -100,7 +107,8 @@ def test_multihome_packets(make_topo, duod, kit):
             assert r["offer"]["options"].get("server_id") == server, r["offer"]
             assert ack["options"].get("server_id") == server, ack
             assert ack["ip_src"] == server, ack
-            assert "router" not in ack["options"], ack["options"]
+            assert ack["options"].get("router") == ROUTER[link], ack["options"]
+            assert ack["options"].get("lease_time") == LEASE[link], ack["options"]
             assert ack["options"].get("subnet_mask") == "255.255.255.0", ack
             if extra:
                 assert ack["ip_dst"] == ack["yiaddr"], ack

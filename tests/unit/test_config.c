@@ -135,7 +135,8 @@ static int optset_eq(const struct cfg_optset *a, const struct cfg_optset *b)
 static int subnet_eq(const struct cfg_subnet *a, const struct cfg_subnet *b)
 {
 	return a->net == b->net && a->mask == b->mask && a->bind_addr == b->bind_addr &&
-	       a->relayed == b->relayed && a->nranges == b->nranges &&
+	       a->relayed == b->relayed && a->section == b->section &&
+	       a->nranges == b->nranges &&
 	       (a->nranges == 0 ||
 		memcmp(a->ranges, b->ranges, a->nranges * sizeof *a->ranges) == 0) &&
 	       a->lease_time == b->lease_time && a->siaddr == b->siaddr &&
@@ -818,6 +819,48 @@ TEST(relayed_subnets)
 	config_free(c);
 }
 
+/* A server on two links: the second link's router, lease time and mask
+ * come from a [SUBNET:...] section holding its IPBIND_n address. */
+TEST(subnet_section_over_ipbind)
+{
+	static const char text[] =
+		"[Settings]\nAssociateBindsToPools=1\n"
+		"IPBIND_1=198.18.0.1\nIPPOOL_1=198.18.0.10-50\n"
+		"IPBIND_2=198.18.2.1\nIPPOOL_2=198.18.2.10-50\n"
+		"[GENERAL]\nSUBNETMASK=255.255.255.0\nLEASETIME=3600\nROUTER_0=198.18.0.1\n"
+		"DNS_0=198.18.0.53\n"
+		"[SUBNET:198.18.2.0/23]\nROUTER_0=198.18.2.1\nLEASETIME=600\n"
+		"IPPOOL_1=198.18.3.10-20\n";
+	struct config *c = parse(text);
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(c->nsubnets, 2);
+	const struct cfg_subnet *a = &c->subnets[0], *b = &c->subnets[1];
+	CHECK(!a->relayed && !a->section && !b->relayed && b->section);
+	CHECK_STR(b->name, "IPBIND_2");
+	CHECK_EQ(b->bind_addr, IP(198, 18, 2, 1));
+	CHECK_EQ(b->net, IP(198, 18, 2, 0));
+	CHECK_EQ(b->mask, IP(255, 255, 254, 0));
+	CHECK_EQ(b->lease_time, 600);
+	CHECK(opt_is(&b->opts, 1, "\xff\xff\xfe\x00", 4));
+	CHECK(opt_is(&b->opts, 3, "\xc6\x12\x02\x01", 4));	/* the section's */
+	CHECK(opt_is(&b->opts, 6, "\xc6\x12\x00\x35", 4));	/* [GENERAL]'s */
+	CHECK_EQ(b->nranges, 2);		/* IPPOOL_2 and the section's */
+	CHECK_EQ(a->lease_time, 3600);
+	CHECK(opt_is(&a->opts, 3, "\xc6\x12\x00\x01", 4));
+	CHECK(opt_is(&a->opts, 1, "\xff\xff\xff\x00", 4));
+	CHECK(config_subnet_for(c, IP(198, 18, 3, 15)) == b);
+	CHECK(round_trips(c));
+	config_free(c);
+
+	/* Two links in one section: that is one subnet holding both. */
+	CHECK(fails_with("[Settings]\nIPBIND_1=10.0.0.1\nIPBIND_2=10.0.1.1\nIPPOOL_1=10.0.0.10\n"
+			 "[GENERAL]\nSUBNETMASK=255.255.255.0\n[SUBNET:10.0.0.0/23]\n",
+			 "t.ini:3: [Settings] IPBIND_2: subnet overlaps IPBIND_1"));
+}
+
 TEST(options_by_code)
 {
 	static const char text[] =
@@ -1044,7 +1087,7 @@ T_RUN(T_CASE(seed_split_scope_configs), T_CASE(seed_file_configs), T_CASE(defaul
       T_CASE(dhcpsrv_only_keys_warn), T_CASE(mac_forms), T_CASE(host_errors),
       T_CASE(host_overrides), T_CASE(associate_binds_to_pools), T_CASE(binds_and_indexes),
       T_CASE(pool_syntax), T_CASE(bind_address_left_out_of_pool), T_CASE(overlapping_pools),
-      T_CASE(relayed_subnets), T_CASE(options_by_code), T_CASE(option_errors),
-      T_CASE(option_decimal_warning), T_CASE(variables),
+      T_CASE(relayed_subnets), T_CASE(subnet_section_over_ipbind), T_CASE(options_by_code),
+      T_CASE(option_errors), T_CASE(option_decimal_warning), T_CASE(variables),
       T_CASE(strings_with_specials_round_trip), T_CASE(nothing_to_serve),
       T_CASE(load_from_file))
