@@ -118,7 +118,7 @@ struct server {
 	struct sync_status sync_st;
 	uint64_t epoch;		/* random per start: partners see restarts */
 	int64_t started;
-	bool reload_pending;
+	struct config *reload_cfg;	/* parsed by the API, applied after it */
 	int64_t compact_ms;	/* start of the last compaction */
 	struct lease *compact_at;	/* its walk over the leases */
 	unsigned compact_steps;
@@ -589,14 +589,18 @@ static void maybe_compact(struct server *s)
 
 static int zone_configure(struct server *s);
 
-static void reload(struct server *s)
+/* The configuration file read again, or NULL (its errors logged). */
+static struct config *reload_read(struct server *s)
 {
 	log_info("reloading %s", s->opts->config_path);
 	struct config *c = config_load(s->opts->config_path, stderr);
-	if (!c) {
+	if (!c)
 		log_err("new configuration refused; the old one stays in force");
-		return;
-	}
+	return c;
+}
+
+static void reload_apply(struct server *s, struct config *c)
+{
 	if (strcmp(c->journal, s->cfg->journal) != 0)
 		log_warn("Journal changed to %s: takes effect at the next start", c->journal);
 	if (engine_set_config(&s->eng, c, s->leases) < 0) {
@@ -619,9 +623,11 @@ static void on_signal(struct server *s)
 {
 	struct signalfd_siginfo si;
 	while (read(s->sig, &si, sizeof si) == sizeof si) {
-		if (si.ssi_signo == SIGHUP)
-			reload(s);
-		else
+		if (si.ssi_signo == SIGHUP) {
+			struct config *c = reload_read(s);
+			if (c)
+				reload_apply(s, c);
+		} else
 			s->stop = true;
 	}
 }
@@ -633,9 +639,9 @@ static void on_timers(struct server *s)
 		dnssrv_run(s->dns);	/* forwarding deadlines, idle TCP */
 	if (s->http)
 		http_run(s->http);	/* MHD's own timeouts */
-	if (s->reload_pending) {
-		s->reload_pending = false;
-		reload(s);
+	if (s->reload_cfg) {
+		reload_apply(s, s->reload_cfg);
+		s->reload_cfg = NULL;
 	}
 	int64_t now = mono_ms();
 	for (size_t i = 0; i < s->nprobes;)
@@ -807,11 +813,16 @@ static int api_delete(void *arg, uint32_t addr)
 	return 0;
 }
 
-/* API action: reload after the current request, not inside it. */
+/* API action: the file is read now, so that the answer can say whether
+ * it was taken; it is applied after the current request, not inside it. */
 static int api_reload(void *arg)
 {
 	struct server *s = arg;
-	s->reload_pending = true;
+	struct config *c = reload_read(s);
+	if (!c)
+		return -1;
+	config_free(s->reload_cfg);
+	s->reload_cfg = c;
 	return 0;
 }
 
@@ -1058,6 +1069,7 @@ static void server_close(struct server *s)
 	journal_close(s->jn);
 	engine_free(&s->eng);
 	lease_table_free(s->leases);
+	config_free(s->reload_cfg);
 	config_free(s->cfg);
 	free(s->links);
 	free(s->ackq);
