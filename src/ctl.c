@@ -167,7 +167,7 @@ static int run(const char *cmd, const char *url, const char *token, bool raw,
 		long status = request(u, token, post, &b, err, sizeof err);
 		json_object *o = b.p ? json_tokener_parse(b.p) : NULL;
 		free(b.p);
-		if (status == 0 || status != 200 || !o) {
+		if (status != 200 || !o) {
 			if (status == 0)
 				fprintf(stderr, "duodhcpctl: no answer: %s\n", err);
 			else

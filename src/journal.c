@@ -1745,9 +1745,7 @@ int journal_compact_poll(struct journal *j)
 
 int journal_compact_timeout_ms(const struct journal *j)
 {
-	if (j->old_fd >= 0)
-		return 0;
-	return j->bg_fd < 0 ? -1 : 0;
+	return journal_compacting(j) ? 0 : -1;
 }
 
 bool journal_compacting(const struct journal *j)

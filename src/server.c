@@ -671,12 +671,12 @@ static int next_timeout(const struct server *s)
 	int c = journal_compact_timeout_ms(s->jn);
 	if (c >= 0 && c < ms)
 		ms = c;
+	int64_t now = mono_ms();
 	if (s->commit_since) {
-		int64_t due = s->commit_since + s->cfg->commit_delay_ms - mono_ms();
+		int64_t due = s->commit_since + s->cfg->commit_delay_ms - now;
 		if (due < ms)
 			ms = due < 0 ? 0 : due;
 	}
-	int64_t now = mono_ms();
 	for (size_t i = 0; i < s->nprobes; i++)
 		if (s->probes[i].deadline_ms - now < ms)
 			ms = s->probes[i].deadline_ms <= now ? 0 : s->probes[i].deadline_ms - now;
