@@ -57,13 +57,23 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- packages --------------------------------------------------------------
+# The one list: packaging/packages.txt, roles "build" and "demo".
+packages_for() {	# packages_for ROLE...: the list's packages with any of them
+	local pkg roles r
+	while read -r pkg roles _; do
+		case "$pkg" in ''|'#'*) continue ;; esac
+		for r in "$@"; do
+			case ",$roles," in *",$r,"*) echo "$pkg"; break ;; esac
+		done
+	done < "$REPO/packaging/packages.txt"
+}
+roles=(demo)
+[ -z "${DUODHCPD:-}" ] && roles+=(build)
 need=()
-for c in meson:meson ninja:ninja-build pkg-config:pkg-config gcc:gcc \
-	 dhclient:isc-dhcp-client busybox:busybox dhcpcd:dhcpcd-base ip:iproute2 \
-	 ss:iproute2 unshare:util-linux; do
-	command -v "${c%%:*}" >/dev/null || need+=("${c#*:}")
+for pkg in $(packages_for "${roles[@]}"); do
+	dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' ||
+		need+=("$pkg")
 done
-[ -z "${DUODHCPD:-}" ] && ! pkg-config --exists libcap 2>/dev/null && need+=(libcap-dev)
 if [ ${#need[@]} -gt 0 ]; then
 	say "installing ${need[*]}"
 	# Packages must not start daemons here (policy-rc.d 101 = "not now").
@@ -83,8 +93,21 @@ if [ -n "${DUODHCPD:-}" ]; then
 	DAEMON=$DUODHCPD
 else
 	say "building duodhcpd in $BUILD"
-	[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" "$REPO" >/dev/null
-	timeout 900 meson compile -C "$BUILD" duodhcpd
+	if [ ! -f "$BUILD/build.ninja" ]; then
+		mkdir -p "$BUILD"
+		if ! meson setup "$BUILD" "$REPO" > "$BUILD/setup.log" 2>&1; then
+			tail -n 40 "$BUILD/setup.log" >&2
+			echo "demo.sh: meson setup failed (whole log: $BUILD/setup.log," \
+			     "$BUILD/meson-logs/meson-log.txt)" >&2
+			rm -f "$BUILD/build.ninja"
+			exit 1
+		fi
+	fi
+	if ! timeout 900 meson compile -C "$BUILD" duodhcpd > "$BUILD/compile.log" 2>&1; then
+		tail -n 60 "$BUILD/compile.log" >&2
+		echo "demo.sh: the build failed (whole log: $BUILD/compile.log)" >&2
+		exit 1
+	fi
 	DAEMON=$BUILD/duodhcpd
 fi
 
