@@ -10,29 +10,74 @@ struct name {
 	int64_t end;		/* INT64_MAX for reservations */
 };
 
+/* The order of claims: who started first (then the lower address). */
+struct claim {
+	int64_t start;
+	uint32_t addr;
+	uint32_t at;		/* index in names.v */
+};
+
+/* The names kept, indexed by label and by address with open addressing:
+ * slot = index in v + 1, 0 empty.  Candidates that lost (a second name for
+ * an address, or no free label) stay in v unindexed.  Building is one sort
+ * of the claims plus hashing, so 100,000 names take milliseconds; the old
+ * linear scans of everything kept made it quadratic (4 s at 50,000 names,
+ * the event loop stalled meanwhile). */
 struct names {
-	size_t n;
-	struct name *by_label;	/* sorted by label */
-	struct name *by_addr;	/* sorted by address */
+	size_t n;		/* names kept */
+	struct name *v;
+	uint32_t *by_addr, *by_label;
+	size_t mask;
 };
 
 static int cmp_claim(const void *a, const void *b)
 {
-	const struct name *x = a, *y = b;
+	const struct claim *x = a, *y = b;
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static int cmp_label(const void *a, const void *b)
+static uint32_t hash_label(const char *s)
 {
-	return strcmp(((const struct name *)a)->label, ((const struct name *)b)->label);
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
 }
 
-static int cmp_addr(const void *a, const void *b)
+static uint32_t hash_addr(uint32_t a)
 {
-	uint32_t x = ((const struct name *)a)->addr, y = ((const struct name *)b)->addr;
-	return x < y ? -1 : x > y;
+	a *= 2654435761u;		/* Knuth's multiplicative hash */
+	return a ^ (a >> 15);
+}
+
+static const struct name *find_addr(const struct names *nm, uint32_t addr)
+{
+	for (size_t i = hash_addr(addr) & nm->mask; nm->by_addr[i]; i = (i + 1) & nm->mask)
+		if (nm->v[nm->by_addr[i] - 1].addr == addr)
+			return &nm->v[nm->by_addr[i] - 1];
+	return NULL;
+}
+
+static const struct name *find_label(const struct names *nm, const char *label)
+{
+	for (size_t i = hash_label(label) & nm->mask; nm->by_label[i]; i = (i + 1) & nm->mask)
+		if (strcmp(nm->v[nm->by_label[i] - 1].label, label) == 0)
+			return &nm->v[nm->by_label[i] - 1];
+	return NULL;
+}
+
+static void keep(struct names *nm, uint32_t at)
+{
+	size_t i = hash_addr(nm->v[at].addr) & nm->mask;
+	while (nm->by_addr[i])
+		i = (i + 1) & nm->mask;
+	nm->by_addr[i] = at + 1;
+	for (i = hash_label(nm->v[at].label) & nm->mask; nm->by_label[i]; i = (i + 1) & nm->mask)
+		;
+	nm->by_label[i] = at + 1;
+	nm->n++;
 }
 
 static bool add(struct name *v, size_t *n, const char *host, uint32_t addr, int64_t start,
@@ -61,63 +106,58 @@ static size_t collect(struct lease_table *t, const struct config *c, int64_t now
 	return n;
 }
 
-/* The first claimant of a label keeps it; later ones get a suffix. */
-static size_t resolve_clashes(struct name *v, size_t n, names_clash_fn clash, void *arg)
+/* One claim: the first claimant of a label keeps it; a later one gets
+ * <label>-<last octet>, or no name when that is taken too. */
+static void claim(struct names *nm, uint32_t at, names_clash_fn clash, void *arg)
 {
-	qsort(v, n, sizeof *v, cmp_claim);
-	size_t kept = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct name cand = v[i];
-		bool dup_addr = false;
-		for (size_t j = 0; j < kept && !dup_addr; j++)
-			dup_addr = v[j].addr == cand.addr;
-		if (dup_addr)
-			continue;	/* a reservation and its lease: one name */
-		for (int attempt = 0; attempt < 2; attempt++) {
-			size_t j = 0;
-			while (j < kept && strcmp(v[j].label, cand.label) != 0)
-				j++;
-			if (j == kept) {
-				v[kept++] = cand;
-				break;
-			}
-			char orig[DNS_LABEL_MAX + 1];
-			memcpy(orig, cand.label, sizeof orig);
-			if (attempt == 0) {
-				char suf[8];
-				int sl = snprintf(suf, sizeof suf, "-%u", cand.addr & 255);
-				cand.label[DNS_LABEL_MAX - sl] = 0;
-				strcat(cand.label, suf);
-			}
-			if (clash)
-				clash(arg, orig, v[j].addr, cand.addr, attempt == 0 ? cand.label : "");
+	struct name *cand = &nm->v[at];
+	if (find_addr(nm, cand->addr))
+		return;		/* a reservation and its lease: one name */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		const struct name *owner = find_label(nm, cand->label);
+		if (!owner) {
+			keep(nm, at);
+			return;
 		}
+		char orig[DNS_LABEL_MAX + 1];
+		memcpy(orig, cand->label, sizeof orig);
+		if (attempt == 0) {
+			char suf[8];
+			int sl = snprintf(suf, sizeof suf, "-%u", cand->addr & 255);
+			cand->label[DNS_LABEL_MAX - sl] = 0;
+			strcat(cand->label, suf);
+		}
+		if (clash)
+			clash(arg, orig, owner->addr, cand->addr, attempt == 0 ? cand->label : "");
 	}
-	return kept;
 }
 
 struct names *names_build(struct lease_table *t, const struct config *c, int64_t now,
 			  names_clash_fn clash, void *arg)
 {
+	size_t cap = lease_count(t) + c->nhosts + 1, slots = 16;
+	while (slots < 2 * cap)
+		slots <<= 1;
 	struct names *nm = calloc(1, sizeof *nm);
-	size_t cap = lease_count(t) + c->nhosts + 1;
-	struct name *v = calloc(cap, sizeof *v);
-	if (!nm || !v) {
-		free(nm);
-		free(v);
-		return NULL;
+	struct claim *order = malloc(cap * sizeof *order);
+	if (nm) {
+		nm->v = malloc(cap * sizeof *nm->v);
+		nm->by_addr = calloc(slots, sizeof *nm->by_addr);
+		nm->by_label = calloc(slots, sizeof *nm->by_label);
+		nm->mask = slots - 1;
 	}
-	size_t n = resolve_clashes(v, collect(t, c, now, v), clash, arg);
-	nm->n = n;
-	nm->by_label = v;
-	nm->by_addr = malloc((n + 1) * sizeof *v);
-	if (!nm->by_addr) {
+	if (!nm || !order || !nm->v || !nm->by_addr || !nm->by_label) {
 		names_free(nm);
+		free(order);
 		return NULL;
 	}
-	memcpy(nm->by_addr, v, n * sizeof *v);
-	qsort(nm->by_label, n, sizeof *v, cmp_label);
-	qsort(nm->by_addr, n, sizeof *v, cmp_addr);
+	size_t n = collect(t, c, now, nm->v);
+	for (size_t i = 0; i < n; i++)
+		order[i] = (struct claim){ nm->v[i].start, nm->v[i].addr, (uint32_t)i };
+	qsort(order, n, sizeof *order, cmp_claim);
+	for (size_t i = 0; i < n; i++)
+		claim(nm, order[i].at, clash, arg);
+	free(order);
 	return nm;
 }
 
@@ -125,8 +165,9 @@ void names_free(struct names *n)
 {
 	if (!n)
 		return;
-	free(n->by_label);
+	free(n->v);
 	free(n->by_addr);
+	free(n->by_label);
 	free(n);
 }
 
@@ -146,9 +187,7 @@ static uint32_t ttl_of(const struct name *e, int64_t now)
 int names_by_label(const struct names *n, const char *label, int64_t now,
 		   uint32_t *addr, uint32_t *ttl)
 {
-	struct name key;
-	snprintf(key.label, sizeof key.label, "%s", label);
-	const struct name *e = bsearch(&key, n->by_label, n->n, sizeof key, cmp_label);
+	const struct name *e = find_label(n, label);
 	if (!e || e->end <= now)
 		return -1;
 	*addr = e->addr;
@@ -159,8 +198,7 @@ int names_by_label(const struct names *n, const char *label, int64_t now,
 int names_by_addr(const struct names *n, uint32_t addr, int64_t now,
 		  char label[DNS_LABEL_MAX + 1], uint32_t *ttl)
 {
-	struct name key = { .addr = addr };
-	const struct name *e = bsearch(&key, n->by_addr, n->n, sizeof key, cmp_addr);
+	const struct name *e = find_addr(n, addr);
 	if (!e || e->end <= now)
 		return -1;
 	memcpy(label, e->label, DNS_LABEL_MAX + 1);
