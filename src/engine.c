@@ -214,13 +214,20 @@ static uint32_t lease_time_for(const struct req *q)
 	return q->sn->lease_time;
 }
 
+/* A changed lease that must reach the journal.  There is room for every
+ * change one answer can make (ENGINE_DIRTY_MAX); running out would lose a
+ * change silently, so it is a broken invariant and fatal. */
 static void mark_dirty(struct engine_result *r, struct lease *l)
 {
 	for (size_t i = 0; i < r->ndirty; i++)
 		if (r->dirty[i] == l)
 			return;
-	if (r->ndirty < ENGINE_DIRTY_MAX)
-		r->dirty[r->ndirty++] = l;
+	if (r->ndirty >= ENGINE_DIRTY_MAX) {
+		fprintf(stderr, "engine: more than %d lease changes in one answer\n",
+			ENGINE_DIRTY_MAX);
+		abort();
+	}
+	r->dirty[r->ndirty++] = l;
 }
 
 /* Takes the client's hostname: the reservation's, else option 81's name,
@@ -260,9 +267,9 @@ static void client_hostname(const struct req *q, char *buf, size_t cap)
 static struct lease *commit(struct req *q, uint32_t addr, uint32_t secs)
 {
 	struct lease_table *t = q->e->leases;
-	struct lease *ls[16];
+	struct lease *ls[ENGINE_CLIENT_LEASES];
 	size_t n = lease_find_client(t, q->c.cid, q->c.cid_len, q->c.htype, q->c.hw,
-				     q->c.hlen, ls, 16);
+				     q->c.hlen, ls, ENGINE_CLIENT_LEASES);
 	/* One address per client per subnet: an older binding is released. */
 	for (size_t i = 0; i < n; i++)
 		if (ls[i]->addr != addr && ls[i]->state == LEASE_ACTIVE &&

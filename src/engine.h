@@ -47,7 +47,11 @@ enum engine_dest {
 	DEST_HWADDR,		/* yiaddr at chaddr, port 68, no ARP yet */
 };
 
-#define ENGINE_DIRTY_MAX 4
+/* A binding releases the client's older bindings in the subnet: at most
+ * ENGINE_CLIENT_LEASES of them are looked at, so one answer changes at most
+ * that many leases plus the new binding, and all of them fit. */
+#define ENGINE_CLIENT_LEASES 16
+#define ENGINE_DIRTY_MAX (ENGINE_CLIENT_LEASES + 1)
 
 struct engine_result {
 	enum engine_dest dest;

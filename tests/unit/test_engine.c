@@ -266,6 +266,35 @@ TEST(returning_client_gets_same_address)
 	teardown(f);
 }
 
+/* A client holding many bindings in the subnet (say, an imported lease
+ * file): the new one and every release reach the journal, none dropped. */
+TEST(every_change_of_a_binding_is_journalled)
+{
+	struct fx *f = setup("");
+	for (uint32_t i = 0; i < ENGINE_CLIENT_LEASES; i++) {
+		struct lease rec = { .addr = IP4(198, 18, 0, 100) + i, .state = LEASE_ACTIVE,
+				     .htype = 1, .hlen = 6, .start = f->in.now - 100,
+				     .end = f->in.now + 1000 + i };
+		rec.hw[0] = 2;
+		rec.hw[5] = 1;
+		CHECK(lease_upsert(f->t, &rec) != NULL);
+	}
+	uint32_t a = dora(f, 1);
+	CHECK(a != 0);
+	/* The pool's address, outside the old ones: all of them released. */
+	CHECK_EQ(f->r.ndirty, ENGINE_DIRTY_MAX);
+	size_t active = 0, released = 0, acked = 0;
+	for (size_t i = 0; i < f->r.ndirty; i++) {
+		active += f->r.dirty[i]->state == LEASE_ACTIVE;
+		released += f->r.dirty[i]->state == LEASE_RELEASED;
+		acked += f->r.dirty[i]->addr == a;
+	}
+	CHECK_EQ(active, 1);
+	CHECK_EQ(released, ENGINE_CLIENT_LEASES);
+	CHECK_EQ(acked, 1);
+	teardown(f);
+}
+
 TEST(reservation)
 {
 	struct fx *f = setup("");
@@ -428,6 +457,7 @@ T_RUN(T_CASE(discover_gets_offer), T_CASE(request_selecting_acks_after_journal),
       T_CASE(selecting_other_server_is_silent), T_CASE(init_reboot_wrong_network_naks), T_CASE(renew_from_wrong_network_naks),
       T_CASE(init_reboot_unknown_client), T_CASE(init_reboot_known_client_acked),
       T_CASE(renew_and_rebind), T_CASE(returning_client_gets_same_address),
+      T_CASE(every_change_of_a_binding_is_journalled),
       T_CASE(reservation), T_CASE(decline_quarantines), T_CASE(inform_gets_options_only),
       T_CASE(relayed_request_uses_giaddr_subnet), T_CASE(broadcast_flag_and_client_id),
       T_CASE(pool_exhaustion_then_longest_expired), T_CASE(authoritative_recovers_or_naks),
