@@ -38,6 +38,7 @@
 #include "lease.h"
 #include "log.h"
 #include "names.h"
+#include "notify.h"
 #include "server.h"
 #include "sync.h"
 
@@ -128,6 +129,7 @@ struct server {
 	uint32_t sync_gen;
 	struct log_limit lim_sync;
 	struct log_limit lim_bad, lim_note, lim_disk;
+	struct notify nt;	/* systemd: readiness, status, watchdog */
 	struct dhcp_msg msg;
 	struct engine_result res;
 };
@@ -333,6 +335,7 @@ static bool build_out(struct server *s, const struct engine_result *r, int ifind
 static int record(struct server *s, struct lease *l)
 {
 	l->seq = ++s->seq;
+	notify_soon(&s->nt);
 	return journal_append(s->jn, l);
 }
 
@@ -514,12 +517,16 @@ static void flush(struct server *s)
 			if (!s->disk_failing || log_allow(&s->lim_disk, mono_ms(), 0.2, 1))
 				log_err("lease journal write failed: %s; withholding ACKs until it "
 					"succeeds", strerror(-rc));
+			if (!s->disk_failing)
+				notify_soon(&s->nt);
 			s->disk_failing = true;
 			return;
 		}
-		if (s->disk_failing)
+		if (s->disk_failing) {
 			log_warn("lease journal writable again; ACKs resume (%llu withheld)",
 				 (unsigned long long)s->acks_withheld);
+			notify_soon(&s->nt);
+		}
 		s->disk_failing = false;
 	}
 	send_batch(s, s->ackq, s->nack);
@@ -587,6 +594,47 @@ static void maybe_compact(struct server *s)
 		log_info("journal compaction started at %llu bytes", (unsigned long long)size);
 }
 
+/* The one-line state systemd shows in "systemctl status". */
+static void status_line(const struct server *s, char *buf, size_t len)
+{
+	uint64_t size = 0, active = 0;
+	for (size_t p = 0; p < lease_pool_count(s->leases); p++) {
+		uint32_t sz, ac;
+		lease_pool_usage(s->leases, (int)p, &sz, &ac);
+		size += sz;
+		active += ac;
+	}
+	int n = snprintf(buf, len, "%llu leases active, %llu free; ", (unsigned long long)active,
+			 (unsigned long long)(size - active));
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (s->disk_failing)
+		snprintf(buf + n, len - (size_t)n, "journal FAILING, %llu ACKs withheld",
+			 (unsigned long long)s->acks_withheld);
+	else
+		snprintf(buf + n, len - (size_t)n, "journal ok");
+}
+
+/* READY=1 with a fresh status: at start and after every reload. */
+static void tell_ready(struct server *s)
+{
+	char st[NOTIFY_STATUS_MAX];
+	status_line(s, st, sizeof st);
+	notify_ready(&s->nt, st, mono_ms());
+}
+
+/* Once a loop turn: the watchdog keep-alive and the status refresh. */
+static void tell_turn(struct server *s)
+{
+	int64_t now = mono_ms();
+	notify_run(&s->nt, now);
+	if (notify_status_due(&s->nt, now)) {
+		char st[NOTIFY_STATUS_MAX];
+		status_line(s, st, sizeof st);
+		notify_status(&s->nt, st, now);
+	}
+}
+
 static int zone_configure(struct server *s);
 
 /* The configuration file read again, or NULL (its errors logged). */
@@ -619,16 +667,21 @@ static void reload_apply(struct server *s, struct config *c)
 		 c->nsubnets, c->nhosts, lease_count(s->leases));
 }
 
+
 static void on_signal(struct server *s)
 {
 	struct signalfd_siginfo si;
 	while (read(s->sig, &si, sizeof si) == sizeof si) {
 		if (si.ssi_signo == SIGHUP) {
+			notify_reloading(&s->nt);
 			struct config *c = reload_read(s);
 			if (c)
 				reload_apply(s, c);
-		} else
+			tell_ready(s);	/* taken or refused, serving again */
+		} else {
+			notify_stopping(&s->nt);
 			s->stop = true;
+		}
 	}
 }
 
@@ -642,6 +695,7 @@ static void on_timers(struct server *s)
 	if (s->reload_cfg) {
 		reload_apply(s, s->reload_cfg);
 		s->reload_cfg = NULL;
+		tell_ready(s);	/* the API's reload is done */
 	}
 	int64_t now = mono_ms();
 	for (size_t i = 0; i < s->nprobes;)
@@ -680,6 +734,9 @@ static int next_timeout(const struct server *s)
 	for (size_t i = 0; i < s->nprobes; i++)
 		if (s->probes[i].deadline_ms - now < ms)
 			ms = s->probes[i].deadline_ms <= now ? 0 : s->probes[i].deadline_ms - now;
+	int t = notify_timeout_ms(&s->nt, now);
+	if (t >= 0 && t < ms)
+		ms = t;
 	return (int)ms;
 }
 
@@ -818,9 +875,12 @@ static int api_delete(void *arg, uint32_t addr)
 static int api_reload(void *arg)
 {
 	struct server *s = arg;
+	notify_reloading(&s->nt);
 	struct config *c = reload_read(s);
-	if (!c)
+	if (!c) {
+		tell_ready(s);
 		return -1;
+	}
 	config_free(s->reload_cfg);
 	s->reload_cfg = c;
 	return 0;
@@ -953,6 +1013,7 @@ static void loop(struct server *s)
 		if (commit_due(s, mono_ms()))
 			flush(s);
 		maybe_compact(s);
+		tell_turn(s);
 	}
 	flush(s);
 }
@@ -968,14 +1029,72 @@ static void replay_apply(void *arg, const struct lease *rec)
 	l->seq = ++s->seq;
 }
 
+/* The journal's folder, and whether we made it. */
+struct state_dir {
+	char path[PATH_MAX];	/* "" when the journal is in the working folder or / */
+	bool made;
+};
+
+/* Makes the journal's folder when missing, as Kea does: only its last
+ * component (a missing parent is a mistake, not ours to paper over), mode
+ * 0750 whatever the umask (leases name clients). */
+static int state_dir_make(const char *journal, struct state_dir *sd)
+{
+	*sd = (struct state_dir){ .made = false };
+	snprintf(sd->path, sizeof sd->path, "%s", journal);
+	char *slash = strrchr(sd->path, '/');
+	if (!slash || slash == sd->path) {
+		sd->path[0] = 0;
+		return 0;
+	}
+	*slash = 0;
+	struct stat st;
+	if (stat(sd->path, &st) == 0)
+		return 0;
+	if (errno != ENOENT || mkdir(sd->path, 0750) < 0 || chmod(sd->path, 0750) < 0) {
+		log_err("cannot create journal folder %s: %s", sd->path, strerror(errno));
+		return -1;
+	}
+	sd->made = true;
+	return 0;
+}
+
+/* A folder made by root goes to User=, who compacts there after the drop.
+ * It is given once the journal is open in it, so that root needs no
+ * CAP_DAC_OVERRIDE to reach it.  Made by User= itself (the packaged unit
+ * starts the daemon as that user), it is already theirs. */
+static int state_dir_give(const struct state_dir *sd, const char *user)
+{
+	if (!sd->made)
+		return 0;
+	struct passwd *pw = user[0] && getuid() == 0 ? getpwnam(user) : NULL;
+	if (user[0] && getuid() == 0 && !pw) {
+		log_err("User=%s: no such user", user);
+		return -1;
+	}
+	if (pw && chown(sd->path, pw->pw_uid, pw->pw_gid) < 0) {
+		log_err("cannot give journal folder %s to %s: %s", sd->path, user,
+			strerror(errno));
+		return -1;
+	}
+	log_info("journal folder %s created, mode 0750%s%s", sd->path, pw ? ", owner " : "",
+		 pw ? user : "");
+	return 0;
+}
+
 static int open_store(struct server *s)
 {
 	char err[512] = "";
 	struct journal_stats st = { 0 };
+	struct state_dir sd;
+	if (state_dir_make(s->cfg->journal, &sd) < 0)
+		return -1;
 	if (journal_open(&s->jn, s->cfg->journal, err, sizeof err) < 0) {
 		log_err("%s", err);
 		return -1;
 	}
+	if (state_dir_give(&sd, s->cfg->user) < 0)
+		return -1;
 	int64_t t0 = mono_ms();
 	if (journal_replay(s->jn, replay_apply, s, &st, err, sizeof err) < 0) {
 		log_err("%s", err);
@@ -1029,8 +1148,12 @@ static int drop_privileges(const char *user)
 		log_err("User=%s: no such user", user);
 		return -1;
 	}
-	if (prctl(PR_SET_KEEPCAPS, 1) < 0 || setgroups(1, &pw->pw_gid) < 0 ||
-	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+	/* Started as that user already (the packaged unit's User=, with the
+	 * network capabilities ambient): only the capabilities narrow. */
+	bool already = getuid() == pw->pw_uid && geteuid() == pw->pw_uid &&
+		       getgid() == pw->pw_gid;
+	if (!already && (prctl(PR_SET_KEEPCAPS, 1) < 0 || setgroups(1, &pw->pw_gid) < 0 ||
+			 setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)) {
 		log_err("cannot become %s: %s", user, strerror(errno));
 		return -1;
 	}
@@ -1114,7 +1237,12 @@ int server_run(const struct server_opts *o)
 	int rc = 1;
 	if (start(&s) == 0) {
 		log_info("serving %zu subnets on %zu interfaces; ready", s.cfg->nsubnets, s.nlinks);
+		/* After daemon() (the watchdog may name our PID), the drop to
+		 * User= and every socket: from here on requests are served. */
+		notify_init(&s.nt, mono_ms());
+		tell_ready(&s);
 		loop(&s);
+		notify_stopping(&s.nt);	/* if the loop ended by itself */
 		log_info("stopping: journal synced, %zu leases", lease_count(s.leases));
 		rc = 0;
 	}
