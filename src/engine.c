@@ -34,6 +34,43 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static uint32_t hash_hw(uint8_t htype, const uint8_t *hw, uint8_t hlen)
+{
+	uint32_t h = 2166136261u ^ htype;	/* FNV-1a */
+	for (uint8_t i = 0; i < hlen; i++)
+		h = (h ^ hw[i]) * 16777619u;
+	return h ^ (h >> 16);
+}
+
+static bool host_is(const struct cfg_host *h, uint8_t htype, const uint8_t *hw, uint8_t hlen)
+{
+	return h->htype == htype && h->hlen == hlen && memcmp(h->hw, hw, hlen) == 0;
+}
+
+/* Open addressing over the client sections, at most half full.  A
+ * hardware address named twice keeps its first section, as the linear
+ * search did (the parser refuses duplicates anyway). */
+static uint32_t *host_index(const struct config *cfg, size_t *mask)
+{
+	size_t cap = 16;
+	while (cap < 2 * cfg->nhosts)
+		cap <<= 1;
+	uint32_t *slots = calloc(cap, sizeof *slots);
+	if (!slots)
+		return NULL;
+	*mask = cap - 1;
+	for (size_t k = 0; k < cfg->nhosts; k++) {
+		const struct cfg_host *h = &cfg->hosts[k];
+		size_t i = hash_hw(h->htype, h->hw, h->hlen) & *mask;
+		bool dup = false;
+		for (; slots[i]; i = (i + 1) & *mask)
+			dup |= host_is(&cfg->hosts[slots[i] - 1], h->htype, h->hw, h->hlen);
+		if (!dup)
+			slots[i] = (uint32_t)k + 1;
+	}
+	return slots;
+}
+
 int engine_set_config(struct engine *e, const struct config *cfg, struct lease_table *t)
 {
 	size_t n = 0;
@@ -66,8 +103,15 @@ int engine_set_config(struct engine *e, const struct config *cfg, struct lease_t
 		if (cfg->hosts[i].addr)
 			resv[nr++] = cfg->hosts[i].addr;
 	qsort(resv, nr, sizeof *resv, cmp_u32);
+	size_t mask;
+	uint32_t *slots = host_index(cfg, &mask);
+	if (!slots)
+		goto fail;
 	free(first);
 	free(last);
+	free(e->host_slots);
+	e->host_slots = slots;
+	e->host_mask = mask;
 	free(e->reserved);
 	e->reserved = resv;
 	e->nreserved = nr;
@@ -85,6 +129,22 @@ void engine_free(struct engine *e)
 {
 	free(e->reserved);
 	e->reserved = NULL;
+	free(e->host_slots);
+	e->host_slots = NULL;
+}
+
+const struct cfg_host *engine_host_for(const struct engine *e, uint8_t htype,
+				       const uint8_t *hw, uint8_t hlen)
+{
+	if (!e->host_slots || hlen > sizeof e->cfg->hosts[0].hw)
+		return NULL;
+	for (size_t i = hash_hw(htype, hw, hlen) & e->host_mask; e->host_slots[i];
+	     i = (i + 1) & e->host_mask) {
+		const struct cfg_host *h = &e->cfg->hosts[e->host_slots[i] - 1];
+		if (host_is(h, htype, hw, hlen))
+			return h;
+	}
+	return NULL;
 }
 
 static bool is_reserved(const struct engine *e, uint32_t a)
@@ -692,7 +752,7 @@ void engine_handle(struct engine *e, const struct dhcp_msg *m, const struct engi
 	q.c.htype = m->htype;
 	q.c.hlen = m->hlen;
 	q.c.hw = m->chaddr;
-	q.c.host = config_host_for(e->cfg, m->htype, m->chaddr, m->hlen);
+	q.c.host = engine_host_for(e, m->htype, m->chaddr, m->hlen);
 	engine_hw_str(q.c.hwstr, m->htype, m->chaddr, m->hlen);
 	if (!(q.sn = pick_subnet(&q))) {
 		e->st.drop_no_subnet++;
