@@ -224,6 +224,16 @@ def man_keys(mdoc):
     return out
 
 
+def two_way(a, b, only_a, only_b, differ):
+    """Problems between two {name: value} maps: names in one only, and
+    names whose values differ (format strings taking the name, and for
+    differ the two values)."""
+    out = [only_a.format(k) for k in sorted(set(a) - set(b))]
+    out += [only_b.format(k) for k in sorted(set(b) - set(a))]
+    out += [differ.format(k, a[k], b[k]) for k in sorted(set(a) & set(b)) if a[k] != b[k]]
+    return out
+
+
 def compare_keys(readme, man):
     """Problems between two {section: {key: default}} maps."""
     problems = []
@@ -234,15 +244,9 @@ def compare_keys(readme, man):
         if s not in readme:
             problems.append(f"[{s}]: in duodhcpd.ini.5, not in the README")
             continue
-        r, m = readme[s], man[s]
-        for k in sorted(set(r) - set(m)):
-            problems.append(f"[{s}] {k}: in the README, not in duodhcpd.ini.5")
-        for k in sorted(set(m) - set(r)):
-            problems.append(f"[{s}] {k}: in duodhcpd.ini.5, not in the README")
-        for k in sorted(set(r) & set(m)):
-            if r[k] != m[k]:
-                problems.append(f"[{s}] {k}: default {r[k]!r} in the README, "
-                                f"{m[k]!r} in duodhcpd.ini.5")
+        problems += two_way(readme[s], man[s], f"[{s}] {{}}: in the README, not in duodhcpd.ini.5",
+                            f"[{s}] {{}}: in duodhcpd.ini.5, not in the README",
+                            f"[{s}] {{}}: default {{!r}} in the README, {{!r}} in duodhcpd.ini.5")
     return problems
 
 
@@ -574,13 +578,9 @@ def compare_options(src, mdoc, page):
     cs, cl = c_options(src)
     ms, ml = man_options(mdoc)
     for what, c, m, dash in (("option", cs, ms, "-"), ("long option", cl, ml, "--")):
-        for o in sorted(set(c) - set(m)):
-            problems.append(f"{page}: {what} {dash}{o} accepted but not documented")
-        for o in sorted(set(m) - set(c)):
-            problems.append(f"{page}: {what} {dash}{o} documented but not accepted")
-        for o in sorted(set(c) & set(m)):
-            if c[o] != m[o]:
-                problems.append(f"{page}: {dash}{o} takes an argument: code {c[o]}, page {m[o]}")
+        problems += two_way(c, m, f"{page}: {what} {dash}{{}} accepted but not documented",
+                            f"{page}: {what} {dash}{{}} documented but not accepted",
+                            f"{page}: {dash}{{}} takes an argument: code {{}}, page {{}}")
     syn = synopsis_flags(mdoc)
     for o in sorted((set(cs) | set(cl)) - syn):
         problems.append(f"{page}: {o} not in the SYNOPSIS")
