@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "api.h"
+#include "text.h"
 
 #define LEASES_PER_PAGE 100
 #define LEASES_PER_PAGE_MAX 1000
@@ -115,29 +116,14 @@ static void reply_built(struct api_reply *out, struct jb *b, json_object *o)
 
 static json_object *j_ip(uint32_t addr)
 {
-	char buf[INET_ADDRSTRLEN];
-	uint32_t n = htonl(addr);
-	inet_ntop(AF_INET, &n, buf, sizeof buf);
-	return json_object_new_string(buf);
-}
-
-static void hex_str(char *buf, const uint8_t *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	char *o = buf;
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			*o++ = ':';
-		*o++ = digits[p[i] >> 4];
-		*o++ = digits[p[i] & 15];
-	}
-	*o = 0;
+	char buf[TEXT_IP4_LEN];
+	return json_object_new_string(text_ip4(addr, buf));
 }
 
 static json_object *j_hex(const uint8_t *p, size_t n)
 {
 	char buf[LEASE_CID_MAX * 3 + 1];
-	hex_str(buf, p, n);
+	text_hex(buf, p, n, ':');
 	return json_object_new_string(buf);
 }
 
@@ -252,19 +238,7 @@ static bool num_arg(const struct api_request *req, const char *key, uint64_t min
 
 static bool parse_ip(const char *s, uint32_t *addr)
 {
-	struct in_addr a;
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return false;
-	*addr = ntohl(a.s_addr);
-	return true;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	return text_ip4_parse(s, strlen(s), addr);
 }
 
 /* aa:bb:cc:dd:ee:ff or aa-bb-..., 1 to 16 bytes, any case. */
@@ -273,7 +247,7 @@ static bool parse_hw(const char *s, uint8_t *hw, uint8_t *len)
 	uint8_t n = 0;
 	char sep = 0;
 	for (;;) {
-		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+		int hi = text_hexval(s[0]), lo = hi < 0 ? -1 : text_hexval(s[1]);
 		if (lo < 0 || n == LEASE_HW_MAX)
 			return false;
 		hw[n++] = (uint8_t)(hi << 4 | lo);
@@ -594,10 +568,8 @@ static void range_usage(const struct api_ctx *ctx, const struct cfg_range *r,
 
 static void subnet_str(char *buf, size_t cap, const struct cfg_subnet *sn)
 {
-	char a[INET_ADDRSTRLEN];
-	uint32_t n = htonl(sn->net);
-	inet_ntop(AF_INET, &n, a, sizeof a);
-	snprintf(buf, cap, "%s/%d", a, __builtin_popcount(sn->mask));
+	char a[TEXT_IP4_LEN];
+	snprintf(buf, cap, "%s/%d", text_ip4(sn->net, a), __builtin_popcount(sn->mask));
 }
 
 static json_object *pools_json(struct jb *b, const struct api_ctx *ctx)
@@ -843,14 +815,13 @@ static void prom_pools(FILE *f, const struct api_ctx *ctx)
 		prom_head(f, names[k], "gauge", help[k]);
 		for (size_t i = 0; ctx->cfg && i < ctx->cfg->nsubnets; i++) {
 			const struct cfg_subnet *sn = &ctx->cfg->subnets[i];
-			char net[40], a[INET_ADDRSTRLEN], z[INET_ADDRSTRLEN];
+			char net[40], a[TEXT_IP4_LEN], z[TEXT_IP4_LEN];
 			subnet_str(net, sizeof net, sn);
 			for (size_t j = 0; j < sn->nranges; j++) {
-				uint32_t size, active, x = htonl(sn->ranges[j].first),
-						       y = htonl(sn->ranges[j].last);
+				uint32_t size, active;
 				range_usage(ctx, &sn->ranges[j], &size, &active);
-				inet_ntop(AF_INET, &x, a, sizeof a);
-				inet_ntop(AF_INET, &y, z, sizeof z);
+				text_ip4(sn->ranges[j].first, a);
+				text_ip4(sn->ranges[j].last, z);
 				fprintf(f, "%s{subnet=\"", names[k]);
 				prom_label(f, net);
 				fprintf(f, "\",range=\"%s-%s\"} %u\n", a, z, k ? active : size);

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include "config.h"
+#include "text.h"
 
 #define LINE_MAX_LEN	4096		/* longest line, without its newline */
 #define FILE_MAX_LEN	(16u << 20)
@@ -277,7 +278,7 @@ static char *trim(char *s)
 
 static bool ip_str(const char *s, uint32_t *out)
 {
-	return opt_ip_parse(s, strlen(s), out);
+	return text_ip4_parse(s, strlen(s), out);
 }
 
 static bool u32_parse(const char *s, uint32_t *out)
@@ -330,10 +331,9 @@ static bool mask_ok(uint32_t mask)
 	return mask != 0 && prefix_mask(mask_prefix(mask)) == mask;
 }
 
-static char *ipfmt(char buf[16], uint32_t a)
+static const char *ipfmt(char buf[TEXT_IP4_LEN], uint32_t a)
 {
-	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-	return buf;
+	return text_ip4(a, buf);
 }
 
 /* 00-11-22-33-44-55, 00:11:22:33:44:55 or 001122334455.  Returns 1 for a
@@ -349,7 +349,7 @@ static int mac_parse(const char *s, uint8_t hw[6])
 		return 0;
 	for (size_t i = 0; i < 6; i++) {
 		const char *b = s + i * step;
-		int hi = opt_hexval(b[0]), lo = opt_hexval(b[1]);
+		int hi = text_hexval(b[0]), lo = text_hexval(b[1]);
 
 		if (step == 3 && i < 5 && b[2] != s[2])
 			return 0;
@@ -370,7 +370,7 @@ static bool cidr_parse(const char *s, uint32_t *net, uint32_t *mask, bool *hostb
 	const char *slash = strchr(s, '/');
 	uint32_t a, p;
 
-	if (slash == NULL || !opt_ip_parse(s, (size_t)(slash - s), &a) ||
+	if (slash == NULL || !text_ip4_parse(s, (size_t)(slash - s), &a) ||
 	    !u32_parse(slash + 1, &p) || p < 1 || p > 32 || strlen(slash + 1) > 2)
 		return false;
 	*mask = prefix_mask(p);

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "dnssrv.h"
 #include "log.h"
+#include "text.h"
 
 #define LISTEN_MAX 8
 #define TCP_MAX 32
@@ -376,9 +377,8 @@ static int listen_all(struct dnssrv *d, char *err, size_t errlen)
 	size_t n = d->c.nbinds ? d->c.nbinds : 1;
 	for (size_t i = 0; i < n && i < LISTEN_MAX; i++) {
 		uint32_t a = d->c.nbinds ? d->binds[i] : INADDR_ANY;
-		char s[16];
-		struct in_addr in = { htonl(a) };
-		inet_ntop(AF_INET, &in, s, sizeof s);
+		char s[TEXT_IP4_LEN];
+		text_ip4(a, s);
 		d->udp[i] = open_sock(SOCK_DGRAM, a, d->c.port);
 		d->tcp[i] = d->udp[i] < 0 ? -1 : open_sock(SOCK_STREAM, a, d->c.port);
 		if (d->udp[i] < 0 || d->tcp[i] < 0) {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "dns.h"
 #include "engine.h"
+#include "text.h"
 
 /* The client a request speaks for: option 61 when present, else
  * htype + chaddr (RFC 2131 section 4.2). */
@@ -164,10 +165,9 @@ const char *engine_hw_str(char *buf, uint8_t htype, const uint8_t *hw, uint8_t h
 	return buf;
 }
 
-static const char *ipstr(uint32_t a, char buf[16])
+static const char *ipstr(uint32_t a, char buf[TEXT_IP4_LEN])
 {
-	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-	return buf;
+	return text_ip4(a, buf);
 }
 
 static bool same_client(const struct lease *l, const struct client *c)

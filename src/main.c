@@ -10,6 +10,7 @@
 #include "journal.h"
 #include "lease.h"
 #include "server.h"
+#include "text.h"
 
 static void usage(FILE *f)
 {
@@ -50,9 +51,8 @@ static int list_leases(const struct config *c)
 		struct tm tm;
 		gmtime_r(&e, &tm);
 		strftime(end, sizeof end, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		char addr[16];
-		snprintf(addr, sizeof addr, "%u.%u.%u.%u", l->addr >> 24, (l->addr >> 16) & 255,
-			 (l->addr >> 8) & 255, l->addr & 255);
+		char addr[TEXT_IP4_LEN];
+		text_ip4(l->addr, addr);
 		printf("%-15s %-9s %-17s %-20s %-20s %s\n", addr,
 		       lease_state_name(l->state), hw[0] ? hw : "-", cid,
 		       l->hostname ? l->hostname : "-", end);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include "options.h"
+#include "text.h"
 
 /* RFC 2132 unless noted; sorted by code. */
 static const struct opt_def defs[] = {
@@ -230,32 +231,6 @@ static const char *skip_blank(const char *s)
 	return s;
 }
 
-int opt_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-bool opt_ip_parse(const char *s, size_t n, uint32_t *out)
-{
-	char buf[16];
-	struct in_addr a;
-
-	if (n == 0 || n >= sizeof buf)
-		return false;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET, buf, &a) != 1)
-		return false;
-	*out = ntohl(a.s_addr);
-	return true;
-}
-
 static size_t span_ipchars(const char *s)
 {
 	size_t n = 0;
@@ -270,7 +245,7 @@ static bool ip_take(const char **sp, uint32_t *out)
 {
 	size_t n = span_ipchars(*sp);
 
-	if (!opt_ip_parse(*sp, n, out))
+	if (!text_ip4_parse(*sp, n, out))
 		return false;
 	*sp += n;
 	return true;
@@ -287,7 +262,7 @@ static bool num_parse(const char *s, uint64_t max, uint64_t *out)
 		s += 2;
 	}
 	for (; *s; s++, digits++) {
-		d = opt_hexval(*s);
+		d = text_hexval(*s);
 		if (d < 0 || d >= base || digits > 20)
 			return false;
 		v = v * (uint64_t)base + (uint64_t)d;
@@ -388,8 +363,8 @@ static void enc_quoted(struct wbuf *w, const char *s)
 			continue;
 		}
 		s++;
-		if (*s == 'x' && opt_hexval(s[1]) >= 0 && opt_hexval(s[2]) >= 0) {
-			put8(w, (uint8_t)(opt_hexval(s[1]) << 4 | opt_hexval(s[2])));
+		if (*s == 'x' && text_hexval(s[1]) >= 0 && text_hexval(s[2]) >= 0) {
+			put8(w, (uint8_t)(text_hexval(s[1]) << 4 | text_hexval(s[2])));
 			s += 2;
 		} else if (*s == 'n')
 			put8(w, '\n');
@@ -425,8 +400,8 @@ static void enc_hex(struct wbuf *w, const char *s)
 			s++;
 		if (*s == '\0')
 			return;
-		hi = opt_hexval(s[0]);
-		lo = hi < 0 ? -1 : opt_hexval(s[1]);
+		hi = text_hexval(s[0]);
+		lo = hi < 0 ? -1 : text_hexval(s[1]);
 		if (lo < 0) {
 			fail(w, "expected two hex digits per byte");
 			return;
@@ -543,7 +518,7 @@ static const char *dhcpsrv_atom(struct wbuf *w, const char *s)
 	uint32_t a;
 
 	if (n > 2 || (n == 2 && s[n] == '.') || s[n] == '/') {
-		if (!opt_ip_parse(s, n, &a)) {
+		if (!text_ip4_parse(s, n, &a)) {
 			fail(w, "bad IPv4 address");
 			return s + n;
 		}
@@ -554,9 +529,9 @@ static const char *dhcpsrv_atom(struct wbuf *w, const char *s)
 			put32(w, a);
 		return s;
 	}
-	if (opt_hexval(s[0]) >= 0 && opt_hexval(s[1]) >= 0 && (s[2] == '\0' || is_sep(s[2]) ||
+	if (text_hexval(s[0]) >= 0 && text_hexval(s[1]) >= 0 && (s[2] == '\0' || is_sep(s[2]) ||
 	    s[2] == '(' || s[2] == ')' || s[2] == '"')) {
-		put8(w, (uint8_t)(opt_hexval(s[0]) << 4 | opt_hexval(s[1])));
+		put8(w, (uint8_t)(text_hexval(s[0]) << 4 | text_hexval(s[1])));
 		return s + 2;
 	}
 	fail(w, "expected a two-digit hex byte, an IPv4 address or \"text\"");
@@ -644,7 +619,9 @@ int opt_valid(enum opt_type t, const uint8_t *v, size_t len)
 
 static void fmt_ip(FILE *f, const uint8_t *v)
 {
-	fprintf(f, "%u.%u.%u.%u", v[0], v[1], v[2], v[3]);
+	char buf[TEXT_IP4_LEN];
+	fputs(text_ip4((uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3],
+		       buf), f);
 }
 
 static void fmt_hex(FILE *f, const uint8_t *v, size_t len)

@@ -59,10 +59,4 @@ const char *opt_type_name(enum opt_type t);
 int opt_encode_dhcpsrv(const char *text, uint8_t *out, size_t cap,
 		       char *err, size_t errlen);
 
-/* Text helpers shared with the config parser. */
-/* Parses a dotted quad from n bytes at s (host byte order). */
-bool opt_ip_parse(const char *s, size_t n, uint32_t *out);
-/* The value of one hex digit, or -1. */
-int opt_hexval(char c);
-
 #endif

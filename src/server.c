@@ -41,6 +41,7 @@
 #include "notify.h"
 #include "server.h"
 #include "sync.h"
+#include "text.h"
 
 #define BATCH 64		/* datagrams per recvmmsg */
 #define TURN_MAX 512		/* datagrams per loop turn before a flush */
@@ -134,10 +135,9 @@ struct server {
 	struct engine_result res;
 };
 
-static const char *ipstr(uint32_t a, char buf[16])
+static const char *ipstr(uint32_t a, char buf[TEXT_IP4_LEN])
 {
-	struct in_addr in = { htonl(a) };
-	return inet_ntop(AF_INET, &in, buf, 16);
+	return text_ip4(a, buf);
 }
 
 /* Maps each interface to the directly attached subnet it serves. */

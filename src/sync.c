@@ -26,6 +26,7 @@
 #include "log.h"
 #include "options.h"
 #include "sync.h"
+#include "text.h"
 
 #define JSON_DEPTH 8		/* reply > leases > lease > value, with room */
 #define QUEUE_MAX 16		/* batches waiting before the thread pauses */
@@ -61,7 +62,7 @@ static int hex_decode(const char *s, size_t len, uint8_t *out, size_t max)
 	for (size_t i = 0; i < len;) {
 		if (i + 2 > len)
 			return -1;
-		int hi = opt_hexval(s[i]), lo = opt_hexval(s[i + 1]);
+		int hi = text_hexval(s[i]), lo = text_hexval(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		if (n == max)
@@ -122,10 +123,8 @@ static bool get_addr(json_object *o, uint32_t *addr)
 {
 	size_t len;
 	const char *s = get_str(o, "addr", &len);
-	struct in_addr a;
-	if (!s || len > 15 || inet_pton(AF_INET, s, &a) != 1)
+	if (!s || !text_ip4_parse(s, len, addr))
 		return false;
-	*addr = ntohl(a.s_addr);
 	return *addr >> 24 != 0 && *addr >> 24 != 127 && *addr < 0xe0000000u;
 }
 
@@ -338,15 +337,8 @@ static bool host_ok(const char *h, size_t n)
 	}
 	/* All digits and dots: must be a whole dotted quad, not "10.1"
 	 * that the resolver would read as 10.0.0.1. */
-	char buf[16];
-	struct in_addr a;
-	if (!numeric)
-		return true;
-	if (n >= sizeof buf)
-		return false;
-	memcpy(buf, h, n);
-	buf[n] = 0;
-	return inet_pton(AF_INET, buf, &a) == 1;
+	uint32_t a;
+	return !numeric || text_ip4_parse(h, n, &a);
 }
 
 int sync_parse_partner(const char *partner, char *host, size_t hostcap, uint16_t *port,

@@ -3,6 +3,7 @@
 #include "t.h"
 #include "pkt.h"
 #include "dhcp.h"
+#include "text.h"
 
 static struct dhcp_msg m;
 
@@ -224,8 +225,39 @@ TEST(encode_never_exceeds_limit)
 	free(o);
 }
 
+/* The one IPv4 and hex text codec. */
+TEST(text_ip4_both_ways)
+{
+	char buf[TEXT_IP4_LEN];
+	CHECK_STR(text_ip4(0xC6120001u, buf), "198.18.0.1");
+	CHECK_STR(text_ip4(0xFFFFFFFFu, buf), "255.255.255.255");
+	CHECK_STR(text_ip4(0, buf), "0.0.0.0");
+	uint32_t a = 0;
+	CHECK(text_ip4_parse("198.18.0.1", 10, &a) && a == 0xC6120001u);
+	CHECK(text_ip4_parse("198.18.0.1trailing", 10, &a) && a == 0xC6120001u);
+	static const char *bad[] = { "", "10.1", "1.2.3.4.5", "256.1.1.1", " 1.2.3.4",
+				     "1.2.3.4 ", "0x1.2.3.4", "255.255.255.2555", "a.b.c.d" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(!text_ip4_parse(bad[i], strlen(bad[i]), &a));
+}
+
+TEST(text_hex_both_ways)
+{
+	const uint8_t b[] = { 0x00, 0xab, 0x1f };
+	char out[10];
+	CHECK_STR(text_hex(out, b, 3, ':'), "00:ab:1f");
+	CHECK_STR(text_hex(out, b, 3, 0), "00ab1f");
+	CHECK_STR(text_hex(out, b, 0, ':'), "");
+	CHECK_EQ(text_hexval('0'), 0);
+	CHECK_EQ(text_hexval('f'), 15);
+	CHECK_EQ(text_hexval('F'), 15);
+	CHECK_EQ(text_hexval('g'), -1);
+	CHECK_EQ(text_hexval(':'), -1);
+}
+
 T_RUN(T_CASE(decode_discover), T_CASE(split_option_is_concatenated),
       T_CASE(overload_file_and_sname), T_CASE(overload_followed_once),
       T_CASE(rejects_malformed), T_CASE(missing_end_is_tolerated), T_CASE(relay_suboptions),
       T_CASE(encode_small_is_padded), T_CASE(encode_overflows_into_file_and_sname),
-      T_CASE(encode_long_value_is_split), T_CASE(encode_never_exceeds_limit))
+      T_CASE(encode_long_value_is_split), T_CASE(encode_never_exceeds_limit),
+      T_CASE(text_ip4_both_ways), T_CASE(text_hex_both_ways))
