@@ -403,9 +403,7 @@ struct sync {
 	char logs[LOG_RING][LOG_LINE];
 	int log_lvl[LOG_RING];
 	size_t nlogs;
-	double log_tokens;		/* a partner that flaps must not flood the log */
-	int64_t log_last_ms;
-	uint64_t log_suppressed;
+	struct log_limit log_lim;	/* a partner that flaps must not flood the log */
 	struct sync_status st;
 
 	/* The sync thread's own. */
@@ -435,16 +433,8 @@ static void note_locked(struct sync *s, int lvl, const char *fmt, ...)
 
 static void note_locked(struct sync *s, int lvl, const char *fmt, ...)
 {
-	int64_t now = mono_ms();
-	s->log_tokens += (double)(now - s->log_last_ms) * LOG_RATE / 1000.0;
-	if (s->log_tokens > LOG_BURST)
-		s->log_tokens = LOG_BURST;
-	s->log_last_ms = now;
-	if (s->log_tokens < 1.0) {
-		s->log_suppressed++;
+	if (!log_allow(&s->log_lim, mono_ms(), LOG_RATE, LOG_BURST))
 		return;
-	}
-	s->log_tokens -= 1.0;
 	if (s->nlogs == LOG_RING) {
 		memmove(s->logs[0], s->logs[1], sizeof s->logs[0] * (LOG_RING - 1));
 		memmove(&s->log_lvl[0], &s->log_lvl[1], sizeof s->log_lvl[0] * (LOG_RING - 1));
@@ -455,10 +445,10 @@ static void note_locked(struct sync *s, int lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(line, LOG_LINE, fmt, ap);
 	va_end(ap);
-	if (s->log_suppressed && n >= 0 && n < LOG_LINE)
+	if (s->log_lim.suppressed && n >= 0 && n < LOG_LINE)
 		snprintf(line + n, (size_t)(LOG_LINE - n), " (%" PRIu64 " earlier lines suppressed)",
-			 s->log_suppressed);
-	s->log_suppressed = 0;
+			 s->log_lim.suppressed);
+	s->log_lim.suppressed = 0;
 	s->log_lvl[s->nlogs++] = lvl;
 	signal_main(s);
 }
@@ -813,8 +803,6 @@ struct sync *sync_start(const char *partner, const struct sync_opts *opts,
 		return NULL;
 	}
 	s->efd = -1;
-	s->log_tokens = LOG_BURST;
-	s->log_last_ms = mono_ms();
 	pthread_mutex_init(&s->mu, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	opts_default(&s->o, opts);
