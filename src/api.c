@@ -385,12 +385,6 @@ static int cmp_addr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int cmp_seq(const void *a, const void *b)
-{
-	uint64_t x = (*(struct lease *const *)a)->seq, y = (*(struct lease *const *)b)->seq;
-	return x < y ? -1 : x > y;
-}
-
 /* The leases for which keep() holds, in an array the caller frees; NULL
  * only when out of memory. */
 static struct lease **select_leases(const struct api_ctx *ctx,
@@ -504,41 +498,37 @@ static void h_lease_delete(const struct api_ctx *ctx, const struct api_request *
 
 /* ---- the change feed ---- */
 
-struct since {
-	uint64_t seq;
-};
-
 /* Own leases only: two partners never echo each other's leases back. */
-static bool keep_changed(const void *arg, const struct lease *l)
+static bool keep_own(const struct lease *l, void *arg)
 {
-	const struct since *s = arg;
-	return l->seq > s->seq && !(l->flags & LEASE_F_PARTNER);
+	(void)arg;
+	return !(l->flags & LEASE_F_PARTNER);
 }
 
+/* A page of the lease table's change log: O(page), whatever its size. */
 static void h_changes(const struct api_ctx *ctx, const struct api_request *req,
 		      const char *rest, struct api_reply *out)
 {
 	static const char *const allowed[] = { "since", "limit", NULL };
-	struct since s;
-	uint64_t limit;
+	uint64_t since, limit;
 	(void)rest;
-	if (!args_ok(req, allowed, out) || !num_arg(req, "since", 0, UINT64_MAX, 0, &s.seq, out) ||
+	if (!args_ok(req, allowed, out) || !num_arg(req, "since", 0, UINT64_MAX, 0, &since, out) ||
 	    !num_arg(req, "limit", 1, CHANGES_LIMIT_MAX, CHANGES_LIMIT, &limit, out))
 		return;
-	size_t n;
-	struct lease **v = select_leases(ctx, keep_changed, &s, &n);
+	struct lease **v = malloc((size_t)limit * sizeof *v);
 	if (!v) {
 		reply_json(out, 500, NULL);
 		return;
 	}
-	qsort(v, n, sizeof *v, cmp_seq);
-	size_t take = n < limit ? n : (size_t)limit;
+	bool more;
+	size_t take = lease_changes_after(ctx->leases, since, keep_own, NULL, v, (size_t)limit,
+					  &more);
 	struct jb b = { 0 };
 	json_object *o = json_object_new_object(), *a = json_object_new_array();
 	put(&b, o, "epoch", json_object_new_uint64(ctx->epoch));
 	put(&b, o, "seq", json_object_new_uint64(ctx->seq));
-	put(&b, o, "next", json_object_new_uint64(take ? v[take - 1]->seq : s.seq));
-	put(&b, o, "more", json_object_new_boolean(n > take));
+	put(&b, o, "next", json_object_new_uint64(take ? v[take - 1]->seq : since));
+	put(&b, o, "more", json_object_new_boolean(more));
 	for (size_t i = 0; i < take && !b.oom; i++)
 		push(&b, a, lease_json(&b, v[i]));
 	put(&b, o, "leases", a);

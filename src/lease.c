@@ -1,4 +1,5 @@
 /* The in-memory lease table. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -43,6 +44,11 @@ struct lease_table {
 	size_t heap_n, heap_cap;
 	struct pool *pools;
 	size_t npools;
+	/* The change log, in seq order.  An entry is stale once its lease
+	 * has changed again (its seq moved on); stale ones are dropped when
+	 * they outnumber the leases. */
+	struct change { uint64_t seq; uint32_t id; } *chg;
+	size_t nchg, chg_cap;
 };
 
 /* A seeded hash, so clients cannot choose chaddrs that collide. */
@@ -186,6 +192,7 @@ void lease_table_free(struct lease_table *t)
 		free(t->idx[i].s);
 	free(t->heap);
 	free(t->pools);
+	free(t->chg);
 	free(t);
 }
 
@@ -562,4 +569,74 @@ void lease_pool_usage(const struct lease_table *t, int p, uint32_t *size, uint32
 {
 	*size = t->pools[p].last - t->pools[p].first + 1;
 	*active = t->pools[p].active;
+}
+
+/* ---- the change log ---- */
+
+static bool change_live(const struct lease_table *t, const struct change *c)
+{
+	return slot_of(t, c->id)->seq == c->seq;
+}
+
+/* Drops the stale entries, keeping the order. */
+static void changes_compact(struct lease_table *t)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < t->nchg; i++)
+		if (change_live(t, &t->chg[i]))
+			t->chg[k++] = t->chg[i];
+	t->nchg = k;
+}
+
+int lease_set_seq(struct lease_table *t, struct lease *l, uint64_t seq)
+{
+	l->seq = seq;
+	if (t->nchg && t->chg[t->nchg - 1].seq >= seq) {
+		/* Numbers only grow; anything else is a caller's bug that
+		 * would hide changes from the feed. */
+		fprintf(stderr, "lease: change %llu after %llu\n", (unsigned long long)seq,
+			(unsigned long long)t->chg[t->nchg - 1].seq);
+		abort();
+	}
+	if (t->nchg == t->chg_cap && t->nchg > 2 * t->n + 1024)
+		changes_compact(t);
+	if (t->nchg == t->chg_cap) {
+		size_t cap = t->chg_cap ? t->chg_cap * 2 : 1024;
+		struct change *c = realloc(t->chg, cap * sizeof *c);
+		if (!c)
+			return -1;
+		t->chg = c;
+		t->chg_cap = cap;
+	}
+	t->chg[t->nchg++] = (struct change){ seq, l->id };
+	return 0;
+}
+
+size_t lease_changes_after(const struct lease_table *t, uint64_t since,
+			   bool (*keep)(const struct lease *l, void *arg), void *arg,
+			   struct lease **out, size_t max, bool *more)
+{
+	size_t lo = 0, hi = t->nchg;	/* the first entry with seq > since */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->chg[mid].seq <= since)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t n = 0;
+	*more = false;
+	for (size_t i = lo; i < t->nchg; i++) {
+		if (!change_live(t, &t->chg[i]))
+			continue;
+		struct lease *l = slot_of(t, t->chg[i].id);
+		if (keep && !keep(l, arg))
+			continue;
+		if (n == max) {
+			*more = true;
+			break;
+		}
+		out[n++] = l;
+	}
+	return n;
 }

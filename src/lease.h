@@ -120,6 +120,18 @@ int64_t lease_next_event(const struct lease_table *t);
  * changes; leases created meanwhile come at the end. */
 struct lease *lease_next(const struct lease_table *t, struct lease *prev);
 
+/* The change log: every lease in the order of its last change number.
+ * lease_set_seq numbers a change (seq greater than every earlier one) and
+ * files the lease under it; a page of changes after a given number then
+ * costs a binary search plus the page, not a scan and sort of the table.
+ * Returns 0, or -1 when out of memory (the number is still set). */
+int lease_set_seq(struct lease_table *t, struct lease *l, uint64_t seq);
+/* Up to max leases changed after since, in change order, for which keep
+ * (when not NULL) holds; *more says whether another one follows. */
+size_t lease_changes_after(const struct lease_table *t, uint64_t since,
+			   bool (*keep)(const struct lease *l, void *arg), void *arg,
+			   struct lease **out, size_t max, bool *more);
+
 /* Pool usage counters. */
 size_t lease_pool_count(const struct lease_table *t);
 void lease_pool_usage(const struct lease_table *t, int p, uint32_t *size, uint32_t *active);

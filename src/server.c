@@ -332,9 +332,17 @@ static bool build_out(struct server *s, const struct engine_result *r, int ifind
 
 /* Queues a changed lease for the journal and numbers the change for the
  * sync feed. */
+static void number_change(struct server *s, struct lease *l)
+{
+	if (lease_set_seq(s->leases, l, ++s->seq) < 0) {
+		log_err("out of memory numbering a lease change");
+		exit(1);	/* the change feed would miss it */
+	}
+}
+
 static int record(struct server *s, struct lease *l)
 {
-	l->seq = ++s->seq;
+	number_change(s, l);
 	notify_soon(&s->nt);
 	return journal_append(s->jn, l);
 }
@@ -1026,7 +1034,7 @@ static void replay_apply(void *arg, const struct lease *rec)
 		log_err("out of memory replaying the journal");
 		exit(1);
 	}
-	l->seq = ++s->seq;
+	number_change(s, l);
 }
 
 /* The journal's folder, and whether we made it. */

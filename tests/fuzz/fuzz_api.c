@@ -69,7 +69,7 @@ static void setup(void)
 		struct lease *l = lease_upsert(table, &r);
 		if (!l)
 			abort();
-		l->seq = (i * 37) % 61 + 1;
+		lease_set_seq(table, l, (uint64_t)i + 1);
 	}
 	stats.rx[DHCPDISCOVER] = 10, stats.tx[DHCPOFFER] = 9, stats.drop_malformed = 1;
 	ctx = (struct api_ctx){

@@ -62,7 +62,7 @@ static void add(struct fixture *f, uint32_t addr, uint8_t state, uint8_t mac, co
 	struct lease *l = lease_upsert(f->t, &r);
 	CHECK(l != NULL);
 	if (l)
-		l->seq = seq;
+		CHECK_EQ(lease_set_seq(f->t, l, seq), 0);
 }
 
 /* Five leases: three own in the pool, one own abandoned, one partner. */
@@ -76,11 +76,12 @@ static void setup(struct fixture *f)
 	f->t = lease_table_new();
 	const struct cfg_range *rg = &f->cfg->subnets[0].ranges[0];
 	CHECK_EQ(lease_table_set_pools(f->t, &rg->first, &rg->last, 1), 0);
-	add(f, A(12), LEASE_ACTIVE, 1, "Alpha-PC", false, 3);
-	add(f, A(10), LEASE_ACTIVE, 2, "beta", false, 5);
-	add(f, A(11), LEASE_RELEASED, 3, NULL, false, 4);
+	/* Change numbers only grow: added in their order. */
 	add(f, A(30), LEASE_ABANDONED, 4, NULL, false, 1);
 	add(f, A(120), LEASE_ACTIVE, 5, "gamma-alpha", true, 2);
+	add(f, A(12), LEASE_ACTIVE, 1, "Alpha-PC", false, 3);
+	add(f, A(11), LEASE_RELEASED, 3, NULL, false, 4);
+	add(f, A(10), LEASE_ACTIVE, 2, "beta", false, 5);
 	f->st.rx[DHCPDISCOVER] = 7;
 	f->st.tx[DHCPACK] = 4;
 	f->st.drop_not_ours = 2;

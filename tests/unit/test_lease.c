@@ -193,7 +193,64 @@ TEST(walk_survives_growth)
 	lease_table_free(t);
 }
 
+/* The change log: pages in change order, a lease that changed again
+ * shows once at its new place, the filter, "more", and compaction of
+ * stale entries under many changes of few leases. */
+static bool even_addr(const struct lease *l, void *arg)
+{
+	(void)arg;
+	return (l->addr & 1) == 0;
+}
+
+TEST(change_log_pages_in_change_order)
+{
+	struct lease_table *t = table();
+	struct lease *ls[8];
+	for (uint32_t i = 0; i < 8; i++) {
+		struct lease r = rec(A(20) + i, LEASE_ACTIVE, (uint8_t)i, 1000);
+		ls[i] = lease_upsert(t, &r);
+		CHECK_EQ(lease_set_seq(t, ls[i], i + 1), 0);
+	}
+	CHECK_EQ(lease_set_seq(t, ls[2], 9), 0);	/* 3 changes again: now last */
+	struct lease *out[16];
+	bool more;
+	size_t n = lease_changes_after(t, 0, NULL, NULL, out, 16, &more);
+	CHECK_EQ(n, 8);
+	CHECK(!more);
+	uint64_t last = 0;
+	for (size_t i = 0; i < n; i++) {
+		CHECK(out[i]->seq > last);
+		last = out[i]->seq;
+	}
+	CHECK(out[7] == ls[2]);
+	n = lease_changes_after(t, 2, NULL, NULL, out, 3, &more);
+	CHECK_EQ(n, 3);
+	CHECK(more);
+	CHECK_EQ(out[0]->seq, 4);	/* 3's old entry is stale */
+	CHECK_EQ(out[2]->seq, 6);
+	n = lease_changes_after(t, 6, NULL, NULL, out, 3, &more);
+	CHECK_EQ(n, 3);
+	CHECK(!more);
+	CHECK_EQ(lease_changes_after(t, 9, NULL, NULL, out, 3, &more), 0);
+	CHECK_EQ(lease_changes_after(t, 1000, NULL, NULL, out, 3, &more), 0);
+	n = lease_changes_after(t, 0, even_addr, NULL, out, 16, &more);
+	CHECK_EQ(n, 4);
+	for (size_t i = 0; i < n; i++)
+		CHECK_EQ(out[i]->addr & 1, 0);
+
+	/* 100,000 changes of the same 8 leases: stale entries are dropped
+	 * as they pile up, and the log still says the same. */
+	uint64_t seq = 9;
+	for (int k = 0; k < 100000; k++)
+		CHECK_EQ(lease_set_seq(t, ls[k % 8], ++seq), 0);
+	n = lease_changes_after(t, 0, NULL, NULL, out, 16, &more);
+	CHECK_EQ(n, 8);
+	CHECK_EQ(out[7]->seq, seq);
+	CHECK_EQ(out[0]->seq, seq - 7);
+	lease_table_free(t);
+}
+
 T_RUN(T_CASE(find_by_address_and_client), T_CASE(upsert_replaces_and_reindexes),
       T_CASE(pick_prefers_never_used_then_oldest), T_CASE(expiry_in_time_order),
       T_CASE(abandoned_returns_after_quarantine), T_CASE(pools_reassigned_on_reload),
-      T_CASE(many_leases), T_CASE(walk_survives_growth))
+      T_CASE(many_leases), T_CASE(walk_survives_growth), T_CASE(change_log_pages_in_change_order))
