@@ -635,7 +635,11 @@ def test_unit_under_systemd(container):
     answer, the state folder duodhcp's, reload and stop clean; a
     daemon that stops answering is killed by the watchdog and restarted
     (WatchdogSec= shortened to 2 s for this, by a drop-in)."""
-    c = container(CONTAINER_CONFIG, dropin="WatchdogSec=2s\nWatchdogSignal=SIGKILL\n")
+    # An ASan build (CI runs this file against one too): LeakSanitizer's
+    # exit check needs ptrace, which the unit's @system-service filter
+    # denies, so leaks are checked in the other tests, not in here.
+    c = container(CONTAINER_CONFIG, dropin="WatchdogSec=2s\nWatchdogSignal=SIGKILL\n"
+                  "Environment=ASAN_OPTIONS=detect_leaks=0\n")
     wait_until(lambda: c.show("ActiveState")["ActiveState"] in ("active", "failed"), 30,
                what="duodhcpd.service started")
     st = c.show("ActiveState", "SubState", "StatusText", "MainPID", "NRestarts")
