@@ -49,6 +49,8 @@ struct pending {
 };
 
 struct dnssrv {
+	struct loop *lp;		/* while attached */
+	struct loop_timer due;
 	struct dnssrv_conf c;
 	uint32_t *binds, *upstream;
 	struct dns_net *allow;
@@ -434,10 +436,42 @@ fail:
 	return NULL;
 }
 
+static void on_ready(void *arg, int fd, uint32_t events)
+{
+	(void)fd, (void)events;
+	dnssrv_run(arg);
+}
+
+static void on_due(void *arg)
+{
+	dnssrv_run(arg);
+}
+
+/* After every turn: the timer follows the nearest deadline. */
+static void rearm(void *arg)
+{
+	struct dnssrv *d = arg;
+	loop_timer_in(d->lp, &d->due, dnssrv_timeout_ms(d));
+}
+
+int dnssrv_attach(struct dnssrv *d, struct loop *l)
+{
+	d->lp = l;
+	loop_timer_init(&d->due, on_due, d);
+	if (loop_fd_add(l, d->ep, LOOP_READ, on_ready, d) < 0 || loop_hook_add(l, rearm, d) < 0)
+		return -1;
+	return 0;
+}
+
 void dnssrv_stop(struct dnssrv *d)
 {
 	if (!d)
 		return;
+	if (d->lp) {
+		loop_fd_del(d->lp, d->ep);
+		loop_timer_stop(d->lp, &d->due);
+		loop_hook_del(d->lp, rearm, d);
+	}
 	for (size_t i = 0; i < LISTEN_MAX; i++) {
 		if (d->udp[i] >= 0)
 			close(d->udp[i]);

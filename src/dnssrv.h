@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "dns.h"
+#include "loop.h"
 
 struct dnssrv;
 
@@ -37,6 +38,9 @@ void dnssrv_run(struct dnssrv *d);
 /* Milliseconds until the next forwarding deadline, or -1. */
 int dnssrv_timeout_ms(const struct dnssrv *d);
 const struct dnssrv_stats *dnssrv_stats(const struct dnssrv *d);
+/* Registers with the loop: its sockets and its own deadlines (forwarded
+ * queries, idle TCP connections).  dnssrv_stop() leaves the loop. */
+int dnssrv_attach(struct dnssrv *d, struct loop *l);
 void dnssrv_stop(struct dnssrv *d);
 
 #endif

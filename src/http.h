@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "api.h"
+#include "loop.h"
 
 struct http;
 
@@ -16,6 +17,9 @@ struct http;
 struct http *http_start(const char *bind_addr, uint16_t port,
 			const struct api_ctx *(*get_ctx)(void *arg), void *arg,
 			char *err, size_t errlen);
+/* Registers with the loop: MHD's epoll fd and its timeouts.  http_stop()
+ * leaves the loop. */
+int http_attach(struct http *h, struct loop *l);
 void http_stop(struct http *h);
 
 /* An epoll fd to watch for EPOLLIN in the daemon's loop. */

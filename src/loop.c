@@ -214,6 +214,16 @@ int loop_hook_add(struct loop *l, loop_fn *fn, void *arg)
 	return 0;
 }
 
+void loop_hook_del(struct loop *l, loop_fn *fn, void *arg)
+{
+	for (size_t i = 0; i < l->nhooks; i++)
+		if (l->hooks[i].fn == fn && l->hooks[i].arg == arg) {
+			memmove(&l->hooks[i], &l->hooks[i + 1], (l->nhooks - i - 1) * sizeof *l->hooks);
+			l->nhooks--;
+			return;
+		}
+}
+
 size_t loop_fd_count(const struct loop *l)
 {
 	return l->nfds;

@@ -46,6 +46,7 @@ bool loop_timer_armed(const struct loop_timer *t);
 /* fn(arg) at the end of every turn, after the events and timers of that
  * turn, in the order added (Redis's before-sleep: group commits, status). */
 int loop_hook_add(struct loop *l, loop_fn *fn, void *arg);
+void loop_hook_del(struct loop *l, loop_fn *fn, void *arg);
 
 /* One turn: waits for events at most max_wait_ms (and no later than the
  * first timer), runs what is ready, then the due timers, then the hooks.

@@ -1,4 +1,4 @@
-/* The daemon: one UDP socket on port 67, an epoll loop, group commit.
+/* The daemon: one UDP socket on port 67, the event loop, group commit.
  *
  * One loop turn reads every waiting request, decides each, appends the
  * journal records of all of them, makes them durable with one fdatasync,
@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
-#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -42,6 +41,7 @@
 #include "server.h"
 #include "sync.h"
 #include "text.h"
+#include "loop.h"
 
 #define BATCH 64		/* datagrams per recvmmsg */
 #define TURN_MAX 512		/* datagrams per loop turn before a flush */
@@ -72,25 +72,20 @@ struct probe {
 	struct outpkt pkt;
 };
 
-struct server;
-
-/* A file descriptor the loop watches, and what to do when it is readable. */
-struct watch {
-	int fd;
-	void (*fn)(struct server *s);
-};
-
-#define WATCH_MAX 16
-
 struct server {
 	const struct server_opts *opts;
 	struct config *cfg;
 	struct lease_table *leases;
 	struct engine eng;
 	struct journal *jn;
-	int udp, icmp, sig, ep;
-	struct watch watch[WATCH_MAX];
-	size_t nwatch;
+	int udp, icmp, sig;
+	struct loop *lp;
+	/* The server's own timers; DNS and HTTP keep theirs. */
+	struct loop_timer t_expire;	/* the next lease end (wall clock) */
+	struct loop_timer t_probe;	/* the first probe deadline */
+	struct loop_timer t_commit;	/* CommitDelayMs of the oldest record */
+	struct loop_timer t_wake;	/* compaction and sd_notify deadlines */
+	struct loop_timer t_reload;	/* the API's reload, after its request */
 	struct link *links;
 	size_t nlinks;
 	int64_t links_ms;
@@ -347,6 +342,19 @@ static int record(struct server *s, struct lease *l)
 	return journal_append(s->jn, l);
 }
 
+/* The probe timer follows the earliest deadline (PROBE_MAX at most). */
+static void probe_rearm(struct server *s)
+{
+	int64_t first = INT64_MAX;
+	for (size_t i = 0; i < s->nprobes; i++)
+		if (s->probes[i].deadline_ms < first)
+			first = s->probes[i].deadline_ms;
+	if (first == INT64_MAX)
+		loop_timer_stop(s->lp, &s->t_probe);
+	else
+		loop_timer_at(s->lp, &s->t_probe, first);
+}
+
 static void probe_start(struct server *s, const struct outpkt *p, uint32_t addr)
 {
 	struct probe *pr = &s->probes[s->nprobes];
@@ -370,6 +378,7 @@ static void probe_start(struct server *s, const struct outpkt *p, uint32_t addr)
 	pr->deadline_ms = mono_ms() + s->cfg->probe_ms;
 	pr->pkt = *p;
 	s->nprobes++;
+	probe_rearm(s);
 }
 
 static void probe_done(struct server *s, size_t i, bool conflict)
@@ -386,10 +395,25 @@ static void probe_done(struct server *s, size_t i, bool conflict)
 		send_batch(s, &pr->pkt, 1);
 	}
 	s->probes[i] = s->probes[--s->nprobes];
+	probe_rearm(s);
 }
 
-static void on_icmp(struct server *s)
+/* Probes whose echo did not come in time: the address is free to offer. */
+static void on_probe_due(void *arg)
 {
+	struct server *s = arg;
+	int64_t now = mono_ms();
+	for (size_t i = 0; i < s->nprobes;)
+		if (s->probes[i].deadline_ms <= now)
+			probe_done(s, i, false);
+		else
+			i++;
+}
+
+static void on_icmp(void *arg, int fd, uint32_t events)
+{
+	struct server *s = arg;
+	(void)fd, (void)events;
 	uint8_t buf[1500];
 	struct sockaddr_in from;
 	for (int k = 0; k < 64; k++) {
@@ -676,8 +700,10 @@ static void reload_apply(struct server *s, struct config *c)
 }
 
 
-static void on_signal(struct server *s)
+static void on_signal(void *arg, int fd, uint32_t events)
 {
+	struct server *s = arg;
+	(void)fd, (void)events;
 	struct signalfd_siginfo si;
 	while (read(s->sig, &si, sizeof si) == sizeof si) {
 		if (si.ssi_signo == SIGHUP) {
@@ -693,77 +719,76 @@ static void on_signal(struct server *s)
 	}
 }
 
-static void on_timers(struct server *s)
+/* Leases past their end move on; the timer follows the earliest end,
+ * which any change may bring forward, so it is re-armed every turn. */
+static void on_expire_due(void *arg)
 {
+	struct server *s = arg;
 	lease_expire(s->leases, time(NULL));
-	if (s->dns)
-		dnssrv_run(s->dns);	/* forwarding deadlines, idle TCP */
-	if (s->http)
-		http_run(s->http);	/* MHD's own timeouts */
+}
+
+static void expire_rearm(void *arg)
+{
+	struct server *s = arg;
+	int64_t next = lease_next_event(s->leases);
+	if (next == INT64_MAX) {
+		loop_timer_stop(s->lp, &s->t_expire);
+		return;
+	}
+	int64_t wall = time(NULL);
+	/* Wall-clock seconds: at least every second while one is near. */
+	loop_timer_in(s->lp, &s->t_expire, next <= wall ? 0 : (next - wall) * 1000);
+}
+
+/* The API's reload, applied after the request that asked for it. */
+static void on_reload_due(void *arg)
+{
+	struct server *s = arg;
 	if (s->reload_cfg) {
 		reload_apply(s, s->reload_cfg);
 		s->reload_cfg = NULL;
 		tell_ready(s);	/* the API's reload is done */
 	}
-	int64_t now = mono_ms();
-	for (size_t i = 0; i < s->nprobes;)
-		if (s->probes[i].deadline_ms <= now)
-			probe_done(s, i, false);
-		else
-			i++;
 }
 
-static int next_timeout(const struct server *s)
+/* End of every turn: the group commit, or its timer when CommitDelayMs
+ * lets the records wait for more. */
+static void commit_hook(void *arg)
 {
-	int64_t ms = 1000;
-	int64_t next = lease_next_event(s->leases);
-	int64_t wall = time(NULL);
-	if (next != INT64_MAX && (next - wall) * 1000 < ms)
-		ms = next <= wall ? 0 : (next - wall) * 1000;
-	if (s->http) {
-		int h = http_timeout_ms(s->http);
-		if (h >= 0 && h < ms)
-			ms = h;
-	}
-	if (s->dns) {
-		int d = dnssrv_timeout_ms(s->dns);
-		if (d >= 0 && d < ms)
-			ms = d;
-	}
-	int c = journal_compact_timeout_ms(s->jn);
-	if (c >= 0 && c < ms)
-		ms = c;
+	struct server *s = arg;
 	int64_t now = mono_ms();
-	if (s->commit_since) {
-		int64_t due = s->commit_since + s->cfg->commit_delay_ms - now;
-		if (due < ms)
-			ms = due < 0 ? 0 : due;
-	}
-	for (size_t i = 0; i < s->nprobes; i++)
-		if (s->probes[i].deadline_ms - now < ms)
-			ms = s->probes[i].deadline_ms <= now ? 0 : s->probes[i].deadline_ms - now;
-	int t = notify_timeout_ms(&s->nt, now);
-	if (t >= 0 && t < ms)
-		ms = t;
-	return (int)ms;
+	if (commit_due(s, now))
+		flush(s);
+	else if (s->commit_since)
+		loop_timer_at(s->lp, &s->t_commit, s->commit_since + s->cfg->commit_delay_ms);
 }
 
-static void on_udp(struct server *s)
+/* A timer that only ends the wait: the turn's hooks do the work. */
+static void on_wake(void *arg)
 {
+	(void)arg;
+}
+
+/* End of every turn: a compaction step, the watchdog and status line;
+ * the wake timer brings the next turn in time for either. */
+static void background_hook(void *arg)
+{
+	struct server *s = arg;
+	maybe_compact(s);
+	tell_turn(s);
+	int64_t now = mono_ms();
+	int c = journal_compact_timeout_ms(s->jn), t = notify_timeout_ms(&s->nt, now);
+	int ms = c < 0 ? t : t < 0 ? c : c < t ? c : t;
+	loop_timer_in(s->lp, &s->t_wake, ms);
+}
+
+static void on_udp(void *arg, int fd, uint32_t events)
+{
+	struct server *s = arg;
+	(void)fd, (void)events;
 	if (s->nack > ACKQ_MAX - TURN_MAX)
 		flush(s);	/* room for a whole turn of ACKs */
 	read_turn(s);
-}
-
-/* Registers fd with the loop: fn runs when it is readable. */
-static int watch_add(struct server *s, int fd, void (*fn)(struct server *))
-{
-	if (s->nwatch == WATCH_MAX)
-		return -1;
-	struct watch *w = &s->watch[s->nwatch++];
-	*w = (struct watch){ .fd = fd, .fn = fn };
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
-	return epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
 static void name_clash(void *arg, const char *label, uint32_t winner, uint32_t loser,
@@ -833,11 +858,6 @@ static int zone_configure(struct server *s)
 	return 0;
 }
 
-static void on_dns(struct server *s)
-{
-	dnssrv_run(s->dns);
-}
-
 static int dns_start(struct server *s)
 {
 	const struct config *c = s->cfg;
@@ -860,7 +880,7 @@ static int dns_start(struct server *s)
 	}
 	log_info("DNS: answering for *.%s on %zu address(es), %zu upstream(s)", s->zone_domain,
 		 nb ? nb : 1, c->ndns_forward);
-	return watch_add(s, dnssrv_fd(s->dns), on_dns);
+	return dnssrv_attach(s->dns, s->lp);
 }
 
 /* API action: forget a lease (the address becomes free). */
@@ -891,6 +911,7 @@ static int api_reload(void *arg)
 	}
 	config_free(s->reload_cfg);
 	s->reload_cfg = c;
+	loop_timer_in(s->lp, &s->t_reload, 0);
 	return 0;
 }
 
@@ -954,8 +975,10 @@ static void drop_stale_partner(struct server *s)
 		}
 }
 
-static void on_sync(struct server *s)
+static void on_sync(void *arg, int fd, uint32_t events)
 {
+	struct server *s = arg;
+	(void)fd, (void)events;
 	struct sync_batch *b;
 	while ((b = sync_take(s->sync)) != NULL) {
 		if (b->full_start)
@@ -979,12 +1002,7 @@ static int sync_start_if(struct server *s)
 		return -1;
 	}
 	log_info("SyncServer: pulling leases from %s", s->cfg->sync_server);
-	return watch_add(s, sync_fd(s->sync), on_sync);
-}
-
-static void on_http(struct server *s)
-{
-	http_run(s->http);
+	return loop_fd_add(s->lp, sync_fd(s->sync), LOOP_READ, on_sync, s);
 }
 
 static int http_start_if(struct server *s)
@@ -1001,28 +1019,16 @@ static int http_start_if(struct server *s)
 	log_info("HTTP: status page and API on %s:%u%s", s->cfg->http_bind[0] ?
 		 s->cfg->http_bind : "*", s->cfg->http_port,
 		 s->cfg->api_token[0] ? "" : " (read-only: no ApiToken)");
-	return watch_add(s, http_fd(s->http), on_http);
+	return http_attach(s->http, s->lp);
 }
 
 static void loop(struct server *s)
 {
-	struct epoll_event ev[8];
-	while (!s->stop) {
-		int n = epoll_wait(s->ep, ev, 8, next_timeout(s));
-		if (n < 0 && errno != EINTR) {
+	while (!s->stop)
+		if (loop_turn(s->lp, 1000) < 0) {
 			log_err("epoll_wait: %s", strerror(errno));
 			break;
 		}
-		for (int i = 0; i < n; i++) {
-			const struct watch *w = ev[i].data.ptr;
-			w->fn(s);
-		}
-		on_timers(s);
-		if (commit_due(s, mono_ms()))
-			flush(s);
-		maybe_compact(s);
-		tell_turn(s);
-	}
 	flush(s);
 }
 
@@ -1137,12 +1143,12 @@ static int open_sockets(struct server *s)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	s->sig = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	s->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (s->sig < 0 || s->ep < 0)
+	if (s->sig < 0)
 		return -1;
-	if (watch_add(s, s->udp, on_udp) < 0 || watch_add(s, s->sig, on_signal) < 0)
+	if (loop_fd_add(s->lp, s->udp, LOOP_READ, on_udp, s) < 0 ||
+	    loop_fd_add(s->lp, s->sig, LOOP_READ, on_signal, s) < 0)
 		return -1;
-	if (s->icmp >= 0 && watch_add(s, s->icmp, on_icmp) < 0)
+	if (s->icmp >= 0 && loop_fd_add(s->lp, s->icmp, LOOP_READ, on_icmp, s) < 0)
 		return -1;
 	return 0;
 }
@@ -1188,13 +1194,14 @@ static int write_pid(const char *path)
 
 static void server_close(struct server *s)
 {
-	int fds[] = { s->udp, s->icmp, s->sig, s->ep };
-	for (size_t i = 0; i < 4; i++)
+	int fds[] = { s->udp, s->icmp, s->sig };
+	for (size_t i = 0; i < 3; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	sync_stop(s->sync);
 	http_stop(s->http);
 	dnssrv_stop(s->dns);
+	loop_free(s->lp);
 	names_free(s->names);
 	free(s->zone_nets);
 	journal_close(s->jn);
@@ -1216,13 +1223,24 @@ static int start(struct server *s)
 	s->ackq = calloc(ACKQ_MAX, sizeof *s->ackq);
 	s->outq = calloc(BATCH, sizeof *s->outq);
 	s->probes = calloc(PROBE_MAX, sizeof *s->probes);
-	if (!s->leases || !s->ackq || !s->outq || !s->probes ||
+	s->lp = loop_new();
+	if (!s->leases || !s->ackq || !s->outq || !s->probes || !s->lp ||
 	    engine_set_config(&s->eng, s->cfg, s->leases) < 0)
 		return -1;
 	if (getrandom(&s->epoch, sizeof s->epoch, 0) != sizeof s->epoch)
 		s->epoch = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
 	s->epoch &= (1ull << 53) - 1;	/* exact in a JSON number */
 	s->started = time(NULL);
+	loop_timer_init(&s->t_expire, on_expire_due, s);
+	loop_timer_init(&s->t_probe, on_probe_due, s);
+	loop_timer_init(&s->t_commit, on_wake, s);
+	loop_timer_init(&s->t_wake, on_wake, s);
+	loop_timer_init(&s->t_reload, on_reload_due, s);
+	/* In this order after every turn: commit first (ACKs out), then the
+	 * background work, then the expiry timer for what changed. */
+	if (loop_hook_add(s->lp, commit_hook, s) < 0 || loop_hook_add(s->lp, background_hook, s) < 0 ||
+	    loop_hook_add(s->lp, expire_rearm, s) < 0)
+		return -1;
 	if (open_store(s) < 0 || open_sockets(s) < 0 || dns_start(s) < 0 || http_start_if(s) < 0)
 		return -1;
 	links_refresh(s);
@@ -1240,7 +1258,7 @@ static int start(struct server *s)
 
 int server_run(const struct server_opts *o)
 {
-	struct server s = { .opts = o, .udp = -1, .icmp = -1, .sig = -1, .ep = -1 };
+	struct server s = { .opts = o, .udp = -1, .icmp = -1, .sig = -1 };
 	log_init("duodhcpd", o->foreground);
 	int rc = 1;
 	if (start(&s) == 0) {
