@@ -33,7 +33,15 @@ struct tcpconn {
 	size_t have;
 	uint8_t buf[2 + DNS_TCP_MAX];
 	struct ref ref;
+	/* Replies the socket did not take yet, sent when it is writable. */
+	uint8_t *out;
+	size_t out_len, out_off;
+	bool want_out;		/* EPOLLOUT asked for */
 };
+
+/* Bytes of replies one connection may have waiting: a client that reads
+ * none of them for this long loses its connection, nothing else waits. */
+#define TCP_OUT_MAX (4 * (2 + DNS_TCP_MAX))
 
 /* A query relayed upstream, waiting for its answer. */
 struct pending {
@@ -150,19 +158,73 @@ static void tcp_close(struct dnssrv *d, int i)
 		close(c->fd);
 	c->fd = -1;
 	c->have = 0;
+	free(c->out);
+	c->out = NULL;
+	c->out_len = c->out_off = 0;
+	c->want_out = false;
 }
 
+/* Read interest always; write interest while replies wait. */
+static void tcp_interest(struct dnssrv *d, int i)
+{
+	struct tcpconn *c = &d->conns[i];
+	struct epoll_event ev = { .events = EPOLLIN | (c->want_out ? EPOLLOUT : 0),
+				  .data.ptr = &c->ref };
+	if (epoll_ctl(d->ep, EPOLL_CTL_MOD, c->fd, &ev) < 0)
+		tcp_close(d, i);
+}
+
+/* Sends what waits; keeps the rest for the next time it is writable. */
+static void tcp_flush(struct dnssrv *d, int i)
+{
+	struct tcpconn *c = &d->conns[i];
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			tcp_close(d, i);
+			return;
+		}
+		c->out_off += (size_t)n;
+	}
+	c->out_len = c->out_off = 0;
+	if (c->want_out) {
+		c->want_out = false;
+		tcp_interest(d, i);
+	}
+}
+
+/* Queues one reply with its length prefix (RFC 1035 section 4.2.2) and
+ * sends as much as the socket takes now. */
 static void tcp_send(struct dnssrv *d, int i, const uint8_t *msg, size_t len)
 {
 	struct tcpconn *c = &d->conns[i];
-	uint8_t pre[2];
-	dns_tcp_put_len(pre, len);
-	struct iovec iov[2] = { { pre, 2 }, { (void *)msg, len } };
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
-	/* Replies are small next to the socket buffer; a client that does
-	 * not read them loses its connection rather than stalling us. */
-	if (sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)(len + 2))
+	if (c->out_len - c->out_off + len + 2 > TCP_OUT_MAX) {
+		d->st.tcp_dropped++;
+		tcp_close(d, i);	/* it reads nothing: it loses its connection */
+		return;
+	}
+	if (!c->out && !(c->out = malloc(TCP_OUT_MAX))) {
 		tcp_close(d, i);
+		return;
+	}
+	if (c->out_off) {	/* what was sent makes room at the front */
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	dns_tcp_put_len(c->out + c->out_len, len);
+	memcpy(c->out + c->out_len + 2, msg, len);
+	c->out_len += len + 2;
+	tcp_flush(d, i);
+	if (c->fd >= 0 && c->out_len)
+		d->st.tcp_waits++;
+	if (c->fd >= 0 && c->out_len && !c->want_out) {
+		c->want_out = true;	/* a short write: wait for room */
+		tcp_interest(d, i);
+	}
 }
 
 /* Answers one query; reply goes to a UDP client or TCP connection. */
@@ -334,7 +396,13 @@ void dnssrv_run(struct dnssrv *d)
 		switch (r->kind) {
 		case K_UDP: on_udp(d, r->idx); break;
 		case K_TCP_LISTEN: on_accept(d, r->idx); break;
-		case K_TCP: on_tcp(d, r->idx); break;
+		case K_TCP:
+			if (ev[i].events & EPOLLOUT && d->conns[r->idx].fd >= 0)
+				tcp_flush(d, r->idx);
+			if (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR) &&
+			    d->conns[r->idx].fd >= 0)
+				on_tcp(d, r->idx);
+			break;
 		case K_UPSTREAM: on_upstream(d); break;
 		}
 	}

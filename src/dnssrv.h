@@ -26,6 +26,8 @@ struct dnssrv_conf {
 struct dnssrv_stats {
 	uint64_t queries, answered, forwarded, refused, not_allowed, malformed;
 	uint64_t upstream_timeouts, tcp_connections;
+	uint64_t tcp_waits;		/* replies that waited for a slow reader */
+	uint64_t tcp_dropped;		/* connections closed for not reading */
 };
 
 /* get_zone is called once per query for the current view of the leases. */
