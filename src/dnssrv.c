@@ -57,8 +57,7 @@ struct pending {
 };
 
 struct dnssrv {
-	struct loop *lp;		/* while attached */
-	struct loop_timer due;
+	struct loop_poller poll;	/* while attached */
 	struct dnssrv_conf c;
 	uint32_t *binds, *upstream;
 	struct dns_net *allow;
@@ -504,42 +503,26 @@ fail:
 	return NULL;
 }
 
-static void on_ready(void *arg, int fd, uint32_t events)
-{
-	(void)fd, (void)events;
-	dnssrv_run(arg);
-}
-
-static void on_due(void *arg)
+static void poll_run(void *arg)
 {
 	dnssrv_run(arg);
 }
 
-/* After every turn: the timer follows the nearest deadline. */
-static void rearm(void *arg)
+static int poll_timeout(void *arg)
 {
-	struct dnssrv *d = arg;
-	loop_timer_in(d->lp, &d->due, dnssrv_timeout_ms(d));
+	return dnssrv_timeout_ms(arg);
 }
 
 int dnssrv_attach(struct dnssrv *d, struct loop *l)
 {
-	d->lp = l;
-	loop_timer_init(&d->due, on_due, d);
-	if (loop_fd_add(l, d->ep, LOOP_READ, on_ready, d) < 0 || loop_hook_add(l, rearm, d) < 0)
-		return -1;
-	return 0;
+	return loop_poller_add(l, &d->poll, d->ep, poll_run, poll_timeout, d);
 }
 
 void dnssrv_stop(struct dnssrv *d)
 {
 	if (!d)
 		return;
-	if (d->lp) {
-		loop_fd_del(d->lp, d->ep);
-		loop_timer_stop(d->lp, &d->due);
-		loop_hook_del(d->lp, rearm, d);
-	}
+	loop_poller_del(&d->poll);
 	for (size_t i = 0; i < LISTEN_MAX; i++) {
 		if (d->udp[i] >= 0)
 			close(d->udp[i]);

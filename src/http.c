@@ -21,9 +21,7 @@
 #define HTTP_TIMEOUT_SECS 10
 
 struct http {
-	struct loop *lp;		/* while attached */
-	struct loop_timer due;
-	int fd;
+	struct loop_poller poll;	/* while attached */
 	struct MHD_Daemon *d;
 	const struct api_ctx *(*get_ctx)(void *arg);
 	void *arg;
@@ -244,42 +242,26 @@ struct http *http_start(const char *bind_addr, uint16_t port,
 	return h;
 }
 
-static void on_ready(void *arg, int fd, uint32_t events)
-{
-	(void)fd, (void)events;
-	http_run(arg);
-}
-
-static void on_due(void *arg)
+static void poll_run(void *arg)
 {
 	http_run(arg);
 }
 
-static void rearm(void *arg)
+static int poll_timeout(void *arg)
 {
-	struct http *h = arg;
-	loop_timer_in(h->lp, &h->due, http_timeout_ms(h));
+	return http_timeout_ms(arg);
 }
 
 int http_attach(struct http *h, struct loop *l)
 {
-	h->lp = l;
-	h->fd = http_fd(h);
-	loop_timer_init(&h->due, on_due, h);
-	if (loop_fd_add(l, h->fd, LOOP_READ, on_ready, h) < 0 || loop_hook_add(l, rearm, h) < 0)
-		return -1;
-	return 0;
+	return loop_poller_add(l, &h->poll, http_fd(h), poll_run, poll_timeout, h);
 }
 
 void http_stop(struct http *h)
 {
 	if (!h)
 		return;
-	if (h->lp) {
-		loop_fd_del(h->lp, h->fd);
-		loop_timer_stop(h->lp, &h->due);
-		loop_hook_del(h->lp, rearm, h);
-	}
+	loop_poller_del(&h->poll);
 	MHD_stop_daemon(h->d);
 	free(h);
 }

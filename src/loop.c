@@ -224,6 +224,54 @@ void loop_hook_del(struct loop *l, loop_fn *fn, void *arg)
 		}
 }
 
+static void poller_ready(void *arg, int fd, uint32_t events)
+{
+	(void)fd, (void)events;
+	struct loop_poller *p = arg;
+	p->run(p->arg);
+}
+
+static void poller_due(void *arg)
+{
+	struct loop_poller *p = arg;
+	p->run(p->arg);
+}
+
+/* After every turn: the timer follows the module's nearest deadline. */
+static void poller_rearm(void *arg)
+{
+	struct loop_poller *p = arg;
+	loop_timer_in(p->l, &p->due, p->timeout_ms(p->arg));
+}
+
+int loop_poller_add(struct loop *l, struct loop_poller *p, int fd, loop_fn *run,
+		    int (*timeout_ms)(void *arg), void *arg)
+{
+	*p = (struct loop_poller){ .l = l, .fd = fd, .run = run, .timeout_ms = timeout_ms,
+				   .arg = arg };
+	loop_timer_init(&p->due, poller_due, p);
+	if (loop_fd_add(l, fd, LOOP_READ, poller_ready, p) < 0) {
+		p->l = NULL;
+		return -1;
+	}
+	if (loop_hook_add(l, poller_rearm, p) < 0) {
+		loop_fd_del(l, fd);
+		p->l = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void loop_poller_del(struct loop_poller *p)
+{
+	if (!p->l)
+		return;
+	loop_fd_del(p->l, p->fd);
+	loop_timer_stop(p->l, &p->due);
+	loop_hook_del(p->l, poller_rearm, p);
+	p->l = NULL;
+}
+
 size_t loop_fd_count(const struct loop *l)
 {
 	return l->nfds;

@@ -48,6 +48,22 @@ bool loop_timer_armed(const struct loop_timer *t);
 int loop_hook_add(struct loop *l, loop_fn *fn, void *arg);
 void loop_hook_del(struct loop *l, loop_fn *fn, void *arg);
 
+/* A module polled the way MHD and the DNS server want: run(arg) when its
+ * fd is readable or its deadline has passed, and after every turn
+ * timeout_ms(arg) says when that deadline is (-1: none).  The struct
+ * lives in the module; loop_poller_del is a no-op for one never added. */
+struct loop_poller {
+	struct loop *l;
+	int fd;
+	struct loop_timer due;
+	loop_fn *run;
+	int (*timeout_ms)(void *arg);
+	void *arg;
+};
+int loop_poller_add(struct loop *l, struct loop_poller *p, int fd, loop_fn *run,
+		    int (*timeout_ms)(void *arg), void *arg);
+void loop_poller_del(struct loop_poller *p);
+
 /* One turn: waits for events at most max_wait_ms (and no later than the
  * first timer), runs what is ready, then the due timers, then the hooks.
  * Returns 0, or -1 when waiting failed. */

@@ -141,16 +141,41 @@ static int read_replies(struct loop *l, int fd, int n, bool *eof)
 	return got;
 }
 
+/* A loop, the server attached to it, a TCP client with a small receive
+ * buffer; false when the server could not start. */
+struct fx {
+	struct loop *l;
+	struct dnssrv *d;
+	uint16_t port;
+	int fd;
+};
+
+static bool setup(struct fx *f)
+{
+	f->l = loop_new();
+	f->d = start(f->l, &f->port);
+	CHECK(f->d != NULL);
+	f->fd = f->d ? connect_tcp(f->port, 4096) : -1;
+	CHECK(!f->d || f->fd >= 0);
+	return f->d && f->fd >= 0;
+}
+
+static void teardown(struct fx *f)
+{
+	close(f->fd);
+	dnssrv_stop(f->d);
+	CHECK_EQ(loop_fd_count(f->l), 0);	/* it left the loop */
+	loop_free(f->l);
+}
+
 TEST(tcp_replies_wait_for_a_slow_reader)
 {
-	struct loop *l = loop_new();
-	uint16_t port;
-	struct dnssrv *d = start(l, &port);
-	CHECK(d != NULL);
-	if (!d)
+	struct fx f;
+	if (!setup(&f))
 		return;
-	int fd = connect_tcp(port, 4096);
-	CHECK(fd >= 0);
+	struct loop *l = f.l;
+	struct dnssrv *d = f.d;
+	int fd = f.fd;
 	/* Queries, reading nothing, until the kernel's buffers are full and
 	 * replies wait in the server's own; then 500 more. */
 	int sent = 0;
@@ -169,21 +194,18 @@ TEST(tcp_replies_wait_for_a_slow_reader)
 	CHECK_EQ(read_replies(l, fd, sent, &eof), sent);
 	CHECK(!eof);
 	CHECK_EQ(dnssrv_stats(d)->tcp_dropped, 0);
-	close(fd);
-	dnssrv_stop(d);
-	CHECK_EQ(loop_fd_count(l), 0);	/* it left the loop */
-	loop_free(l);
+	teardown(&f);
 }
 
 TEST(a_client_that_never_reads_is_dropped)
 {
-	struct loop *l = loop_new();
-	uint16_t port;
-	struct dnssrv *d = start(l, &port);
-	CHECK(d != NULL);
-	if (!d)
+	struct fx f;
+	if (!setup(&f))
 		return;
-	int fd = connect_tcp(port, 4096);
+	struct loop *l = f.l;
+	struct dnssrv *d = f.d;
+	int fd = f.fd;
+	uint16_t port = f.port;
 	/* Enough answers to fill the kernel's send buffer (4 MiB at most by
 	 * default) and then the server's own: about 6 MB of them. */
 	send_queries(l, fd, 100000, 0);
@@ -208,9 +230,7 @@ TEST(a_client_that_never_reads_is_dropped)
 	}
 	CHECK(k > 12 && r[0] == 0 && r[1] == 77);
 	close(u);
-	close(fd);
-	dnssrv_stop(d);
-	loop_free(l);
+	teardown(&f);
 }
 
 T_RUN(T_CASE(tcp_replies_wait_for_a_slow_reader), T_CASE(a_client_that_never_reads_is_dropped))
