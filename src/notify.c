@@ -26,20 +26,23 @@ static void tell(struct notify *n, const char *msg)
 	}
 }
 
-void notify_init(struct notify *n, int64_t now_ms)
+/* Milliseconds until a keep-alive or a status refresh is due, or -1. */
+static int64_t next_due_ms(const struct notify *n, int64_t now_ms)
 {
-	const char *sock = getenv("NOTIFY_SOCKET");
-	uint64_t usec = 0;
-	*n = (struct notify){ .on = sock && sock[0], .st_next = now_ms + STATUS_EVERY_MS };
-	/* WatchdogSec=: systemd wants a keep-alive at least this often;
-	 * sending at half of it leaves room for a slow turn (sd_watchdog_enabled(3)). */
-	if (n->on && sd_watchdog_enabled(0, &usec) > 0) {
-		n->wd_ms = (int64_t)(usec / 2000);
-		if (n->wd_ms < 1)
-			n->wd_ms = 1;
-		n->wd_next = now_ms;
-		log_info("systemd watchdog: keep-alive every %lld ms", (long long)n->wd_ms);
-	}
+	if (!n->on || n->stopping)
+		return -1;
+	int64_t t = n->st_next;
+	if (n->soon && n->st_sent + STATUS_SOON_MS < t)
+		t = n->st_sent + STATUS_SOON_MS;
+	if (n->wd_ms && n->wd_next < t)
+		t = n->wd_next;
+	return t <= now_ms ? 0 : t - now_ms;
+}
+
+static void rearm(struct notify *n)
+{
+	if (n->lp)
+		loop_timer_in(n->lp, &n->due, next_due_ms(n, mono_ms()));
 }
 
 static void status_sent(struct notify *n, const char *status, int64_t now_ms)
@@ -50,14 +53,59 @@ static void status_sent(struct notify *n, const char *status, int64_t now_ms)
 	n->st_next = now_ms + STATUS_EVERY_MS;
 }
 
-void notify_ready(struct notify *n, const char *status, int64_t now_ms)
+/* The timer: the keep-alive when due, the status when due and changed. */
+static void on_due(void *arg)
 {
-	char msg[NOTIFY_STATUS_MAX + 32];
+	struct notify *n = arg;
+	int64_t now = mono_ms();
+	if (n->wd_ms && now >= n->wd_next) {
+		tell(n, "WATCHDOG=1");
+		n->wd_next = now + n->wd_ms;
+	}
+	if (now >= n->st_next || (n->soon && now - n->st_sent >= STATUS_SOON_MS)) {
+		char st[NOTIFY_STATUS_MAX], msg[NOTIFY_STATUS_MAX + 16];
+		n->status_fn(n->arg, st, sizeof st);
+		if (strcmp(st, n->status) != 0) {
+			snprintf(msg, sizeof msg, "STATUS=%s", st);
+			tell(n, msg);
+		}
+		status_sent(n, st, now);
+	}
+	rearm(n);
+}
+
+void notify_init(struct notify *n, struct loop *l, notify_status_fn *status_fn, void *arg)
+{
+	const char *sock = getenv("NOTIFY_SOCKET");
+	uint64_t usec = 0;
+	int64_t now_ms = mono_ms();
+	*n = (struct notify){ .on = sock && sock[0], .st_next = now_ms + STATUS_EVERY_MS,
+			      .status_fn = status_fn, .arg = arg };
 	if (!n->on)
 		return;
-	snprintf(msg, sizeof msg, "READY=1\nSTATUS=%s", status);
+	n->lp = l;
+	loop_timer_init(&n->due, on_due, n);
+	/* WatchdogSec=: systemd wants a keep-alive at least this often;
+	 * sending at half of it leaves room for a slow turn (sd_watchdog_enabled(3)). */
+	if (sd_watchdog_enabled(0, &usec) > 0) {
+		n->wd_ms = (int64_t)(usec / 2000);
+		if (n->wd_ms < 1)
+			n->wd_ms = 1;
+		n->wd_next = now_ms;
+		log_info("systemd watchdog: keep-alive every %lld ms", (long long)n->wd_ms);
+	}
+}
+
+void notify_ready(struct notify *n)
+{
+	char st[NOTIFY_STATUS_MAX], msg[NOTIFY_STATUS_MAX + 32];
+	if (!n->on)
+		return;
+	n->status_fn(n->arg, st, sizeof st);
+	snprintf(msg, sizeof msg, "READY=1\nSTATUS=%s", st);
 	tell(n, msg);
-	status_sent(n, status, now_ms);
+	status_sent(n, st, mono_ms());
+	rearm(n);
 }
 
 void notify_reloading(struct notify *n)
@@ -78,47 +126,13 @@ void notify_stopping(struct notify *n)
 		return;
 	n->stopping = true;
 	tell(n, "STOPPING=1\nSTATUS=stopping");
+	rearm(n);	/* stops the timer */
 }
 
 void notify_soon(struct notify *n)
 {
-	n->soon = n->on;
-}
-
-bool notify_status_due(const struct notify *n, int64_t now_ms)
-{
-	return n->on && !n->stopping &&
-	       (now_ms >= n->st_next || (n->soon && now_ms - n->st_sent >= STATUS_SOON_MS));
-}
-
-void notify_status(struct notify *n, const char *status, int64_t now_ms)
-{
-	char msg[NOTIFY_STATUS_MAX + 16];
-	if (!n->on)
+	if (!n->on || n->soon)
 		return;
-	if (strncmp(status, n->status, sizeof n->status - 1) != 0) {
-		snprintf(msg, sizeof msg, "STATUS=%s", status);
-		tell(n, msg);
-	}
-	status_sent(n, status, now_ms);
-}
-
-void notify_run(struct notify *n, int64_t now_ms)
-{
-	if (!n->wd_ms || n->stopping || now_ms < n->wd_next)
-		return;
-	tell(n, "WATCHDOG=1");
-	n->wd_next = now_ms + n->wd_ms;
-}
-
-int notify_timeout_ms(const struct notify *n, int64_t now_ms)
-{
-	if (!n->on || n->stopping)
-		return -1;
-	int64_t t = n->st_next;
-	if (n->soon && n->st_sent + STATUS_SOON_MS < t)
-		t = n->st_sent + STATUS_SOON_MS;
-	if (n->wd_ms && n->wd_next < t)
-		t = n->wd_next;
-	return t <= now_ms ? 0 : (int)(t - now_ms > 60000 ? 60000 : t - now_ms);
+	n->soon = true;
+	rearm(n);
 }

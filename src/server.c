@@ -84,7 +84,7 @@ struct server {
 	struct loop_timer t_expire;	/* the next lease end (wall clock) */
 	struct loop_timer t_probe;	/* the first probe deadline */
 	struct loop_timer t_commit;	/* CommitDelayMs of the oldest record */
-	struct loop_timer t_wake;	/* compaction and sd_notify deadlines */
+	struct loop_timer t_compact;	/* the next compaction step */
 	struct loop_timer t_reload;	/* the API's reload, after its request */
 	struct link *links;
 	size_t nlinks;
@@ -627,8 +627,9 @@ static void maybe_compact(struct server *s)
 }
 
 /* The one-line state systemd shows in "systemctl status". */
-static void status_line(const struct server *s, char *buf, size_t len)
+static void status_line(void *arg, char *buf, size_t len)
 {
+	const struct server *s = arg;
 	uint64_t size = 0, active = 0;
 	for (size_t p = 0; p < lease_pool_count(s->leases); p++) {
 		uint32_t sz, ac;
@@ -645,26 +646,6 @@ static void status_line(const struct server *s, char *buf, size_t len)
 			 (unsigned long long)s->acks_withheld);
 	else
 		snprintf(buf + n, len - (size_t)n, "journal ok");
-}
-
-/* READY=1 with a fresh status: at start and after every reload. */
-static void tell_ready(struct server *s)
-{
-	char st[NOTIFY_STATUS_MAX];
-	status_line(s, st, sizeof st);
-	notify_ready(&s->nt, st, mono_ms());
-}
-
-/* Once a loop turn: the watchdog keep-alive and the status refresh. */
-static void tell_turn(struct server *s)
-{
-	int64_t now = mono_ms();
-	notify_run(&s->nt, now);
-	if (notify_status_due(&s->nt, now)) {
-		char st[NOTIFY_STATUS_MAX];
-		status_line(s, st, sizeof st);
-		notify_status(&s->nt, st, now);
-	}
 }
 
 static int zone_configure(struct server *s);
@@ -711,7 +692,7 @@ static void on_signal(void *arg, int fd, uint32_t events)
 			struct config *c = reload_read(s);
 			if (c)
 				reload_apply(s, c);
-			tell_ready(s);	/* taken or refused, serving again */
+			notify_ready(&s->nt);	/* taken or refused, serving again */
 		} else {
 			notify_stopping(&s->nt);
 			s->stop = true;
@@ -747,7 +728,7 @@ static void on_reload_due(void *arg)
 	if (s->reload_cfg) {
 		reload_apply(s, s->reload_cfg);
 		s->reload_cfg = NULL;
-		tell_ready(s);	/* the API's reload is done */
+		notify_ready(&s->nt);	/* the API's reload is done */
 	}
 }
 
@@ -769,17 +750,13 @@ static void on_wake(void *arg)
 	(void)arg;
 }
 
-/* End of every turn: a compaction step, the watchdog and status line;
- * the wake timer brings the next turn in time for either. */
-static void background_hook(void *arg)
+/* End of every turn: a compaction step; its timer brings the next turn
+ * when the journal asks for one. */
+static void compact_hook(void *arg)
 {
 	struct server *s = arg;
 	maybe_compact(s);
-	tell_turn(s);
-	int64_t now = mono_ms();
-	int c = journal_compact_timeout_ms(s->jn), t = notify_timeout_ms(&s->nt, now);
-	int ms = c < 0 ? t : t < 0 ? c : c < t ? c : t;
-	loop_timer_in(s->lp, &s->t_wake, ms);
+	loop_timer_in(s->lp, &s->t_compact, journal_compact_timeout_ms(s->jn));
 }
 
 static void on_udp(void *arg, int fd, uint32_t events)
@@ -906,7 +883,7 @@ static int api_reload(void *arg)
 	notify_reloading(&s->nt);
 	struct config *c = reload_read(s);
 	if (!c) {
-		tell_ready(s);
+		notify_ready(&s->nt);
 		return -1;
 	}
 	config_free(s->reload_cfg);
@@ -1234,11 +1211,11 @@ static int start(struct server *s)
 	loop_timer_init(&s->t_expire, on_expire_due, s);
 	loop_timer_init(&s->t_probe, on_probe_due, s);
 	loop_timer_init(&s->t_commit, on_wake, s);
-	loop_timer_init(&s->t_wake, on_wake, s);
+	loop_timer_init(&s->t_compact, on_wake, s);
 	loop_timer_init(&s->t_reload, on_reload_due, s);
-	/* In this order after every turn: commit first (ACKs out), then the
-	 * background work, then the expiry timer for what changed. */
-	if (loop_hook_add(s->lp, commit_hook, s) < 0 || loop_hook_add(s->lp, background_hook, s) < 0 ||
+	/* In this order after every turn: commit first (ACKs out), then a
+	 * compaction step, then the expiry timer for what changed. */
+	if (loop_hook_add(s->lp, commit_hook, s) < 0 || loop_hook_add(s->lp, compact_hook, s) < 0 ||
 	    loop_hook_add(s->lp, expire_rearm, s) < 0)
 		return -1;
 	if (open_store(s) < 0 || open_sockets(s) < 0 || dns_start(s) < 0 || http_start_if(s) < 0)
@@ -1265,8 +1242,8 @@ int server_run(const struct server_opts *o)
 		log_info("serving %zu subnets on %zu interfaces; ready", s.cfg->nsubnets, s.nlinks);
 		/* After daemon() (the watchdog may name our PID), the drop to
 		 * User= and every socket: from here on requests are served. */
-		notify_init(&s.nt, mono_ms());
-		tell_ready(&s);
+		notify_init(&s.nt, s.lp, status_line, &s);
+		notify_ready(&s.nt);
 		loop(&s);
 		notify_stopping(&s.nt);	/* if the loop ended by itself */
 		log_info("stopping: journal synced, %zu leases", lease_count(s.leases));

@@ -168,32 +168,34 @@ static void teardown(struct fx *f)
 	loop_free(f->l);
 }
 
+/* Lets the server work: n turns of at most ms each. */
+static void spin(struct loop *l, int n, int ms)
+{
+	for (int i = 0; i < n; i++)
+		loop_turn(l, ms);
+}
+
 TEST(tcp_replies_wait_for_a_slow_reader)
 {
 	struct fx f;
 	if (!setup(&f))
 		return;
-	struct loop *l = f.l;
-	struct dnssrv *d = f.d;
-	int fd = f.fd;
 	/* Queries, reading nothing, until the kernel's buffers are full and
 	 * replies wait in the server's own; then 500 more. */
 	int sent = 0;
-	while (sent < 100000 && dnssrv_stats(d)->tcp_waits == 0) {
-		send_queries(l, fd, 500, sent);
+	while (sent < 100000 && dnssrv_stats(f.d)->tcp_waits == 0) {
+		send_queries(f.l, f.fd, 500, sent);
 		sent += 500;
-		for (int i = 0; i < 5; i++)
-			loop_turn(l, 2);
+		spin(f.l, 5, 2);
 	}
-	CHECK(dnssrv_stats(d)->tcp_waits > 0);	/* short writes did happen */
-	send_queries(l, fd, 500, sent);
+	CHECK(dnssrv_stats(f.d)->tcp_waits > 0);	/* short writes did happen */
+	send_queries(f.l, f.fd, 500, sent);
 	sent += 500;
-	for (int i = 0; i < 20; i++)
-		loop_turn(l, 5);
+	spin(f.l, 20, 5);
 	bool eof;
-	CHECK_EQ(read_replies(l, fd, sent, &eof), sent);
+	CHECK_EQ(read_replies(f.l, f.fd, sent, &eof), sent);
 	CHECK(!eof);
-	CHECK_EQ(dnssrv_stats(d)->tcp_dropped, 0);
+	CHECK_EQ(dnssrv_stats(f.d)->tcp_dropped, 0);
 	teardown(&f);
 }
 
@@ -202,35 +204,31 @@ TEST(a_client_that_never_reads_is_dropped)
 	struct fx f;
 	if (!setup(&f))
 		return;
-	struct loop *l = f.l;
-	struct dnssrv *d = f.d;
-	int fd = f.fd;
-	uint16_t port = f.port;
 	/* Enough answers to fill the kernel's send buffer (4 MiB at most by
 	 * default) and then the server's own: about 6 MB of them. */
-	send_queries(l, fd, 100000, 0);
-	for (int i = 0; i < 50; i++)
-		loop_turn(l, 5);
+	send_queries(f.l, f.fd, 100000, 0);
+	spin(f.l, 50, 5);
 	bool eof;
-	int got = read_replies(l, fd, 100000, &eof);
+	int got = read_replies(f.l, f.fd, 100000, &eof);
 	CHECK(eof);
 	CHECK(got < 100000);
-	CHECK_EQ(dnssrv_stats(d)->tcp_dropped, 1);
+	CHECK_EQ(dnssrv_stats(f.d)->tcp_dropped, 1);
 	/* UDP is answered all along. */
 	int u = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(f.port),
 				 .sin_addr = { htonl(0x7f000001) } };
 	uint8_t b[64], r[512];
 	size_t len = query(b, 77);
 	sendto(u, b + 2, len - 2, 0, (struct sockaddr *)&a, sizeof a);
 	ssize_t k = -1;
 	for (int i = 0; i < 200 && k < 0; i++) {
-		loop_turn(l, 5);
+		loop_turn(f.l, 5);
 		k = recv(u, r, sizeof r, 0);
 	}
 	CHECK(k > 12 && r[0] == 0 && r[1] == 77);
 	close(u);
 	teardown(&f);
 }
+
 
 T_RUN(T_CASE(tcp_replies_wait_for_a_slow_reader), T_CASE(a_client_that_never_reads_is_dropped))
