@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "api.h"
-#include "config.h"
-#include "lease.h"
+#include "http/api.h"
+#include "conf/config.h"
+#include "core/lease.h"
 
 static double now_ms(void)
 {

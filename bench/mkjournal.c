@@ -17,8 +17,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "journal.h"
-#include "lease.h"
+#include "store/journal.h"
+#include "core/lease.h"
 
 #define MAX_COUNT 50000000ul
 

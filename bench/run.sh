@@ -64,7 +64,7 @@ else
 		cp "$BUILD/meson/duodhcpd" "$BUILD/bench/duodhcpd"
 	else
 		echo "meson build failed (see $BUILD/meson-*.log); building duodhcpd by hand"
-		gcc -std=c17 -D_GNU_SOURCE -O2 -I"$REPO/src" "$REPO"/src/*.c -lcap \
+		gcc -std=c17 -D_GNU_SOURCE -O2 -I"$REPO/src" $(find "$REPO/src" -name "*.c" ! -path "*/ctl/*") -lcap \
 			-o "$BUILD/bench/duodhcpd"
 	fi
 fi
@@ -78,8 +78,8 @@ if [ -f "$BUILD/meson/build.ninja" ] &&
    meson compile -C "$BUILD/meson" mkjournal >>"$BUILD/meson-compile.log" 2>&1; then
 	cp "$BUILD/meson/mkjournal" "$BUILD/bench/mkjournal"
 else
-	gcc "${CFLAGS[@]}" -I"$REPO/src" "$REPO/bench/mkjournal.c" "$REPO/src/journal.c" \
-		"$REPO/src/lease_state.c" -o "$BUILD/bench/mkjournal"
+	gcc "${CFLAGS[@]}" -I"$REPO/src" "$REPO/bench/mkjournal.c" "$REPO/src/store/journal.c" \
+		"$REPO/src/core/lease_state.c" -o "$BUILD/bench/mkjournal"
 fi
 
 "$PY" "$REPO/bench/bench.py" --bin-dir "$BUILD/bench" "$@"

@@ -10,7 +10,7 @@ What is checked:
     checked against man/ instead);
   * the README's "Sections and keys" tables and duodhcpd.ini(5) list the same
     sections, the same keys in each section, and the same default per key;
-  * those tables and the parser's key tables in src/config.c know the same
+  * those tables and the parser's key tables in src/conf/config.c know the same
     sections and keys, "ignored"/"silent" in the README match kv_unused and
     kv_silent, and defaults and "N to M" ranges match the code;
   * the options in duodhcpd(8) and duodhcpctl(8) are the ones their getopt
@@ -291,7 +291,7 @@ def test_selftest_readme_and_ini5():
         compare_keys(readme_keys(md6), man_keys(page))
 
 
-# ------------------------------------------------------ src/config.c extractor
+# ------------------------------------------------------ src/conf/config.c extractor
 
 def c_entries(body):
     """Top-level comma-separated entries of a C initializer body."""
@@ -485,19 +485,19 @@ def compare_parser(readme_rows, parser, defaults):
 
 
 def test_parser_tables_are_read():
-    p = parser_sections(read("src/config.c"))
+    p = parser_sections(read("src/conf/config.c"))
     assert len(p["settings"]) >= 20 and len(p["SK_HOST"]) >= 12 and len(p["duodhcp"]) >= 12
-    assert parser_defaults(read("src/config.c"))["journal"].startswith("/")
+    assert parser_defaults(read("src/conf/config.c"))["journal"].startswith("/")
 
 
 def test_readme_and_parser_agree():
-    src = read("src/config.c")
+    src = read("src/conf/config.c")
     assert compare_parser(readme_sections(read("README.md")), parser_sections(src),
                           parser_defaults(src)) == []
 
 
 def test_selftest_readme_and_parser():
-    src, md = read("src/config.c"), read("README.md")
+    src, md = read("src/conf/config.c"), read("README.md")
 
     def problems(src=src, md=md):
         return compare_parser(readme_sections(md), parser_sections(src), parser_defaults(src))
@@ -587,14 +587,14 @@ def compare_options(src, mdoc, page):
     return problems
 
 
-@pytest.mark.parametrize("page,src", [("duodhcpd.8", "src/main.c"),
-                                      ("duodhcpctl.8", "src/ctl.c")])
+@pytest.mark.parametrize("page,src", [("duodhcpd.8", "src/daemon/main.c"),
+                                      ("duodhcpctl.8", "src/ctl/ctl.c")])
 def test_options_agree(page, src):
     assert compare_options(read(src), (MAN / page).read_text(), page) == []
 
 
 def test_selftest_options():
-    src, page = read("src/main.c"), (MAN / "duodhcpd.8").read_text()
+    src, page = read("src/daemon/main.c"), (MAN / "duodhcpd.8").read_text()
     assert c_options(src)[0]["c"] is True and c_options(src)[1]["salvage"] is False
     src2 = re.sub(r'(getopt_long\(argc, argv, "[^"]*)"', r'\1x"', src)
     assert src2 != src
@@ -611,13 +611,13 @@ def test_selftest_options():
 
 
 def test_ctl_commands_and_states():
-    ctl, page = read("src/ctl.c"), (MAN / "duodhcpctl.8").read_text()
+    ctl, page = read("src/ctl/ctl.c"), (MAN / "duodhcpctl.8").read_text()
     cmds = set(re.findall(r'strcmp\(cmd, "(\w+)"\)', ctl))
     assert len(cmds) >= 3, cmds
     documented = {w for heads, _ in tag_items(sh_region(page, "COMMANDS"))
                   for h in heads for w in it_words(h, "Cm")[:1]}
     assert documented == cmds
-    states = set(re.findall(r'\[LEASE_\w+\] = "(\w+)"', read("src/lease_state.c")))
+    states = set(re.findall(r'\[LEASE_\w+\] = "(\w+)"', read("src/core/lease_state.c")))
     assert len(states) >= 5
     leases_body = next(b for heads, b in tag_items(sh_region(page, "COMMANDS"))
                        if "leases" in heads[0])

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "api.h"
+#include "http/api.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

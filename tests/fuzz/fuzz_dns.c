@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include "dns.h"
+#include "dns/dns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

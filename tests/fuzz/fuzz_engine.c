@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "config.h"
-#include "engine.h"
+#include "conf/config.h"
+#include "core/engine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

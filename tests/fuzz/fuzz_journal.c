@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <stdio.h>
 
-#include "journal.h"
+#include "store/journal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /* libFuzzer: the packet decoder, and the encoder fed from what it decoded. */
 #include <stdint.h>
 #include <string.h>
-#include "dhcp.h"
+#include "proto/dhcp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 #include <string.h>
-#include "dhcp.h"
+#include "proto/dhcp.h"
 
 struct tpkt {
 	uint8_t b[DHCP_RECV_MAX];

@@ -1,0 +1,52 @@
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include "common/text.h"
+
+const char *text_ip4(uint32_t a, char buf[TEXT_IP4_LEN])
+{
+	snprintf(buf, TEXT_IP4_LEN, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+		 a & 255);
+	return buf;
+}
+
+bool text_ip4_parse(const char *s, size_t n, uint32_t *out)
+{
+	char buf[TEXT_IP4_LEN];
+	struct in_addr a;
+	if (n == 0 || n >= sizeof buf)
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	/* inet_pton takes exactly a.b.c.d, decimal (unlike inet_aton's 0x10,
+	 * 010 or 10.1 forms). */
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return false;
+	*out = ntohl(a.s_addr);
+	return true;
+}
+
+int text_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *text_hex(char *out, const uint8_t *p, size_t n, char sep)
+{
+	static const char digits[] = "0123456789abcdef";
+	char *o = out;
+	for (size_t i = 0; i < n; i++) {
+		if (i && sep)
+			*o++ = sep;
+		*o++ = digits[p[i] >> 4];
+		*o++ = digits[p[i] & 15];
+	}
+	*o = 0;
+	return out;
+}

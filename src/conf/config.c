@@ -1,0 +1,2392 @@
+/* Configuration: the dhcpsrv.ini format of "DHCP Server for Windows" plus
+ * duodhcp's own sections (docs/config.md is the reference).
+ *
+ * Three passes over a private copy of the bytes:
+ *   1. read: split into sections and KEY=VALUE entries, bounded (line
+ *      length, NUL bytes), and catch duplicate sections and keys;
+ *   2. expand: dhcpsrv's $(section\name) variables, each entry once;
+ *   3. interpret: each section through its keyword table, then build the
+ *      subnets and validate the whole.
+ * Every problem is reported with file, line, section and key, all of them;
+ * the result is NULL when there was any error. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "conf/config.h"
+#include "common/text.h"
+
+#define LINE_MAX_LEN	4096		/* longest line, without its newline */
+#define FILE_MAX_LEN	(16u << 20)
+#define VAR_DEPTH	8		/* $(a) naming $(b) naming ... */
+#define INDEX_MAX	9999		/* n in DNS_n, IPPOOL_n, OPTION_n */
+#define LIST_MAX	(OPT_VALUE_MAX / 4)
+
+#define DEF_LEASE	86400u
+#define DEF_JOURNAL	"/var/lib/duodhcp/leases.journal"
+#define DEF_PROBE_MS	500u
+#define DEF_DECLINE	86400u
+#define DEF_OFFER	30u
+#define DEF_COMPACT	(64u << 20)
+#define DEF_HTTP_PORT	80u
+
+/* ---- parse state ---- */
+
+enum xstate { X_TODO, X_BUSY, X_DONE, X_FAILED };
+
+struct ent {
+	int line;
+	size_t sect;
+	char *key;
+	char *raw;		/* as read: unquoted unless an OPTION_n value */
+	char *val;		/* after $(...) expansion */
+	bool val_heap;
+	uint8_t xstate;
+	bool dup;		/* a later duplicate, skipped */
+	bool referenced;	/* named by some $(...) */
+};
+
+enum skind {
+	SK_SKIP, SK_SETTINGS, SK_GENERAL, SK_DNS, SK_HTTP, SK_TFTP, SK_DUODHCP,
+	SK_SUBNET, SK_HOST, SK_WILDCARD, SK_UNKNOWN,
+};
+
+struct sect {
+	int line;
+	char *name;
+	size_t first, n;	/* its entries */
+	enum skind kind;
+	bool dup;
+	uint32_t net, mask;	/* SK_SUBNET */
+	uint8_t hw[6];		/* SK_HOST */
+};
+
+struct prange {
+	uint32_t first, last;
+	const struct ent *e;
+	size_t subnet;		/* SIZE_MAX until placed */
+};
+
+struct pool {
+	unsigned idx;
+	const struct ent *e;
+	size_t r0, nr;		/* its ranges in pctx.rv */
+};
+
+struct bind {
+	unsigned idx;
+	const struct ent *e;
+	uint32_t addr;
+};
+
+struct popt {
+	uint8_t code;
+	uint16_t len;
+	uint8_t *data;
+	const struct ent *e;
+};
+
+struct ipitem {
+	unsigned idx;
+	uint32_t ip;
+	const struct ent *e;
+};
+
+struct iplist {
+	uint8_t code;
+	size_t slot;		/* its place in scope.opts */
+	size_t n, cap;
+	struct ipitem *v;
+};
+
+/* [GENERAL], a [SUBNET:...] or a client section while it is read. */
+struct scope {
+	enum skind kind;
+	const struct sect *s;
+	size_t subnet;		/* SK_SUBNET: where IPPOOL_n ranges go */
+	uint32_t lease_time, siaddr, mask, addr;
+	char bootfile[128];
+	char hostname[64];
+	size_t nopts, capopts;
+	struct popt *opts;
+	struct iplist lists[3];
+	size_t nlists;
+};
+
+struct where {			/* where a subnet or host was defined */
+	const struct sect *s;
+	const struct ent *e;
+};
+
+struct pctx {
+	const char *file;
+	FILE *errs;
+	int nerr;
+	bool oom;
+	char *buf;
+	struct sect *sv;
+	size_t ns, capsv;
+	struct ent *ev;
+	size_t ne, capev;
+	struct sect **ssorted;	/* sections by name */
+	struct ent **esorted;	/* entries by key within each section */
+	struct config *c;
+	struct pool *pools;
+	size_t npools, cappools;
+	struct bind *binds;
+	size_t nbinds, capbinds;
+	struct prange *rv;
+	size_t nr, caprv;
+	size_t capsub, caphost;
+	struct where *subw, *hostw;
+	size_t capsubw, caphostw;
+	struct scope general;
+};
+
+/* ---- messages ---- */
+
+__attribute__((format(printf, 6, 0)))
+static void vreport(struct pctx *p, bool warn, int line, const char *sect,
+		    const char *key, const char *fmt, va_list ap)
+{
+	if (!warn)
+		p->nerr++;
+	if (p->errs == NULL)
+		return;
+	fputs(p->file, p->errs);
+	if (line > 0)
+		fprintf(p->errs, ":%d", line);
+	fputs(warn ? ": warning: " : ": ", p->errs);
+	if (sect)
+		fprintf(p->errs, key ? "[%s] " : "[%s]: ", sect);
+	if (key)
+		fprintf(p->errs, "%s: ", key);
+	vfprintf(p->errs, fmt, ap);
+	fputc('\n', p->errs);
+}
+
+__attribute__((format(printf, 5, 6)))
+static void perr(struct pctx *p, int line, const char *sect, const char *key,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(p, false, line, sect, key, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void ent_err(struct pctx *p, const struct ent *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(p, false, e->line, p->sv[e->sect].name, e->key, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void ent_warn(struct pctx *p, const struct ent *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(p, true, e->line, p->sv[e->sect].name, e->key, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void sect_warn(struct pctx *p, const struct sect *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(p, true, s->line, s->name, NULL, fmt, ap);
+	va_end(ap);
+}
+
+static void oom(struct pctx *p)
+{
+	if (!p->oom)
+		perr(p, 0, NULL, NULL, "out of memory");
+	p->oom = true;
+}
+
+/* Makes room for one more element; returns the (maybe moved) array or NULL. */
+static void *grow(struct pctx *p, void *v, size_t n, size_t *cap, size_t size)
+{
+	size_t nc;
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	nc = *cap ? *cap * 2 : 8;
+	if (nc > SIZE_MAX / size || (nv = realloc(v, nc * size)) == NULL) {
+		oom(p);
+		return NULL;
+	}
+	*cap = nc;
+	return nv;
+}
+
+/* qsort, which may not be handed a NULL array even when it is empty. */
+static void sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(v, n, size, cmp);
+}
+
+static void sort_r(void *v, size_t n, size_t size,
+		   int (*cmp)(const void *, const void *, void *), void *ctx)
+{
+	if (n > 1)
+		qsort_r(v, n, size, cmp, ctx);
+}
+
+/* ---- small parsers ---- */
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static char *skip_blank(char *s)
+{
+	while (is_blank(*s))
+		s++;
+	return s;
+}
+
+static char *trim(char *s)
+{
+	size_t n;
+
+	s = skip_blank(s);
+	n = strlen(s);
+	while (n > 0 && is_blank(s[n - 1]))
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
+static bool ip_str(const char *s, uint32_t *out)
+{
+	return text_ip4_parse(s, strlen(s), out);
+}
+
+static bool u32_parse(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > UINT32_MAX)
+			return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool bool_parse(const char *s, bool *out)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
+			*out = strcasecmp(s, yes[i]) == 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+static unsigned mask_prefix(uint32_t mask)
+{
+	unsigned n = 0;
+
+	while (n < 32 && (mask & (0x80000000u >> n)))
+		n++;
+	return n;
+}
+
+static uint32_t prefix_mask(unsigned p)
+{
+	return p == 0 ? 0 : 0xffffffffu << (32 - p);
+}
+
+static bool mask_ok(uint32_t mask)
+{
+	return mask != 0 && prefix_mask(mask_prefix(mask)) == mask;
+}
+
+static const char *ipfmt(char buf[TEXT_IP4_LEN], uint32_t a)
+{
+	return text_ip4(a, buf);
+}
+
+/* 00-11-22-33-44-55, 00:11:22:33:44:55 or 001122334455.  Returns 1 for a
+ * MAC, 2 for a dhcpsrv wildcard ("??" bytes), 0 otherwise. */
+static int mac_parse(const char *s, uint8_t hw[6])
+{
+	size_t len = strlen(s), step = len == 17 ? 3 : 2;
+	bool wild = false;
+
+	if (len != 17 && len != 12)
+		return 0;
+	if (len == 17 && s[2] != '-' && s[2] != ':')
+		return 0;
+	for (size_t i = 0; i < 6; i++) {
+		const char *b = s + i * step;
+		int hi = text_hexval(b[0]), lo = text_hexval(b[1]);
+
+		if (step == 3 && i < 5 && b[2] != s[2])
+			return 0;
+		if (b[0] == '?' && b[1] == '?') {
+			wild = true;
+			hw[i] = 0;
+		} else if (hi < 0 || lo < 0)
+			return 0;
+		else
+			hw[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return wild ? 2 : 1;
+}
+
+/* "a.b.c.d/n" with no host bits set. */
+static bool cidr_parse(const char *s, uint32_t *net, uint32_t *mask, bool *hostbits)
+{
+	const char *slash = strchr(s, '/');
+	uint32_t a, p;
+
+	if (slash == NULL || !text_ip4_parse(s, (size_t)(slash - s), &a) ||
+	    !u32_parse(slash + 1, &p) || p < 1 || p > 32 || strlen(slash + 1) > 2)
+		return false;
+	*mask = prefix_mask(p);
+	*net = a & *mask;
+	*hostbits = a != *net;
+	return true;
+}
+
+/* Parses digits after a key prefix ("DNS_" + "1"). */
+static bool index_parse(const char *s, unsigned *out)
+{
+	uint32_t v;
+
+	if (strlen(s) > 4 || !u32_parse(s, &v) || v > INDEX_MAX)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Text that needs no quotes to survive the reader. */
+static bool plain_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || is_blank(v[0]) || is_blank(v[n - 1]) || strstr(v, "$("))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f || v[i] == ';' || v[i] == '"')
+			return false;
+	return true;
+}
+
+/* ---- pass 1: the reader ---- */
+
+static bool is_option_key(const char *key)
+{
+	return strncasecmp(key, "OPTION_", 7) == 0;
+}
+
+static bool key_chars_ok(const char *k)
+{
+	for (; *k; k++)
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
+		      (*k >= '0' && *k <= '9') || *k == '_' || *k == '-' || *k == '.'))
+			return false;
+	return true;
+}
+
+/* ';' outside double quotes starts a comment; inside quotes a backslash
+ * protects the next character. */
+static void strip_comment(char *s)
+{
+	bool q = false;
+
+	for (; *s; s++) {
+		if (q && *s == '\\' && s[1])
+			s++;
+		else if (*s == '"')
+			q = !q;
+		else if (*s == ';' && !q) {
+			*s = '\0';
+			return;
+		}
+	}
+}
+
+static char *unquote(char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		v[n - 1] = '\0';
+		return v + 1;
+	}
+	return v;
+}
+
+static void add_section(struct pctx *p, char *name, int line, bool broken)
+{
+	struct sect *nv = grow(p, p->sv, p->ns, &p->capsv, sizeof *p->sv);
+
+	if (nv == NULL)
+		return;
+	p->sv = nv;
+	memset(&p->sv[p->ns], 0, sizeof p->sv[0]);
+	p->sv[p->ns].line = line;
+	p->sv[p->ns].name = name;
+	p->sv[p->ns].first = p->ne;
+	p->sv[p->ns].kind = broken ? SK_SKIP : SK_UNKNOWN;
+	p->ns++;
+}
+
+static void lex_section(struct pctx *p, char *s, int line)
+{
+	char *close = strchr(s, ']'), *rest, *name;
+
+	if (close == NULL) {
+		perr(p, line, NULL, NULL, "section header without ']'");
+		add_section(p, s, line, true);
+		return;
+	}
+	rest = skip_blank(close + 1);
+	*close = '\0';
+	name = trim(s + 1);
+	if (*rest && *rest != ';' && *rest != '#') {
+		perr(p, line, name, NULL, "text after ']'");
+		add_section(p, name, line, true);
+	} else if (*name == '\0') {
+		perr(p, line, NULL, NULL, "empty section name");
+		add_section(p, name, line, true);
+	} else
+		add_section(p, name, line, false);
+}
+
+static void lex_entry(struct pctx *p, char *s, int line)
+{
+	char *eq = strchr(s, '='), *key, *val;
+	const char *sect = p->ns ? p->sv[p->ns - 1].name : NULL;
+	struct ent *nv;
+
+	if (eq == NULL) {
+		perr(p, line, sect, NULL, "expected KEY=VALUE");
+		return;
+	}
+	*eq = '\0';
+	key = trim(s);
+	val = eq + 1;
+	strip_comment(val);
+	val = trim(val);
+	if (*key == '\0' || !key_chars_ok(key)) {
+		perr(p, line, sect, NULL, "bad key name \"%s\"", key);
+		return;
+	}
+	if (!is_option_key(key))
+		val = unquote(val);
+	if (p->ns == 0) {
+		perr(p, line, NULL, key, "outside any section");
+		return;
+	}
+	if ((nv = grow(p, p->ev, p->ne, &p->capev, sizeof *p->ev)) == NULL)
+		return;
+	p->ev = nv;
+	p->ev[p->ne] = (struct ent){ .line = line, .sect = p->ns - 1, .key = key,
+				     .raw = val, .val = val };
+	p->ne++;
+	p->sv[p->ns - 1].n++;
+}
+
+static void lex_line(struct pctx *p, char *s, int line)
+{
+	s = skip_blank(s);
+	if (*s == '\0' || *s == ';' || *s == '#')
+		return;
+	if (*s == '[')
+		lex_section(p, s, line);
+	else
+		lex_entry(p, s, line);
+}
+
+static void lex(struct pctx *p, size_t len)
+{
+	char *s = p->buf, *end = p->buf + len;
+	int line = 0;
+
+	/* A UTF-8 byte order mark, as Windows editors write it. */
+	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;
+	while (s < end && !p->oom) {
+		char *nl = memchr(s, '\n', (size_t)(end - s));
+		char *le = nl ? nl : end;
+		size_t n = (size_t)(le - s);
+
+		line++;
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		if (n > LINE_MAX_LEN)
+			perr(p, line, NULL, NULL, "line longer than %d bytes", LINE_MAX_LEN);
+		else if (memchr(s, '\0', n))
+			perr(p, line, NULL, NULL, "NUL byte in line");
+		else {
+			s[n] = '\0';
+			lex_line(p, s, line);
+		}
+		s = le + 1;
+	}
+}
+
+static int cmp_sect(const void *a, const void *b)
+{
+	const struct sect *x = *(struct sect *const *)a, *y = *(struct sect *const *)b;
+	int r = strcasecmp(x->name, y->name);
+
+	return r ? r : (x->line > y->line) - (x->line < y->line);
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+	const struct ent *x = *(struct ent *const *)a, *y = *(struct ent *const *)b;
+	int r = strcasecmp(x->key, y->key);
+
+	return r ? r : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Sorts sections and keys for lookups, and flags duplicates. */
+static void find_dups(struct pctx *p)
+{
+	p->ssorted = calloc(p->ns + 1, sizeof *p->ssorted);
+	p->esorted = calloc(p->ne + 1, sizeof *p->esorted);
+	if (p->ssorted == NULL || p->esorted == NULL) {
+		oom(p);
+		return;
+	}
+	for (size_t i = 0; i < p->ns; i++)
+		p->ssorted[i] = &p->sv[i];
+	sort(p->ssorted, p->ns, sizeof *p->ssorted, cmp_sect);
+	for (size_t i = 1; i < p->ns; i++) {
+		struct sect *a = p->ssorted[i - 1], *b = p->ssorted[i];
+		if (strcasecmp(a->name, b->name) == 0 && b->kind != SK_SKIP) {
+			perr(p, b->line, b->name, NULL, "duplicate section (first at line %d)",
+			     a->line);
+			b->dup = true;
+		}
+	}
+	for (size_t i = 0; i < p->ne; i++)
+		p->esorted[i] = &p->ev[i];
+	for (size_t s = 0; s < p->ns; s++) {
+		struct ent **v = p->esorted + p->sv[s].first;
+		sort(v, p->sv[s].n, sizeof *v, cmp_ent);
+		for (size_t i = 1; i < p->sv[s].n; i++)
+			if (strcasecmp(v[i - 1]->key, v[i]->key) == 0) {
+				ent_err(p, v[i], "duplicate key (first at line %d)", v[i - 1]->line);
+				v[i]->dup = true;
+			}
+	}
+}
+
+/* ---- pass 2: $(section\name) variables ---- */
+
+static struct sect *sect_find(struct pctx *p, const char *name)
+{
+	size_t lo = 0, hi = p->ns;
+
+	while (lo < hi) {	/* the first of equal names: the original */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcasecmp(p->ssorted[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < p->ns && strcasecmp(p->ssorted[lo]->name, name) == 0)
+		return p->ssorted[lo];
+	return NULL;
+}
+
+static struct ent *key_find(struct pctx *p, const struct sect *s, const char *key)
+{
+	struct ent **v;
+	size_t lo = 0, hi;
+
+	if (s == NULL || p->esorted == NULL)
+		return NULL;
+	v = p->esorted + s->first;
+	hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcasecmp(v[mid]->key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->n && strcasecmp(v[lo]->key, key) == 0)
+		return v[lo];
+	return NULL;
+}
+
+/* $(name) is [Settings] name; $(section\name) names the section too. */
+static struct ent *var_find(struct pctx *p, const char *ref, size_t n)
+{
+	char buf[LINE_MAX_LEN + 1], *bs;
+
+	if (n > LINE_MAX_LEN)
+		return NULL;
+	memcpy(buf, ref, n);
+	buf[n] = '\0';
+	bs = strchr(buf, '\\');
+	if (bs == NULL)
+		return key_find(p, sect_find(p, "Settings"), buf);
+	*bs = '\0';
+	return key_find(p, sect_find(p, buf), bs + 1);
+}
+
+static bool append(char *out, size_t *n, const char *s, size_t len)
+{
+	if (len > LINE_MAX_LEN - *n)
+		return false;
+	memcpy(out + *n, s, len);
+	*n += len;
+	return true;
+}
+
+static bool expand_ent(struct pctx *p, struct ent *e, int depth);
+
+/* Writes e's value with every $(...) replaced; false on error. */
+static bool expand_into(struct pctx *p, struct ent *e, int depth, char *out, size_t *n)
+{
+	const char *s = e->raw;
+
+	for (;;) {
+		const char *v = strstr(s, "$("), *close = v ? strchr(v + 2, ')') : NULL;
+		struct ent *t;
+
+		if (close == NULL)
+			return append(out, n, s, strlen(s)) ||
+			       (ent_err(p, e, "longer than %d bytes after $(...) expansion",
+					LINE_MAX_LEN), false);
+		if (!append(out, n, s, (size_t)(v - s)))
+			break;
+		t = var_find(p, v + 2, (size_t)(close - v - 2));
+		if (t == NULL) {
+			ent_err(p, e, "undefined variable $(%.*s)", (int)(close - v - 2), v + 2);
+			return false;
+		}
+		if (!expand_ent(p, t, depth + 1))
+			return false;	/* reported where it failed */
+		if (!append(out, n, t->val, strlen(t->val)))
+			break;
+		s = close + 1;
+	}
+	ent_err(p, e, "longer than %d bytes after $(...) expansion", LINE_MAX_LEN);
+	return false;
+}
+
+static bool expand_ent(struct pctx *p, struct ent *e, int depth)
+{
+	char *out;
+	size_t n = 0;
+	bool ok;
+
+	if (e->xstate == X_DONE || e->xstate == X_FAILED)
+		return e->xstate == X_DONE;
+	if (e->xstate == X_BUSY) {
+		ent_err(p, e, "circular $(...) reference");
+		return false;
+	}
+	if (strstr(e->raw, "$(") == NULL) {
+		e->xstate = X_DONE;
+		return true;
+	}
+	if (depth > VAR_DEPTH) {
+		ent_err(p, e, "$(...) nested deeper than %d", VAR_DEPTH);
+		e->xstate = X_FAILED;
+		return false;
+	}
+	if ((out = malloc(LINE_MAX_LEN + 1)) == NULL) {
+		oom(p);
+		return false;
+	}
+	e->xstate = X_BUSY;
+	ok = expand_into(p, e, depth, out, &n);
+	out[n] = '\0';
+	/* Expansion may not leave a reference behind: "$$(A)" with A="(x)". */
+	if (ok && strstr(out, "$(")) {
+		ent_err(p, e, "\"$(\" without a variable after expansion");
+		ok = false;
+	}
+	if (!ok) {
+		free(out);
+		e->xstate = X_FAILED;
+		return false;
+	}
+	e->val = out;
+	e->val_heap = true;
+	e->xstate = X_DONE;
+	return true;
+}
+
+/* Flags every entry some $(...) names, so that a user variable such as
+ * BaseDir is not taken for a typo even where its expansion fails. */
+static void mark_refs(struct pctx *p)
+{
+	for (size_t i = 0; i < p->ne; i++) {
+		const char *s = p->ev[i].raw, *v, *close;
+
+		while ((v = strstr(s, "$(")) != NULL && (close = strchr(v + 2, ')')) != NULL) {
+			struct ent *t = var_find(p, v + 2, (size_t)(close - v - 2));
+			if (t)
+				t->referenced = true;
+			s = close + 1;
+		}
+	}
+}
+
+static void expand_all(struct pctx *p)
+{
+	mark_refs(p);
+	for (size_t i = 0; i < p->ne && !p->oom; i++)
+		if (!p->ev[i].dup && !p->sv[p->ev[i].sect].dup)
+			expand_ent(p, &p->ev[i], 0);
+}
+
+/* ---- pass 3: keyword tables ---- */
+
+struct kdef;
+typedef void kfn(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		 unsigned idx);
+
+enum {
+	K_INDEXED = 1 << 0,	/* name is a prefix: "DNS_" matches DNS_0, DNS_1 ... */
+	K_NONEMPTY = 1 << 1,
+	K_G = 1 << 2,		/* allowed in [GENERAL] */
+	K_S = 1 << 3,		/* allowed in [SUBNET:...] */
+	K_H = 1 << 4,		/* allowed in client sections */
+};
+
+struct kdef {
+	const char *name;
+	kfn *fn;
+	size_t off, size;	/* the field in the section's object */
+	uint32_t min, max;
+	unsigned flags;
+	uint8_t code;		/* option keys */
+	enum opt_type otype;
+	const char *hint;	/* why not here, for scope keys */
+};
+
+static void *field(void *obj, const struct kdef *k)
+{
+	return (char *)obj + k->off;
+}
+
+static void kv_unused(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		      unsigned idx)
+{
+	(void)obj, (void)k, (void)idx;
+	ent_warn(p, e, "not used by duodhcpd");
+}
+
+static void kv_silent(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		      unsigned idx)
+{
+	(void)p, (void)obj, (void)k, (void)e, (void)idx;
+}
+
+static void kv_bool(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		    unsigned idx)
+{
+	(void)idx;
+	if (!bool_parse(e->val, field(obj, k)))
+		ent_err(p, e, "\"%s\" is not 0/1, true/false, yes/no or on/off", e->val);
+}
+
+static void store_uint(void *f, size_t size, uint32_t v)
+{
+	if (size == sizeof(uint16_t))
+		*(uint16_t *)f = (uint16_t)v;
+	else
+		*(uint32_t *)f = v;
+}
+
+static void kv_uint(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		    unsigned idx)
+{
+	uint32_t v;
+
+	(void)idx;
+	if (!u32_parse(e->val, &v) || v < k->min || v > k->max)
+		ent_err(p, e, "\"%s\" is not a whole number from %lu to %lu", e->val,
+			(unsigned long)k->min, (unsigned long)k->max);
+	else
+		store_uint(field(obj, k), k->size, v);
+}
+
+/* A byte count with an optional K, M or G (binary) suffix. */
+static void kv_size(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		    unsigned idx)
+{
+	static const char suffix[] = "KMG";
+	char num[16];
+	size_t n = strlen(e->val);
+	const char *sp = n ? strchr(suffix, e->val[n - 1] & ~0x20) : NULL;
+	uint64_t v, mul = 1;
+	uint32_t u;
+
+	(void)idx;
+	if (sp && *sp) {
+		mul = 1ull << (10 * (sp - suffix + 1));
+		n--;
+	}
+	if (n >= sizeof num || !(memcpy(num, e->val, n), num[n] = '\0', u32_parse(num, &u)) ||
+	    (v = u * mul) < k->min || v > k->max) {
+		ent_err(p, e, "\"%s\" is not a size from %lu to %lu bytes (K, M, G allowed)",
+			e->val, (unsigned long)k->min, (unsigned long)k->max);
+		return;
+	}
+	*(uint32_t *)field(obj, k) = (uint32_t)v;
+}
+
+static bool text_ok(struct pctx *p, const struct ent *e)
+{
+	for (const char *s = e->val; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '"') {
+			ent_err(p, e, "control character or '\"' in the value");
+			return false;
+		}
+	return true;
+}
+
+static void kv_str(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		   unsigned idx)
+{
+	size_t n = strlen(e->val);
+
+	(void)idx;
+	if (!text_ok(p, e))
+		return;
+	if (n >= k->size)
+		ent_err(p, e, "longer than %zu bytes", k->size - 1);
+	else if (n == 0 && (k->flags & K_NONEMPTY))
+		ent_err(p, e, "empty value");
+	else
+		memcpy(field(obj, k), e->val, n + 1);
+}
+
+static void kv_ip(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		  unsigned idx)
+{
+	(void)idx;
+	if (!ip_str(e->val, field(obj, k)))
+		ent_err(p, e, "\"%s\" is not an IPv4 address", e->val);
+}
+
+/* FORWARD=a.b.c.d[,e.f.g.h...]: the upstream resolvers of the DNS server. */
+static void kv_forward(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		       unsigned idx)
+{
+	struct config *c = obj;
+	char buf[256];
+	(void)k, (void)idx;
+	snprintf(buf, sizeof buf, "%s", e->val);
+	c->ndns_forward = 0;
+	for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok;
+	     tok = strtok_r(NULL, ", ", &save)) {
+		uint32_t a;
+		if (c->ndns_forward == 4) {
+			ent_err(p, e, "at most 4 resolvers");
+			return;
+		}
+		if (!ip_str(tok, &a) || a == 0) {
+			ent_err(p, e, "\"%s\" is not an IPv4 address", tok);
+			return;
+		}
+		c->dns_forward[c->ndns_forward++] = a;
+	}
+}
+
+static void kv_bindaddr(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+			unsigned idx)
+{
+	uint32_t a;
+	(void)idx;
+	if (*e->val && !ip_str(e->val, &a))
+		ent_err(p, e, "\"%s\" is not an IPv4 address", e->val);
+	else
+		kv_str(p, obj, k, e, idx);
+}
+
+static const struct kdef *kfind(const struct kdef *t, size_t n, const char *key, unsigned *idx)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(t[i].name);
+
+		if (!(t[i].flags & K_INDEXED) && strcasecmp(t[i].name, key) == 0)
+			return &t[i];
+		if ((t[i].flags & K_INDEXED) && strncasecmp(t[i].name, key, len) == 0 &&
+		    index_parse(key + len, idx))
+			return &t[i];
+	}
+	return NULL;
+}
+
+static unsigned kind_bit(enum skind kind)
+{
+	return kind == SK_GENERAL ? K_G : kind == SK_SUBNET ? K_S : kind == SK_HOST ? K_H : 0;
+}
+
+/* Runs every entry of s through table t. */
+static void run_table(struct pctx *p, const struct sect *s, const struct kdef *t, size_t n,
+		      void *obj)
+{
+	unsigned bit = kind_bit(s->kind);
+
+	for (size_t i = s->first; i < s->first + s->n; i++) {
+		const struct ent *e = &p->ev[i];
+		const struct kdef *k;
+		unsigned idx = 0;
+
+		if (e->dup || e->xstate != X_DONE)
+			continue;
+		if ((k = kfind(t, n, e->key, &idx)) == NULL) {
+			if (!e->referenced)	/* a user variable for $(...) */
+				ent_err(p, e, "unknown key");
+			continue;
+		}
+		if (bit && !(k->flags & bit)) {
+			ent_err(p, e, "not allowed in this section: %s", k->hint);
+			continue;
+		}
+		k->fn(p, obj, k, e, idx);
+	}
+}
+
+/* ---- pools and binds ---- */
+
+static bool push_range(struct pctx *p, uint32_t first, uint32_t last, const struct ent *e,
+		       size_t subnet)
+{
+	struct prange *nv = grow(p, p->rv, p->nr, &p->caprv, sizeof *p->rv);
+
+	if (nv == NULL)
+		return false;
+	p->rv = nv;
+	p->rv[p->nr++] = (struct prange){ first, last, e, subnet };
+	return true;
+}
+
+/* One item of an IPPOOL_n list: "a.b.c.d", "a.b.c.d-e", "a.b.c.d-a.b.c.e",
+ * or, after a full address, "e" and "e-f" in the same /24 (dhcpsrv 2.9.3:
+ * "192.168.20.1,5-10"). */
+static const char *pool_item(char *item, uint32_t *base, uint32_t *first, uint32_t *last)
+{
+	char *dash = strchr(item, '-'), *a = trim(item), *b;
+	uint32_t v;
+
+	if (dash)
+		*dash = '\0';
+	a = trim(a);
+	b = dash ? trim(dash + 1) : NULL;
+	if (ip_str(a, first))
+		*base = *first & 0xffffff00u;
+	else if (*base != UINT32_MAX && u32_parse(a, &v) && v <= 255 && strlen(a) <= 3)
+		*first = *base | v;
+	else
+		return *base == UINT32_MAX && u32_parse(a, &v) ?
+		       "the first item needs a full address" : "not an address or range";
+	if (b == NULL)
+		*last = *first;
+	else if (ip_str(b, last))
+		;
+	else if (u32_parse(b, &v) && v <= 255 && strlen(b) <= 3)
+		*last = (*first & 0xffffff00u) | v;
+	else
+		return "bad end of range";
+	return *first > *last ? "range ends before it starts" : NULL;
+}
+
+/* Parses a whole IPPOOL_n value into ranges; false on error. */
+static bool pool_parse(struct pctx *p, const struct ent *e, size_t subnet)
+{
+	char buf[LINE_MAX_LEN + 1], item[LINE_MAX_LEN + 1], *s = buf, *comma;
+	uint32_t base = UINT32_MAX, first, last;
+	const char *why;
+
+	snprintf(buf, sizeof buf, "%s", e->val);
+	if (*trim(buf) == '\0') {
+		ent_err(p, e, "empty pool");
+		return false;
+	}
+	do {
+		if ((comma = strchr(s, ',')) != NULL)
+			*comma = '\0';
+		snprintf(item, sizeof item, "%s", s);	/* pool_item cuts s up */
+		if ((why = pool_item(s, &base, &first, &last)) != NULL) {
+			ent_err(p, e, "\"%.80s\": %s", trim(item), why);
+			return false;
+		}
+		if (!push_range(p, first, last, e, subnet))
+			return false;
+		if (comma)
+			s = comma + 1;
+	} while (comma);
+	return true;
+}
+
+static void kv_pool(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		    unsigned idx)
+{
+	size_t r0 = p->nr;
+	struct pool *nv;
+
+	(void)obj, (void)k;
+	if (!pool_parse(p, e, SIZE_MAX))
+		return;
+	if ((nv = grow(p, p->pools, p->npools, &p->cappools, sizeof *p->pools)) == NULL)
+		return;
+	p->pools = nv;
+	p->pools[p->npools++] = (struct pool){ idx, e, r0, p->nr - r0 };
+}
+
+static void kv_bind(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		    unsigned idx)
+{
+	uint32_t a;
+	struct bind *nv;
+
+	(void)obj, (void)k;
+	if (!ip_str(e->val, &a) || a == 0) {
+		ent_err(p, e, "\"%s\" is not an IPv4 address (interface names are not "
+			"supported: give the interface's address)", e->val);
+		return;
+	}
+	if ((nv = grow(p, p->binds, p->nbinds, &p->capbinds, sizeof *p->binds)) == NULL)
+		return;
+	p->binds = nv;
+	p->binds[p->nbinds++] = (struct bind){ idx, e, a };
+}
+
+static void kv_subpool(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		       unsigned idx)
+{
+	const struct scope *sc = obj;
+
+	(void)k, (void)idx;
+	pool_parse(p, e, sc->subnet);
+}
+
+/* ---- options in scopes ---- */
+
+static struct popt *opt_find(struct scope *sc, uint8_t code)
+{
+	for (size_t i = 0; i < sc->nopts; i++)
+		if (sc->opts[i].code == code)
+			return &sc->opts[i];
+	return NULL;
+}
+
+/* Adds an option (data copied; NULL reserves the slot for a list). */
+static struct popt *opt_add(struct pctx *p, struct scope *sc, uint8_t code,
+			    const uint8_t *data, size_t len, const struct ent *e)
+{
+	struct popt *old = opt_find(sc, code), *nv;
+
+	if (old) {
+		ent_err(p, e, "option %u is already set by %s (line %d)", code, old->e->key,
+			old->e->line);
+		return NULL;
+	}
+	if ((nv = grow(p, sc->opts, sc->nopts, &sc->capopts, sizeof *sc->opts)) == NULL)
+		return NULL;
+	sc->opts = nv;
+	nv = &sc->opts[sc->nopts];
+	*nv = (struct popt){ code, (uint16_t)len, NULL, e };
+	if ((nv->data = malloc(len ? len : 1)) == NULL) {
+		oom(p);
+		return NULL;
+	}
+	if (data)
+		memcpy(nv->data, data, len);
+	sc->nopts++;
+	return nv;
+}
+
+static bool nodetype_ok(const uint8_t *v, size_t len)
+{
+	/* RFC 2132 section 8.7: B-, P-, M- or H-node. */
+	return len == 1 && (v[0] == 1 || v[0] == 2 || v[0] == 4 || v[0] == 8);
+}
+
+/* DOMAINNAME, NODETYPE, WPAD: a key that stands for one option. */
+static void kv_optkey(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		      unsigned idx)
+{
+	uint8_t buf[OPT_VALUE_MAX];
+	char why[96];
+	int n;
+
+	(void)idx;
+	if (k->otype == OPT_STRING) {
+		/* Sent as written: dhcpsrv has no escapes in these keys. */
+		n = (int)strlen(e->val);
+		if (n == 0 || n > OPT_VALUE_MAX) {
+			ent_err(p, e, "needs 1 to %d characters", OPT_VALUE_MAX);
+			return;
+		}
+		if (!text_ok(p, e))
+			return;
+		memcpy(buf, e->val, (size_t)n);
+	} else if ((n = opt_encode(k->otype, e->val, buf, sizeof buf, why, sizeof why)) < 0) {
+		ent_err(p, e, "\"%s\": %s", e->val, why);
+		return;
+	}
+	if (k->code == 46 && !nodetype_ok(buf, (size_t)n)) {
+		ent_err(p, e, "\"%s\" is not a NetBIOS node type (1, 2, 4 or 8)", e->val);
+		return;
+	}
+	opt_add(p, obj, k->code, buf, (size_t)n, e);
+}
+
+/* ROUTER_n, DNS_n, WINS_n: one address each, sent in the order of n. */
+static void kv_list(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		    unsigned idx)
+{
+	struct scope *sc = obj;
+	struct iplist *l = NULL;
+	struct ipitem *nv;
+	uint32_t a;
+
+	if (!ip_str(e->val, &a)) {
+		ent_err(p, e, "\"%s\" is not an IPv4 address", e->val);
+		return;
+	}
+	for (size_t i = 0; i < sc->nlists; i++)
+		if (sc->lists[i].code == k->code)
+			l = &sc->lists[i];
+	if (l == NULL) {
+		if (sc->nlists == 3 || opt_add(p, sc, k->code, NULL, 0, e) == NULL)
+			return;
+		l = &sc->lists[sc->nlists++];
+		*l = (struct iplist){ .code = k->code, .slot = sc->nopts - 1 };
+	}
+	if ((nv = grow(p, l->v, l->n, &l->cap, sizeof *l->v)) == NULL)
+		return;
+	l->v = nv;
+	l->v[l->n++] = (struct ipitem){ idx, a, e };
+}
+
+static const char *opt_reserved(unsigned code)
+{
+	switch (code) {
+	case 1: return "comes from SUBNETMASK or the [SUBNET:...] name";
+	case 51: return "comes from LEASETIME";
+	case 58:
+	case 59: return "comes from T1Percent/T2Percent in [DUODHCP]";
+	case 50: case 52: case 53: case 54: case 55: case 57: case 61: case 82:
+		return "belongs to the protocol, not to the configuration";
+	}
+	return NULL;
+}
+
+/* "ip:", "string:" ... in front of an OPTION_n value selects our typed form. */
+static bool typed_prefix(const char *v, enum opt_type *t, const char **rest)
+{
+	const char *colon = strchr(v, ':');
+	char name[8];
+	size_t n;
+
+	if (colon == NULL || (n = (size_t)(colon - v)) == 0 || n >= sizeof name)
+		return false;
+	memcpy(name, v, n);
+	name[n] = '\0';
+	if (opt_type_parse(name, t) != 0)
+		return false;
+	*rest = colon + 1;
+	while (is_blank(**rest))
+		(*rest)++;
+	return true;
+}
+
+static bool all_digits(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static void opt_bad(struct pctx *p, const struct ent *e, unsigned code, bool typed,
+		    const char *why)
+{
+	const struct opt_def *d = opt_def_by_code((uint8_t)code);
+
+	if (typed || d == NULL)
+		ent_err(p, e, "%s", why);
+	else
+		ent_err(p, e, "%s (dhcpsrv syntax; for option %u (%s) you may write "
+			"OPTION_%u=%s:VALUE)", why, code, d->name, code, opt_type_name(d->type));
+}
+
+/* OPTION_nn: dhcpsrv's syntax, or TYPE:VALUE (ours). */
+static void kv_option(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		      unsigned code)
+{
+	const struct opt_def *d = code >= 1 && code <= 254 ? opt_def_by_code((uint8_t)code) : NULL;
+	uint8_t buf[OPT_VALUE_MAX];
+	char why[128];
+	const char *rest;
+	enum opt_type t;
+	bool typed;
+	int n;
+
+	(void)k;
+	if (code < 1 || code > 254) {
+		ent_err(p, e, "option code must be 1 to 254");
+		return;
+	}
+	if (opt_reserved(code)) {
+		ent_err(p, e, "option %u %s", code, opt_reserved(code));
+		return;
+	}
+	typed = typed_prefix(e->val, &t, &rest);
+	n = typed ? opt_encode(t, rest, buf, sizeof buf, why, sizeof why) :
+		    opt_encode_dhcpsrv(e->val, buf, sizeof buf, why, sizeof why);
+	if (n < 0) {
+		opt_bad(p, e, code, typed, why);
+		return;
+	}
+	if (d && !opt_valid(d->type, buf, (size_t)n)) {
+		ent_err(p, e, "%d bytes are not a valid %s value for option %u (%s)", n,
+			opt_type_name(d->type), code, d->name);
+		return;
+	}
+	if (d && !typed && d->type >= OPT_U8 && d->type <= OPT_I32 && all_digits(e->val))
+		ent_warn(p, e, "read as hex bytes (dhcpsrv syntax); write OPTION_%u=%s:%s "
+			 "for a decimal number", code, opt_type_name(d->type), e->val);
+	opt_add(p, obj, (uint8_t)code, buf, (size_t)n, e);
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+	const struct ipitem *x = a, *y = b;
+
+	if (x->idx != y->idx)
+		return (x->idx > y->idx) - (x->idx < y->idx);
+	return (x->e->line > y->e->line) - (x->e->line < y->e->line);
+}
+
+/* Turns the ROUTER_n ... lists into option data, in the order of n. */
+static void finish_lists(struct pctx *p, struct scope *sc)
+{
+	for (size_t i = 0; i < sc->nlists; i++) {
+		struct iplist *l = &sc->lists[i];
+		struct popt *o = &sc->opts[l->slot];
+		uint8_t *d;
+
+		sort(l->v, l->n, sizeof *l->v, cmp_item);
+		for (size_t j = 1; j < l->n; j++)
+			if (l->v[j].idx == l->v[j - 1].idx)
+				ent_err(p, l->v[j].e, "same index as %s (line %d)",
+					l->v[j - 1].e->key, l->v[j - 1].e->line);
+		if (l->n > LIST_MAX) {
+			ent_err(p, l->v[LIST_MAX].e, "more than %d addresses", LIST_MAX);
+			continue;
+		}
+		if ((d = realloc(o->data, l->n * 4)) == NULL) {
+			oom(p);
+			continue;
+		}
+		o->data = d;
+		o->len = (uint16_t)(l->n * 4);
+		for (size_t j = 0; j < l->n; j++) {
+			uint32_t a = l->v[j].ip;
+			uint8_t b[4] = { a >> 24, a >> 16, a >> 8, a };
+			memcpy(d + 4 * j, b, 4);
+		}
+	}
+}
+
+static void scope_free(struct scope *sc)
+{
+	for (size_t i = 0; i < sc->nopts; i++)
+		free(sc->opts[i].data);
+	free(sc->opts);
+	for (size_t i = 0; i < sc->nlists; i++)
+		free(sc->lists[i].v);
+	memset(sc, 0, sizeof *sc);
+}
+
+static void kv_mask(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		    unsigned idx)
+{
+	struct scope *sc = obj;
+	uint32_t m;
+
+	(void)k, (void)idx;
+	if (sc->kind == SK_HOST)
+		ent_warn(p, e, "ignored: the client gets its subnet's mask");
+	else if (!ip_str(e->val, &m) || !mask_ok(m))
+		ent_err(p, e, "\"%s\" is not a contiguous netmask", e->val);
+	else
+		sc->mask = m;
+}
+
+/* ---- tables ---- */
+
+#define FSIZE(st, f)	sizeof(((st *)0)->f)
+#define KBOOL(n, st, f)	{ .name = n, .fn = kv_bool, .off = offsetof(st, f) }
+#define KUINT(n, st, f, lo, hi, w) { .name = n, .fn = kv_uint, .off = offsetof(st, f), \
+	.size = FSIZE(st, f), .min = lo, .max = hi, .flags = w }
+#define KSTR(n, st, f, fl) { .name = n, .fn = kv_str, .off = offsetof(st, f), \
+	.size = FSIZE(st, f), .flags = fl }
+#define KIP(n, st, f, w) { .name = n, .fn = kv_ip, .off = offsetof(st, f), .flags = w }
+#define KUNUSED(n, w)	{ .name = n, .fn = kv_unused, .flags = w }
+#define KSILENT(n, w)	{ .name = n, .fn = kv_silent, .flags = w }
+#define KOPT(n, c, t, w) { .name = n, .fn = kv_optkey, .code = c, .otype = t, .flags = w }
+#define KLIST(n, c)	{ .name = n, .fn = kv_list, .code = c, .flags = K_INDEXED | K_G | K_S | K_H }
+#define NELEM(a)	(sizeof a / sizeof a[0])
+
+static const struct kdef settings_keys[] = {
+	{ .name = "IPPOOL_", .fn = kv_pool, .flags = K_INDEXED },
+	{ .name = "IPBIND_", .fn = kv_bind, .flags = K_INDEXED },
+	KBOOL("AssociateBindsToPools", struct config, associate_binds),
+	KBOOL("Trace", struct config, trace),
+	KSTR("SyncServer", struct config, sync_server, 0),
+	/* dhcpsrv keys for its Windows GUI, service and INI database. */
+	KUNUSED("AddStandardEntries", 0),
+	KUNUSED("AllowDNSQuery", 0),
+	KUNUSED("BalloonTimeFormat", 0),
+	KUNUSED("ClearClientsOnStartup", 0),
+	KUNUSED("ConfigureUnknownClients", 0),
+	KUNUSED("DeleteClientsFromWrongIndex", 0),
+	KUNUSED("DeleteOnRelease", 0),
+	KUNUSED("ExpiredLeaseTimeout", 0),
+	KUNUSED("IgnoreRequestedAddress", 0),
+	KUNUSED("IgnoreUnknownClients", 0),
+	KUNUSED("InstallAsService", 0),
+	KUNUSED("ReadOnly", 0),
+	KUNUSED("ReceiveWindow", 0),
+	KUNUSED("ReserveByOffer", 0),
+	KUNUSED("TraceFile", 0),
+	KUNUSED("TraceFileMaxSize", 0),
+	KUNUSED("UseClientID", 0),
+};
+
+static const struct kdef dns_keys[] = {
+	KBOOL("EnableDNS", struct config, dns_enable),
+	KUNUSED("DEFAULTIPADDR", 0),
+	{ .name = "FORWARD", .fn = kv_forward },
+	KSTR("Domain", struct config, dns_domain, 0),
+};
+
+static const struct kdef http_keys[] = {
+	KBOOL("EnableHTTP", struct config, http_enable),
+	KUINT("Port", struct config, http_port, 1, 65535, 0),
+	{ .name = "BindAddress", .fn = kv_bindaddr, .off = offsetof(struct config, http_bind),
+	  .size = FSIZE(struct config, http_bind) },
+	KUNUSED("Root", 0),
+};
+
+static const struct kdef tftp_keys[] = {
+	KUNUSED("EnableTFTP", 0),
+	KUNUSED("Root", 0),
+	KUNUSED("WritePermission", 0),
+};
+
+static const struct kdef duodhcp_keys[] = {
+	KSTR("Journal", struct config, journal, K_NONEMPTY),
+	KSTR("User", struct config, user, 0),
+	KSTR("ApiToken", struct config, api_token, 0),
+	KBOOL("Authoritative", struct config, authoritative),
+	KBOOL("ConflictProbe", struct config, probe),
+	KUINT("ProbeTimeoutMs", struct config, probe_ms, 1, 60000, 0),
+	KUINT("DeclineTime", struct config, decline_secs, 0, 31536000, 0),
+	KUINT("OfferHold", struct config, offer_secs, 1, 3600, 0),
+	KUINT("T1Percent", struct config, t1_pct, 0, 99, 0),
+	KUINT("T2Percent", struct config, t2_pct, 0, 99, 0),
+	{ .name = "CompactBytes", .fn = kv_size, .off = offsetof(struct config, compact_bytes),
+	  .min = 64u << 10, .max = UINT32_MAX },
+	KUINT("CommitDelayMs", struct config, commit_delay_ms, 0, 1000, 0),
+};
+
+#define GSH	(K_G | K_S | K_H)
+static const struct kdef scope_keys[] = {
+	KUINT("LEASETIME", struct scope, lease_time, 1, UINT32_MAX, GSH),
+	{ .name = "SUBNETMASK", .fn = kv_mask, .flags = K_G | K_H,
+	  .hint = "the mask comes from the section name" },
+	KIP("NEXTSERVER", struct scope, siaddr, GSH),
+	KSTR("BOOTFILE", struct scope, bootfile, GSH),
+	KOPT("DOMAINNAME", 15, OPT_STRING, GSH),
+	KOPT("NODETYPE", 46, OPT_U8, GSH),
+	KOPT("WPAD", 252, OPT_STRING, GSH),
+	KLIST("ROUTER_", 3),
+	KLIST("DNS_", 6),
+	KLIST("WINS_", 44),
+	{ .name = "OPTION_", .fn = kv_option, .flags = K_INDEXED | GSH },
+	{ .name = "IPPOOL_", .fn = kv_subpool, .flags = K_INDEXED | K_S,
+	  .hint = "pools belong in [Settings] or in a [SUBNET:a.b.c.d/n] section" },
+	{ .name = "IPADDR", .fn = kv_ip, .off = offsetof(struct scope, addr), .flags = K_H,
+	  .hint = "reservations belong in a client section" },
+	{ .name = "Hostname", .fn = kv_str, .off = offsetof(struct scope, hostname),
+	  .size = FSIZE(struct scope, hostname), .flags = K_H,
+	  .hint = "Hostname belongs in a client section" },
+	KUNUSED("AllowDNSQuery", K_G | K_H),
+	/* Written by dhcpsrv into client sections at run time. */
+	{ .name = "AutoConfig", .fn = kv_silent, .flags = K_H, .hint = "a dhcpsrv client key" },
+	{ .name = "LeaseEnd", .fn = kv_silent, .flags = K_H, .hint = "a dhcpsrv client key" },
+	{ .name = "Index", .fn = kv_silent, .flags = K_H, .hint = "a dhcpsrv client key" },
+};
+
+/* ---- sections ---- */
+
+static void classify(struct pctx *p, struct sect *s)
+{
+	static const struct { const char *name; enum skind kind; } fixed[] = {
+		{ "Settings", SK_SETTINGS }, { "General", SK_GENERAL },
+		{ "DNS-Settings", SK_DNS }, { "HTTP-Settings", SK_HTTP },
+		{ "TFTP-Settings", SK_TFTP }, { "DUODHCP", SK_DUODHCP },
+	};
+	bool hostbits;
+	int mac;
+
+	if (s->kind == SK_SKIP || s->dup) {
+		s->kind = SK_SKIP;
+		return;
+	}
+	for (size_t i = 0; i < NELEM(fixed); i++)
+		if (strcasecmp(s->name, fixed[i].name) == 0) {
+			s->kind = fixed[i].kind;
+			return;
+		}
+	if (strncasecmp(s->name, "SUBNET:", 7) == 0) {
+		char buf[64];
+		snprintf(buf, sizeof buf, "%s", s->name + 7);
+		if (strlen(s->name + 7) >= sizeof buf ||
+		    !cidr_parse(trim(buf), &s->net, &s->mask, &hostbits))
+			perr(p, s->line, s->name, NULL, "expected [SUBNET:a.b.c.d/n]");
+		else if (hostbits)
+			perr(p, s->line, s->name, NULL, "host bits set in the network address");
+		else {
+			s->kind = SK_SUBNET;
+			return;
+		}
+		s->kind = SK_SKIP;
+		return;
+	}
+	mac = mac_parse(s->name, s->hw);
+	if (mac == 1)
+		s->kind = SK_HOST;
+	else if (mac == 2) {
+		sect_warn(p, s, "wildcard client sections are not supported; section ignored");
+		s->kind = SK_SKIP;
+	} else {
+		perr(p, s->line, s->name, NULL, "unknown section (not a MAC address)");
+		s->kind = SK_SKIP;
+	}
+}
+
+static void do_fixed(struct pctx *p, struct sect *s)
+{
+	switch (s->kind) {
+	case SK_SETTINGS: run_table(p, s, settings_keys, NELEM(settings_keys), p->c); break;
+	case SK_DNS: run_table(p, s, dns_keys, NELEM(dns_keys), p->c); break;
+	case SK_HTTP: run_table(p, s, http_keys, NELEM(http_keys), p->c); break;
+	case SK_TFTP: run_table(p, s, tftp_keys, NELEM(tftp_keys), p->c); break;
+	case SK_DUODHCP: run_table(p, s, duodhcp_keys, NELEM(duodhcp_keys), p->c); break;
+	case SK_GENERAL:
+		p->general.kind = SK_GENERAL;
+		p->general.s = s;
+		run_table(p, s, scope_keys, NELEM(scope_keys), &p->general);
+		finish_lists(p, &p->general);
+		break;
+	default: break;
+	}
+}
+
+/* Subnet opts: option 1 first (RFC 2132 section 3.3 wants it before 3),
+ * then [GENERAL] in order with same-code overrides in place, then the rest
+ * of the overrides. */
+static bool opts_merge(struct pctx *p, struct cfg_optset *o, uint32_t mask,
+		       const struct scope *g, const struct scope *ov)
+{
+	size_t max = 1 + g->nopts + (ov ? ov->nopts : 0);
+	const struct popt *src;
+
+	if ((o->v = calloc(max, sizeof *o->v)) == NULL)
+		{ oom(p); return false; }
+	o->v[0].code = 1;
+	o->v[0].len = 4;
+	if ((o->v[0].data = malloc(4)) == NULL)
+		{ oom(p); return false; }
+	o->n = 1;
+	memcpy(o->v[0].data, (uint8_t[4]){ mask >> 24, mask >> 16, mask >> 8, mask }, 4);
+	for (size_t i = 0; i < g->nopts + (ov ? ov->nopts : 0); i++) {
+		size_t at = o->n;
+		src = i < g->nopts ? &g->opts[i] : &ov->opts[i - g->nopts];
+		for (size_t j = 1; j < o->n; j++)
+			if (o->v[j].code == src->code)
+				at = j;
+		if (at == o->n)
+			o->n++;
+		free(o->v[at].data);
+		o->v[at] = (struct cfg_opt){ src->code, src->len, malloc(src->len ? src->len : 1) };
+		if (o->v[at].data == NULL)
+			{ oom(p); return false; }
+		memcpy(o->v[at].data, src->data, src->len);
+	}
+	return true;
+}
+
+static size_t new_subnet(struct pctx *p, const char *name, uint32_t net, uint32_t mask,
+			 uint32_t bind, const struct sect *s, const struct ent *e)
+{
+	struct config *c = p->c;
+	struct cfg_subnet *nv, *sub;
+	struct where *w;
+
+	if ((nv = grow(p, c->subnets, c->nsubnets, &p->capsub, sizeof *nv)) == NULL)
+		return SIZE_MAX;
+	c->subnets = nv;
+	if ((w = grow(p, p->subw, c->nsubnets, &p->capsubw, sizeof *w)) == NULL)
+		return SIZE_MAX;
+	p->subw = w;
+	p->subw[c->nsubnets] = (struct where){ s, e };
+	sub = &c->subnets[c->nsubnets];
+	memset(sub, 0, sizeof *sub);
+	snprintf(sub->name, sizeof sub->name, "%s", name);
+	sub->net = net;
+	sub->mask = mask;
+	sub->bind_addr = bind;
+	return c->nsubnets++;
+}
+
+static void optset_free(struct cfg_optset *o);
+
+/* lease time, next server, boot file and options: overrides, else [GENERAL]. */
+static void fill_subnet(struct pctx *p, struct cfg_subnet *sub, const struct scope *ov)
+{
+	const struct scope *g = &p->general;
+
+	sub->lease_time = ov && ov->lease_time ? ov->lease_time : p->c->lease_time;
+	sub->siaddr = ov && ov->siaddr ? ov->siaddr : g->siaddr;
+	snprintf(sub->bootfile, sizeof sub->bootfile, "%s",
+		 ov && ov->bootfile[0] ? ov->bootfile : g->bootfile);
+	opts_merge(p, &sub->opts, sub->mask, g, ov);
+}
+
+/* The IPBIND_n subnet whose address lies in net/mask, or SIZE_MAX. */
+static size_t bind_in(const struct config *c, uint32_t net, uint32_t mask)
+{
+	for (size_t i = 0; i < c->nsubnets; i++)
+		if (c->subnets[i].bind_addr && (c->subnets[i].bind_addr & mask) == net)
+			return i;
+	return SIZE_MAX;
+}
+
+/* A [SUBNET:...] section holding an IPBIND_n address describes that
+ * directly attached link: its mask, pools, lease time and options apply
+ * there, in place of SUBNETMASK and [GENERAL]'s.  Any other section is a
+ * subnet behind relay agents. */
+static void do_subnet(struct pctx *p, struct sect *s)
+{
+	struct scope sc = { .kind = SK_SUBNET, .s = s };
+	char name[48], a[16];
+	size_t i = bind_in(p->c, s->net, s->mask);
+
+	if (i != SIZE_MAX && !p->c->subnets[i].section) {
+		struct cfg_subnet *sub = &p->c->subnets[i];
+		sub->net = s->net;
+		sub->mask = s->mask;
+		sub->section = true;
+		optset_free(&sub->opts);
+		sub->opts = (struct cfg_optset){ 0 };
+	} else {
+		snprintf(name, sizeof name, "SUBNET:%s/%u", ipfmt(a, s->net),
+			 mask_prefix(s->mask));
+		if ((i = new_subnet(p, name, s->net, s->mask, 0, s, NULL)) == SIZE_MAX)
+			return;
+		p->c->subnets[i].relayed = true;
+	}
+	sc.subnet = i;
+	run_table(p, s, scope_keys, NELEM(scope_keys), &sc);
+	finish_lists(p, &sc);
+	fill_subnet(p, &p->c->subnets[i], &sc);
+	scope_free(&sc);
+}
+
+static void do_host(struct pctx *p, struct sect *s)
+{
+	struct scope sc = { .kind = SK_HOST, .s = s };
+	struct config *c = p->c;
+	struct cfg_host *h;
+	struct where *w;
+
+	struct cfg_opt *ov;
+
+	run_table(p, s, scope_keys, NELEM(scope_keys), &sc);
+	finish_lists(p, &sc);
+	if ((h = grow(p, c->hosts, c->nhosts, &p->caphost, sizeof *h)) != NULL)
+		c->hosts = h;
+	if ((w = grow(p, p->hostw, c->nhosts, &p->caphostw, sizeof *w)) != NULL)
+		p->hostw = w;
+	if ((ov = calloc(sc.nopts + 1, sizeof *ov)) == NULL)
+		oom(p);
+	if (h == NULL || w == NULL || ov == NULL) {
+		free(ov);
+		scope_free(&sc);
+		return;
+	}
+	h = &c->hosts[c->nhosts];
+	memset(h, 0, sizeof *h);
+	h->opts.v = ov;
+	p->hostw[c->nhosts++] = (struct where){ s, key_find(p, s, "IPADDR") };
+	snprintf(h->name, sizeof h->name, "%s", s->name);
+	h->htype = 1;
+	h->hlen = 6;
+	memcpy(h->hw, s->hw, 6);
+	h->addr = sc.addr;
+	h->lease_time = sc.lease_time;
+	h->siaddr = sc.siaddr;
+	memcpy(h->hostname, sc.hostname, sizeof h->hostname);
+	memcpy(h->bootfile, sc.bootfile, sizeof h->bootfile);
+	for (size_t i = 0; i < sc.nopts; i++) {	/* the data moves to the host */
+		h->opts.v[i] = (struct cfg_opt){ sc.opts[i].code, sc.opts[i].len, sc.opts[i].data };
+		sc.opts[i].data = NULL;
+	}
+	h->opts.n = sc.nopts;
+	scope_free(&sc);
+}
+
+/* ---- subnets from [Settings] ---- */
+
+static int cmp_bind(const void *a, const void *b)
+{
+	const struct bind *x = a, *y = b;
+
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int cmp_pool(const void *a, const void *b)
+{
+	const struct pool *x = a, *y = b;
+
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static bool contains(const struct cfg_subnet *s, uint32_t a)
+{
+	return (a & s->mask) == s->net;
+}
+
+static size_t subnet_index(const struct config *c, uint32_t a)
+{
+	for (size_t i = 0; i < c->nsubnets; i++)
+		if (contains(&c->subnets[i], a))
+			return i;
+	return SIZE_MAX;
+}
+
+static void binds_to_subnets(struct pctx *p)
+{
+	uint32_t m = p->c->subnet_mask;
+	char name[48];
+
+	for (size_t i = 0; i < p->nbinds; i++) {
+		const struct bind *b = &p->binds[i];
+		size_t other = subnet_index(p->c, b->addr);
+
+		if (other != SIZE_MAX) {
+			ent_err(p, b->e, "in the same subnet as %s", p->c->subnets[other].name);
+			continue;
+		}
+		snprintf(name, sizeof name, "IPBIND_%u", b->idx);
+		if (new_subnet(p, name, b->addr & m, m, b->addr, p->general.s, b->e) == SIZE_MAX)
+			return;
+	}
+}
+
+static void place_pool(struct pctx *p, const struct pool *pl)
+{
+	struct config *c = p->c;
+	char name[48], a[16];
+
+	for (size_t r = pl->r0; r < pl->r0 + pl->nr; r++) {
+		struct prange *pr = &p->rv[r];
+		size_t s = subnet_index(c, pr->first);
+
+		if (c->associate_binds && p->nbinds) {
+			snprintf(name, sizeof name, "IPBIND_%u", pl->idx);
+			for (s = 0; s < c->nsubnets && strcmp(c->subnets[s].name, name); s++)
+				;
+			if (s == c->nsubnets) {
+				ent_err(p, pl->e, "no IPBIND_%u to go with (AssociateBindsToPools=1)",
+					pl->idx);
+				return;
+			}
+		} else if (s == SIZE_MAX && p->nbinds) {
+			ent_err(p, pl->e, "%s is in no IPBIND_n subnet", ipfmt(a, pr->first));
+			continue;
+		} else if (s == SIZE_MAX) {
+			snprintf(name, sizeof name, "IPPOOL_%u", pl->idx);
+			s = new_subnet(p, name, pr->first & c->subnet_mask, c->subnet_mask, 0,
+				       p->general.s, pl->e);
+			if (s == SIZE_MAX)
+				return;
+		}
+		pr->subnet = s;
+	}
+}
+
+static bool dup_index(struct pctx *p, const struct ent *a, unsigned ia, const struct ent *b,
+		      unsigned ib)
+{
+	if (ia != ib)
+		return false;
+	ent_err(p, b, "same index as %s (line %d)", a->key, a->line);
+	return true;
+}
+
+/* IPBIND_n and IPPOOL_n into subnets; see docs/config.md "Subnets". */
+static void build_direct(struct pctx *p)
+{
+	sort(p->binds, p->nbinds, sizeof *p->binds, cmp_bind);
+	sort(p->pools, p->npools, sizeof *p->pools, cmp_pool);
+	for (size_t i = 1; i < p->nbinds; i++)
+		dup_index(p, p->binds[i - 1].e, p->binds[i - 1].idx, p->binds[i].e, p->binds[i].idx);
+	for (size_t i = 1; i < p->npools; i++)
+		dup_index(p, p->pools[i - 1].e, p->pools[i - 1].idx, p->pools[i].e, p->pools[i].idx);
+	if (p->nbinds + p->npools == 0)
+		return;
+	if (p->c->subnet_mask == 0) {
+		ent_err(p, p->nbinds ? p->binds[0].e : p->pools[0].e,
+			"no SUBNETMASK in [GENERAL] to derive the subnet from");
+		return;
+	}
+	binds_to_subnets(p);
+	for (size_t i = 0; i < p->npools; i++)
+		place_pool(p, &p->pools[i]);
+	for (size_t i = 0; i < p->c->nsubnets; i++)
+		fill_subnet(p, &p->c->subnets[i], NULL);
+}
+
+/* ---- validation of the whole ---- */
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct prange *x = a, *y = b;
+
+	return (x->first > y->first) - (x->first < y->first);
+}
+
+static bool edge_addr(const struct cfg_subnet *s, uint32_t a)
+{
+	/* /31 and /32 have no network or broadcast address (RFC 3021). */
+	return mask_prefix(s->mask) <= 30 && (a == s->net || a == (s->net | ~s->mask));
+}
+
+static void check_ranges(struct pctx *p)
+{
+	struct config *c = p->c;
+	char a[16], b[16], n[16];
+	const struct prange *prev = NULL;
+
+	for (size_t i = 0; i < p->nr; i++) {
+		struct prange *r = &p->rv[i];
+		const struct cfg_subnet *s = r->subnet < c->nsubnets ? &c->subnets[r->subnet] : NULL;
+
+		if (s == NULL)
+			continue;
+		if (!contains(s, r->first) || !contains(s, r->last))
+			ent_err(p, r->e, "%s-%s is outside %s (%s/%u)", ipfmt(a, r->first),
+				ipfmt(b, r->last), s->name, ipfmt(n, s->net), mask_prefix(s->mask));
+		else if (edge_addr(s, r->first) || edge_addr(s, r->last))
+			ent_err(p, r->e, "%s-%s includes the network or broadcast address",
+				ipfmt(a, r->first), ipfmt(b, r->last));
+		else
+			continue;
+		r->subnet = SIZE_MAX;
+	}
+	sort(p->rv, p->nr, sizeof *p->rv, cmp_range);
+	for (size_t i = 0; i < p->nr; i++) {
+		const struct prange *r = &p->rv[i];
+		if (r->subnet == SIZE_MAX)
+			continue;
+		if (prev && r->first <= prev->last)
+			ent_err(p, r->e, "%s-%s overlaps %s (line %d)", ipfmt(a, r->first),
+				ipfmt(b, r->last), prev->e->key, prev->e->line);
+		if (prev == NULL || r->last > prev->last)
+			prev = r;
+	}
+}
+
+static int cmp_subnet(const void *a, const void *b)
+{
+	const struct cfg_subnet *x = *(const struct cfg_subnet *const *)a;
+	const struct cfg_subnet *y = *(const struct cfg_subnet *const *)b;
+
+	return (x->net > y->net) - (x->net < y->net);
+}
+
+static void check_subnets(struct pctx *p)
+{
+	struct config *c = p->c;
+	const struct cfg_subnet **v = calloc(c->nsubnets + 1, sizeof *v);
+
+	if (v == NULL) {
+		oom(p);
+		return;
+	}
+	for (size_t i = 0; i < c->nsubnets; i++)
+		v[i] = &c->subnets[i];
+	sort(v, c->nsubnets, sizeof *v, cmp_subnet);
+	for (size_t i = 1; i < c->nsubnets; i++) {
+		const struct cfg_subnet *a = v[i - 1], *b = v[i];
+		const struct where *w = &p->subw[b - c->subnets];
+		if (contains(a, b->net) || contains(b, a->net)) {
+			if (w->e)
+				ent_err(p, w->e, "subnet overlaps %s", a->name);
+			else
+				perr(p, w->s->line, w->s->name, NULL, "subnet overlaps %s", a->name);
+		}
+	}
+	free(v);
+}
+
+/* Hands each subnet its sorted ranges, less its own address. */
+static void distribute(struct pctx *p)
+{
+	struct config *c = p->c;
+
+	for (size_t s = 0; s < c->nsubnets; s++) {
+		struct cfg_subnet *sub = &c->subnets[s];
+		size_t n = 0;
+
+		for (size_t i = 0; i < p->nr; i++)
+			n += p->rv[i].subnet == s;
+		if (n == 0)
+			continue;
+		if ((sub->ranges = calloc(2 * n, sizeof *sub->ranges)) == NULL) {
+			oom(p);
+			return;
+		}
+		for (size_t i = 0; i < p->nr; i++) {
+			const struct prange *r = &p->rv[i];
+			uint32_t b = sub->bind_addr;
+			if (r->subnet != s)
+				continue;
+			if (b < r->first || b > r->last) {
+				sub->ranges[sub->nranges++] = (struct cfg_range){ r->first, r->last };
+				continue;
+			}
+			if (b > r->first)
+				sub->ranges[sub->nranges++] = (struct cfg_range){ r->first, b - 1 };
+			if (b < r->last)
+				sub->ranges[sub->nranges++] = (struct cfg_range){ b + 1, r->last };
+		}
+	}
+}
+
+/* At the host's IPADDR line, or at its section header. */
+__attribute__((format(printf, 3, 4)))
+static void host_err(struct pctx *p, size_t i, const char *fmt, ...)
+{
+	const struct where *w = &p->hostw[i];
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (w->e)
+		vreport(p, false, w->e->line, w->s->name, w->e->key, fmt, ap);
+	else
+		vreport(p, false, w->s->line, w->s->name, NULL, fmt, ap);
+	va_end(ap);
+}
+
+static int cmp_index(size_t i, size_t j)
+{
+	return (i > j) - (i < j);
+}
+
+static int cmp_host_addr(const void *a, const void *b, void *ctx)
+{
+	const struct cfg_host *h = ((const struct config *)ctx)->hosts;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+
+	if (h[i].addr != h[j].addr)
+		return (h[i].addr > h[j].addr) - (h[i].addr < h[j].addr);
+	return cmp_index(i, j);
+}
+
+static int cmp_host_hw(const void *a, const void *b, void *ctx)
+{
+	const struct cfg_host *h = ((const struct config *)ctx)->hosts;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int r = memcmp(h[i].hw, h[j].hw, 6);
+
+	return r ? r : cmp_index(i, j);
+}
+
+static void check_host_addr(struct pctx *p, size_t i)
+{
+	const struct config *c = p->c;
+	const struct cfg_host *h = &c->hosts[i];
+	const struct cfg_subnet *s = config_subnet_for(c, h->addr);
+	char a[16];
+
+	if (s == NULL)
+		host_err(p, i, "%s is not inside any subnet", ipfmt(a, h->addr));
+	else if (edge_addr(s, h->addr))
+		host_err(p, i, "%s is the network or broadcast address", ipfmt(a, h->addr));
+	else if (h->addr == s->bind_addr)
+		host_err(p, i, "%s is the server's own address", ipfmt(a, h->addr));
+}
+
+static void check_hosts(struct pctx *p)
+{
+	const struct config *c = p->c;
+	size_t *v = calloc(c->nhosts + 1, sizeof *v);
+
+	if (v == NULL) {
+		oom(p);
+		return;
+	}
+	for (size_t i = 0; i < c->nhosts; i++) {
+		v[i] = i;
+		if (c->hosts[i].addr)
+			check_host_addr(p, i);
+	}
+	sort_r(v, c->nhosts, sizeof *v, cmp_host_addr, (void *)c);
+	for (size_t i = 1; i < c->nhosts; i++)
+		if (c->hosts[v[i]].addr && c->hosts[v[i]].addr == c->hosts[v[i - 1]].addr)
+			host_err(p, v[i], "address already reserved for [%s] (line %d)",
+				 c->hosts[v[i - 1]].name, p->hostw[v[i - 1]].s->line);
+	sort_r(v, c->nhosts, sizeof *v, cmp_host_hw, (void *)c);
+	for (size_t i = 1; i < c->nhosts; i++)
+		if (memcmp(c->hosts[v[i]].hw, c->hosts[v[i - 1]].hw, 6) == 0)
+			perr(p, p->hostw[v[i]].s->line, c->hosts[v[i]].name, NULL,
+			     "same MAC address as [%s] (line %d)", c->hosts[v[i - 1]].name,
+			     p->hostw[v[i - 1]].s->line);
+	free(v);
+}
+
+static void check_whole(struct pctx *p)
+{
+	const struct config *c = p->c;
+	bool serve = p->nr > 0;
+	struct ent *t1 = NULL, *t2 = NULL;
+
+	for (size_t i = 0; i < c->nhosts; i++)
+		serve = serve || c->hosts[i].addr;
+	if (c->nsubnets == 0)
+		perr(p, 0, NULL, NULL, "no subnet: give IPPOOL_n (and IPBIND_n) in [Settings] "
+		     "or a [SUBNET:a.b.c.d/n] section");
+	else if (!serve)
+		perr(p, 0, NULL, NULL, "nothing to serve: no IPPOOL_n and no client section "
+		     "with IPADDR");
+	for (size_t i = 0; i < p->ns; i++)
+		if (p->sv[i].kind == SK_DUODHCP) {
+			t1 = key_find(p, &p->sv[i], "T1Percent");
+			t2 = key_find(p, &p->sv[i], "T2Percent");
+		}
+	/* RFC 2131 section 4.4.5: T1 < T2; the defaults are 50% and 87.5%. */
+	if ((c->t1_pct ? c->t1_pct * 10 : 500) >= (c->t2_pct ? c->t2_pct * 10 : 875)) {
+		const struct ent *e = t2 ? t2 : t1;
+		if (e)
+			ent_err(p, e, "T1 must be below T2 (defaults 50 and 87.5)");
+	}
+}
+
+static void interpret(struct pctx *p)
+{
+	static const enum skind order[] = { SK_SETTINGS, SK_GENERAL, SK_DNS, SK_HTTP,
+					    SK_TFTP, SK_DUODHCP };
+
+	for (size_t i = 0; i < p->ns; i++)
+		classify(p, &p->sv[i]);
+	for (size_t k = 0; k < NELEM(order); k++)
+		for (size_t i = 0; i < p->ns; i++)
+			if (p->sv[i].kind == order[k])
+				do_fixed(p, &p->sv[i]);
+	if (p->general.lease_time)
+		p->c->lease_time = p->general.lease_time;
+	p->c->subnet_mask = p->general.mask;
+	build_direct(p);
+	for (size_t i = 0; i < p->ns && !p->oom; i++) {
+		if (p->sv[i].kind == SK_SUBNET)
+			do_subnet(p, &p->sv[i]);
+		else if (p->sv[i].kind == SK_HOST)
+			do_host(p, &p->sv[i]);
+	}
+	if (p->oom)
+		return;
+	check_ranges(p);
+	check_subnets(p);
+	distribute(p);
+	check_hosts(p);
+	check_whole(p);
+}
+
+/* ---- entry points ---- */
+
+static void defaults(struct config *c)
+{
+	c->lease_time = DEF_LEASE;
+	c->http_port = DEF_HTTP_PORT;
+	snprintf(c->journal, sizeof c->journal, "%s", DEF_JOURNAL);
+	c->probe_ms = DEF_PROBE_MS;
+	c->decline_secs = DEF_DECLINE;
+	c->offer_secs = DEF_OFFER;
+	c->compact_bytes = DEF_COMPACT;
+}
+
+static void pctx_free(struct pctx *p)
+{
+	for (size_t i = 0; i < p->ne; i++)
+		if (p->ev[i].val_heap)
+			free(p->ev[i].val);
+	free(p->ev);
+	free(p->sv);
+	free(p->ssorted);
+	free(p->esorted);
+	free(p->pools);
+	free(p->binds);
+	free(p->rv);
+	free(p->subw);
+	free(p->hostw);
+	scope_free(&p->general);
+	free(p->buf);
+}
+
+struct config *config_parse(const char *name, const char *buf, size_t len, FILE *errs)
+{
+	struct pctx p = { .file = name ? name : "(config)", .errs = errs };
+	struct config *c;
+
+	if (len > FILE_MAX_LEN) {
+		perr(&p, 0, NULL, NULL, "larger than %u bytes", FILE_MAX_LEN);
+		return NULL;
+	}
+	p.c = c = calloc(1, sizeof *c);
+	p.buf = malloc(len + 1);
+	if (c == NULL || p.buf == NULL) {
+		oom(&p);
+		free(c);
+		free(p.buf);
+		return NULL;
+	}
+	memcpy(p.buf, buf, len);
+	p.buf[len] = '\0';
+	snprintf(c->path, sizeof c->path, "%s", p.file);
+	defaults(c);
+	lex(&p, len);
+	if (!p.oom)
+		find_dups(&p);
+	if (!p.oom)
+		expand_all(&p);
+	if (!p.oom)
+		interpret(&p);
+	pctx_free(&p);
+	if (p.nerr) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct config *config_load(const char *path, FILE *errs)
+{
+	FILE *f = fopen(path, "rb");
+	struct config *c = NULL;
+	char *buf;
+	size_t len;
+
+	if (f == NULL) {
+		if (errs)
+			fprintf(errs, "%s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(FILE_MAX_LEN + 1)) == NULL) {
+		if (errs)
+			fprintf(errs, "%s: out of memory\n", path);
+		fclose(f);
+		return NULL;
+	}
+	len = fread(buf, 1, FILE_MAX_LEN + 1, f);
+	if (ferror(f)) {
+		if (errs)
+			fprintf(errs, "%s: read error\n", path);
+	} else if (len > FILE_MAX_LEN) {
+		if (errs)
+			fprintf(errs, "%s: larger than %u bytes\n", path, FILE_MAX_LEN);
+	} else
+		c = config_parse(path, buf, len, errs);
+	free(buf);
+	fclose(f);
+	return c;
+}
+
+static void optset_free(struct cfg_optset *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->v[i].data);
+	free(o->v);
+}
+
+void config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nsubnets; i++) {
+		free(c->subnets[i].ranges);
+		optset_free(&c->subnets[i].opts);
+	}
+	for (size_t i = 0; i < c->nhosts; i++)
+		optset_free(&c->hosts[i].opts);
+	free(c->subnets);
+	free(c->hosts);
+	free(c);
+}
+
+const struct cfg_subnet *config_subnet_for(const struct config *c, uint32_t addr)
+{
+	size_t i = subnet_index(c, addr);
+
+	return i == SIZE_MAX ? NULL : &c->subnets[i];
+}
+
+const struct cfg_host *config_host_for(const struct config *c, uint8_t htype,
+				       const uint8_t *hw, uint8_t hlen)
+{
+	for (size_t i = 0; i < c->nhosts; i++) {
+		const struct cfg_host *h = &c->hosts[i];
+		if (h->htype == htype && h->hlen == hlen && memcmp(h->hw, hw, hlen) == 0)
+			return h;
+	}
+	return NULL;
+}
+
+/* ---- printing: the effective configuration as an INI file ---- */
+
+static void print_str(FILE *out, const char *key, const char *v)
+{
+	fprintf(out, plain_ok(v) ? "%s=%s\n" : "%s=\"%s\"\n", key, v);
+}
+
+static void print_ranges(FILE *out, const struct cfg_subnet *s)
+{
+	char a[16], b[16];
+
+	for (size_t i = 0; i < s->nranges; i++) {
+		const struct cfg_range *r = &s->ranges[i];
+		fputs(i ? "," : "", out);
+		if (r->first == r->last)
+			fputs(ipfmt(a, r->first), out);
+		else
+			fprintf(out, "%s-%s", ipfmt(a, r->first), ipfmt(b, r->last));
+	}
+	fputc('\n', out);
+}
+
+/* OPTION_n=TYPE:VALUE, in hex when the value would not fit a line. */
+static void print_option(FILE *out, const struct cfg_opt *o)
+{
+	const struct opt_def *d = opt_def_by_code(o->code);
+	enum opt_type t = d && opt_valid(d->type, o->data, o->len) ? d->type : OPT_BYTES;
+	char *text = NULL;
+	size_t n = 0;
+	FILE *m;
+
+	/* Binary bytes in a text option (dhcpsrv's OPTION_66=a.b.c.d) read
+	 * better as hex than as escapes. */
+	for (size_t i = 0; t == OPT_STRING && i < o->len; i++)
+		if (o->data[i] < 0x20 || o->data[i] > 0x7e)
+			t = OPT_BYTES;
+	if ((m = open_memstream(&text, &n)) != NULL) {
+		opt_format(m, t, o->data, o->len);
+		fclose(m);
+	}
+	if (text == NULL || n > 3 * OPT_VALUE_MAX) {
+		fprintf(out, "OPTION_%u=hex:", o->code);
+		opt_format(out, OPT_BYTES, o->data, o->len);
+		fputc('\n', out);
+	} else
+		fprintf(out, "OPTION_%u=%s:%s\n", o->code, opt_type_name(t), text);
+	free(text);
+}
+
+static void print_opts(FILE *out, const struct cfg_optset *os)
+{
+	char a[16], s[OPT_VALUE_MAX + 1];
+
+	for (size_t i = 0; i < os->n; i++) {
+		const struct cfg_opt *o = &os->v[i];
+		const char *list = o->code == 3 ? "ROUTER" : o->code == 6 ? "DNS" :
+				   o->code == 44 ? "WINS" : NULL;
+		const char *text = o->code == 15 ? "DOMAINNAME" : o->code == 252 ? "WPAD" : NULL;
+
+		if (o->code == 1)
+			continue;	/* from the mask */
+		if (list && o->len && o->len % 4 == 0) {
+			for (size_t j = 0; j < o->len; j += 4) {
+				const uint8_t *v = o->data + j;
+				fprintf(out, "%s_%zu=%s\n", list, j / 4 + 1, ipfmt(a,
+					(uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | v[2] << 8 | v[3]));
+			}
+			continue;
+		}
+		if (text && o->len && !memchr(o->data, 0, o->len)) {
+			memcpy(s, o->data, o->len);
+			s[o->len] = '\0';
+			if (plain_ok(s)) {
+				fprintf(out, "%s=%s\n", text, s);
+				continue;
+			}
+		}
+		if (o->code == 46 && nodetype_ok(o->data, o->len))
+			fprintf(out, "NODETYPE=%u\n", o->data[0]);
+		else
+			print_option(out, o);
+	}
+}
+
+static void print_settings(const struct config *c, FILE *out)
+{
+	char a[16];
+	unsigned k = 0, n;
+
+	fprintf(out, "[Settings]\nAssociateBindsToPools=%d\nTrace=%d\n", c->associate_binds,
+		c->trace);
+	if (c->sync_server[0])
+		print_str(out, "SyncServer", c->sync_server);
+	for (size_t i = 0; i < c->nsubnets; i++) {
+		const struct cfg_subnet *s = &c->subnets[i];
+		if (s->relayed)
+			continue;
+		if (s->bind_addr == 0 || sscanf(s->name, "IPBIND_%u", &n) != 1)
+			n = ++k;	/* IPPOOL_n subnets: any distinct n will do */
+		if (s->bind_addr)
+			fprintf(out, "IPBIND_%u=%s\n", n, ipfmt(a, s->bind_addr));
+		if (s->nranges && !s->section) {	/* else in its [SUBNET:...] */
+			fprintf(out, "IPPOOL_%u=", n);
+			print_ranges(out, s);
+		}
+	}
+}
+
+static void print_general(const struct config *c, FILE *out)
+{
+	const struct cfg_subnet *d = NULL;
+	char a[16];
+
+	for (size_t i = 0; i < c->nsubnets && d == NULL; i++)
+		if (!c->subnets[i].relayed && !c->subnets[i].section)
+			d = &c->subnets[i];
+	fprintf(out, "\n[GENERAL]\nLEASETIME=%lu\n", (unsigned long)c->lease_time);
+	if (c->subnet_mask)
+		fprintf(out, "SUBNETMASK=%s\n", ipfmt(a, c->subnet_mask));
+	if (d == NULL)
+		return;		/* [GENERAL] is already merged into each [SUBNET:...] */
+	if (d->siaddr)
+		fprintf(out, "NEXTSERVER=%s\n", ipfmt(a, d->siaddr));
+	if (d->bootfile[0])
+		print_str(out, "BOOTFILE", d->bootfile);
+	print_opts(out, &d->opts);
+}
+
+static void print_duodhcp(const struct config *c, FILE *out)
+{
+	char a[16];
+	fprintf(out, "\n[DNS-Settings]\nEnableDNS=%d\n", c->dns_enable);
+	print_str(out, "Domain", c->dns_domain);
+	if (c->ndns_forward) {
+		fputs("FORWARD=", out);
+		for (size_t i = 0; i < c->ndns_forward; i++)
+			fprintf(out, "%s%s", i ? "," : "", ipfmt(a, c->dns_forward[i]));
+		fputc('\n', out);
+	}
+	fprintf(out, "\n[HTTP-Settings]\nEnableHTTP=%d\nPort=%u\n", c->http_enable, c->http_port);
+	print_str(out, "BindAddress", c->http_bind);
+	fputs("\n[DUODHCP]\n", out);
+	print_str(out, "Journal", c->journal);
+	print_str(out, "User", c->user);
+	print_str(out, "ApiToken", c->api_token);
+	fprintf(out, "Authoritative=%d\nConflictProbe=%d\nProbeTimeoutMs=%lu\n"
+		"DeclineTime=%lu\nOfferHold=%lu\nT1Percent=%lu\nT2Percent=%lu\n"
+		"CompactBytes=%lu\nCommitDelayMs=%lu\n", c->authoritative, c->probe,
+		(unsigned long)c->probe_ms, (unsigned long)c->decline_secs,
+		(unsigned long)c->offer_secs, (unsigned long)c->t1_pct, (unsigned long)c->t2_pct,
+		(unsigned long)c->compact_bytes, (unsigned long)c->commit_delay_ms);
+}
+
+static void print_subnet(const struct cfg_subnet *s, FILE *out)
+{
+	char a[16];
+
+	fprintf(out, "\n[SUBNET:%s/%u]\n", ipfmt(a, s->net), mask_prefix(s->mask));
+	if (s->nranges) {
+		fputs("IPPOOL_1=", out);
+		print_ranges(out, s);
+	}
+	fprintf(out, "LEASETIME=%lu\n", (unsigned long)s->lease_time);
+	if (s->siaddr)
+		fprintf(out, "NEXTSERVER=%s\n", ipfmt(a, s->siaddr));
+	if (s->bootfile[0])
+		print_str(out, "BOOTFILE", s->bootfile);
+	print_opts(out, &s->opts);
+}
+
+static void print_host(const struct cfg_host *h, FILE *out)
+{
+	char a[16];
+
+	fprintf(out, "\n[%s]\n", h->name);
+	if (h->addr)
+		fprintf(out, "IPADDR=%s\n", ipfmt(a, h->addr));
+	if (h->hostname[0])
+		print_str(out, "Hostname", h->hostname);
+	if (h->lease_time)
+		fprintf(out, "LEASETIME=%lu\n", (unsigned long)h->lease_time);
+	if (h->siaddr)
+		fprintf(out, "NEXTSERVER=%s\n", ipfmt(a, h->siaddr));
+	if (h->bootfile[0])
+		print_str(out, "BOOTFILE", h->bootfile);
+	print_opts(out, &h->opts);
+}
+
+void config_print(const struct config *c, FILE *out)
+{
+	fputs("; duodhcpd effective configuration of ", out);
+	for (const char *s = c->path; *s; s++)
+		fputc((unsigned char)*s >= 0x20 && *s != 0x7f ? *s : '?', out);
+	fputs("\n", out);
+	print_settings(c, out);
+	print_general(c, out);
+	print_duodhcp(c, out);
+	for (size_t i = 0; i < c->nsubnets; i++)
+		if (c->subnets[i].relayed || c->subnets[i].section)
+			print_subnet(&c->subnets[i], out);
+	for (size_t i = 0; i < c->nhosts; i++)
+		print_host(&c->hosts[i], out);
+}

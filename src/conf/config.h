@@ -1,0 +1,116 @@
+/* Configuration: the dhcpsrv.ini format of "DHCP Server for Windows" plus
+ * duodhcp's own sections.  A file is parsed into a new struct config,
+ * validated whole, and only then swapped in (SIGHUP). */
+#ifndef DUODHCP_CONFIG_H
+#define DUODHCP_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "proto/options.h"
+
+struct cfg_range {
+	uint32_t first, last;		/* host byte order, inclusive */
+};
+
+struct cfg_opt {
+	uint8_t code;
+	uint16_t len;
+	uint8_t *data;
+};
+
+/* Options in the order they were configured; at most one per code. */
+struct cfg_optset {
+	size_t n;
+	struct cfg_opt *v;
+};
+
+/* A link we serve: directly attached (IPBIND_n) or behind a relay. */
+struct cfg_subnet {
+	char name[48];			/* "IPBIND_1", "SUBNET:198.18.4.0/24" */
+	uint32_t net, mask;		/* host byte order */
+	uint32_t bind_addr;		/* our address on the link; 0 = relayed, or
+					   found at run time from the interfaces */
+	bool relayed;			/* reached only through relay agents */
+	bool section;			/* an IPBIND_n link that a [SUBNET:...]
+					   section describes (mask, pools, options) */
+	size_t nranges;
+	struct cfg_range *ranges;	/* the pool */
+	uint32_t lease_time;		/* seconds */
+	uint32_t siaddr;		/* NEXTSERVER, 0 = none */
+	char bootfile[128];		/* BOOTFILE, "" = none */
+	struct cfg_optset opts;		/* [GENERAL] merged with overrides */
+};
+
+/* A per-client section: [00-11-22-33-44-55] or [00:11:22:33:44:55]. */
+struct cfg_host {
+	char name[48];			/* the section name as written */
+	uint8_t htype, hlen;
+	uint8_t hw[16];
+	uint32_t addr;			/* IPADDR, 0 = none (dynamic) */
+	char hostname[64];		/* Hostname, "" = none */
+	uint32_t lease_time;		/* 0 = the subnet's */
+	uint32_t siaddr;		/* NEXTSERVER, 0 = the subnet's */
+	char bootfile[128];		/* BOOTFILE, "" = the subnet's */
+	struct cfg_optset opts;		/* overrides */
+};
+
+struct config {
+	char path[PATH_MAX];
+	size_t nsubnets;
+	struct cfg_subnet *subnets;
+	size_t nhosts;
+	struct cfg_host *hosts;
+
+	/* [Settings] */
+	bool associate_binds;		/* AssociateBindsToPools */
+	bool trace;			/* Trace: one log line per packet */
+	char sync_server[256];		/* SyncServer host:port, "" = none */
+
+	/* [GENERAL] defaults, already merged into every subnet */
+	uint32_t lease_time;
+	uint32_t subnet_mask;
+
+	/* [HTTP-SETTINGS], [DNS-SETTINGS]: parsed now, served by later work */
+	bool http_enable;
+	uint16_t http_port;
+	char http_bind[64];		/* address to listen on, "" = all */
+	char api_token[128];		/* bearer token for changing endpoints, "" = read-only */
+	bool dns_enable;
+	char dns_domain[128];		/* local domain of client names */
+	size_t ndns_forward;
+	uint32_t dns_forward[4];	/* upstream resolvers (FORWARD) */
+
+	/* [DUODHCP]: what dhcpsrv lacks */
+	char journal[PATH_MAX];		/* lease journal path */
+	char user[64];			/* unprivileged user to run as, "" = stay */
+	bool authoritative;		/* NAK requests for addresses not ours */
+	bool probe;			/* ICMP echo before first use of an address */
+	uint32_t probe_ms;
+	uint32_t decline_secs;		/* quarantine after DHCPDECLINE */
+	uint32_t offer_secs;		/* how long an offer is held for its client */
+	uint32_t t1_pct, t2_pct;	/* percent of the lease; 0 = RFC defaults */
+	uint32_t compact_bytes;		/* compact the journal past this size */
+	uint32_t commit_delay_ms;	/* how long an ACK may wait to share a sync */
+};
+
+/* Parses path.  Every problem is written to errs as
+ * "FILE:LINE: [SECTION] KEY: message", all of them, not only the first.
+ * Returns the config, or NULL when there was at least one error. */
+struct config *config_load(const char *path, FILE *errs);
+/* The same for an in-memory buffer; name is used in messages. */
+struct config *config_parse(const char *name, const char *buf, size_t len, FILE *errs);
+void config_free(struct config *c);
+/* Prints the effective configuration as an INI file that config_parse
+ * accepts and that yields the same configuration. */
+void config_print(const struct config *c, FILE *out);
+
+/* The subnet whose net/mask contains addr, or NULL. */
+const struct cfg_subnet *config_subnet_for(const struct config *c, uint32_t addr);
+/* The host section for a hardware address, or NULL. */
+const struct cfg_host *config_host_for(const struct config *c, uint8_t htype,
+				       const uint8_t *hw, uint8_t hlen);
+
+#endif

@@ -1,0 +1,783 @@
+/* The DHCP decision core (RFC 2131 section 4.3). */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dns/dns.h"
+#include "core/engine.h"
+#include "common/text.h"
+
+/* The client a request speaks for: option 61 when present, else
+ * htype + chaddr (RFC 2131 section 4.2). */
+struct client {
+	const uint8_t *cid;
+	uint8_t cid_len;
+	uint8_t htype, hlen;
+	const uint8_t *hw;
+	const struct cfg_host *host;
+	char hwstr[49];
+};
+
+/* Everything a handler needs about one request. */
+struct req {
+	struct engine *e;
+	const struct dhcp_msg *m;
+	const struct engine_in *in;
+	struct engine_result *r;
+	const struct cfg_subnet *sn;
+	uint32_t server_id;
+	struct client c;
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static uint32_t hash_hw(uint8_t htype, const uint8_t *hw, uint8_t hlen)
+{
+	uint32_t h = 2166136261u ^ htype;	/* FNV-1a */
+	for (uint8_t i = 0; i < hlen; i++)
+		h = (h ^ hw[i]) * 16777619u;
+	return h ^ (h >> 16);
+}
+
+static bool host_is(const struct cfg_host *h, uint8_t htype, const uint8_t *hw, uint8_t hlen)
+{
+	return h->htype == htype && h->hlen == hlen && memcmp(h->hw, hw, hlen) == 0;
+}
+
+/* Open addressing over the client sections, at most half full.  A
+ * hardware address named twice keeps its first section, as the linear
+ * search did (the parser refuses duplicates anyway). */
+static uint32_t *host_index(const struct config *cfg, size_t *mask)
+{
+	size_t cap = 16;
+	while (cap < 2 * cfg->nhosts)
+		cap <<= 1;
+	uint32_t *slots = calloc(cap, sizeof *slots);
+	if (!slots)
+		return NULL;
+	*mask = cap - 1;
+	for (size_t k = 0; k < cfg->nhosts; k++) {
+		const struct cfg_host *h = &cfg->hosts[k];
+		size_t i = hash_hw(h->htype, h->hw, h->hlen) & *mask;
+		bool dup = false;
+		for (; slots[i]; i = (i + 1) & *mask)
+			dup |= host_is(&cfg->hosts[slots[i] - 1], h->htype, h->hw, h->hlen);
+		if (!dup)
+			slots[i] = (uint32_t)k + 1;
+	}
+	return slots;
+}
+
+int engine_set_config(struct engine *e, const struct config *cfg, struct lease_table *t)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->nsubnets; i++)
+		n += cfg->subnets[i].nranges;
+	uint32_t *first = calloc(n + 1, sizeof *first);
+	uint32_t *last = calloc(n + 1, sizeof *last);
+	uint32_t *resv = calloc(cfg->nhosts + 1, sizeof *resv);
+	if (!first || !last || !resv)
+		goto fail;
+	struct { uint32_t f, l; } *rg = calloc(n + 1, sizeof *rg);
+	if (!rg)
+		goto fail;
+	size_t k = 0;
+	for (size_t i = 0; i < cfg->nsubnets; i++)
+		for (size_t j = 0; j < cfg->subnets[i].nranges; j++, k++) {
+			rg[k].f = cfg->subnets[i].ranges[j].first;
+			rg[k].l = cfg->subnets[i].ranges[j].last;
+		}
+	qsort(rg, n, sizeof *rg, cmp_u32);	/* first field leads the struct */
+	for (k = 0; k < n; k++) {
+		first[k] = rg[k].f;
+		last[k] = rg[k].l;
+	}
+	free(rg);
+	if (lease_table_set_pools(t, first, last, n) < 0)
+		goto fail;
+	size_t nr = 0;
+	for (size_t i = 0; i < cfg->nhosts; i++)
+		if (cfg->hosts[i].addr)
+			resv[nr++] = cfg->hosts[i].addr;
+	qsort(resv, nr, sizeof *resv, cmp_u32);
+	size_t mask;
+	uint32_t *slots = host_index(cfg, &mask);
+	if (!slots)
+		goto fail;
+	free(first);
+	free(last);
+	free(e->host_slots);
+	e->host_slots = slots;
+	e->host_mask = mask;
+	free(e->reserved);
+	e->reserved = resv;
+	e->nreserved = nr;
+	e->cfg = cfg;
+	e->leases = t;
+	return 0;
+fail:
+	free(first);
+	free(last);
+	free(resv);
+	return -1;
+}
+
+void engine_free(struct engine *e)
+{
+	free(e->reserved);
+	e->reserved = NULL;
+	free(e->host_slots);
+	e->host_slots = NULL;
+}
+
+const struct cfg_host *engine_host_for(const struct engine *e, uint8_t htype,
+				       const uint8_t *hw, uint8_t hlen)
+{
+	if (!e->host_slots || hlen > sizeof e->cfg->hosts[0].hw)
+		return NULL;
+	for (size_t i = hash_hw(htype, hw, hlen) & e->host_mask; e->host_slots[i];
+	     i = (i + 1) & e->host_mask) {
+		const struct cfg_host *h = &e->cfg->hosts[e->host_slots[i] - 1];
+		if (host_is(h, htype, hw, hlen))
+			return h;
+	}
+	return NULL;
+}
+
+static bool is_reserved(const struct engine *e, uint32_t a)
+{
+	return bsearch(&a, e->reserved, e->nreserved, sizeof a, cmp_u32) != NULL;
+}
+
+const char *engine_hw_str(char *buf, uint8_t htype, const uint8_t *hw, uint8_t hlen)
+{
+	(void)htype;
+	char *p = buf;
+	if (hlen > 16)
+		hlen = 16;
+	for (uint8_t i = 0; i < hlen; i++)
+		p += sprintf(p, i ? ":%02x" : "%02x", hw[i]);
+	*p = 0;
+	return buf;
+}
+
+static const char *ipstr(uint32_t a, char buf[TEXT_IP4_LEN])
+{
+	return text_ip4(a, buf);
+}
+
+static bool same_client(const struct lease *l, const struct client *c)
+{
+	if (c->cid_len)
+		return l->cid_len == c->cid_len && memcmp(l->cid, c->cid, c->cid_len) == 0;
+	return l->cid_len == 0 && l->htype == c->htype && l->hlen == c->hlen &&
+	       memcmp(l->hw, c->hw, c->hlen) == 0;
+}
+
+static bool in_subnet(const struct cfg_subnet *sn, uint32_t a)
+{
+	return (a & sn->mask) == sn->net;
+}
+
+static bool in_pools(const struct cfg_subnet *sn, uint32_t a)
+{
+	for (size_t i = 0; i < sn->nranges; i++)
+		if (a >= sn->ranges[i].first && a <= sn->ranges[i].last)
+			return true;
+	return false;
+}
+
+static bool offered_elsewhere(const struct req *q, const struct lease *l)
+{
+	return l->offer_until > q->in->mono_ms && !same_client(l, &q->c);
+}
+
+/* May address a go to this client?  l is its record, if any. */
+static bool usable_for(const struct req *q, uint32_t a, const struct lease *l)
+{
+	if (a == q->server_id || a == q->sn->net || a == (q->sn->net | ~q->sn->mask))
+		return false;
+	if (is_reserved(q->e, a) && !(q->c.host && q->c.host->addr == a))
+		return false;
+	if (!l)
+		return true;
+	if (l->flags & LEASE_F_PARTNER)
+		return false;
+	if (l->state == LEASE_ACTIVE || l->state == LEASE_ABANDONED || l->state == LEASE_BACKUP)
+		return same_client(l, &q->c) && l->state == LEASE_ACTIVE;
+	return !offered_elsewhere(q, l);
+}
+
+static bool usable_cb(void *arg, uint32_t a, const struct lease *l)
+{
+	return usable_for(arg, a, l);
+}
+
+/* The client's own record in this subnet: its active lease first, then
+ * one offered to it, then the one it had last (RFC 2131 section 4.3.1). */
+static struct lease *client_lease(const struct req *q)
+{
+	struct lease *ls[16], *best = NULL;
+	size_t n = lease_find_client(q->e->leases, q->c.cid, q->c.cid_len, q->c.htype,
+				     q->c.hw, q->c.hlen, ls, 16);
+	int best_rank = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct lease *l = ls[i];
+		if (!in_subnet(q->sn, l->addr) || (l->flags & LEASE_F_PARTNER))
+			continue;
+		int rank = l->state == LEASE_ACTIVE ? 4
+			 : l->offer_until > q->in->mono_ms ? 3
+			 : lease_state_reusable(l->state) ? 2 : 0;
+		if (rank > best_rank || (rank == best_rank && best && l->end > best->end)) {
+			best = l;
+			best_rank = rank;
+		}
+	}
+	return best_rank ? best : NULL;
+}
+
+/* Address choice: reservation, the client's current or last address, a
+ * free requested address, a never-used address, the longest-expired. */
+static uint32_t choose_address(struct req *q)
+{
+	const struct cfg_host *h = q->c.host;
+	if (h && h->addr && in_subnet(q->sn, h->addr)) {
+		struct lease *l = lease_find(q->e->leases, h->addr);
+		if (!l || same_client(l, &q->c) || lease_state_reusable(l->state))
+			return h->addr;
+		return 0;
+	}
+	struct lease *own = client_lease(q);
+	if (own && in_pools(q->sn, own->addr) && usable_for(q, own->addr, own))
+		return own->addr;
+	uint32_t want = dhcp_opt_ip(q->m, DO_REQUESTED_IP);
+	if (want && in_subnet(q->sn, want) && in_pools(q->sn, want) &&
+	    usable_for(q, want, lease_find(q->e->leases, want)))
+		return want;
+	for (size_t i = 0; i < q->sn->nranges; i++) {
+		int p = lease_pool_of(q->e->leases, q->sn->ranges[i].first);
+		uint32_t a = p < 0 ? 0 : lease_pick_free(q->e->leases, p, usable_cb, q);
+		if (a)
+			return a;
+	}
+	return 0;
+}
+
+static uint32_t lease_time_for(const struct req *q)
+{
+	if (q->c.host && q->c.host->lease_time)
+		return q->c.host->lease_time;
+	return q->sn->lease_time;
+}
+
+/* A changed lease that must reach the journal.  There is room for every
+ * change one answer can make (ENGINE_DIRTY_MAX); running out would lose a
+ * change silently, so it is a broken invariant and fatal. */
+static void mark_dirty(struct engine_result *r, struct lease *l)
+{
+	for (size_t i = 0; i < r->ndirty; i++)
+		if (r->dirty[i] == l)
+			return;
+	if (r->ndirty >= ENGINE_DIRTY_MAX) {
+		fprintf(stderr, "engine: more than %d lease changes in one answer\n",
+			ENGINE_DIRTY_MAX);
+		abort();
+	}
+	r->dirty[r->ndirty++] = l;
+}
+
+/* Takes the client's hostname: the reservation's, else option 81's name,
+ * else option 12 (RFC 4702, RFC 2132 section 3.14). */
+static void client_hostname(const struct req *q, char *buf, size_t cap)
+{
+	buf[0] = 0;
+	if (q->c.host && q->c.host->hostname[0]) {
+		snprintf(buf, cap, "%s", q->c.host->hostname);
+		return;
+	}
+	size_t len;
+	const uint8_t *v = dhcp_opt(q->m, DO_FQDN, &len);
+	size_t skip = 3;
+	char label[DNS_LABEL_MAX + 1];
+	if (v && len > skip && (v[0] & 0x04)) {
+		/* RFC 4702 section 2.3.1: the name in canonical wire format. */
+		if (dns_name_clean_wire(v + skip, len - skip, label) == 0) {
+			snprintf(buf, cap, "%s", label);
+			return;
+		}
+		v = NULL;
+	}
+	if (!v || len <= skip) {
+		v = dhcp_opt(q->m, DO_HOSTNAME, &len);
+		skip = 0;
+	}
+	if (!v)
+		return;
+	size_t o = 0;
+	for (size_t i = skip; i < len && o + 1 < cap; i++)
+		buf[o++] = (v[i] >= 0x21 && v[i] < 0x7f) ? (char)v[i] : '_';
+	buf[o] = 0;
+}
+
+/* Binds addr to the client: the state change that needs the journal. */
+static struct lease *commit(struct req *q, uint32_t addr, uint32_t secs)
+{
+	struct lease_table *t = q->e->leases;
+	struct lease *ls[ENGINE_CLIENT_LEASES];
+	size_t n = lease_find_client(t, q->c.cid, q->c.cid_len, q->c.htype, q->c.hw,
+				     q->c.hlen, ls, ENGINE_CLIENT_LEASES);
+	/* One address per client per subnet: an older binding is released. */
+	for (size_t i = 0; i < n; i++)
+		if (ls[i]->addr != addr && ls[i]->state == LEASE_ACTIVE &&
+		    in_subnet(q->sn, ls[i]->addr) && !(ls[i]->flags & LEASE_F_PARTNER)) {
+			lease_set_state(t, ls[i], LEASE_RELEASED, q->in->now);
+			mark_dirty(q->r, ls[i]);
+		}
+	struct lease *l = lease_find(t, addr);
+	bool fresh = !l || l->state != LEASE_ACTIVE || !same_client(l, &q->c);
+	if (!l) {
+		struct lease rec = { .addr = addr, .state = LEASE_FREE };
+		if (!(l = lease_upsert(t, &rec)))
+			return NULL;
+	}
+	if (lease_set_client(t, l, q->c.cid, q->c.cid_len, q->c.htype, q->c.hw, q->c.hlen) < 0)
+		return NULL;
+	char host[LEASE_HOST_MAX + 1];
+	client_hostname(q, host, sizeof host);
+	if (host[0] || fresh)
+		lease_set_hostname(l, host);
+	if (fresh)
+		l->start = q->in->now;
+	l->cltt = q->in->now;
+	l->offer_until = 0;
+	l->flags &= (uint8_t)~LEASE_F_PARTNER;
+	lease_set_state(t, l, LEASE_ACTIVE, q->in->now + secs);
+	mark_dirty(q->r, l);
+	return l;
+}
+
+/* Holds addr for the client for OfferHold seconds; in memory only. */
+static struct lease *hold_offer(struct req *q, uint32_t addr)
+{
+	struct lease_table *t = q->e->leases;
+	struct lease *l = lease_find(t, addr);
+	if (!l) {
+		struct lease rec = { .addr = addr, .state = LEASE_FREE };
+		if (!(l = lease_upsert(t, &rec)))
+			return NULL;
+	}
+	if (l->state != LEASE_ACTIVE &&
+	    lease_set_client(t, l, q->c.cid, q->c.cid_len, q->c.htype, q->c.hw, q->c.hlen) < 0)
+		return NULL;
+	l->offer_until = q->in->mono_ms + (int64_t)q->e->cfg->offer_secs * 1000;
+	return l;
+}
+
+/* Reply skeleton (RFC 2131 table 3). */
+static void reply_init(struct req *q, uint8_t type)
+{
+	struct dhcp_out *o = &q->r->out;
+	const struct dhcp_msg *m = q->m;
+	o->op = 2;
+	o->htype = m->htype;
+	o->hlen = m->hlen;
+	o->xid = m->xid;
+	o->flags = m->flags;
+	o->giaddr = m->giaddr;
+	memcpy(o->chaddr, m->chaddr, 16);
+	if (type != DHCPNAK) {
+		const struct cfg_host *h = q->c.host;
+		o->siaddr = h && h->siaddr ? h->siaddr : q->sn->siaddr;
+		snprintf(o->file, sizeof o->file, "%s",
+			 h && h->bootfile[0] ? h->bootfile : q->sn->bootfile);
+	} else if (m->giaddr) {
+		o->flags |= DHCP_BROADCAST_FLAG;	/* RFC 2131 section 4.3.2 */
+	}
+	dhcp_out_add(o, DO_MSG_TYPE, &type, 1);
+	dhcp_out_add_u32(o, DO_SERVER_ID, q->server_id);
+	q->e->st.tx[type]++;
+}
+
+static const struct cfg_opt *find_opt(const struct cfg_optset *s, uint8_t code)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		if (s->v[i].code == code)
+			return &s->v[i];
+	return NULL;
+}
+
+/* A configured option: the client's section overrides the subnet's. */
+static const struct cfg_opt *config_opt(const struct req *q, uint8_t code)
+{
+	const struct cfg_opt *o = q->c.host ? find_opt(&q->c.host->opts, code) : NULL;
+	return o ? o : find_opt(&q->sn->opts, code);
+}
+
+static bool handled_elsewhere(uint8_t code)
+{
+	switch (code) {
+	case DO_PAD: case DO_END: case DO_OVERLOAD: case DO_MSG_TYPE: case DO_SERVER_ID:
+	case DO_LEASE_TIME: case DO_T1: case DO_T2: case DO_CLIENT_ID: case DO_RELAY_INFO:
+	case DO_PARAM_LIST: case DO_MAX_SIZE: case DO_REQUESTED_IP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void add_config_opt(struct req *q, uint8_t code)
+{
+	if (handled_elsewhere(code) || dhcp_out_has(&q->r->out, code))
+		return;
+	const struct cfg_opt *o = config_opt(q, code);
+	if (o)
+		dhcp_out_add(&q->r->out, code, o->data, o->len);
+	else if (code == DO_HOSTNAME && q->c.host && q->c.host->hostname[0])
+		dhcp_out_add(&q->r->out, code, q->c.host->hostname, strlen(q->c.host->hostname));
+}
+
+/* Configured options: in the order of the parameter request list when
+ * there is one (RFC 2132 section 9.8), else all of them; the mask always. */
+static void add_options(struct req *q)
+{
+	add_config_opt(q, DO_SUBNET_MASK);
+	size_t n;
+	const uint8_t *prl = dhcp_opt(q->m, DO_PARAM_LIST, &n);
+	if (prl) {
+		for (size_t i = 0; i < n; i++)
+			add_config_opt(q, prl[i]);
+		return;
+	}
+	for (size_t i = 0; i < q->sn->opts.n; i++)
+		add_config_opt(q, q->sn->opts.v[i].code);
+	for (size_t i = 0; q->c.host && i < q->c.host->opts.n; i++)
+		add_config_opt(q, q->c.host->opts.v[i].code);
+	add_config_opt(q, DO_HOSTNAME);
+}
+
+/* Option 61 back to the client (RFC 6842) and option 82 back to the
+ * relay (RFC 3046 section 2.2), last. */
+static void add_echoes(struct req *q)
+{
+	size_t n;
+	const uint8_t *v = dhcp_opt(q->m, DO_CLIENT_ID, &n);
+	if (v)
+		dhcp_out_add(&q->r->out, DO_CLIENT_ID, v, n);
+	v = dhcp_opt(q->m, DO_RELAY_INFO, &n);
+	if (v && q->m->giaddr)
+		dhcp_out_add(&q->r->out, DO_RELAY_INFO, v, n);
+}
+
+static void add_times(struct req *q, uint32_t secs)
+{
+	const struct config *c = q->e->cfg;
+	uint64_t t1 = c->t1_pct ? (uint64_t)secs * c->t1_pct / 100 : secs / 2;
+	uint64_t t2 = c->t2_pct ? (uint64_t)secs * c->t2_pct / 100 : (uint64_t)secs * 7 / 8;
+	dhcp_out_add_u32(&q->r->out, DO_LEASE_TIME, secs);
+	if (secs != UINT32_MAX) {
+		dhcp_out_add_u32(&q->r->out, DO_T1, (uint32_t)t1);
+		dhcp_out_add_u32(&q->r->out, DO_T2, (uint32_t)t2);
+	}
+}
+
+/* Reply destination, RFC 2131 section 4.1. */
+static void route_reply(struct req *q, uint8_t type)
+{
+	const struct dhcp_msg *m = q->m;
+	struct engine_result *r = q->r;
+	if (m->giaddr) {
+		r->dest = DEST_RELAY;
+		r->dest_addr = m->giaddr;
+	} else if (type == DHCPNAK) {
+		r->dest = DEST_BROADCAST;
+	} else if (m->ciaddr) {
+		r->dest = DEST_CIADDR;
+		r->dest_addr = m->ciaddr;
+	} else if ((m->flags & DHCP_BROADCAST_FLAG) || m->htype != 1 || m->hlen != 6 ||
+		   !r->out.yiaddr) {
+		r->dest = DEST_BROADCAST;
+	} else {
+		r->dest = DEST_HWADDR;
+		r->dest_addr = r->out.yiaddr;
+	}
+}
+
+static void note(struct req *q, bool notable, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#include <stdarg.h>
+static void note(struct req *q, bool notable, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(q->r->note, sizeof q->r->note, fmt, ap);
+	va_end(ap);
+	q->r->notable = notable;
+}
+
+static void send_ack(struct req *q, struct lease *l, uint8_t type)
+{
+	uint32_t secs = (uint32_t)(l->end - q->in->now);
+	reply_init(q, type);
+	q->r->out.yiaddr = l->addr;
+	q->r->out.ciaddr = q->m->ciaddr;
+	add_times(q, secs);
+	add_options(q);
+	add_echoes(q);
+	route_reply(q, type);
+	q->r->wait_sync = type == DHCPACK;
+}
+
+static void send_nak(struct req *q, const char *why)
+{
+	char a[16];
+	reply_init(q, DHCPNAK);
+	dhcp_out_add(&q->r->out, DO_MESSAGE, why, strlen(why));
+	add_echoes(q);
+	route_reply(q, DHCPNAK);
+	uint32_t want = dhcp_opt_ip(q->m, DO_REQUESTED_IP);
+	note(q, true, "NAK %s to %s: %s", ipstr(want ? want : q->m->ciaddr, a), q->c.hwstr, why);
+}
+
+static void handle_discover(struct req *q)
+{
+	char a[16];
+	uint32_t addr = choose_address(q);
+	if (!addr) {
+		q->e->st.pool_exhausted++;
+		note(q, true, "no free address in %s for %s", q->sn->name, q->c.hwstr);
+		return;
+	}
+	struct lease *l = hold_offer(q, addr);
+	if (!l)
+		return;
+	uint32_t secs = lease_time_for(q);
+	reply_init(q, DHCPOFFER);
+	q->r->out.yiaddr = addr;
+	add_times(q, secs);
+	add_options(q);
+	add_echoes(q);
+	route_reply(q, DHCPOFFER);
+	bool known = l->state == LEASE_ACTIVE || l->start != 0;
+	if (q->e->cfg->probe && !known && !(q->c.host && q->c.host->addr == addr))
+		q->r->probe_addr = addr;
+	note(q, false, "OFFER %s to %s", ipstr(addr, a), q->c.hwstr);
+}
+
+/* ACKs addr for the client if it may have it; NAKs or stays silent if
+ * not, per RFC 2131 section 4.3.2. */
+static void grant(struct req *q, uint32_t addr, bool may_nak)
+{
+	char a[16];
+	struct lease *l = lease_find(q->e->leases, addr);
+	const struct cfg_host *h = q->c.host;
+	bool mine = l && same_client(l, &q->c) && (lease_state_reusable(l->state) ||
+						    l->state == LEASE_ACTIVE);
+	bool ours = (h && h->addr == addr) || in_pools(q->sn, addr);
+	if (h && h->addr && in_subnet(q->sn, h->addr) && h->addr != addr) {
+		if (may_nak)
+			send_nak(q, "address reserved elsewhere for this client");
+		return;
+	}
+	/* Without a record of the client we stay silent unless authoritative:
+	 * the address may be a split-scope partner's (RFC 2131 4.3.2). */
+	if (!ours || !usable_for(q, addr, l) || !(mine || q->e->cfg->authoritative)) {
+		if (l && !same_client(l, &q->c) && l->state == LEASE_ACTIVE && ours && may_nak)
+			send_nak(q, "address in use");
+		else if (q->e->cfg->authoritative && may_nak)
+			send_nak(q, ours ? "address not available" : "address not ours");
+		else {
+			q->e->st.drop_not_ours++;
+			note(q, false, "silent to %s: no record of %s", q->c.hwstr, ipstr(addr, a));
+		}
+		return;
+	}
+	if (!(l = commit(q, addr, lease_time_for(q))))
+		return;
+	send_ack(q, l, DHCPACK);
+	note(q, false, "ACK %s to %s", ipstr(addr, a), q->c.hwstr);
+}
+
+static void handle_request(struct req *q)
+{
+	const struct dhcp_msg *m = q->m;
+	uint32_t sid = dhcp_opt_ip(m, DO_SERVER_ID);
+	uint32_t want = dhcp_opt_ip(m, DO_REQUESTED_IP);
+	if (sid) {
+		/* SELECTING: the client chose a server. */
+		if (sid != q->server_id) {
+			struct lease *l = client_lease(q);
+			if (l && l->offer_until)
+				l->offer_until = 0;	/* our offer was declined */
+			note(q, false, "client %s chose server %08x", q->c.hwstr, sid);
+			return;
+		}
+		if (!want || m->ciaddr) {
+			send_nak(q, "malformed SELECTING request");
+			return;
+		}
+		struct lease *l = lease_find(q->e->leases, want);
+		if (!l || !same_client(l, &q->c) ||
+		    (l->offer_until <= q->in->mono_ms && l->state != LEASE_ACTIVE)) {
+			send_nak(q, "no offer for this address");
+			return;
+		}
+		grant(q, want, true);
+		return;
+	}
+	if (want && !m->ciaddr) {
+		/* INIT-REBOOT: NAK an address on the wrong network. */
+		if (!in_subnet(q->sn, want)) {
+			send_nak(q, "wrong network");
+			return;
+		}
+		grant(q, want, true);
+		return;
+	}
+	if (m->ciaddr) {
+		/* RENEWING (unicast) or REBINDING (broadcast).  An address on
+		 * the wrong network is NAKed whatever Authoritative says, as in
+		 * INIT-REBOOT (RFC 2131 4.3.2): no partner can own it here. */
+		if (!in_subnet(q->sn, m->ciaddr)) {
+			send_nak(q, "wrong network");
+			return;
+		}
+		grant(q, m->ciaddr, true);
+		return;
+	}
+	q->e->st.drop_not_ours++;
+	note(q, false, "REQUEST from %s with neither ciaddr nor requested address", q->c.hwstr);
+}
+
+static void handle_decline(struct req *q)
+{
+	char a[16];
+	uint32_t addr = dhcp_opt_ip(q->m, DO_REQUESTED_IP);
+	uint32_t sid = dhcp_opt_ip(q->m, DO_SERVER_ID);
+	struct lease *l = addr ? lease_find(q->e->leases, addr) : NULL;
+	if (!l || !same_client(l, &q->c) || (sid && sid != q->server_id))
+		return;
+	/* RFC 2131 section 4.3.3: the address is in use by someone else. */
+	lease_set_state(q->e->leases, l, LEASE_ABANDONED,
+			q->in->now + q->e->cfg->decline_secs);
+	l->offer_until = 0;
+	l->cltt = q->in->now;
+	mark_dirty(q->r, l);
+	q->e->st.declines++;
+	note(q, true, "DECLINE %s from %s: quarantined for %u s", ipstr(addr, a), q->c.hwstr,
+	     q->e->cfg->decline_secs);
+}
+
+static void handle_release(struct req *q)
+{
+	char a[16];
+	struct lease *l = q->m->ciaddr ? lease_find(q->e->leases, q->m->ciaddr) : NULL;
+	if (!l || !same_client(l, &q->c) || l->state != LEASE_ACTIVE)
+		return;
+	/* The client keeps its claim to the address until someone else needs
+	 * it, so a returning client gets the same address back. */
+	lease_set_state(q->e->leases, l, LEASE_RELEASED, q->in->now);
+	l->cltt = q->in->now;
+	mark_dirty(q->r, l);
+	q->e->st.releases++;
+	note(q, false, "RELEASE %s from %s", ipstr(l->addr, a), q->c.hwstr);
+}
+
+/* RFC 2131 section 4.3.5: options only, no lease, to ciaddr. */
+static void handle_inform(struct req *q)
+{
+	char a[16];
+	reply_init(q, DHCPACK);
+	q->r->out.ciaddr = q->m->ciaddr;
+	add_options(q);
+	add_echoes(q);
+	route_reply(q, DHCPACK);
+	note(q, false, "INFORM ACK to %s at %s", q->c.hwstr, ipstr(q->m->ciaddr, a));
+}
+
+/* The subnet a request belongs to: by RFC 3527 link selection, then by
+ * giaddr for relayed requests, else the receiving interface's; INFORM
+ * may also be matched by ciaddr. */
+static const struct cfg_subnet *pick_subnet(const struct req *q)
+{
+	const struct dhcp_msg *m = q->m;
+	size_t n;
+	const uint8_t *ls = m->giaddr ? dhcp_rai_sub(m, RAI_LINK_SELECTION, &n) : NULL;
+	if (ls && n == 4)
+		return config_subnet_for(q->e->cfg, (uint32_t)ls[0] << 24 | (uint32_t)ls[1] << 16 |
+						    (uint32_t)ls[2] << 8 | ls[3]);
+	if (m->giaddr)
+		return config_subnet_for(q->e->cfg, m->giaddr);
+	if (q->in->link)
+		return q->in->link;
+	if (m->type == DHCPINFORM && m->ciaddr)
+		return config_subnet_for(q->e->cfg, m->ciaddr);
+	return NULL;
+}
+
+static size_t reply_maxlen(const struct dhcp_msg *m)
+{
+	size_t n;
+	const uint8_t *v = dhcp_opt(m, DO_MAX_SIZE, &n);
+	if (!v || n != 2)
+		return DHCP_MIN_MAX;
+	size_t mms = (size_t)(v[0] << 8 | v[1]);
+	/* The option counts the whole IP datagram (RFC 2132 section 9.10). */
+	return mms < 576 ? DHCP_MIN_MAX : mms - 28;
+}
+
+void engine_handle(struct engine *e, const struct dhcp_msg *m, const struct engine_in *in,
+		   struct engine_result *r)
+{
+	r->dest = DEST_NONE;
+	r->wait_sync = false;
+	r->probe_addr = 0;
+	r->ndirty = 0;
+	r->note[0] = 0;
+	r->notable = false;
+	memset(&r->out, 0, offsetof(struct dhcp_out, scratch));
+	e->st.rx[m->type <= DHCPINFORM ? m->type : 0]++;
+	if (m->type == 0) {
+		e->st.drop_bootp++;
+		return;
+	}
+	struct req q = { .e = e, .m = m, .in = in, .r = r };
+	size_t n;
+	q.c.cid = dhcp_opt(m, DO_CLIENT_ID, &n);
+	q.c.cid_len = q.c.cid && n <= LEASE_CID_MAX && n > 0 ? (uint8_t)n : 0;
+	q.c.htype = m->htype;
+	q.c.hlen = m->hlen;
+	q.c.hw = m->chaddr;
+	q.c.host = engine_host_for(e, m->htype, m->chaddr, m->hlen);
+	engine_hw_str(q.c.hwstr, m->htype, m->chaddr, m->hlen);
+	if (!(q.sn = pick_subnet(&q))) {
+		e->st.drop_no_subnet++;
+		snprintf(r->note, sizeof r->note, "%s from %s: no subnet for this link",
+			 dhcp_type_name(m->type), q.c.hwstr);
+		return;
+	}
+	q.server_id = q.sn->bind_addr && !q.sn->relayed ? q.sn->bind_addr : in->local_addr;
+	r->maxlen = reply_maxlen(m);
+	switch (m->type) {
+	case DHCPDISCOVER: handle_discover(&q); break;
+	case DHCPREQUEST: handle_request(&q); break;
+	case DHCPDECLINE: handle_decline(&q); break;
+	case DHCPRELEASE: handle_release(&q); break;
+	case DHCPINFORM: handle_inform(&q); break;
+	default: break;		/* server-to-client types are ignored */
+	}
+}
+
+struct lease *engine_probe_conflict(struct engine *e, uint32_t addr, int64_t now)
+{
+	struct lease *l = lease_find(e->leases, addr);
+	if (!l)
+		return NULL;
+	lease_set_state(e->leases, l, LEASE_ABANDONED, now + e->cfg->decline_secs);
+	l->offer_until = 0;
+	return l;
+}

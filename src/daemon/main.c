@@ -1,0 +1,118 @@
+/* duodhcpd: command line. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "conf/config.h"
+#include "core/engine.h"
+#include "store/journal.h"
+#include "core/lease.h"
+#include "daemon/server.h"
+#include "common/text.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: duodhcpd -c FILE [-f] [-p PIDFILE]   serve\n"
+		"       duodhcpd -c FILE -t                  check and print the configuration\n"
+		"       duodhcpd -c FILE -L                  list the leases in the journal\n"
+		"       duodhcpd -c FILE --salvage           keep the good records of a damaged journal\n"
+		"  -f  stay in the foreground, log to stderr\n");
+}
+
+static void list_one(void *arg, const struct lease *l)
+{
+	struct lease_table *t = arg;
+	lease_upsert(t, l);
+}
+
+static int list_leases(const struct config *c)
+{
+	char err[512];
+	struct journal_stats st = { 0 };
+	struct lease_table *t = lease_table_new();
+	if (!t || journal_scan(c->journal, list_one, t, &st, err, sizeof err) < 0) {
+		fprintf(stderr, "duodhcpd: %s\n", t ? err : "out of memory");
+		lease_table_free(t);
+		return 1;
+	}
+	int64_t now = time(NULL);
+	lease_expire(t, now);
+	printf("%-15s %-9s %-17s %-20s %-20s %s\n", "ADDRESS", "STATE", "HARDWARE", "CLIENT-ID",
+	       "HOSTNAME", "END");
+	for (struct lease *l = lease_next(t, NULL); l; l = lease_next(t, l)) {
+		char hw[49], cid[2 * LEASE_CID_MAX + 1] = "-", end[32];
+		engine_hw_str(hw, l->htype, l->hw, l->hlen);
+		for (size_t i = 0; i < l->cid_len && i < 40; i++)
+			sprintf(cid + 2 * i, "%02x", l->cid[i]);
+		time_t e = (time_t)l->end;
+		struct tm tm;
+		gmtime_r(&e, &tm);
+		strftime(end, sizeof end, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		char addr[TEXT_IP4_LEN];
+		text_ip4(l->addr, addr);
+		printf("%-15s %-9s %-17s %-20s %-20s %s\n", addr,
+		       lease_state_name(l->state), hw[0] ? hw : "-", cid,
+		       l->hostname ? l->hostname : "-", end);
+	}
+	if (st.torn_bytes)
+		fprintf(stderr, "duodhcpd: journal has a torn last record (%" PRIu64 " bytes)\n",
+			st.torn_bytes);
+	lease_table_free(t);
+	return 0;
+}
+
+static int salvage(const struct config *c)
+{
+	char err[512];
+	uint64_t kept = 0, dropped = 0;
+	if (journal_salvage(c->journal, &kept, &dropped, err, sizeof err) < 0) {
+		fprintf(stderr, "duodhcpd: %s\n", err);
+		return 1;
+	}
+	printf("journal %s salvaged: %" PRIu64 " records kept, %" PRIu64 " dropped\n",
+	       c->journal, kept, dropped);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "salvage", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct server_opts o = { .config_path = NULL };
+	char mode = 0;
+	int ch;
+	while ((ch = getopt_long(argc, argv, "c:fp:tLh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o.config_path = optarg; break;
+		case 'f': o.foreground = true; break;
+		case 'p': o.pid_file = optarg; break;
+		case 't': case 'L': case 'S': mode = (char)ch; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!o.config_path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!mode)
+		return server_run(&o);
+	struct config *c = config_load(o.config_path, stderr);
+	if (!c)
+		return 1;
+	int rc = 0;
+	if (mode == 't')
+		config_print(c, stdout);
+	else if (mode == 'L')
+		rc = list_leases(c);
+	else
+		rc = salvage(c);
+	config_free(c);
+	return rc;
+}

@@ -1,0 +1,958 @@
+/* The HTTP API and status page: pure request handlers over the daemon's
+ * state.  JSON is built with json-c; no hand-written escaping. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "http/api.h"
+#include "common/text.h"
+
+#define LEASES_PER_PAGE 100
+#define LEASES_PER_PAGE_MAX 1000
+#define CHANGES_LIMIT 1000
+#define CHANGES_LIMIT_MAX 5000
+
+static const char ct_json[] = "application/json";
+static const char ct_html[] = "text/html; charset=utf-8";
+static const char ct_prom[] = "text/plain; version=0.0.4; charset=utf-8";
+
+static const char *const msg_names[DHCPINFORM + 1] = {
+	[DHCPDISCOVER] = "discover", [DHCPOFFER] = "offer", [DHCPREQUEST] = "request",
+	[DHCPDECLINE] = "decline", [DHCPACK] = "ack", [DHCPNAK] = "nak",
+	[DHCPRELEASE] = "release", [DHCPINFORM] = "inform",
+};
+
+/* ---- replies ---- */
+
+static void reply_text(struct api_reply *out, int status, const char *type, char *body,
+		       size_t len)
+{
+	out->status = body ? status : 500;
+	out->content_type = type;
+	out->body = body;
+	out->len = body ? len : 0;
+}
+
+/* Serialises o (consumed) as the body; 500 without a body when out of memory. */
+static void reply_json(struct api_reply *out, int status, json_object *o)
+{
+	char *body = NULL;
+	size_t len = 0;
+	if (o) {
+		const char *s = json_object_to_json_string_length(
+			o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+		if (s && (body = malloc(len + 2))) {
+			memcpy(body, s, len);
+			body[len++] = '\n';
+			body[len] = 0;
+		}
+	}
+	json_object_put(o);
+	reply_text(out, status, ct_json, body, len);
+}
+
+static json_object *j_text(const char *s);
+static void reply_error(struct api_reply *out, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void reply_error(struct api_reply *out, int status, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	json_object *o = json_object_new_object();
+	json_object *s = j_text(msg);	/* may quote a client's bytes */
+	if (!o || !s || json_object_object_add(o, "error", s) < 0) {
+		json_object_put(s);
+		json_object_put(o);
+		o = NULL;
+	}
+	reply_json(out, status, o);
+}
+
+/* ---- building JSON: a failed allocation anywhere sets oom once ---- */
+
+struct jb {
+	bool oom;
+};
+
+static void put(struct jb *b, json_object *o, const char *key, json_object *v)
+{
+	if (!o || !v || json_object_object_add(o, key, v) < 0) {
+		json_object_put(v);
+		b->oom = true;
+	}
+}
+
+static void put_null(struct jb *b, json_object *o, const char *key)
+{
+	if (!o || json_object_object_add(o, key, NULL) < 0)
+		b->oom = true;
+}
+
+static void push(struct jb *b, json_object *a, json_object *v)
+{
+	if (!a || !v || json_object_array_add(a, v) < 0) {
+		json_object_put(v);
+		b->oom = true;
+	}
+}
+
+/* Finishes a document: the reply, or 500 if anything failed to allocate. */
+static void reply_built(struct api_reply *out, struct jb *b, json_object *o)
+{
+	if (b->oom) {
+		json_object_put(o);
+		o = NULL;
+	}
+	reply_json(out, 200, o);
+}
+
+static json_object *j_ip(uint32_t addr)
+{
+	char buf[TEXT_IP4_LEN];
+	return json_object_new_string(text_ip4(addr, buf));
+}
+
+static json_object *j_hex(const uint8_t *p, size_t n)
+{
+	char buf[LEASE_CID_MAX * 3 + 1];
+	text_hex(buf, p, n, ':');
+	return json_object_new_string(buf);
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 (RFC 3629 section 4). */
+static size_t utf8_seq(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (n == 0 || s[0] > 0xf4)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;	/* overlong, surrogate or past U+10FFFF */
+	return n;
+}
+
+/* A string as JSON text, which must be UTF-8 (RFC 8259 section 8.1):
+ * bytes that are not valid UTF-8 become '?'. */
+static json_object *j_text(const char *s)
+{
+	size_t len = strlen(s);
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return NULL;
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(p + i);
+		if (n == 0) {
+			copy[i++] = '?';
+			continue;
+		}
+		memcpy(copy + i, p + i, n);
+		i += n;
+	}
+	copy[len] = 0;
+	json_object *o = json_object_new_string_len(copy, (int)len);
+	free(copy);
+	return o;
+}
+
+/* ---- query arguments ---- */
+
+/* The value of key, or NULL when absent; a key without '=' reads as "". */
+static const char *arg(const struct api_request *req, const char *key)
+{
+	for (size_t i = 0; i < req->nargs; i++)
+		if (req->keys[i] && strcmp(req->keys[i], key) == 0)
+			return req->values[i] ? req->values[i] : "";
+	return NULL;
+}
+
+/* Refuses unknown and repeated parameters, so a typo is not silently
+ * ignored.  allowed is NULL-terminated. */
+static bool args_ok(const struct api_request *req, const char *const *allowed,
+		    struct api_reply *out)
+{
+	for (size_t i = 0; i < req->nargs; i++) {
+		const char *k = req->keys[i] ? req->keys[i] : "";
+		bool known = false;
+		for (size_t j = 0; allowed[j]; j++)
+			known |= strcmp(allowed[j], k) == 0;
+		if (!known) {
+			reply_error(out, 400, "unknown parameter: %.64s", k);
+			return false;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (req->keys[j] && strcmp(req->keys[j], k) == 0) {
+				reply_error(out, 400, "repeated parameter: %.64s", k);
+				return false;
+			}
+	}
+	return true;
+}
+
+/* A decimal number in [min, max]: digits only, no sign or spaces. */
+static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
+{
+	uint64_t x = 0;
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		unsigned d = (unsigned)(*s - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return false;
+		x = x * 10 + d;
+	}
+	if (x < min || x > max)
+		return false;
+	*v = x;
+	return true;
+}
+
+/* A numeric parameter: absent gives def; a bad value answers 400. */
+static bool num_arg(const struct api_request *req, const char *key, uint64_t min,
+		    uint64_t max, uint64_t def, uint64_t *v, struct api_reply *out)
+{
+	const char *s = arg(req, key);
+	*v = def;
+	if (s && !parse_u64(s, min, max, v)) {
+		reply_error(out, 400, "bad %s: want a number from %llu to %llu", key,
+			    (unsigned long long)min, (unsigned long long)max);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_ip(const char *s, uint32_t *addr)
+{
+	return text_ip4_parse(s, strlen(s), addr);
+}
+
+/* aa:bb:cc:dd:ee:ff or aa-bb-..., 1 to 16 bytes, any case. */
+static bool parse_hw(const char *s, uint8_t *hw, uint8_t *len)
+{
+	uint8_t n = 0;
+	char sep = 0;
+	for (;;) {
+		int hi = text_hexval(s[0]), lo = hi < 0 ? -1 : text_hexval(s[1]);
+		if (lo < 0 || n == LEASE_HW_MAX)
+			return false;
+		hw[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+		if (!*s)
+			break;
+		if ((*s != ':' && *s != '-') || (sep && *s != sep))
+			return false;
+		sep = *s++;
+	}
+	*len = n;
+	return true;
+}
+
+/* ---- the token ---- */
+
+/* Compares in time that depends only on the lengths, not on where the
+ * first difference is. */
+static bool token_eq(const char *want, size_t wlen, const char *got)
+{
+	size_t glen = strlen(got);
+	volatile unsigned char d = wlen != glen;
+	for (size_t i = 0; i < wlen; i++)
+		d |= (unsigned char)want[i] ^ (unsigned char)(i < glen ? got[i] : 0);
+	return d == 0;
+}
+
+static bool authorized(const struct api_ctx *ctx, const struct api_request *req,
+		       struct api_reply *out)
+{
+	const char *want = ctx->cfg ? ctx->cfg->api_token : "";
+	size_t wlen = ctx->cfg ? strnlen(want, sizeof ctx->cfg->api_token) : 0;
+	if (wlen == 0) {
+		reply_error(out, 403, "read-only: no ApiToken configured");
+		return false;
+	}
+	if (!req->bearer || !token_eq(want, wlen, req->bearer)) {
+		reply_error(out, 401, "missing or wrong bearer token");
+		return false;
+	}
+	return true;
+}
+
+/* ---- leases ---- */
+
+static const char *origin_name(const struct lease *l)
+{
+	return l->flags & LEASE_F_PARTNER ? "partner" : "own";
+}
+
+static json_object *lease_json(struct jb *b, const struct lease *l)
+{
+	json_object *o = json_object_new_object();
+	size_t hlen = l->hlen < LEASE_HW_MAX ? l->hlen : LEASE_HW_MAX;
+	put(b, o, "addr", j_ip(l->addr));
+	put(b, o, "state", json_object_new_string(lease_state_name(l->state)));
+	put(b, o, "mac", j_hex(l->hw, hlen));
+	put(b, o, "htype", json_object_new_int(l->htype));
+	if (l->cid_len && l->cid)
+		put(b, o, "client_id", j_hex(l->cid, l->cid_len));
+	else
+		put_null(b, o, "client_id");
+	if (l->hostname)
+		put(b, o, "hostname", j_text(l->hostname));
+	else
+		put_null(b, o, "hostname");
+	put(b, o, "start", json_object_new_int64(l->start));
+	put(b, o, "end", json_object_new_int64(l->end));
+	put(b, o, "cltt", json_object_new_int64(l->cltt));
+	put(b, o, "tstp", json_object_new_int64(l->tstp));
+	put(b, o, "tsfp", json_object_new_int64(l->tsfp));
+	put(b, o, "origin", json_object_new_string(origin_name(l)));
+	put(b, o, "seq", json_object_new_uint64(l->seq));
+	return o;
+}
+
+/* What /api/v1/leases selects. */
+struct lease_filter {
+	bool by_addr, by_hw;
+	uint32_t addr;
+	uint8_t hw[LEASE_HW_MAX], hlen;
+	const char *hostname;		/* case-insensitive substring */
+	uint8_t state;			/* 0 = any */
+	int origin;			/* -1 any, 0 own, 1 partner */
+};
+
+static bool filter_parse(const struct api_request *req, struct lease_filter *f,
+			 struct api_reply *out)
+{
+	const char *s;
+	*f = (struct lease_filter){ .origin = -1 };
+	if ((s = arg(req, "addr")) && !(f->by_addr = parse_ip(s, &f->addr))) {
+		reply_error(out, 400, "bad addr: want a dotted IPv4 address");
+		return false;
+	}
+	if ((s = arg(req, "mac")) && !(f->by_hw = parse_hw(s, f->hw, &f->hlen))) {
+		reply_error(out, 400, "bad mac: want hex bytes like aa:bb:cc:dd:ee:ff");
+		return false;
+	}
+	if ((s = arg(req, "hostname")) && !*(f->hostname = s)) {
+		reply_error(out, 400, "bad hostname: empty");
+		return false;
+	}
+	if ((s = arg(req, "state")) && !(f->state = lease_state_parse(s, strlen(s)))) {
+		reply_error(out, 400, "bad state: want free, active, expired, released, "
+			    "abandoned, reset or backup");
+		return false;
+	}
+	if ((s = arg(req, "origin"))) {
+		f->origin = strcmp(s, "own") == 0 ? 0 : strcmp(s, "partner") == 0 ? 1 : -2;
+		if (f->origin == -2) {
+			reply_error(out, 400, "bad origin: want own or partner");
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool filter_match(const struct lease_filter *f, const struct lease *l)
+{
+	if (f->by_addr && l->addr != f->addr)
+		return false;
+	if (f->by_hw && (l->hlen != f->hlen || memcmp(l->hw, f->hw, f->hlen) != 0))
+		return false;
+	if (f->hostname && (!l->hostname || !strcasestr(l->hostname, f->hostname)))
+		return false;
+	if (f->state && l->state != f->state)
+		return false;
+	return f->origin < 0 || f->origin == !!(l->flags & LEASE_F_PARTNER);
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	uint32_t x = (*(struct lease *const *)a)->addr, y = (*(struct lease *const *)b)->addr;
+	return x < y ? -1 : x > y;
+}
+
+/* The leases for which keep() holds, in an array the caller frees; NULL
+ * only when out of memory. */
+static struct lease **select_leases(const struct api_ctx *ctx,
+				    bool (*keep)(const void *arg, const struct lease *l),
+				    const void *arg, size_t *n)
+{
+	struct lease **v = malloc((lease_count(ctx->leases) + 1) * sizeof *v);
+	*n = 0;
+	if (!v)
+		return NULL;
+	for (struct lease *l = lease_next(ctx->leases, NULL); l; l = lease_next(ctx->leases, l))
+		if (keep(arg, l))
+			v[(*n)++] = l;
+	return v;
+}
+
+static bool keep_filtered(const void *arg, const struct lease *l)
+{
+	return filter_match(arg, l);
+}
+
+static void h_leases(const struct api_ctx *ctx, const struct api_request *req,
+		     const char *rest, struct api_reply *out)
+{
+	static const char *const allowed[] = { "addr", "mac", "hostname", "state", "origin",
+					       "page", "per_page", NULL };
+	struct lease_filter f;
+	uint64_t page, per_page;
+	(void)rest;
+	if (!args_ok(req, allowed, out) || !filter_parse(req, &f, out) ||
+	    !num_arg(req, "page", 1, UINT32_MAX, 1, &page, out) ||
+	    !num_arg(req, "per_page", 1, LEASES_PER_PAGE_MAX, LEASES_PER_PAGE, &per_page, out))
+		return;
+	size_t n;
+	struct lease **v = select_leases(ctx, keep_filtered, &f, &n);
+	if (!v) {
+		reply_json(out, 500, NULL);
+		return;
+	}
+	qsort(v, n, sizeof *v, cmp_addr);
+	struct jb b = { 0 };
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	put(&b, o, "total", json_object_new_uint64(n));
+	put(&b, o, "page", json_object_new_uint64(page));
+	put(&b, o, "per_page", json_object_new_uint64(per_page));
+	uint64_t from = (page - 1) * per_page;
+	for (uint64_t i = from; i < n && i < from + per_page && !b.oom; i++)
+		push(&b, a, lease_json(&b, v[i]));
+	put(&b, o, "leases", a);
+	free(v);
+	reply_built(out, &b, o);
+}
+
+static struct lease *lease_at(const struct api_ctx *ctx, const char *rest,
+			      struct api_reply *out)
+{
+	uint32_t addr;
+	if (!parse_ip(rest, &addr)) {
+		reply_error(out, 400, "bad address: want a dotted IPv4 address");
+		return NULL;
+	}
+	struct lease *l = lease_find(ctx->leases, addr);
+	if (!l)
+		reply_error(out, 404, "no lease for %.32s", rest);
+	return l;
+}
+
+static void h_lease_get(const struct api_ctx *ctx, const struct api_request *req,
+			const char *rest, struct api_reply *out)
+{
+	static const char *const allowed[] = { NULL };
+	if (!args_ok(req, allowed, out))
+		return;
+	struct lease *l = lease_at(ctx, rest, out);
+	if (!l)
+		return;
+	struct jb b = { 0 };
+	reply_built(out, &b, lease_json(&b, l));
+}
+
+static void h_lease_delete(const struct api_ctx *ctx, const struct api_request *req,
+			   const char *rest, struct api_reply *out)
+{
+	static const char *const allowed[] = { NULL };
+	if (!authorized(ctx, req, out) || !args_ok(req, allowed, out))
+		return;
+	struct lease *l = lease_at(ctx, rest, out);
+	if (!l)
+		return;
+	if (!ctx->delete_lease) {
+		reply_error(out, 501, "deleting leases is not supported");
+		return;
+	}
+	if (l->flags & LEASE_F_PARTNER) {
+		reply_error(out, 409, "the partner's lease: delete it on the partner");
+		return;
+	}
+	if (l->state == LEASE_FREE) {
+		reply_error(out, 409, "the lease is already free");
+		return;
+	}
+	if (ctx->delete_lease(ctx->action_arg, l->addr) != 0) {
+		reply_error(out, 500, "delete failed: see the server log");
+		return;
+	}
+	struct jb b = { 0 };
+	json_object *o = json_object_new_object();
+	put(&b, o, "deleted", j_ip(l->addr));
+	reply_built(out, &b, o);
+}
+
+/* ---- the change feed ---- */
+
+/* Own leases only: two partners never echo each other's leases back. */
+static bool keep_own(const struct lease *l, void *arg)
+{
+	(void)arg;
+	return !(l->flags & LEASE_F_PARTNER);
+}
+
+/* A page of the lease table's change log: O(page), whatever its size. */
+static void h_changes(const struct api_ctx *ctx, const struct api_request *req,
+		      const char *rest, struct api_reply *out)
+{
+	static const char *const allowed[] = { "since", "limit", NULL };
+	uint64_t since, limit;
+	(void)rest;
+	if (!args_ok(req, allowed, out) || !num_arg(req, "since", 0, UINT64_MAX, 0, &since, out) ||
+	    !num_arg(req, "limit", 1, CHANGES_LIMIT_MAX, CHANGES_LIMIT, &limit, out))
+		return;
+	struct lease **v = malloc((size_t)limit * sizeof *v);
+	if (!v) {
+		reply_json(out, 500, NULL);
+		return;
+	}
+	bool more;
+	size_t take = lease_changes_after(ctx->leases, since, keep_own, NULL, v, (size_t)limit,
+					  &more);
+	struct jb b = { 0 };
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	put(&b, o, "epoch", json_object_new_uint64(ctx->epoch));
+	put(&b, o, "seq", json_object_new_uint64(ctx->seq));
+	put(&b, o, "next", json_object_new_uint64(take ? v[take - 1]->seq : since));
+	put(&b, o, "more", json_object_new_boolean(more));
+	for (size_t i = 0; i < take && !b.oom; i++)
+		push(&b, a, lease_json(&b, v[i]));
+	put(&b, o, "leases", a);
+	free(v);
+	reply_built(out, &b, o);
+}
+
+/* ---- pools ---- */
+
+/* Size and active count of a configured range: from the lease table's
+ * pool when it has one for the range, else counted. */
+static void range_usage(const struct api_ctx *ctx, const struct cfg_range *r,
+			uint32_t *size, uint32_t *active)
+{
+	int p = lease_pool_of(ctx->leases, r->first);
+	if (p >= 0) {
+		lease_pool_usage(ctx->leases, p, size, active);
+		return;
+	}
+	*size = r->last - r->first + 1;
+	*active = 0;
+	for (struct lease *l = lease_next(ctx->leases, NULL); l; l = lease_next(ctx->leases, l))
+		if (l->addr >= r->first && l->addr <= r->last && l->state == LEASE_ACTIVE &&
+		    !(l->flags & LEASE_F_PARTNER))
+			(*active)++;
+}
+
+static void subnet_str(char *buf, size_t cap, const struct cfg_subnet *sn)
+{
+	char a[TEXT_IP4_LEN];
+	snprintf(buf, cap, "%s/%d", text_ip4(sn->net, a), __builtin_popcount(sn->mask));
+}
+
+static json_object *pools_json(struct jb *b, const struct api_ctx *ctx)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; ctx->cfg && i < ctx->cfg->nsubnets; i++) {
+		const struct cfg_subnet *sn = &ctx->cfg->subnets[i];
+		char net[40];
+		subnet_str(net, sizeof net, sn);
+		for (size_t j = 0; j < sn->nranges; j++) {
+			uint32_t size, active;
+			range_usage(ctx, &sn->ranges[j], &size, &active);
+			char pct[16];
+			double p = size ? 100.0 * active / size : 0;
+			snprintf(pct, sizeof pct, "%.1f", p);
+			json_object *o = json_object_new_object();
+			put(b, o, "subnet", json_object_new_string(net));
+			put(b, o, "name", j_text(sn->name));
+			put(b, o, "relayed", json_object_new_boolean(sn->relayed));
+			put(b, o, "first", j_ip(sn->ranges[j].first));
+			put(b, o, "last", j_ip(sn->ranges[j].last));
+			put(b, o, "size", json_object_new_uint64(size));
+			put(b, o, "active", json_object_new_uint64(active));
+			put(b, o, "percent", json_object_new_double_s(p, pct));
+			push(b, a, o);
+		}
+	}
+	return a;
+}
+
+static void h_pools(const struct api_ctx *ctx, const struct api_request *req,
+		    const char *rest, struct api_reply *out)
+{
+	static const char *const allowed[] = { NULL };
+	(void)rest;
+	if (!args_ok(req, allowed, out))
+		return;
+	struct jb b = { 0 };
+	json_object *o = json_object_new_object();
+	put(&b, o, "pools", pools_json(&b, ctx));
+	reply_built(out, &b, o);
+}
+
+/* ---- status ---- */
+
+struct lease_counts {
+	uint64_t total, active, own, partner;
+	uint64_t by_state[LEASE_BACKUP + 1][2];	/* [state][partner] */
+};
+
+static void count_leases(const struct api_ctx *ctx, struct lease_counts *c)
+{
+	*c = (struct lease_counts){ 0 };
+	for (struct lease *l = lease_next(ctx->leases, NULL); l; l = lease_next(ctx->leases, l)) {
+		bool partner = l->flags & LEASE_F_PARTNER;
+		c->total++;
+		c->active += l->state == LEASE_ACTIVE;
+		c->partner += partner;
+		c->own += !partner;
+		if (l->state <= LEASE_BACKUP)
+			c->by_state[l->state][partner]++;
+	}
+}
+
+static json_object *counters_json(struct jb *b, const struct engine_stats *st)
+{
+	static const struct engine_stats zero;
+	if (!st)
+		st = &zero;
+	json_object *o = json_object_new_object(), *rx = json_object_new_object(),
+		    *tx = json_object_new_object(), *drop = json_object_new_object();
+	for (int t = DHCPDISCOVER; t <= DHCPINFORM; t++) {
+		put(b, rx, msg_names[t], json_object_new_uint64(st->rx[t]));
+		put(b, tx, msg_names[t], json_object_new_uint64(st->tx[t]));
+	}
+	put(b, drop, "malformed", json_object_new_uint64(st->drop_malformed));
+	put(b, drop, "no_subnet", json_object_new_uint64(st->drop_no_subnet));
+	put(b, drop, "not_ours", json_object_new_uint64(st->drop_not_ours));
+	put(b, drop, "bootp", json_object_new_uint64(st->drop_bootp));
+	put(b, o, "rx", rx);
+	put(b, o, "tx", tx);
+	put(b, o, "dropped", drop);
+	put(b, o, "pool_exhausted", json_object_new_uint64(st->pool_exhausted));
+	put(b, o, "declines", json_object_new_uint64(st->declines));
+	put(b, o, "releases", json_object_new_uint64(st->releases));
+	put(b, o, "options_dropped", json_object_new_uint64(st->options_dropped));
+	return o;
+}
+
+static json_object *sync_json(struct jb *b, const struct sync_status *s)
+{
+	static const struct sync_status off = { .state = "off" };
+	if (!s)
+		s = &off;
+	json_object *o = json_object_new_object();
+	put(b, o, "enabled", json_object_new_boolean(s->enabled));
+	put(b, o, "partner", j_text(s->partner));
+	put(b, o, "state", j_text(s->state[0] ? s->state : "off"));
+	put(b, o, "last_error", j_text(s->last_error));
+	put(b, o, "last_ok", json_object_new_int64(s->last_ok));
+	put(b, o, "partner_epoch", json_object_new_uint64(s->partner_epoch));
+	put(b, o, "partner_seq", json_object_new_uint64(s->partner_seq));
+	put(b, o, "leases", json_object_new_uint64(s->leases));
+	put(b, o, "full_resyncs", json_object_new_uint64(s->full_resyncs));
+	return o;
+}
+
+static json_object *server_json(struct jb *b, const struct api_ctx *ctx)
+{
+	char host[256] = "";
+	if (gethostname(host, sizeof host - 1) < 0)
+		host[0] = 0;
+	json_object *o = json_object_new_object(), *binds = json_object_new_array();
+	put(b, o, "hostname", j_text(host));
+	for (size_t i = 0; ctx->cfg && i < ctx->cfg->nsubnets; i++)
+		if (ctx->cfg->subnets[i].bind_addr)
+			push(b, binds, j_ip(ctx->cfg->subnets[i].bind_addr));
+	put(b, o, "binds", binds);
+	return o;
+}
+
+static void h_status(const struct api_ctx *ctx, const struct api_request *req,
+		     const char *rest, struct api_reply *out)
+{
+	static const char *const allowed[] = { NULL };
+	(void)rest;
+	if (!args_ok(req, allowed, out))
+		return;
+	struct lease_counts c;
+	count_leases(ctx, &c);
+	struct jb b = { 0 };
+	json_object *o = json_object_new_object(), *j = json_object_new_object(),
+		    *lc = json_object_new_object();
+	put(&b, o, "version", j_text(ctx->version ? ctx->version : ""));
+	put(&b, o, "server", server_json(&b, ctx));
+	put(&b, o, "epoch", json_object_new_uint64(ctx->epoch));
+	put(&b, o, "seq", json_object_new_uint64(ctx->seq));
+	put(&b, o, "uptime", json_object_new_int64(ctx->now > ctx->started ?
+						    ctx->now - ctx->started : 0));
+	put(&b, o, "time", json_object_new_int64(ctx->now));
+	put(&b, o, "counters", counters_json(&b, ctx->st));
+	put(&b, j, "bytes", json_object_new_uint64(ctx->journal_bytes));
+	put(&b, j, "disk_failing", json_object_new_boolean(ctx->disk_failing));
+	put(&b, j, "acks_withheld", json_object_new_uint64(ctx->acks_withheld));
+	put(&b, o, "journal", j);
+	put(&b, o, "pools", pools_json(&b, ctx));
+	put(&b, o, "sync", sync_json(&b, ctx->sync));
+	put(&b, lc, "total", json_object_new_uint64(c.total));
+	put(&b, lc, "active", json_object_new_uint64(c.active));
+	put(&b, lc, "own", json_object_new_uint64(c.own));
+	put(&b, lc, "partner", json_object_new_uint64(c.partner));
+	put(&b, o, "leases", lc);
+	reply_built(out, &b, o);
+}
+
+/* ---- reload ---- */
+
+static void h_reload(const struct api_ctx *ctx, const struct api_request *req,
+		     const char *rest, struct api_reply *out)
+{
+	static const char *const allowed[] = { NULL };
+	(void)rest;
+	if (!authorized(ctx, req, out) || !args_ok(req, allowed, out))
+		return;
+	if (!ctx->reload) {
+		reply_error(out, 501, "reload is not supported");
+		return;
+	}
+	if (ctx->reload(ctx->action_arg) != 0) {
+		reply_error(out, 500, "reload refused: see the server log");
+		return;
+	}
+	struct jb b = { 0 };
+	json_object *o = json_object_new_object();
+	put(&b, o, "reloaded", json_object_new_boolean(true));
+	reply_built(out, &b, o);
+}
+
+/* ---- metrics: Prometheus text exposition format 0.0.4 ---- */
+
+/* A label value with \, " and newline escaped, as the format requires. */
+static void prom_label(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f);
+		if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void prom_head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void prom_one(FILE *f, const char *name, const char *type, const char *help,
+		     unsigned long long v)
+{
+	prom_head(f, name, type, help);
+	fprintf(f, "%s %llu\n", name, v);
+}
+
+static void prom_packets(FILE *f, const struct engine_stats *st)
+{
+	static const struct engine_stats zero;
+	if (!st)
+		st = &zero;
+	prom_head(f, "duodhcp_packets_received_total", "counter",
+		  "DHCP requests received, by message type.");
+	for (int t = DHCPDISCOVER; t <= DHCPINFORM; t++)
+		fprintf(f, "duodhcp_packets_received_total{type=\"%s\"} %llu\n", msg_names[t],
+			(unsigned long long)st->rx[t]);
+	prom_head(f, "duodhcp_replies_sent_total", "counter",
+		  "DHCP replies sent, by message type.");
+	for (int t = DHCPDISCOVER; t <= DHCPINFORM; t++)
+		fprintf(f, "duodhcp_replies_sent_total{type=\"%s\"} %llu\n", msg_names[t],
+			(unsigned long long)st->tx[t]);
+	const struct { const char *reason; uint64_t v; } drops[] = {
+		{ "malformed", st->drop_malformed }, { "no_subnet", st->drop_no_subnet },
+		{ "not_ours", st->drop_not_ours }, { "bootp", st->drop_bootp },
+		{ "pool_exhausted", st->pool_exhausted },
+	};
+	prom_head(f, "duodhcp_dropped_total", "counter",
+		  "Requests answered with silence, by reason.");
+	for (size_t i = 0; i < sizeof drops / sizeof drops[0]; i++)
+		fprintf(f, "duodhcp_dropped_total{reason=\"%s\"} %llu\n", drops[i].reason,
+			(unsigned long long)drops[i].v);
+	prom_one(f, "duodhcp_declines_total", "counter", "DHCPDECLINEs: addresses quarantined.",
+		 st->declines);
+	prom_one(f, "duodhcp_options_dropped_total", "counter",
+		 "Options left out of replies for lack of room.", st->options_dropped);
+}
+
+static void prom_pools(FILE *f, const struct api_ctx *ctx)
+{
+	static const char *const names[] = { "duodhcp_pool_size", "duodhcp_pool_active" };
+	static const char *const help[] = { "Addresses in the range.",
+					    "Active own leases in the range." };
+	for (int k = 0; k < 2; k++) {
+		prom_head(f, names[k], "gauge", help[k]);
+		for (size_t i = 0; ctx->cfg && i < ctx->cfg->nsubnets; i++) {
+			const struct cfg_subnet *sn = &ctx->cfg->subnets[i];
+			char net[40], a[TEXT_IP4_LEN], z[TEXT_IP4_LEN];
+			subnet_str(net, sizeof net, sn);
+			for (size_t j = 0; j < sn->nranges; j++) {
+				uint32_t size, active;
+				range_usage(ctx, &sn->ranges[j], &size, &active);
+				text_ip4(sn->ranges[j].first, a);
+				text_ip4(sn->ranges[j].last, z);
+				fprintf(f, "%s{subnet=\"", names[k]);
+				prom_label(f, net);
+				fprintf(f, "\",range=\"%s-%s\"} %u\n", a, z, k ? active : size);
+			}
+		}
+	}
+}
+
+static void prom_state(FILE *f, const struct api_ctx *ctx)
+{
+	struct lease_counts c;
+	count_leases(ctx, &c);
+	prom_head(f, "duodhcp_leases", "gauge", "Lease records, by state and origin.");
+	for (uint8_t s = LEASE_FREE; s <= LEASE_BACKUP; s++)
+		for (int p = 0; p < 2; p++)
+			fprintf(f, "duodhcp_leases{state=\"%s\",origin=\"%s\"} %llu\n",
+				lease_state_name(s), p ? "partner" : "own",
+				(unsigned long long)c.by_state[s][p]);
+	const struct sync_status *sy = ctx->sync;
+	prom_one(f, "duodhcp_journal_bytes", "gauge", "Size of the lease journal.",
+		 ctx->journal_bytes);
+	prom_one(f, "duodhcp_disk_failing", "gauge",
+		 "1 while journal writes fail (ACKs are withheld).", ctx->disk_failing);
+	prom_one(f, "duodhcp_acks_withheld_total", "counter",
+		 "ACKs not sent because the lease could not be made durable.",
+		 ctx->acks_withheld);
+	prom_one(f, "duodhcp_change_seq", "gauge", "Last lease change number.", ctx->seq);
+	prom_one(f, "duodhcp_sync_up", "gauge", "1 when the last pull from the partner worked.",
+		 sy && sy->enabled && strcmp(sy->state, "ok") == 0);
+	prom_one(f, "duodhcp_sync_partner_leases", "gauge", "Leases held for the partner.",
+		 sy ? sy->leases : 0);
+	prom_one(f, "duodhcp_sync_full_resyncs_total", "counter",
+		 "Full re-reads of the partner's leases.", sy ? sy->full_resyncs : 0);
+	prom_one(f, "duodhcp_uptime_seconds", "gauge", "Seconds since the server started.",
+		 (unsigned long long)(ctx->now > ctx->started ? ctx->now - ctx->started : 0));
+}
+
+static void h_metrics(const struct api_ctx *ctx, const struct api_request *req,
+		      const char *rest, struct api_reply *out)
+{
+	char *body = NULL;
+	size_t len = 0;
+	(void)req, (void)rest;
+	FILE *f = open_memstream(&body, &len);
+	if (!f) {
+		reply_text(out, 500, ct_prom, NULL, 0);
+		return;
+	}
+	prom_packets(f, ctx->st);
+	prom_pools(f, ctx);
+	prom_state(f, ctx);
+	if (ferror(f)) {
+		fclose(f);
+		free(body);
+		reply_text(out, 500, ct_prom, NULL, 0);
+		return;
+	}
+	fclose(f);
+	reply_text(out, 200, ct_prom, body, len);
+}
+
+/* ---- the page ---- */
+
+/* One self-contained document, src/status.html, built in by tools/embed.py:
+ * inline CSS and script, no external assets.  It polls api/v1/status and
+ * api/v1/leases every 2 s and re-renders in place; data goes into the DOM
+ * only as text (textContent), never as markup, since hostnames come from
+ * clients. */
+extern const char api_page[];
+extern const size_t api_page_len;
+
+static void h_page(const struct api_ctx *ctx, const struct api_request *req,
+		   const char *rest, struct api_reply *out)
+{
+	(void)ctx, (void)req, (void)rest;
+	size_t len = api_page_len;
+	char *body = malloc(len + 1);
+	if (body)
+		memcpy(body, api_page, len + 1);
+	reply_text(out, 200, ct_html, body, len);
+}
+
+/* ---- routing ---- */
+
+typedef void handler_fn(const struct api_ctx *ctx, const struct api_request *req,
+			const char *rest, struct api_reply *out);
+
+struct route {
+	const char *path;
+	bool prefix;		/* path ends in '/' and the rest is an argument */
+	handler_fn *get, *post, *del;
+	const char *allow;	/* the Allow header of a 405 */
+};
+
+static const struct route routes[] = {
+	{ "/", false, h_page, NULL, NULL, "GET, HEAD" },
+	{ "/index.html", false, h_page, NULL, NULL, "GET, HEAD" },
+	{ "/metrics", false, h_metrics, NULL, NULL, "GET, HEAD" },
+	{ "/api/v1/status", false, h_status, NULL, NULL, "GET, HEAD" },
+	{ "/api/v1/leases", false, h_leases, NULL, NULL, "GET, HEAD" },
+	{ "/api/v1/leases/", true, h_lease_get, NULL, h_lease_delete, "GET, HEAD, DELETE" },
+	{ "/api/v1/pools", false, h_pools, NULL, NULL, "GET, HEAD" },
+	{ "/api/v1/changes", false, h_changes, NULL, NULL, "GET, HEAD" },
+	{ "/api/v1/reload", false, NULL, h_reload, NULL, "POST" },
+};
+
+static const struct route *route_find(const char *path, const char **rest)
+{
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		const struct route *r = &routes[i];
+		size_t n = strlen(r->path);
+		if (r->prefix ? strncmp(path, r->path, n) == 0 && path[n] : strcmp(path, r->path) == 0) {
+			*rest = path + (r->prefix ? n : strlen(path));
+			return r;
+		}
+	}
+	return NULL;
+}
+
+void api_handle(const struct api_ctx *ctx, const struct api_request *req,
+		struct api_reply *out)
+{
+	*out = (struct api_reply){ .status = 500, .content_type = ct_json };
+	const char *method = req->method ? req->method : "";
+	const char *rest = "";
+	const struct route *r = route_find(req->path ? req->path : "", &rest);
+	if (!r) {
+		reply_error(out, 404, "no such endpoint");
+		return;
+	}
+	handler_fn *h = NULL;
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+		h = r->get;
+	else if (strcmp(method, "POST") == 0)
+		h = r->post;
+	else if (strcmp(method, "DELETE") == 0)
+		h = r->del;
+	if (!h) {
+		reply_error(out, 405, "method not allowed; allowed: %s", r->allow);
+		out->allow = r->allow;
+		return;
+	}
+	h(ctx, req, rest, out);
+}

@@ -1,0 +1,72 @@
+/* The HTTP API and status page, as pure functions: a request (method,
+ * path, query, token) in, a status code and a body out.  http.c glues
+ * these to libmicrohttpd; the fuzzers and unit tests call them directly. */
+#ifndef DUODHCP_API_H
+#define DUODHCP_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "conf/config.h"
+#include "core/engine.h"
+#include "core/lease.h"
+
+/* State of the pull from the SyncServer partner, shown on the page. */
+struct sync_status {
+	bool enabled;
+	char partner[256];		/* host:port */
+	char state[32];			/* "ok", "connecting", "error", "off" */
+	char last_error[160];
+	int64_t last_ok;		/* wall clock of the last good pull, 0 = never */
+	uint64_t partner_epoch;
+	uint64_t partner_seq;		/* how far we have read the partner's feed */
+	uint64_t leases;		/* partner leases we hold */
+	uint64_t full_resyncs;
+};
+
+/* What the API reads.  Everything is owned by the daemon and only read
+ * here, on the daemon's thread. */
+struct api_ctx {
+	const struct config *cfg;
+	struct lease_table *leases;
+	const struct engine_stats *st;
+	const struct sync_status *sync;
+	uint64_t epoch;			/* random, new at every start */
+	uint64_t seq;			/* last change number handed out */
+	int64_t started;		/* wall clock */
+	int64_t now;			/* wall clock */
+	const char *version;
+	/* Counters the daemon keeps outside the engine. */
+	uint64_t journal_bytes;
+	uint64_t acks_withheld;
+	bool disk_failing;
+	/* Actions that change things (need the token); NULL = unsupported. */
+	int (*delete_lease)(void *arg, uint32_t addr);
+	int (*reload)(void *arg);
+	void *action_arg;
+};
+
+struct api_request {
+	const char *method;		/* "GET", "POST", "DELETE" */
+	const char *path;		/* "/api/v1/leases" */
+	/* Query arguments, already URL-decoded by the HTTP library. */
+	size_t nargs;
+	const char *const *keys;
+	const char *const *values;
+	const char *bearer;		/* Authorization: Bearer <token>, or NULL */
+};
+
+struct api_reply {
+	int status;			/* HTTP status */
+	const char *content_type;	/* static string */
+	char *body;			/* malloc'd, NUL-terminated; caller frees */
+	size_t len;
+	const char *allow;		/* static; the Allow header of a 405, else NULL */
+};
+
+/* Answers one request.  Never fails to produce a reply (500 on OOM with
+ * a static body is allowed: body may then be NULL with len 0). */
+void api_handle(const struct api_ctx *ctx, const struct api_request *req,
+		struct api_reply *out);
+
+#endif

@@ -1,0 +1,1093 @@
+/* The dhcpsrv.ini parser: the seed configs, every error class with its
+ * line, warnings, subnets from IPBIND/IPPOOL, relayed subnets, options by
+ * code and the print/re-parse round trip. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "conf/config.h"
+#include "t.h"
+
+#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
+
+/* The two split-scope configurations of the seed FAQ (SyncServer form). */
+static const char server1[] =
+	"[Settings]\n"
+	"IPPOOL_1=10.0.0.2-200\n"
+	"IPBIND_1=10.0.0.1\n"
+	"AssociateBindsToPools=1\n"
+	"Trace=1\n"
+	"SyncServer=10.0.1.1:80\n"
+	"\n"
+	"[GENERAL]\n"
+	"LEASETIME=86400\n"
+	"NODETYPE=8\n"
+	"SUBNETMASK=255.255.254.0\n"
+	"\n"
+	"[HTTP-SETTINGS]\n"
+	"EnableHTTP=1\n";
+
+static const char server2[] =
+	"[Settings]\n"
+	"IPPOOL_1=10.0.1.2-200\n"
+	"IPBIND_1=10.0.1.1\n"
+	"AssociateBindsToPools=1\n"
+	"Trace=1\n"
+	"SyncServer=10.0.0.1:80\n"
+	"\n"
+	"[GENERAL]\n"
+	"LEASETIME=86400\n"
+	"NODETYPE=8\n"
+	"SUBNETMASK=255.255.254.0\n"
+	"\n"
+	"[HTTP-SETTINGS]\n"
+	"EnableHTTP=1\n";
+
+static char *errtext;	/* messages of the last parse() */
+
+static struct config *parse(const char *text)
+{
+	size_t n = 0;
+	FILE *m;
+	struct config *c;
+
+	free(errtext);
+	errtext = NULL;
+	m = open_memstream(&errtext, &n);
+	c = config_parse("t.ini", text, strlen(text), m);
+	fclose(m);
+	return c;
+}
+
+/* The last parse reported exactly this message line. */
+static int said(const char *line)
+{
+	const char *s = errtext ? strstr(errtext, line) : NULL;
+
+	if (s == NULL)
+		fprintf(stderr, "  missing message: %s\n  got:\n%s", line, errtext ? errtext : "");
+	return s != NULL;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; s && *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Parses text that must fail and checks the message for it. */
+static int fails_with(const char *text, const char *msg)
+{
+	struct config *c = parse(text);
+
+	if (c) {
+		config_free(c);
+		fprintf(stderr, "  accepted, expected: %s\n", msg);
+		return 0;
+	}
+	return said(msg);
+}
+
+static const struct cfg_opt *opt(const struct cfg_optset *o, uint8_t code)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (o->v[i].code == code)
+			return &o->v[i];
+	return NULL;
+}
+
+static int opt_is(const struct cfg_optset *o, uint8_t code, const void *bytes, size_t len)
+{
+	const struct cfg_opt *v = opt(o, code);
+
+	if (v == NULL || v->len != len || memcmp(v->data, bytes, len) != 0) {
+		fprintf(stderr, "  option %u differs\n", code);
+		return 0;
+	}
+	return 1;
+}
+
+static char *print(const struct config *c)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&text, &n);
+
+	config_print(c, m);
+	fclose(m);
+	return text;
+}
+
+static int optset_eq(const struct cfg_optset *a, const struct cfg_optset *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].code != b->v[i].code || a->v[i].len != b->v[i].len ||
+		    memcmp(a->v[i].data, b->v[i].data, a->v[i].len) != 0)
+			return 0;
+	return 1;
+}
+
+static int subnet_eq(const struct cfg_subnet *a, const struct cfg_subnet *b)
+{
+	return a->net == b->net && a->mask == b->mask && a->bind_addr == b->bind_addr &&
+	       a->relayed == b->relayed && a->section == b->section &&
+	       a->nranges == b->nranges &&
+	       (a->nranges == 0 ||
+		memcmp(a->ranges, b->ranges, a->nranges * sizeof *a->ranges) == 0) &&
+	       a->lease_time == b->lease_time && a->siaddr == b->siaddr &&
+	       strcmp(a->bootfile, b->bootfile) == 0 && optset_eq(&a->opts, &b->opts);
+}
+
+static int host_eq(const struct cfg_host *a, const struct cfg_host *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->htype == b->htype && a->hlen == b->hlen &&
+	       memcmp(a->hw, b->hw, a->hlen) == 0 && a->addr == b->addr &&
+	       strcmp(a->hostname, b->hostname) == 0 && a->lease_time == b->lease_time &&
+	       a->siaddr == b->siaddr && strcmp(a->bootfile, b->bootfile) == 0 &&
+	       optset_eq(&a->opts, &b->opts);
+}
+
+/* Every field of the configuration but the path and subnet names. */
+static int config_eq(const struct config *a, const struct config *b)
+{
+	if (a->nsubnets != b->nsubnets || a->nhosts != b->nhosts)
+		return 0;
+	for (size_t i = 0; i < a->nsubnets; i++)
+		if (!subnet_eq(&a->subnets[i], &b->subnets[i]))
+			return 0;
+	for (size_t i = 0; i < a->nhosts; i++)
+		if (!host_eq(&a->hosts[i], &b->hosts[i]))
+			return 0;
+	return a->associate_binds == b->associate_binds && a->trace == b->trace &&
+	       strcmp(a->sync_server, b->sync_server) == 0 && a->lease_time == b->lease_time &&
+	       a->subnet_mask == b->subnet_mask && a->http_enable == b->http_enable &&
+	       a->http_port == b->http_port && a->dns_enable == b->dns_enable &&
+	       strcmp(a->journal, b->journal) == 0 && strcmp(a->user, b->user) == 0 &&
+	       a->authoritative == b->authoritative && a->probe == b->probe &&
+	       a->probe_ms == b->probe_ms && a->decline_secs == b->decline_secs &&
+	       a->offer_secs == b->offer_secs && a->t1_pct == b->t1_pct &&
+	       a->t2_pct == b->t2_pct && a->compact_bytes == b->compact_bytes &&
+	       a->commit_delay_ms == b->commit_delay_ms;
+}
+
+/* print, parse, compare, and print again: the same text. */
+static int round_trips(const struct config *c)
+{
+	char *t1 = print(c), *t2 = NULL;
+	struct config *again = parse(t1);
+	int ok = again != NULL && config_eq(c, again);
+
+	if (again) {
+		t2 = print(again);
+		ok = ok && strcmp(t1, t2) == 0;
+	}
+	if (!ok)
+		fprintf(stderr, "  round trip failed for:\n%s\n  errors:\n%s", t1,
+			errtext ? errtext : "");
+	free(t1);
+	free(t2);
+	config_free(again);
+	return ok;
+}
+
+static void check_split_scope(const char *text, uint32_t first, uint32_t bind)
+{
+	struct config *c = parse(text);
+	const struct cfg_subnet *s;
+	static const uint8_t mask[] = { 255, 255, 254, 0 }, node[] = { 8 };
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(count_lines(errtext), 0);
+	CHECK_EQ(c->nsubnets, 1);
+	s = &c->subnets[0];
+	CHECK_STR(s->name, "IPBIND_1");
+	CHECK_EQ(s->net, IP(10, 0, 0, 0));
+	CHECK_EQ(s->mask, IP(255, 255, 254, 0));
+	CHECK_EQ(s->bind_addr, bind);
+	CHECK(!s->relayed);
+	CHECK_EQ(s->nranges, 1);
+	CHECK_EQ(s->ranges[0].first, first);
+	CHECK_EQ(s->ranges[0].last, first - 2 + 200);
+	CHECK_EQ(s->lease_time, 86400);
+	CHECK(opt_is(&s->opts, 1, mask, 4));
+	CHECK(opt_is(&s->opts, 46, node, 1));
+	CHECK_EQ(s->opts.v[0].code, 1);
+	CHECK(c->associate_binds);
+	CHECK(c->trace);
+	CHECK(c->http_enable);
+	CHECK_EQ(c->http_port, 80);
+	CHECK(!c->authoritative);
+	CHECK_EQ(c->subnet_mask, IP(255, 255, 254, 0));
+	CHECK(round_trips(c));
+	config_free(c);
+}
+
+TEST(seed_split_scope_configs)
+{
+	check_split_scope(server1, IP(10, 0, 0, 2), IP(10, 0, 0, 1));
+	check_split_scope(server2, IP(10, 0, 1, 2), IP(10, 0, 1, 1));
+	{
+		struct config *c = parse(server1);
+		CHECK(c && strcmp(c->sync_server, "10.0.1.1:80") == 0);
+		config_free(c);
+	}
+}
+
+/* Reads the seed FAQ and loads each configuration printed in it. */
+TEST(seed_file_configs)
+{
+	const char *dir = getenv("DUODHCP_SEEDS");
+	char path[1024], *text, *s;
+	int found = 0;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/000_5496f3fb1a969552.txt", dir ? dir : "../shared/seeds");
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "  (seed file %s not found; embedded copies tested)\n", path);
+		return;
+	}
+	text = calloc(1, 1 << 16);
+	n = fread(text, 1, (1 << 16) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	for (s = strstr(text, "[Settings]"); s; s = strstr(s + 1, "[Settings]")) {
+		char *end = strstr(s, "\nConfiguration of"), *note = strstr(s, "\nPlease note");
+		char save;
+		struct config *c;
+
+		if (end == NULL || (note && note < end))
+			end = note ? note : s + strlen(s);
+		save = *end;
+		*end = '\0';
+		c = parse(s);
+		*end = save;
+		CHECK(c != NULL);
+		if (c) {
+			CHECK_EQ(c->nsubnets, 1);
+			CHECK_EQ(c->subnets[0].net, IP(10, 0, 0, 0));
+			CHECK_EQ(c->subnets[0].nranges, 1);
+			config_free(c);
+		}
+		found++;
+	}
+	CHECK_EQ(found, 4);
+	free(text);
+}
+
+TEST(defaults)
+{
+	struct config *c = parse("[Settings]\nIPPOOL_1=192.168.1.10-20\n"
+				 "[General]\nSUBNETMASK=255.255.255.0\n");
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(c->lease_time, 86400);
+	CHECK_STR(c->journal, "/var/lib/duodhcp/leases.journal");
+	CHECK_STR(c->user, "");
+	CHECK(!c->authoritative);
+	CHECK(!c->probe);
+	CHECK_EQ(c->probe_ms, 500);
+	CHECK_EQ(c->decline_secs, 86400);
+	CHECK_EQ(c->offer_secs, 30);
+	CHECK_EQ(c->t1_pct, 0);
+	CHECK_EQ(c->t2_pct, 0);
+	CHECK_EQ(c->compact_bytes, 64u << 20);
+	CHECK_EQ(c->commit_delay_ms, 0);
+	CHECK(!c->associate_binds);
+	CHECK(!c->trace);
+	CHECK(!c->dns_enable);
+	CHECK(!c->http_enable);
+	CHECK_STR(c->path, "t.ini");
+	/* No IPBIND: the subnet is found from the pool; bind found at run time. */
+	CHECK_EQ(c->nsubnets, 1);
+	CHECK_EQ(c->subnets[0].net, IP(192, 168, 1, 0));
+	CHECK_EQ(c->subnets[0].bind_addr, 0);
+	CHECK(!c->subnets[0].relayed);
+	CHECK(round_trips(c));
+	config_free(c);
+}
+
+TEST(duodhcp_section)
+{
+	struct config *c = parse("[Settings]\nIPPOOL_1=192.168.1.10-20\n"
+				 "[General]\nSUBNETMASK=255.255.255.0\n"
+				 "[duodhcp]\nJournal=/tmp/j ; test\nUser=duodhcp\n"
+				 "Authoritative=yes\nConflictProbe=on\nProbeTimeoutMs=250\n"
+				 "DeclineTime=600\nOfferHold=10\nT1Percent=40\nT2Percent=80\n"
+				 "CompactBytes=1M\nCommitDelayMs=5\n[HTTP-Settings]\nEnableHTTP=true\nPort=8080\n"
+				 "[DNS-Settings]\nEnableDNS=1\n");
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_STR(c->journal, "/tmp/j");
+	CHECK_STR(c->user, "duodhcp");
+	CHECK(c->authoritative);
+	CHECK(c->probe);
+	CHECK_EQ(c->probe_ms, 250);
+	CHECK_EQ(c->decline_secs, 600);
+	CHECK_EQ(c->offer_secs, 10);
+	CHECK_EQ(c->t1_pct, 40);
+	CHECK_EQ(c->t2_pct, 80);
+	CHECK_EQ(c->compact_bytes, 1u << 20);
+	CHECK_EQ(c->commit_delay_ms, 5);
+	CHECK(c->http_enable);
+	CHECK_EQ(c->http_port, 8080);
+	CHECK(c->dns_enable);
+	CHECK(round_trips(c));
+	config_free(c);
+}
+
+TEST(duodhcp_errors)
+{
+	static const char head[] = "[Settings]\nIPPOOL_1=192.168.1.10-20\n"
+				   "[General]\nSUBNETMASK=255.255.255.0\n[DUODHCP]\n";
+	char buf[512];
+
+	snprintf(buf, sizeof buf, "%sT1Percent=90\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [DUODHCP] T1Percent: T1 must be below T2"));
+	snprintf(buf, sizeof buf, "%sT1Percent=60\nT2Percent=55\n", head);
+	CHECK(fails_with(buf, "t.ini:7: [DUODHCP] T2Percent: T1 must be below T2"));
+	snprintf(buf, sizeof buf, "%sT2Percent=100\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [DUODHCP] T2Percent: \"100\" is not a whole number"));
+	snprintf(buf, sizeof buf, "%sJournal=\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [DUODHCP] Journal: empty value"));
+	snprintf(buf, sizeof buf, "%sCompactBytes=5G\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [DUODHCP] CompactBytes: \"5G\" is not a size"));
+	snprintf(buf, sizeof buf, "%sProbeTimeoutMs=0\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [DUODHCP] ProbeTimeoutMs:"));
+	snprintf(buf, sizeof buf, "%sAuthoritative=maybe\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [DUODHCP] Authoritative: \"maybe\" is not 0/1"));
+	snprintf(buf, sizeof buf, "%sUser=a\"b\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [DUODHCP] User: control character or '\"'"));
+}
+
+/* One file, many problems: each reported with its own line. */
+TEST(all_errors_reported)
+{
+	static const char text[] =
+		"[Settings]\n"				/* 1 */
+		"IPPOOL_1=10.0.0.200-10.0.0.2\n"	/* 2 */
+		"IPBIND_1=10.0.0.1\n"			/* 3 */
+		"IPBIND_1=10.0.0.2\n"			/* 4 */
+		"Tracee=1\n"				/* 5 */
+		"[GENERAL]\n"				/* 6 */
+		"LEASETIME=0\n"				/* 7 */
+		"SUBNETMASK=255.255.255.0\n"		/* 8 */
+		"OPTION_53=01\n"			/* 9 */
+		"ROUTER_1=10.0.0.300\n"			/* 10 */
+		"[Nonsense]\n"				/* 11 */
+		"foo=bar\n"				/* 12 */
+		"just text\n"				/* 13 */
+		"[00-11-22-33-44-55]\n"			/* 14 */
+		"IPADDR=10.0.0.1\n";			/* 15 */
+	struct config *c = parse(text);
+
+	CHECK(c == NULL);
+	CHECK(said("t.ini:2: [Settings] IPPOOL_1: \"10.0.0.200-10.0.0.2\": range ends before it starts\n"));
+	CHECK(said("t.ini:4: [Settings] IPBIND_1: duplicate key (first at line 3)\n"));
+	CHECK(said("t.ini:5: [Settings] Tracee: unknown key\n"));
+	CHECK(said("t.ini:7: [GENERAL] LEASETIME: \"0\" is not a whole number from 1 to 4294967295\n"));
+	CHECK(said("t.ini:9: [GENERAL] OPTION_53: option 53 belongs to the protocol"));
+	CHECK(said("t.ini:10: [GENERAL] ROUTER_1: \"10.0.0.300\" is not an IPv4 address\n"));
+	CHECK(said("t.ini:11: [Nonsense]: unknown section (not a MAC address)\n"));
+	CHECK(said("t.ini:13: [Nonsense]: expected KEY=VALUE\n"));
+	CHECK(said("t.ini:15: [00-11-22-33-44-55] IPADDR: 10.0.0.1 is the server's own address\n"));
+	CHECK_EQ(count_lines(errtext), 9);
+}
+
+TEST(reader_errors)
+{
+	char big[5000];
+
+	CHECK(fails_with("[Settings\nIPPOOL_1=1.1.1.1\n", "t.ini:1: section header without ']'"));
+	CHECK(fails_with("[Settings] x\n", "t.ini:1: [Settings]: text after ']'"));
+	CHECK(fails_with("[ ]\n", "t.ini:1: empty section name"));
+	CHECK(fails_with("Trace=1\n[Settings]\n", "t.ini:1: Trace: outside any section"));
+	CHECK(fails_with("[Settings]\nTr ace=1\n", "t.ini:2: [Settings]: bad key name \"Tr ace\""));
+	CHECK(fails_with("[Settings]\n=1\n", "t.ini:2: [Settings]: bad key name \"\""));
+	CHECK(fails_with("[Settings]\n[SETTINGS]\n", "t.ini:2: [SETTINGS]: duplicate section (first at line 1)"));
+	CHECK(fails_with("[Settings]\nTrace=1\ntrace=0\n", "t.ini:3: [Settings] trace: duplicate key (first at line 2)"));
+	memset(big, 'x', sizeof big);
+	memcpy(big, "[Settings]\nTrace=", 17);
+	big[sizeof big - 1] = '\0';
+	CHECK(fails_with(big, "t.ini:2: line longer than 4096 bytes"));
+	CHECK(fails_with("", "t.ini: no subnet"));
+}
+
+TEST(nul_byte)
+{
+	static const char text[] = "[Settings]\nIPPOOL_1=10.0.0.2-9\0junk\n";
+	size_t n = 0;
+	FILE *m;
+	struct config *c;
+
+	free(errtext);
+	m = open_memstream(&errtext, &n);
+	c = config_parse("t.ini", text, sizeof text - 1, m);
+	fclose(m);
+	CHECK(c == NULL);
+	CHECK(said("t.ini:2: NUL byte in line"));
+}
+
+TEST(crlf_bom_comments_case)
+{
+	static const char text[] =
+		"\xef\xbb\xbf; comment\r\n"
+		"# another\r\n"
+		"[settings]  ; trailing\r\n"
+		"  ippool_1 = 192.168.10.2-49   ; pool\r\n"
+		"[General]\r\n"
+		"SubnetMask=\"255.255.255.0\"\r\n"
+		"domainname=\"lan;example\" ; quoted ';'\r\n";
+	struct config *c = parse(text);
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(c->subnet_mask, IP(255, 255, 255, 0));
+	CHECK_EQ(c->subnets[0].ranges[0].first, IP(192, 168, 10, 2));
+	CHECK_EQ(c->subnets[0].ranges[0].last, IP(192, 168, 10, 49));
+	CHECK(opt_is(&c->subnets[0].opts, 15, "lan;example", 11));
+	CHECK(round_trips(c));
+	config_free(c);
+}
+
+TEST(dhcpsrv_only_keys_warn)
+{
+	static const char text[] =
+		"[Settings]\n"
+		"IPPOOL_1=192.168.56.10-254\n"
+		"IPBIND_1=192.168.56.1\n"
+		"DeleteOnRelease=0\n"
+		"BalloonTimeFormat=%b %d\n"
+		"TraceFileMaxSize=256000\n"
+		"[GENERAL]\n"
+		"SUBNETMASK=255.255.255.0\n"
+		"AllowDNSQuery=1\n"
+		"[DNS-SETTINGS]\n"
+		"EnableDNS=0\n"
+		"FORWARD=1.1.1.1\n"
+		"[TFTP-SETTINGS]\n"
+		"EnableTFTP=0\n"
+		"ROOT=C:\\dhcpsrv\\wwwroot\n"
+		"[HTTP-SETTINGS]\n"
+		"EnableHTTP=0\n"
+		"ROOT=C:\\dhcpsrv\\wwwroot\n"
+		"[00-15-5D-89-01-05]\n"
+		"IPADDR=192.168.56.2\n"
+		"AutoConfig=06/05/2023 10:04:24\n"
+		"Hostname=hyperv\n"
+		"LeaseEnd=0\n"
+		"Index=1\n"
+		"SUBNETMASK=255.255.255.0\n";
+	struct config *c = parse(text);
+
+	CHECK(c != NULL);
+	CHECK(said("t.ini:4: warning: [Settings] DeleteOnRelease: not used by duodhcpd\n"));
+	CHECK(said("t.ini:5: warning: [Settings] BalloonTimeFormat: not used by duodhcpd\n"));
+	CHECK(said("t.ini:6: warning: [Settings] TraceFileMaxSize: not used by duodhcpd\n"));
+	CHECK(said("t.ini:9: warning: [GENERAL] AllowDNSQuery: not used by duodhcpd\n"));
+	CHECK(c && c->ndns_forward == 1 && c->dns_forward[0] == 0x01010101u);
+	CHECK(said("t.ini:14: warning: [TFTP-SETTINGS] EnableTFTP: not used by duodhcpd\n"));
+	CHECK(said("t.ini:18: warning: [HTTP-SETTINGS] ROOT: not used by duodhcpd\n"));
+	CHECK(said("t.ini:25: warning: [00-15-5D-89-01-05] SUBNETMASK: ignored"));
+	CHECK_EQ(count_lines(errtext), 8);	/* AutoConfig, LeaseEnd, Index: silent */
+	if (c) {
+		CHECK_EQ(c->nhosts, 1);
+		CHECK_STR(c->hosts[0].hostname, "hyperv");
+		CHECK(round_trips(c));
+	}
+	config_free(c);
+}
+
+TEST(mac_forms)
+{
+	static const uint8_t hw[] = { 0x00, 0x11, 0x22, 0xaa, 0xbb, 0xcc };
+	struct config *c = parse("[Settings]\nIPPOOL_1=10.0.0.10-20\n"
+				 "[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+				 "[00-11-22-AA-BB-CC]\nIPADDR=10.0.0.2\n"
+				 "[00:11:22:aa:bb:cd]\nIPADDR=10.0.0.3\n"
+				 "[001122aabbce]\nHostname=x\n"
+				 "[00-11-22-33-44-??]\nIPADDR=10.0.0.%m5\n");
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(c->nhosts, 3);
+	CHECK_EQ(c->hosts[0].htype, 1);
+	CHECK_EQ(c->hosts[0].hlen, 6);
+	CHECK(memcmp(c->hosts[0].hw, hw, 6) == 0);
+	CHECK_STR(c->hosts[0].name, "00-11-22-AA-BB-CC");
+	CHECK_EQ(c->hosts[1].hw[5], 0xcd);
+	CHECK_EQ(c->hosts[2].hw[5], 0xce);
+	CHECK_EQ(c->hosts[2].addr, 0);
+	CHECK(said("t.ini:11: warning: [00-11-22-33-44-??]: wildcard client sections are not supported"));
+	CHECK(config_host_for(c, 1, hw, 6) == &c->hosts[0]);
+	CHECK(config_host_for(c, 6, hw, 6) == NULL);
+	CHECK(config_host_for(c, 1, (const uint8_t *)"\x00\x11\x22\xaa\xbb\xcf", 6) == NULL);
+	CHECK(round_trips(c));
+	config_free(c);
+	CHECK(fails_with("[00-11-22-33-44]\n", "t.ini:1: [00-11-22-33-44]: unknown section"));
+	CHECK(fails_with("[00-11:22-33-44-55]\n", "unknown section"));
+	CHECK(fails_with("[0011223344zz]\n", "unknown section"));
+}
+
+TEST(host_errors)
+{
+	static const char head[] = "[Settings]\nIPBIND_1=10.0.0.1\nIPPOOL_1=10.0.0.10-20\n"
+				   "[GENERAL]\nSUBNETMASK=255.255.255.0\n";
+	char buf[512];
+
+	snprintf(buf, sizeof buf, "%s[00-11-22-33-44-55]\nIPADDR=10.9.9.9\n", head);
+	CHECK(fails_with(buf, "t.ini:7: [00-11-22-33-44-55] IPADDR: 10.9.9.9 is not inside any subnet"));
+	snprintf(buf, sizeof buf, "%s[00-11-22-33-44-55]\nIPADDR=10.0.0.255\n", head);
+	CHECK(fails_with(buf, "t.ini:7: [00-11-22-33-44-55] IPADDR: 10.0.0.255 is the network or broadcast address"));
+	snprintf(buf, sizeof buf, "%s[00-11-22-33-44-55]\nIPADDR=10.0.0.5\n"
+		 "[00-11-22-33-44-56]\nIPADDR=10.0.0.5\n", head);
+	CHECK(fails_with(buf, "t.ini:9: [00-11-22-33-44-56] IPADDR: address already reserved for [00-11-22-33-44-55] (line 6)"));
+	snprintf(buf, sizeof buf, "%s[00-11-22-33-44-55]\n[00:11:22:33:44:55]\n", head);
+	CHECK(fails_with(buf, "t.ini:7: [00:11:22:33:44:55]: same MAC address as [00-11-22-33-44-55] (line 6)"));
+	snprintf(buf, sizeof buf, "%s[00-11-22-33-44-55]\nIPPOOL_1=10.0.0.30\n", head);
+	CHECK(fails_with(buf, "t.ini:7: [00-11-22-33-44-55] IPPOOL_1: not allowed in this section"));
+	snprintf(buf, sizeof buf, "%s[00-11-22-33-44-55]\nHostname=%0100d\n", head, 0);
+	CHECK(fails_with(buf, "t.ini:7: [00-11-22-33-44-55] Hostname: longer than 63 bytes"));
+	snprintf(buf, sizeof buf, "%s[00-11-22-33-44-55]\nLEASETIME=0\n", head);
+	CHECK(fails_with(buf, "t.ini:7: [00-11-22-33-44-55] LEASETIME:"));
+}
+
+TEST(host_overrides)
+{
+	struct config *c = parse("[Settings]\nIPBIND_1=10.0.0.1\nIPPOOL_1=10.0.0.10-20\n"
+				 "[GENERAL]\nSUBNETMASK=255.255.255.0\nDNS_1=10.0.0.53\n"
+				 "BOOTFILE=default.efi\n"
+				 "[00-11-22-33-44-55]\nIPADDR=10.0.0.15\nHostname=printer\n"
+				 "LEASETIME=600\nNEXTSERVER=10.0.0.4\nBOOTFILE=pxelinux.0\n"
+				 "DNS_1=1.1.1.1\nOPTION_66=\"tftp.example\" ;\n");
+	const struct cfg_host *h;
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	h = &c->hosts[0];
+	CHECK_EQ(h->addr, IP(10, 0, 0, 15));
+	CHECK_STR(h->hostname, "printer");
+	CHECK_EQ(h->lease_time, 600);
+	CHECK_EQ(h->siaddr, IP(10, 0, 0, 4));
+	CHECK_STR(h->bootfile, "pxelinux.0");
+	CHECK_EQ(h->opts.n, 2);
+	CHECK(opt_is(&h->opts, 6, "\x01\x01\x01\x01", 4));
+	CHECK(opt_is(&h->opts, 66, "tftp.example", 12));
+	CHECK_STR(c->subnets[0].bootfile, "default.efi");
+	/* A reservation inside the pool is fine: the engine keeps it aside. */
+	CHECK(config_subnet_for(c, h->addr) == &c->subnets[0]);
+	CHECK(round_trips(c));
+	config_free(c);
+}
+
+TEST(associate_binds_to_pools)
+{
+	static const char both[] =
+		"[Settings]\nIPBIND_1=192.168.10.1\nIPBIND_2=192.168.11.1\n"
+		"IPPOOL_1=192.168.10.2-49\nIPPOOL_2=192.168.11.2-49\nAssociateBindsToPools=%d\n"
+		"[General]\nSUBNETMASK=255.255.255.0\n";
+	char buf[512];
+	struct config *c;
+
+	for (int assoc = 0; assoc <= 1; assoc++) {
+		snprintf(buf, sizeof buf, both, assoc);
+		c = parse(buf);
+		CHECK(c != NULL);
+		if (c == NULL)
+			continue;
+		CHECK_EQ(c->nsubnets, 2);
+		CHECK_STR(c->subnets[1].name, "IPBIND_2");
+		CHECK_EQ(c->subnets[1].bind_addr, IP(192, 168, 11, 1));
+		CHECK_EQ(c->subnets[1].ranges[0].first, IP(192, 168, 11, 2));
+		CHECK_EQ(c->subnets[0].ranges[0].last, IP(192, 168, 10, 49));
+		CHECK(round_trips(c));
+		config_free(c);
+	}
+	/* With 1 the numbers pair up: pool 1 outside bind 1's subnet is an error. */
+	c = parse("[Settings]\nIPBIND_1=192.168.10.1\nIPBIND_2=192.168.11.1\n"
+		  "IPPOOL_1=192.168.11.2-49\nIPPOOL_2=192.168.10.2-49\nAssociateBindsToPools=1\n"
+		  "[General]\nSUBNETMASK=255.255.255.0\n");
+	CHECK(c == NULL);
+	CHECK(said("t.ini:4: [Settings] IPPOOL_1: 192.168.11.2-192.168.11.49 is outside IPBIND_1 (192.168.10.0/24)"));
+	CHECK(said("t.ini:5: [Settings] IPPOOL_2: 192.168.10.2-192.168.10.49 is outside IPBIND_2 (192.168.11.0/24)"));
+	/* With 0 (the default) each range goes where it belongs. */
+	c = parse("[Settings]\nIPBIND_1=192.168.10.1\nIPBIND_2=192.168.11.1\n"
+		  "IPPOOL_1=192.168.11.2-49\nIPPOOL_2=192.168.10.2-49\n"
+		  "[General]\nSUBNETMASK=255.255.255.0\n");
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_EQ(c->subnets[0].ranges[0].first, IP(192, 168, 10, 2));
+		CHECK_EQ(c->subnets[1].ranges[0].first, IP(192, 168, 11, 2));
+		config_free(c);
+	}
+	CHECK(fails_with("[Settings]\nIPBIND_1=192.168.10.1\nIPPOOL_1=192.168.12.2-49\n"
+			 "[General]\nSUBNETMASK=255.255.255.0\n",
+			 "t.ini:3: [Settings] IPPOOL_1: 192.168.12.2 is in no IPBIND_n subnet"));
+	CHECK(fails_with("[Settings]\nIPBIND_1=192.168.10.1\nIPPOOL_2=192.168.10.2-49\n"
+			 "AssociateBindsToPools=1\n[General]\nSUBNETMASK=255.255.255.0\n",
+			 "t.ini:3: [Settings] IPPOOL_2: no IPBIND_2 to go with"));
+}
+
+TEST(binds_and_indexes)
+{
+	struct config *c = parse("[Settings]\nIPBIND_0=10.0.0.1\nIPPOOL_0=10.0.0.10-20\n"
+				 "[General]\nSUBNETMASK=255.255.255.0\nDNS_2=10.0.0.2\n"
+				 "DNS_0=10.0.0.1\nDNS_10=10.0.0.3\n");
+	static const uint8_t dns[] = { 10, 0, 0, 1, 10, 0, 0, 2, 10, 0, 0, 3 };
+
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_STR(c->subnets[0].name, "IPBIND_0");
+		CHECK(opt_is(&c->subnets[0].opts, 6, dns, sizeof dns));
+		CHECK(round_trips(c));
+		config_free(c);
+	}
+	CHECK(fails_with("[Settings]\nIPBIND_1=10.0.0.1\nIPBIND_2=10.0.0.2\n"
+			 "[General]\nSUBNETMASK=255.255.255.0\n[00-11-22-33-44-55]\nIPADDR=10.0.0.9\n",
+			 "t.ini:3: [Settings] IPBIND_2: in the same subnet as IPBIND_1"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=10.0.0.2-9\nIPPOOL_01=10.0.0.20-29\n"
+			 "[General]\nSUBNETMASK=255.255.255.0\n",
+			 "t.ini:3: [Settings] IPPOOL_01: same index as IPPOOL_1 (line 2)"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=10.0.0.2-9\n[General]\nSUBNETMASK=255.255.255.0\n"
+			 "DNS_1=1.1.1.1\nDNS_001=1.1.1.2\n",
+			 "t.ini:6: [General] DNS_001: same index as DNS_1 (line 5)"));
+	CHECK(fails_with("[Settings]\nIPBIND_1=\"vEthernet (MDT-net)\"\nIPPOOL_1=10.0.0.2-9\n"
+			 "[General]\nSUBNETMASK=255.255.255.0\n",
+			 "t.ini:2: [Settings] IPBIND_1: \"vEthernet (MDT-net)\" is not an IPv4 address"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=10.0.0.2-9\n",
+			 "t.ini:2: [Settings] IPPOOL_1: no SUBNETMASK in [GENERAL]"));
+	CHECK(fails_with("[Settings]\nIPPOOL_x=10.0.0.2-9\n", "t.ini:2: [Settings] IPPOOL_x: unknown key"));
+	CHECK(fails_with("[Settings]\nIPPOOL_12345=10.0.0.2-9\n", "IPPOOL_12345: unknown key"));
+}
+
+TEST(pool_syntax)
+{
+	struct config *c = parse("[Settings]\n"
+				 "IPPOOL_1=192.168.20.1,5-10, 192.168.20.100 - 192.168.20.110 ,120\n"
+				 "IPPOOL_2=192.168.21.1-192.168.21.3\n"
+				 "[General]\nSUBNETMASK=255.255.254.0\n");
+	const struct cfg_subnet *s;
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(c->nsubnets, 1);
+	s = &c->subnets[0];
+	CHECK_STR(s->name, "IPPOOL_1");
+	CHECK_EQ(s->net, IP(192, 168, 20, 0));
+	CHECK_EQ(s->nranges, 5);
+	CHECK_EQ(s->ranges[0].first, IP(192, 168, 20, 1));
+	CHECK_EQ(s->ranges[0].last, IP(192, 168, 20, 1));
+	CHECK_EQ(s->ranges[1].first, IP(192, 168, 20, 5));
+	CHECK_EQ(s->ranges[1].last, IP(192, 168, 20, 10));
+	CHECK_EQ(s->ranges[2].first, IP(192, 168, 20, 100));
+	CHECK_EQ(s->ranges[3].first, IP(192, 168, 20, 120));
+	CHECK_EQ(s->ranges[4].last, IP(192, 168, 21, 3));
+	CHECK(round_trips(c));
+	config_free(c);
+
+	CHECK(fails_with("[Settings]\nIPPOOL_1=5-10\n[General]\nSUBNETMASK=255.255.255.0\n",
+			 "t.ini:2: [Settings] IPPOOL_1: \"5-10\": the first item needs a full address"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=10.0.0.1-300\n[General]\nSUBNETMASK=255.255.255.0\n",
+			 "t.ini:2: [Settings] IPPOOL_1: \"10.0.0.1-300\": bad end of range"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=10.0.0.1,,5\n[General]\nSUBNETMASK=255.255.255.0\n",
+			 "t.ini:2: [Settings] IPPOOL_1: \"\": not an address or range"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=\n[General]\nSUBNETMASK=255.255.255.0\n",
+			 "t.ini:2: [Settings] IPPOOL_1: empty pool"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=10.0.0.0-10\n[General]\nSUBNETMASK=255.255.255.0\n",
+			 "t.ini:2: [Settings] IPPOOL_1: 10.0.0.0-10.0.0.10 includes the network or broadcast address"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=10.0.0.200-255\n[General]\nSUBNETMASK=255.255.255.0\n",
+			 "includes the network or broadcast address"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=10.0.0.200-10.0.1.5\n[General]\nSUBNETMASK=255.255.255.0\n",
+			 "t.ini:2: [Settings] IPPOOL_1: 10.0.0.200-10.0.1.5 is outside IPPOOL_1 (10.0.0.0/24)"));
+}
+
+TEST(bind_address_left_out_of_pool)
+{
+	/* dhcpserver.de's own example: IPPOOL_1=$(IPBIND_1)-50. */
+	struct config *c = parse("[Settings]\nIPBIND_1=192.168.17.2\nIPPOOL_1=$(Settings\\IPBIND_1)-50\n"
+				 "[General]\nSUBNETMASK=255.255.255.0\nDNS_1=$(IPBIND_1)\n");
+	const struct cfg_subnet *s;
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	s = &c->subnets[0];
+	CHECK_EQ(s->nranges, 1);
+	CHECK_EQ(s->ranges[0].first, IP(192, 168, 17, 3));
+	CHECK_EQ(s->ranges[0].last, IP(192, 168, 17, 50));
+	CHECK(opt_is(&s->opts, 6, "\xc0\xa8\x11\x02", 4));
+	CHECK(round_trips(c));
+	config_free(c);
+	c = parse("[Settings]\nIPBIND_1=10.0.0.5\nIPPOOL_1=10.0.0.2-9\n"
+		  "[General]\nSUBNETMASK=255.255.255.0\n");
+	CHECK(c && c->subnets[0].nranges == 2 && c->subnets[0].ranges[0].last == IP(10, 0, 0, 4) &&
+	      c->subnets[0].ranges[1].first == IP(10, 0, 0, 6));
+	config_free(c);
+}
+
+TEST(overlapping_pools)
+{
+	CHECK(fails_with("[Settings]\nIPBIND_1=10.0.0.1\nIPPOOL_1=10.0.0.10-100\n"
+			 "IPPOOL_2=10.0.0.50-150\n[GENERAL]\nSUBNETMASK=255.255.255.0\n",
+			 "t.ini:4: [Settings] IPPOOL_2: 10.0.0.50-10.0.0.150 overlaps IPPOOL_1 (line 3)"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=10.0.0.10-100,20-30\n[GENERAL]\nSUBNETMASK=255.255.255.0\n",
+			 "t.ini:2: [Settings] IPPOOL_1: 10.0.0.20-10.0.0.30 overlaps IPPOOL_1 (line 2)"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=10.0.0.10-100\n[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+			 "[SUBNET:10.0.0.0/25]\nIPPOOL_1=10.0.0.5\n",
+			 "t.ini:5: [SUBNET:10.0.0.0/25]: subnet overlaps IPPOOL_1"));
+}
+
+TEST(relayed_subnets)
+{
+	static const char text[] =
+		"[Settings]\nIPBIND_1=10.0.0.1\nIPPOOL_1=10.0.0.10-99\n"
+		"[GENERAL]\nSUBNETMASK=255.255.255.0\nLEASETIME=3600\nROUTER_1=10.0.0.1\n"
+		"DNS_1=10.0.0.53\nDOMAINNAME=lan.example\nNEXTSERVER=10.0.0.4\n"
+		"[SUBNET:198.18.4.0/24]\n"
+		"IPPOOL_1=198.18.4.10-250\n"
+		"ROUTER_1=198.18.4.1\n"
+		"LEASETIME=7200\n"
+		"OPTION_121=routes:198.18.5.0/24 198.18.4.254, 0.0.0.0/0 198.18.4.1\n"
+		"OPTION_42=ip:198.18.4.1\n"
+		"[subnet: 198.18.8.0/22]\n"
+		"IPPOOL_1=198.18.8.10-198.18.11.200\n";
+	static const uint8_t rt[] = { 24, 198, 18, 5, 198, 18, 4, 254, 0, 198, 18, 4, 1 };
+	struct config *c = parse(text);
+	const struct cfg_subnet *r, *q;
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(c->nsubnets, 3);
+	r = &c->subnets[1];
+	q = &c->subnets[2];
+	CHECK_STR(r->name, "SUBNET:198.18.4.0/24");
+	CHECK(r->relayed);
+	CHECK_EQ(r->bind_addr, 0);
+	CHECK_EQ(r->mask, IP(255, 255, 255, 0));
+	CHECK_EQ(r->lease_time, 7200);
+	CHECK_EQ(r->siaddr, IP(10, 0, 0, 4));
+	CHECK(opt_is(&r->opts, 1, "\xff\xff\xff\x00", 4));
+	CHECK(opt_is(&r->opts, 3, "\xc6\x12\x04\x01", 4));	/* override */
+	CHECK(opt_is(&r->opts, 6, "\x0a\x00\x00\x35", 4));	/* from [GENERAL] */
+	CHECK(opt_is(&r->opts, 15, "lan.example", 11));
+	CHECK(opt_is(&r->opts, 121, rt, sizeof rt));
+	CHECK(opt_is(&r->opts, 42, "\xc6\x12\x04\x01", 4));
+	/* Order: 1 first, [GENERAL] in order with overrides in place, then new ones. */
+	CHECK_EQ(r->opts.n, 6);
+	CHECK_EQ(r->opts.v[0].code, 1);
+	CHECK_EQ(r->opts.v[1].code, 3);
+	CHECK_EQ(r->opts.v[2].code, 6);
+	CHECK_EQ(r->opts.v[3].code, 15);
+	CHECK_EQ(r->opts.v[4].code, 121);
+	CHECK_STR(q->name, "SUBNET:198.18.8.0/22");
+	CHECK_EQ(q->mask, IP(255, 255, 252, 0));
+	CHECK_EQ(q->lease_time, 3600);
+	CHECK(opt_is(&q->opts, 1, "\xff\xff\xfc\x00", 4));
+	CHECK(config_subnet_for(c, IP(198, 18, 11, 7)) == q);
+	CHECK(config_subnet_for(c, IP(198, 18, 12, 7)) == NULL);
+	CHECK(round_trips(c));
+	config_free(c);
+
+	CHECK(fails_with("[SUBNET:198.18.4.1/24]\nIPPOOL_1=198.18.4.10-20\n",
+			 "t.ini:1: [SUBNET:198.18.4.1/24]: host bits set in the network address"));
+	CHECK(fails_with("[SUBNET:198.18.4.0]\n", "t.ini:1: [SUBNET:198.18.4.0]: expected [SUBNET:a.b.c.d/n]"));
+	CHECK(fails_with("[SUBNET:198.18.4.0/24]\nSUBNETMASK=255.255.255.0\nIPPOOL_1=198.18.4.10\n",
+			 "t.ini:2: [SUBNET:198.18.4.0/24] SUBNETMASK: not allowed in this section: the mask comes from the section name"));
+	CHECK(fails_with("[SUBNET:198.18.4.0/24]\nIPPOOL_1=198.18.5.10\n",
+			 "t.ini:2: [SUBNET:198.18.4.0/24] IPPOOL_1: 198.18.5.10-198.18.5.10 is outside SUBNET:198.18.4.0/24"));
+	/* Only relayed subnets: no [GENERAL] mask needed. */
+	c = parse("[SUBNET:198.18.4.0/24]\nIPPOOL_1=198.18.4.10-20\n");
+	CHECK(c != NULL && c->nsubnets == 1 && c->subnet_mask == 0);
+	if (c)
+		CHECK(round_trips(c));
+	config_free(c);
+}
+
+/* A server on two links: the second link's router, lease time and mask
+ * come from a [SUBNET:...] section holding its IPBIND_n address. */
+TEST(subnet_section_over_ipbind)
+{
+	static const char text[] =
+		"[Settings]\nAssociateBindsToPools=1\n"
+		"IPBIND_1=198.18.0.1\nIPPOOL_1=198.18.0.10-50\n"
+		"IPBIND_2=198.18.2.1\nIPPOOL_2=198.18.2.10-50\n"
+		"[GENERAL]\nSUBNETMASK=255.255.255.0\nLEASETIME=3600\nROUTER_0=198.18.0.1\n"
+		"DNS_0=198.18.0.53\n"
+		"[SUBNET:198.18.2.0/23]\nROUTER_0=198.18.2.1\nLEASETIME=600\n"
+		"IPPOOL_1=198.18.3.10-20\n";
+	struct config *c = parse(text);
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(c->nsubnets, 2);
+	const struct cfg_subnet *a = &c->subnets[0], *b = &c->subnets[1];
+	CHECK(!a->relayed && !a->section && !b->relayed && b->section);
+	CHECK_STR(b->name, "IPBIND_2");
+	CHECK_EQ(b->bind_addr, IP(198, 18, 2, 1));
+	CHECK_EQ(b->net, IP(198, 18, 2, 0));
+	CHECK_EQ(b->mask, IP(255, 255, 254, 0));
+	CHECK_EQ(b->lease_time, 600);
+	CHECK(opt_is(&b->opts, 1, "\xff\xff\xfe\x00", 4));
+	CHECK(opt_is(&b->opts, 3, "\xc6\x12\x02\x01", 4));	/* the section's */
+	CHECK(opt_is(&b->opts, 6, "\xc6\x12\x00\x35", 4));	/* [GENERAL]'s */
+	CHECK_EQ(b->nranges, 2);		/* IPPOOL_2 and the section's */
+	CHECK_EQ(a->lease_time, 3600);
+	CHECK(opt_is(&a->opts, 3, "\xc6\x12\x00\x01", 4));
+	CHECK(opt_is(&a->opts, 1, "\xff\xff\xff\x00", 4));
+	CHECK(config_subnet_for(c, IP(198, 18, 3, 15)) == b);
+	CHECK(round_trips(c));
+	config_free(c);
+
+	/* Two links in one section: that is one subnet holding both. */
+	CHECK(fails_with("[Settings]\nIPBIND_1=10.0.0.1\nIPBIND_2=10.0.1.1\nIPPOOL_1=10.0.0.10\n"
+			 "[GENERAL]\nSUBNETMASK=255.255.255.0\n[SUBNET:10.0.0.0/23]\n",
+			 "t.ini:3: [Settings] IPBIND_2: subnet overlaps IPBIND_1"));
+}
+
+TEST(options_by_code)
+{
+	static const char text[] =
+		"[Settings]\nIPPOOL_1=172.16.0.100-199\n"
+		"[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+		"OPTION_2=i32:-3600\n"
+		"OPTION_4=ips:172.16.0.1,172.16.0.2\n"
+		"OPTION_19=bool:off\n"
+		"OPTION_23=u8:64\n"
+		"OPTION_26=U16:1500\n"
+		"OPTION_35=u32:600\n"
+		"OPTION_43=hex:01:04:c0:a8:00:01\n"
+		"OPTION_60=\"PXEClient\" ;\n"
+		"OPTION_66=172.16.0.5 ; dhcpsrv: 4 address bytes\n"
+		"OPTION_67=string:\"boot file.efi\"\n"
+		"OPTION_119=03 66 6f 6f 00\n"
+		"OPTION_121= 10.10.30.0/24 10.10.20.254 ; 18 0A 0A 1E 0A 0A 14 FE\n"
+		"OPTION_150=ip:172.16.0.5\n"
+		"OPTION_224=01 \"ab\" (02 03)\n"
+		"OPTION_225=string:\n"
+		"OPTION_046=08\n";	/* warns: dhcpsrv hex, not decimal */
+	static const uint8_t rt[] = { 0x18, 0x0a, 0x0a, 0x1e, 0x0a, 0x0a, 0x14, 0xfe };
+	static const uint8_t v224[] = { 1, 'a', 'b', 2, 2, 3 };
+	struct config *c = parse(text);
+	const struct cfg_optset *o;
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(count_lines(errtext), 1);
+	CHECK(said("t.ini:20: warning: [GENERAL] OPTION_046: read as hex bytes"));
+	o = &c->subnets[0].opts;
+	CHECK(opt_is(o, 2, "\xff\xff\xf1\xf0", 4));
+	CHECK(opt_is(o, 4, "\xac\x10\x00\x01\xac\x10\x00\x02", 8));
+	CHECK(opt_is(o, 19, "\x00", 1));
+	CHECK(opt_is(o, 23, "\x40", 1));
+	CHECK(opt_is(o, 26, "\x05\xdc", 2));
+	CHECK(opt_is(o, 35, "\x00\x00\x02\x58", 4));
+	CHECK(opt_is(o, 43, "\x01\x04\xc0\xa8\x00\x01", 6));
+	CHECK(opt_is(o, 60, "PXEClient", 9));
+	CHECK(opt_is(o, 66, "\xac\x10\x00\x05", 4));
+	CHECK(opt_is(o, 67, "boot file.efi", 13));
+	CHECK(opt_is(o, 119, "\x03" "foo\x00", 5));
+	CHECK(opt_is(o, 121, rt, sizeof rt));
+	CHECK(opt_is(o, 150, "\xac\x10\x00\x05", 4));
+	CHECK(opt_is(o, 224, v224, sizeof v224));
+	CHECK(opt_is(o, 225, "", 0));
+	CHECK(opt_is(o, 46, "\x08", 1));
+	CHECK(round_trips(c));
+	config_free(c);
+}
+
+TEST(option_errors)
+{
+	static const char head[] = "[Settings]\nIPPOOL_1=172.16.0.100-199\n"
+				   "[GENERAL]\nSUBNETMASK=255.255.255.0\n";
+	char buf[512];
+
+	snprintf(buf, sizeof buf, "%sOPTION_26=1500\n", head);
+	CHECK(fails_with(buf, "t.ini:5: [GENERAL] OPTION_26: bad IPv4 address (dhcpsrv syntax; "
+			 "for option 26 (interface-mtu) you may write OPTION_26=u16:VALUE)"));
+	snprintf(buf, sizeof buf, "%sOPTION_3=0a 00 00\n", head);
+	CHECK(fails_with(buf, "t.ini:5: [GENERAL] OPTION_3: 3 bytes are not a valid ips value for option 3 (routers)"));
+	snprintf(buf, sizeof buf, "%sOPTION_26=u8:5\n", head);
+	CHECK(fails_with(buf, "t.ini:5: [GENERAL] OPTION_26: 1 bytes are not a valid u16 value"));
+	snprintf(buf, sizeof buf, "%sOPTION_0=01\n", head);
+	CHECK(fails_with(buf, "t.ini:5: [GENERAL] OPTION_0: option code must be 1 to 254"));
+	snprintf(buf, sizeof buf, "%sOPTION_255=01\n", head);
+	CHECK(fails_with(buf, "OPTION_255: option code must be 1 to 254"));
+	snprintf(buf, sizeof buf, "%sOPTION_1=ip:255.0.0.0\n", head);
+	CHECK(fails_with(buf, "t.ini:5: [GENERAL] OPTION_1: option 1 comes from SUBNETMASK"));
+	snprintf(buf, sizeof buf, "%sOPTION_51=u32:5\n", head);
+	CHECK(fails_with(buf, "OPTION_51: option 51 comes from LEASETIME"));
+	snprintf(buf, sizeof buf, "%sOPTION_58=u32:5\n", head);
+	CHECK(fails_with(buf, "OPTION_58: option 58 comes from T1Percent/T2Percent"));
+	snprintf(buf, sizeof buf, "%sOPTION_82=01\n", head);
+	CHECK(fails_with(buf, "OPTION_82: option 82 belongs to the protocol"));
+	snprintf(buf, sizeof buf, "%sROUTER_1=172.16.0.1\nOPTION_3=ips:172.16.0.2\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [GENERAL] OPTION_3: option 3 is already set by ROUTER_1 (line 5)"));
+	snprintf(buf, sizeof buf, "%sOPTION_15=string:a\nDOMAINNAME=b\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [GENERAL] DOMAINNAME: option 15 is already set by OPTION_15 (line 5)"));
+	snprintf(buf, sizeof buf, "%sOPTION_15=example.com\n", head);
+	CHECK(fails_with(buf, "t.ini:5: [GENERAL] OPTION_15: expected a two-digit hex byte"));
+	snprintf(buf, sizeof buf, "%sOPTION_121=routes:10.0.0.1/8 1.1.1.1\n", head);
+	CHECK(fails_with(buf, "t.ini:5: [GENERAL] OPTION_121: destination has bits set beyond /8"));
+	snprintf(buf, sizeof buf, "%sNODETYPE=3\n", head);
+	CHECK(fails_with(buf, "t.ini:5: [GENERAL] NODETYPE: \"3\" is not a NetBIOS node type"));
+	snprintf(buf, sizeof buf, "%sDOMAINNAME=\n", head);
+	CHECK(fails_with(buf, "t.ini:5: [GENERAL] DOMAINNAME: needs 1 to 1024 characters"));
+}
+
+TEST(option_decimal_warning)
+{
+	struct config *c = parse("[Settings]\nIPPOOL_1=172.16.0.100-199\n"
+				 "[GENERAL]\nSUBNETMASK=255.255.255.0\nOPTION_23=40\n");
+
+	CHECK(c != NULL);
+	CHECK(said("t.ini:5: warning: [GENERAL] OPTION_23: read as hex bytes (dhcpsrv syntax); "
+		   "write OPTION_23=u8:40 for a decimal number"));
+	if (c)
+		CHECK(opt_is(&c->subnets[0].opts, 23, "\x40", 1));
+	config_free(c);
+}
+
+TEST(variables)
+{
+	static const char text[] =
+		"[Settings]\n"
+		"BaseDir=\"d:\\dhcpsrv\" ; dhcpsrv.exe resides here\n"
+		"IPBIND_1=192.168.17.2\n"
+		"IPPOOL_1=$(Settings\\IPBIND_1)-50\n"
+		"TraceFile=\"$(BaseDir)\\dhcptrc.txt\" ; trace file\n"
+		"[General]\n"
+		"SUBNETMASK=255.255.255.0\n"
+		"DOMAINNAME=$(Names\\Domain)\n"
+		"[Names]\n"
+		"Domain=lan.example\n";
+	struct config *c = parse(text);
+
+	/* [Names] is not a section we know: an error even though it is used. */
+	CHECK(c == NULL);
+	CHECK(said("t.ini:9: [Names]: unknown section"));
+	CHECK_EQ(count_lines(errtext), 2);	/* and TraceFile's warning */
+
+	c = parse("[Settings]\nBaseDir=x\nIPPOOL_1=10.0.0.2-9\n"
+		  "[General]\nSUBNETMASK=255.255.255.0\nBOOTFILE=$(BaseDir)/boot.efi\n");
+	CHECK(c != NULL);
+	if (c)
+		CHECK_STR(c->subnets[0].bootfile, "x/boot.efi");
+	config_free(c);
+
+	CHECK(fails_with("[Settings]\nA=$(B)\nB=$(A)\nIPPOOL_1=$(A)\n",
+			 "t.ini:2: [Settings] A: circular $(...) reference"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=$(Nope)-9\n",
+			 "t.ini:2: [Settings] IPPOOL_1: undefined variable $(Nope)"));
+	CHECK(fails_with("[Settings]\nA=$\nIPPOOL_1=$(A)(x)\n",
+			 "t.ini:3: [Settings] IPPOOL_1: \"$(\" without a variable after expansion"));
+	/* Each value is expanded once, so doubling costs nothing ... */
+	c = parse("[Settings]\nA=1\nB=$(A)$(A)\nC=$(B)$(B)\nD=$(C)$(C)\nE=$(D)$(D)\n"
+		  "F=$(E)$(E)\nG=$(F)$(F)\nH=$(G)$(G)\nI=$(H)$(H)\nJ=$(I)$(I)\nK=$(J)$(J)\n"
+		  "L=$(K)$(K)\nM=$(L)$(L)\nN=$(M)$(M)\nIPPOOL_1=$(N)\n");
+	CHECK(c == NULL);
+	CHECK(said("t.ini:15: [Settings] N: longer than 4096 bytes after $(...) expansion"));
+	/* ... and the recursion is bounded. */
+	CHECK(fails_with("[Settings]\nIPPOOL_1=$(A)\nA=$(B)\nB=$(C)\nC=$(D)\nD=$(E)\nE=$(F)\n"
+			 "F=$(G)\nG=$(H)\nH=$(I)\nI=$(J)\nJ=$(K)\nK=10.0.0.1\n",
+			 "t.ini:11: [Settings] I: $(...) nested deeper than 8"));
+	CHECK_EQ(count_lines(errtext), 2);	/* and "no subnet" */
+	/* An unknown key that nobody references stays an error. */
+	CHECK(fails_with("[Settings]\nBaseDir=x\nIPPOOL_1=10.0.0.2-9\n[General]\nSUBNETMASK=255.255.255.0\n",
+			 "t.ini:2: [Settings] BaseDir: unknown key"));
+}
+
+TEST(strings_with_specials_round_trip)
+{
+	struct config *c = parse("[Settings]\nIPPOOL_1=10.0.0.2-9\nSyncServer=\"peer;x\"\n"
+				 "[General]\nSUBNETMASK=255.255.255.0\nBOOTFILE=\" a b \"\n"
+				 "OPTION_12=string:\"\\x00\\x24(x)\\\"\"\nWPAD=\"http://w/x;y\"\n"
+				 "[DUODHCP]\nJournal=/var/lib/duo dhcp/j\n");
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_STR(c->sync_server, "peer;x");
+	CHECK_STR(c->subnets[0].bootfile, " a b ");
+	CHECK(opt_is(&c->subnets[0].opts, 12, "\0$(x)\"", 6));
+	CHECK(opt_is(&c->subnets[0].opts, 252, "http://w/x;y", 12));
+	CHECK_STR(c->journal, "/var/lib/duo dhcp/j");
+	CHECK(round_trips(c));
+	config_free(c);
+}
+
+TEST(nothing_to_serve)
+{
+	CHECK(fails_with("[Settings]\nIPBIND_1=10.0.0.1\n[General]\nSUBNETMASK=255.255.255.0\n",
+			 "t.ini: nothing to serve: no IPPOOL_n and no client section with IPADDR"));
+	CHECK(fails_with("[General]\nSUBNETMASK=255.255.255.0\n", "t.ini: no subnet"));
+	/* Reservations alone are enough. */
+	{
+		struct config *c = parse("[Settings]\nIPBIND_1=10.0.0.1\n[General]\n"
+					 "SUBNETMASK=255.255.255.0\n[00-11-22-33-44-55]\n"
+					 "IPADDR=10.0.0.7\n");
+		CHECK(c != NULL);
+		if (c) {
+			CHECK_EQ(c->subnets[0].nranges, 0);
+			CHECK(round_trips(c));
+		}
+		config_free(c);
+	}
+}
+
+TEST(load_from_file)
+{
+	char path[] = "/tmp/duodhcp-test-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	struct config *c;
+
+	fputs(server2, f);
+	fclose(f);
+	c = config_load(path, stderr);
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_STR(c->path, path);
+		CHECK_EQ(c->subnets[0].bind_addr, IP(10, 0, 1, 1));
+	}
+	config_free(c);
+	remove(path);
+	{
+		size_t n = 0;
+		FILE *m;
+		free(errtext);
+		m = open_memstream(&errtext, &n);
+		CHECK(config_load("/nonexistent/dhcpsrv.ini", m) == NULL);
+		fclose(m);
+		CHECK(said("/nonexistent/dhcpsrv.ini: No such file or directory"));
+	}
+	config_free(NULL);
+}
+
+T_RUN(T_CASE(seed_split_scope_configs), T_CASE(seed_file_configs), T_CASE(defaults),
+      T_CASE(duodhcp_section), T_CASE(duodhcp_errors), T_CASE(all_errors_reported),
+      T_CASE(reader_errors), T_CASE(nul_byte), T_CASE(crlf_bom_comments_case),
+      T_CASE(dhcpsrv_only_keys_warn), T_CASE(mac_forms), T_CASE(host_errors),
+      T_CASE(host_overrides), T_CASE(associate_binds_to_pools), T_CASE(binds_and_indexes),
+      T_CASE(pool_syntax), T_CASE(bind_address_left_out_of_pool), T_CASE(overlapping_pools),
+      T_CASE(relayed_subnets), T_CASE(subnet_section_over_ipbind), T_CASE(options_by_code),
+      T_CASE(option_errors), T_CASE(option_decimal_warning), T_CASE(variables),
+      T_CASE(strings_with_specials_round_trip), T_CASE(nothing_to_serve),
+      T_CASE(load_from_file))
