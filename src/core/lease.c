@@ -542,16 +542,24 @@ uint32_t lease_pick_free(struct lease_table *t, int pi,
 	return 0;
 }
 
-size_t lease_expire(struct lease_table *t, int64_t now)
+size_t lease_expire_each(struct lease_table *t, int64_t now,
+			 void (*changed)(void *arg, struct lease *l), void *arg)
 {
 	size_t n = 0;
 	while (t->heap_n && t->heap[0]->end <= now) {
 		struct lease *l = t->heap[0];
 		uint8_t next = l->state == LEASE_ACTIVE ? LEASE_EXPIRED : LEASE_FREE;
 		lease_set_state(t, l, next, l->end);
+		if (changed)
+			changed(arg, l);
 		n++;
 	}
 	return n;
+}
+
+size_t lease_expire(struct lease_table *t, int64_t now)
+{
+	return lease_expire_each(t, now, NULL, NULL);
 }
 
 struct lease *lease_next(const struct lease_table *t, struct lease *prev)

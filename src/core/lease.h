@@ -109,7 +109,12 @@ uint32_t lease_pick_free(struct lease_table *t, int p,
 			 void *arg);
 
 /* Moves active leases whose end <= now to expired and abandoned ones
- * past their quarantine to free.  Returns how many changed. */
+ * past their quarantine to free, calling changed (when not NULL) for
+ * each, so that the change reaches the store and the partners.  Returns
+ * how many changed. */
+size_t lease_expire_each(struct lease_table *t, int64_t now,
+			 void (*changed)(void *arg, struct lease *l), void *arg);
+/* The same without telling anyone (tests, reading a journal offline). */
 size_t lease_expire(struct lease_table *t, int64_t now);
 /* The earliest end in the expiry heap, or INT64_MAX. */
 int64_t lease_next_event(const struct lease_table *t);

@@ -27,21 +27,22 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/random.h>
-#include "http/api.h"
 #include "common/clock.h"
-#include "conf/config.h"
-#include "dns/dnssrv.h"
-#include "http/http.h"
-#include "core/engine.h"
-#include "store/journal.h"
-#include "core/lease.h"
 #include "common/log.h"
-#include "dns/names.h"
+#include "common/loop.h"
+#include "common/text.h"
+#include "conf/config.h"
+#include "core/engine.h"
+#include "core/lease.h"
+#include "daemon/commit.h"
 #include "daemon/notify.h"
 #include "daemon/server.h"
+#include "dns/dnssrv.h"
+#include "dns/names.h"
+#include "http/api.h"
+#include "http/http.h"
+#include "store/store.h"
 #include "sync/sync.h"
-#include "common/text.h"
-#include "common/loop.h"
 
 #define BATCH 64		/* datagrams per recvmmsg */
 #define TURN_MAX 512		/* datagrams per loop turn before a flush */
@@ -60,6 +61,7 @@ struct outpkt {
 	int ifindex;
 	uint32_t src;
 	bool arp;		/* install chaddr for yiaddr first */
+	uint64_t seq;		/* an ACK: leaves once this change is durable */
 	uint8_t hw[6];
 	size_t len;
 	uint8_t buf[DHCP_PKT_MAX];
@@ -77,21 +79,19 @@ struct server {
 	struct config *cfg;
 	struct lease_table *leases;
 	struct engine eng;
-	struct journal *jn;
+	struct store *st;	/* durable leases */
+	struct commit *cm;	/* the change pipeline into it */
 	int udp, icmp, sig;
 	struct loop *lp;
 	/* The server's own timers; DNS and HTTP keep theirs. */
 	struct loop_timer t_expire;	/* the next lease end (wall clock) */
 	struct loop_timer t_probe;	/* the first probe deadline */
-	struct loop_timer t_commit;	/* CommitDelayMs of the oldest record */
-	struct loop_timer t_compact;	/* the next compaction step */
 	struct loop_timer t_reload;	/* the API's reload, after its request */
 	struct link *links;
 	size_t nlinks;
 	int64_t links_ms;
 	struct outpkt *ackq;	/* ACKs waiting for the group commit */
 	size_t nack;
-	int64_t commit_since;	/* when the oldest unsynced record was queued */
 	struct outpkt *outq;	/* other replies of one read batch */
 	size_t nout;
 	struct probe *probes;
@@ -100,12 +100,11 @@ struct server {
 	bool stop;
 	bool disk_failing;
 	uint64_t acks_withheld;
-	uint64_t seq;		/* last change number (sync feed) */
 	/* Built-in DNS: the server, and a snapshot of client names rebuilt
 	 * when the leases have changed since it was taken. */
 	struct dnssrv *dns;
 	struct names *names;
-	uint64_t names_seq;
+	bool names_stale;
 	struct dns_zone zone;
 	struct dns_net *zone_nets;
 	char zone_domain[128];
@@ -116,10 +115,6 @@ struct server {
 	uint64_t epoch;		/* random per start: partners see restarts */
 	int64_t started;
 	struct config *reload_cfg;	/* parsed by the API, applied after it */
-	int64_t compact_ms;	/* start of the last compaction */
-	struct lease *compact_at;	/* its walk over the leases */
-	unsigned compact_steps;
-	int64_t compact_step_max;	/* us */
 	/* SyncServer: the pull of the partner's leases. */
 	struct sync *sync;
 	uint32_t sync_gen;
@@ -325,21 +320,11 @@ static bool build_out(struct server *s, const struct engine_result *r, int ifind
 	return true;
 }
 
-/* Queues a changed lease for the journal and numbers the change for the
- * sync feed. */
-static void number_change(struct server *s, struct lease *l)
+/* Every lease change goes through the pipeline: numbered, filed for the
+ * feed, told to the subscribers, stored with the next commit. */
+static uint64_t change(struct server *s, struct lease *l)
 {
-	if (lease_set_seq(s->leases, l, ++s->seq) < 0) {
-		log_err("out of memory numbering a lease change");
-		exit(1);	/* the change feed would miss it */
-	}
-}
-
-static int record(struct server *s, struct lease *l)
-{
-	number_change(s, l);
-	notify_soon(&s->nt);
-	return journal_append(s->jn, l);
+	return commit_change(s->cm, l);
 }
 
 /* The probe timer follows the earliest deadline (PROBE_MAX at most). */
@@ -390,7 +375,7 @@ static void probe_done(struct server *s, size_t i, bool conflict)
 		log_warn("conflict: %s answers ping before first use; abandoned for %u s",
 			 ipstr(pr->addr, a), s->cfg->decline_secs);
 		if (l)
-			record(s, l);
+			change(s, l);
 	} else {
 		send_batch(s, &pr->pkt, 1);
 	}
@@ -463,17 +448,9 @@ static void on_datagram(struct server *s, const uint8_t *buf, size_t len, int if
 	struct engine_result *r = &s->res;
 	engine_handle(&s->eng, &s->msg, &in, r);
 	trace(s, &s->msg, r, lk);
-	for (size_t i = 0; i < r->ndirty; i++) {
-		int rc = record(s, r->dirty[i]);
-		if (rc < 0 && r->wait_sync) {
-			/* Not recorded, so not granted: the client will retry. */
-			s->acks_withheld++;
-			if (log_allow(&s->lim_note, mono_ms(), 1, 5))
-				log_err("cannot queue a journal record: %s; ACK withheld",
-					strerror(-rc));
-			return;
-		}
-	}
+	uint64_t seq = 0;
+	for (size_t i = 0; i < r->ndirty; i++)
+		seq = change(s, r->dirty[i]);
 	/* Both queues hold a whole read batch: TURN_MAX bounds the ACKs of a
 	 * turn, BATCH the datagrams of one recvmmsg. */
 	if (r->wait_sync && s->nack == ACKQ_MAX)
@@ -481,8 +458,10 @@ static void on_datagram(struct server *s, const uint8_t *buf, size_t len, int if
 	struct outpkt *p = r->wait_sync ? &s->ackq[s->nack] : &s->outq[s->nout];
 	if (!build_out(s, r, ifindex, local, p))
 		return;
-	if (r->wait_sync)
+	if (r->wait_sync) {
+		p->seq = seq;
 		s->nack++;
+	}
 	else if (r->probe_addr && s->icmp >= 0 && s->nprobes < PROBE_MAX)
 		probe_start(s, p, r->probe_addr);
 	else
@@ -536,94 +515,52 @@ static size_t read_turn(struct server *s)
 	return total;
 }
 
-/* The group commit: one fdatasync for every record of this turn, then
- * the ACKs.  If the write fails no ACK leaves; the records stay queued
- * and the clients' retransmissions are answered once the disk recovers. */
-static void flush(struct server *s)
-{
-	if (journal_pending(s->jn)) {
-		int rc = journal_sync(s->jn);
-		if (rc < 0) {
-			s->acks_withheld += s->nack;
-			s->nack = 0;
-			if (!s->disk_failing || log_allow(&s->lim_disk, mono_ms(), 0.2, 1))
-				log_err("lease journal write failed: %s; withholding ACKs until it "
-					"succeeds", strerror(-rc));
-			if (!s->disk_failing)
-				notify_soon(&s->nt);
-			s->disk_failing = true;
-			return;
-		}
-		if (s->disk_failing) {
-			log_warn("lease journal writable again; ACKs resume (%llu withheld)",
-				 (unsigned long long)s->acks_withheld);
-			notify_soon(&s->nt);
-		}
-		s->disk_failing = false;
-	}
-	send_batch(s, s->ackq, s->nack);
-	s->nack = 0;
-	s->commit_since = 0;
-}
-
-/* CommitDelayMs: records (and their ACKs) may wait that long for more to
- * share one fdatasync, like ISC dhcpd's delayed-ack; 0 syncs every turn. */
-static bool commit_due(struct server *s, int64_t now)
-{
-	if (!journal_pending(s->jn) && s->nack == 0) {
-		s->commit_since = 0;
-		return false;
-	}
-	if (s->commit_since == 0)
-		s->commit_since = now;
-	return s->stop || now - s->commit_since >= s->cfg->commit_delay_ms;
-}
-
-/* Compaction keeps what a restart needs: bindings and client history;
- * bare offers are not kept.  The walk goes on across loop turns. */
-static const struct lease *compact_next(void *arg)
+/* The store's answer to a commit: the ACKs whose changes are durable
+ * leave, in the order they were decided.  If the store failed no ACK
+ * leaves; its records stay queued and the clients' retransmissions are
+ * answered once it recovers. */
+static void on_durable(void *arg, uint64_t through, int err)
 {
 	struct server *s = arg;
-	do
-		s->compact_at = lease_next(s->leases, s->compact_at);
-	while (s->compact_at && s->compact_at->state == LEASE_FREE && s->compact_at->start == 0);
-	return s->compact_at;
-}
-
-/* Compaction runs in steps between loop turns, so serving never waits
- * for it more than a millisecond or two. */
-static void maybe_compact(struct server *s)
-{
-	uint64_t size = journal_size(s->jn);
-	if (journal_compacting(s->jn)) {
-		int64_t t0 = mono_us();
-		int rc = journal_compact_poll(s->jn);
-		int64_t step = mono_us() - t0;
-		s->compact_steps++;
-		if (step > s->compact_step_max)
-			s->compact_step_max = step;
-		if (rc < 0)
-			log_err("journal compaction failed: %s", strerror(-rc));
-		else if (!journal_compacting(s->jn))
-			log_info("journal compacted to %llu bytes in %lld ms (%u steps, longest "
-				 "%.1f ms)", (unsigned long long)journal_size(s->jn),
-				 (long long)(mono_ms() - s->compact_ms), s->compact_steps,
-				 (double)s->compact_step_max / 1000);
+	if (err < 0) {
+		s->acks_withheld += s->nack;
+		s->nack = 0;
+		if (!s->disk_failing || log_allow(&s->lim_disk, mono_ms(), 0.2, 1))
+			log_err("lease journal write failed: %s; withholding ACKs until it "
+				"succeeds", strerror(-err));
+		if (!s->disk_failing)
+			notify_soon(&s->nt);
+		s->disk_failing = true;
 		return;
 	}
-	uint64_t live = (uint64_t)lease_count(s->leases) * 256;
-	if (size < s->cfg->compact_bytes || size < 2 * live ||
-	    mono_ms() - s->compact_ms < 10000)
-		return;
-	s->compact_ms = mono_ms();
-	s->compact_at = NULL;
-	s->compact_steps = 0;
-	s->compact_step_max = 0;
-	int rc = journal_compact_start(s->jn, compact_next, s);
-	if (rc < 0)
-		log_err("journal compaction could not start: %s", strerror(-rc));
-	else
-		log_info("journal compaction started at %llu bytes", (unsigned long long)size);
+	if (s->disk_failing) {
+		log_warn("lease journal writable again; ACKs resume (%llu withheld)",
+			 (unsigned long long)s->acks_withheld);
+		notify_soon(&s->nt);
+	}
+	s->disk_failing = false;
+	size_t n = 0;
+	while (n < s->nack && s->ackq[n].seq <= through)
+		n++;
+	send_batch(s, s->ackq, n);
+	memmove(s->ackq, s->ackq + n, (s->nack - n) * sizeof *s->ackq);
+	s->nack -= n;
+}
+
+/* Subscribers of the pipeline: the DNS names are rebuilt at the next
+ * query, systemd's status line soon. */
+static void names_follow(void *arg, struct lease *l, uint64_t seq)
+{
+	struct server *s = arg;
+	(void)l, (void)seq;
+	s->names_stale = true;
+}
+
+static void status_follow(void *arg, struct lease *l, uint64_t seq)
+{
+	struct server *s = arg;
+	(void)l, (void)seq;
+	notify_soon(&s->nt);
 }
 
 /* The one-line state systemd shows in "systemctl status". */
@@ -673,6 +610,8 @@ static void reload_apply(struct server *s, struct config *c)
 	/* Pending replies point at nothing in the old config: safe to swap. */
 	config_free(s->cfg);
 	s->cfg = c;
+	commit_set_delay(s->cm, c->commit_delay_ms);
+	store_journal_tune(s->st, c->compact_bytes);
 	links_refresh(s);
 	if (s->dns)
 		zone_configure(s);
@@ -702,10 +641,15 @@ static void on_signal(void *arg, int fd, uint32_t events)
 
 /* Leases past their end move on; the timer follows the earliest end,
  * which any change may bring forward, so it is re-armed every turn. */
+static void expired(void *arg, struct lease *l)
+{
+	change(arg, l);
+}
+
 static void on_expire_due(void *arg)
 {
 	struct server *s = arg;
-	lease_expire(s->leases, time(NULL));
+	lease_expire_each(s->leases, time(NULL), expired, s);
 }
 
 static void expire_rearm(void *arg)
@@ -732,39 +676,12 @@ static void on_reload_due(void *arg)
 	}
 }
 
-/* End of every turn: the group commit, or its timer when CommitDelayMs
- * lets the records wait for more. */
-static void commit_hook(void *arg)
-{
-	struct server *s = arg;
-	int64_t now = mono_ms();
-	if (commit_due(s, now))
-		flush(s);
-	else if (s->commit_since)
-		loop_timer_at(s->lp, &s->t_commit, s->commit_since + s->cfg->commit_delay_ms);
-}
-
-/* A timer that only ends the wait: the turn's hooks do the work. */
-static void on_wake(void *arg)
-{
-	(void)arg;
-}
-
-/* End of every turn: a compaction step; its timer brings the next turn
- * when the journal asks for one. */
-static void compact_hook(void *arg)
-{
-	struct server *s = arg;
-	maybe_compact(s);
-	loop_timer_in(s->lp, &s->t_compact, journal_compact_timeout_ms(s->jn));
-}
-
 static void on_udp(void *arg, int fd, uint32_t events)
 {
 	struct server *s = arg;
 	(void)fd, (void)events;
 	if (s->nack > ACKQ_MAX - TURN_MAX)
-		flush(s);	/* room for a whole turn of ACKs */
+		commit_flush(s->cm);	/* room for a whole turn of ACKs */
 	read_turn(s);
 }
 
@@ -794,15 +711,15 @@ static int zone_by_addr(void *arg, uint32_t addr, char label[DNS_LABEL_MAX + 1],
 static const struct dns_zone *current_zone(void *arg)
 {
 	struct server *s = arg;
-	if (!s->names || s->names_seq != s->seq) {
+	if (!s->names || s->names_stale) {
 		struct names *n = names_build(s->leases, s->cfg, time(NULL), name_clash, s);
 		if (n) {
 			names_free(s->names);
 			s->names = n;
-			s->names_seq = s->seq;
+			s->names_stale = false;
 		}
 	}
-	s->zone.serial = (uint32_t)s->seq;
+	s->zone.serial = (uint32_t)commit_last(s->cm);
 	return &s->zone;
 }
 
@@ -831,7 +748,7 @@ static int zone_configure(struct server *s)
 	s->zone = (struct dns_zone){ .domain = s->zone_domain, .nets = nets, .nnets = c->nsubnets,
 				     .by_label = zone_by_label, .by_addr = zone_by_addr, .arg = s,
 				     .recursion = c->ndns_forward > 0 };
-	s->names_seq = s->seq - 1;	/* rebuild with the new hosts */
+	s->names_stale = true;	/* rebuild with the new hosts */
 	return 0;
 }
 
@@ -870,7 +787,7 @@ static int api_delete(void *arg, uint32_t addr)
 	char a[16];
 	lease_set_state(s->leases, l, LEASE_FREE, time(NULL));
 	l->offer_until = 0;
-	record(s, l);
+	change(s, l);
 	log_info("API: lease %s deleted", ipstr(addr, a));
 	return 0;
 }
@@ -906,8 +823,8 @@ static const struct api_ctx *api_ctx_get(void *arg)
 		s->sync_st.last_error[0] = 0;	/* healed: the page shows no stale error */
 	s->api = (struct api_ctx){
 		.cfg = s->cfg, .leases = s->leases, .st = &s->eng.st, .sync = &s->sync_st,
-		.epoch = s->epoch, .seq = s->seq, .started = s->started, .now = time(NULL),
-		.version = DUODHCP_VERSION, .journal_bytes = journal_size(s->jn),
+		.epoch = s->epoch, .seq = commit_last(s->cm), .started = s->started, .now = time(NULL),
+		.version = DUODHCP_VERSION, .journal_bytes = store_size(s->st),
 		.acks_withheld = s->acks_withheld, .disk_failing = s->disk_failing,
 		.delete_lease = api_delete, .reload = api_reload, .action_arg = s,
 	};
@@ -938,7 +855,7 @@ static void apply_partner(struct server *s, const struct lease *rec)
 	if (!(l = lease_upsert(s->leases, &copy)))
 		return;
 	l->sync_gen = s->sync_gen;
-	record(s, l);
+	change(s, l);
 }
 
 /* After a full resync, partner leases it did not mention are gone. */
@@ -948,7 +865,7 @@ static void drop_stale_partner(struct server *s)
 		if ((l->flags & LEASE_F_PARTNER) && l->sync_gen != s->sync_gen &&
 		    l->state != LEASE_FREE) {
 			lease_set_state(s->leases, l, LEASE_FREE, time(NULL));
-			record(s, l);
+			change(s, l);
 		}
 }
 
@@ -1006,7 +923,7 @@ static void loop(struct server *s)
 			log_err("epoll_wait: %s", strerror(errno));
 			break;
 		}
-	flush(s);
+	commit_flush(s->cm);
 }
 
 static void replay_apply(void *arg, const struct lease *rec)
@@ -1017,7 +934,7 @@ static void replay_apply(void *arg, const struct lease *rec)
 		log_err("out of memory replaying the journal");
 		exit(1);
 	}
-	number_change(s, l);
+	commit_replayed(s->cm, l);
 }
 
 /* The journal's folder, and whether we made it. */
@@ -1076,26 +993,30 @@ static int state_dir_give(const struct state_dir *sd, const char *user)
 static int open_store(struct server *s)
 {
 	char err[512] = "";
-	struct journal_stats st = { 0 };
+	struct store_replay_stats rs = { 0 };
 	struct state_dir sd;
 	if (state_dir_make(s->cfg->journal, &sd) < 0)
 		return -1;
-	if (journal_open(&s->jn, s->cfg->journal, err, sizeof err) < 0) {
+	struct store_journal_opts o = { .path = s->cfg->journal, .lp = s->lp,
+		.leases = s->leases, .compact_bytes = s->cfg->compact_bytes,
+		.durable = commit_store_done, .arg = s->cm };
+	if (store_journal_open(&s->st, &o, err, sizeof err) < 0) {
 		log_err("%s", err);
 		return -1;
 	}
+	commit_set_store(s->cm, s->st, on_durable, s);
 	if (state_dir_give(&sd, s->cfg->user) < 0)
 		return -1;
 	int64_t t0 = mono_ms();
-	if (journal_replay(s->jn, replay_apply, s, &st, err, sizeof err) < 0) {
+	if (store_replay(s->st, replay_apply, s, &rs, err, sizeof err) < 0) {
 		log_err("%s", err);
 		return -1;
 	}
 	if (err[0])
 		log_warn("%s", err);	/* a torn last record, dropped */
-	lease_expire(s->leases, time(NULL));
+	lease_expire_each(s->leases, time(NULL), expired, s);
 	log_info("journal %s: %llu records, %zu leases, replayed in %lld ms", s->cfg->journal,
-		 (unsigned long long)st.records, lease_count(s->leases),
+		 (unsigned long long)rs.records, lease_count(s->leases),
 		 (long long)(mono_ms() - t0));
 	return 0;
 }
@@ -1181,7 +1102,8 @@ static void server_close(struct server *s)
 	loop_free(s->lp);
 	names_free(s->names);
 	free(s->zone_nets);
-	journal_close(s->jn);
+	store_close(s->st);
+	commit_free(s->cm);
 	engine_free(&s->eng);
 	lease_table_free(s->leases);
 	config_free(s->reload_cfg);
@@ -1201,7 +1123,8 @@ static int start(struct server *s)
 	s->outq = calloc(BATCH, sizeof *s->outq);
 	s->probes = calloc(PROBE_MAX, sizeof *s->probes);
 	s->lp = loop_new();
-	if (!s->leases || !s->ackq || !s->outq || !s->probes || !s->lp ||
+	s->cm = s->leases ? commit_new(s->leases) : NULL;
+	if (!s->leases || !s->ackq || !s->outq || !s->probes || !s->lp || !s->cm ||
 	    engine_set_config(&s->eng, s->cfg, s->leases) < 0)
 		return -1;
 	if (getrandom(&s->epoch, sizeof s->epoch, 0) != sizeof s->epoch)
@@ -1210,13 +1133,13 @@ static int start(struct server *s)
 	s->started = time(NULL);
 	loop_timer_init(&s->t_expire, on_expire_due, s);
 	loop_timer_init(&s->t_probe, on_probe_due, s);
-	loop_timer_init(&s->t_commit, on_wake, s);
-	loop_timer_init(&s->t_compact, on_wake, s);
 	loop_timer_init(&s->t_reload, on_reload_due, s);
-	/* In this order after every turn: commit first (ACKs out), then a
-	 * compaction step, then the expiry timer for what changed. */
-	if (loop_hook_add(s->lp, commit_hook, s) < 0 || loop_hook_add(s->lp, compact_hook, s) < 0 ||
-	    loop_hook_add(s->lp, expire_rearm, s) < 0)
+	/* In this order after every turn: commit first (ACKs out), then the
+	 * expiry timer for what changed, then the store's compaction step. */
+	commit_set_delay(s->cm, s->cfg->commit_delay_ms);
+	if (commit_attach(s->cm, s->lp) < 0 || loop_hook_add(s->lp, expire_rearm, s) < 0 ||
+	    commit_subscribe(s->cm, names_follow, s) < 0 ||
+	    commit_subscribe(s->cm, status_follow, s) < 0)
 		return -1;
 	if (open_store(s) < 0 || open_sockets(s) < 0 || dns_start(s) < 0 || http_start_if(s) < 0)
 		return -1;

@@ -1,0 +1,112 @@
+/* Durable lease storage behind one interface.
+ *
+ * Memory stays authoritative for allocation; a store is the durable log
+ * that lets a restart rebuild memory.  The change pipeline (daemon/commit)
+ * is its only writer: it appends the records of changed leases in change
+ * order and asks for a commit; the store answers, now or later, with
+ * "durable through change N".  A journal completes the commit before
+ * returning (one fdatasync); a network database would complete it from
+ * its own socket's callback on the event loop.  Either way an ACK leaves
+ * only once the change it grants is durable.
+ *
+ * Housekeeping (journal compaction, a database's vacuum) is the backend's
+ * own business, done on the loop it was given. */
+#ifndef DUODHCP_STORE_H
+#define DUODHCP_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/lease.h"
+
+struct store;
+
+/* The commit's completion: every record appended before the commit that
+ * carries change number through is durable (err == 0), or none of the
+ * records since the last completion are (err is a negative errno; they
+ * stay queued and the next commit tries again). */
+typedef void store_durable_fn(void *arg, uint64_t through, int err);
+
+struct store_replay_stats {
+	uint64_t records;	/* records read back */
+	uint64_t torn_bytes;	/* a torn tail that was cut away */
+	uint64_t bytes;		/* size of the store afterwards */
+};
+
+struct store_ops {
+	const char *name;
+	/* Calls apply for every stored record, oldest first; a later record
+	 * of an address replaces an earlier one.  Returns 0, or -1 with err. */
+	int (*replay)(struct store *st, void (*apply)(void *arg, const struct lease *rec),
+		      void *arg, struct store_replay_stats *rs, char *err, size_t errlen);
+	/* Queues the record of one change.  0, or a negative errno (nothing
+	 * queued: the caller offers it again with the next commit). */
+	int (*append)(struct store *st, const struct lease *rec);
+	/* Whether records are queued that no commit has made durable. */
+	bool (*pending)(const struct store *st);
+	/* Makes every queued record durable; completion via the callback.
+	 * through is the change number of the last record appended. */
+	void (*commit)(struct store *st, uint64_t through);
+	/* Bytes the store holds (status page, metrics). */
+	uint64_t (*size)(const struct store *st);
+	void (*close)(struct store *st);
+};
+
+struct store {
+	const struct store_ops *ops;
+	store_durable_fn *durable;
+	void *arg;
+};
+
+static inline int store_replay(struct store *st,
+			       void (*apply)(void *arg, const struct lease *rec), void *arg,
+			       struct store_replay_stats *rs, char *err, size_t errlen)
+{
+	return st->ops->replay(st, apply, arg, rs, err, errlen);
+}
+
+static inline int store_append(struct store *st, const struct lease *rec)
+{
+	return st->ops->append(st, rec);
+}
+
+static inline bool store_pending(const struct store *st)
+{
+	return st->ops->pending(st);
+}
+
+static inline void store_commit(struct store *st, uint64_t through)
+{
+	st->ops->commit(st, through);
+}
+
+static inline uint64_t store_size(const struct store *st)
+{
+	return st->ops->size(st);
+}
+
+static inline void store_close(struct store *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+
+/* The journal backend (store/journal_store.c): the append-only file of
+ * store/journal.h, compacted in short steps on lp when it has grown to
+ * compact_bytes and to twice what the live leases need. */
+struct loop;
+struct store_journal_opts {
+	const char *path;
+	struct loop *lp;
+	const struct lease_table *leases;	/* what compaction keeps */
+	uint64_t compact_bytes;
+	store_durable_fn *durable;
+	void *arg;
+};
+
+int store_journal_open(struct store **out, const struct store_journal_opts *o,
+		       char *err, size_t errlen);
+/* A reload may change the compaction threshold. */
+void store_journal_tune(struct store *st, uint64_t compact_bytes);
+
+#endif
