@@ -25,6 +25,7 @@ struct commit {
 	uint64_t last;		/* the last change number given */
 	uint64_t appended;	/* every change through this one is in the store */
 	uint64_t durable;	/* ... and durable through this one */
+	bool in_flight;		/* a commit is out; the next waits for it */
 	struct sub subs[SUBS_MAX];
 	size_t nsubs;
 	struct loop *lp;
@@ -123,15 +124,20 @@ void commit_flush(struct commit *c)
 	if (c->lp)
 		loop_timer_stop(c->lp, &c->t_delay);
 	append_changes(c);
-	if (store_pending(c->st) || c->durable < c->appended)
+	if (c->in_flight)
+		return;		/* its completion brings the next turn's flush */
+	if (store_pending(c->st) || c->durable < c->appended) {
+		c->in_flight = true;	/* the completion may come at once */
 		store_commit(c->st, c->appended);
-	else if (c->appended < c->last)
+	} else if (c->appended < c->last) {
 		c->durable_fn(c->durable_arg, c->durable, -ENOMEM);
+	}
 }
 
 void commit_store_done(void *arg, uint64_t through, int err)
 {
 	struct commit *c = arg;
+	c->in_flight = false;
 	if (err == 0 && through > c->durable)
 		c->durable = through;
 	c->durable_fn(c->durable_arg, c->durable, err);
