@@ -191,6 +191,18 @@ static bool in_pools(const struct cfg_subnet *sn, uint32_t a)
 	return false;
 }
 
+bool engine_owns_alone(void *arg, uint32_t addr, const struct lease *l)
+{
+	(void)arg, (void)addr;
+	return !l || (!(l->flags & LEASE_F_PARTNER) && l->state != LEASE_BACKUP);
+}
+
+static bool owns(const struct req *q, uint32_t a, const struct lease *l)
+{
+	const struct engine_policy *p = &q->e->policy;
+	return p->owns ? p->owns(p->arg, a, l) : engine_owns_alone(NULL, a, l);
+}
+
 static bool offered_elsewhere(const struct req *q, const struct lease *l)
 {
 	return l->offer_until > q->in->mono_ms && !same_client(l, &q->c);
@@ -203,11 +215,11 @@ static bool usable_for(const struct req *q, uint32_t a, const struct lease *l)
 		return false;
 	if (is_reserved(q->e, a) && !(q->c.host && q->c.host->addr == a))
 		return false;
+	if (!owns(q, a, l))
+		return false;
 	if (!l)
 		return true;
-	if (l->flags & LEASE_F_PARTNER)
-		return false;
-	if (l->state == LEASE_ACTIVE || l->state == LEASE_ABANDONED || l->state == LEASE_BACKUP)
+	if (l->state == LEASE_ACTIVE || l->state == LEASE_ABANDONED)
 		return same_client(l, &q->c) && l->state == LEASE_ACTIVE;
 	return !offered_elsewhere(q, l);
 }
@@ -227,7 +239,7 @@ static struct lease *client_lease(const struct req *q)
 	int best_rank = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct lease *l = ls[i];
-		if (!in_subnet(q->sn, l->addr) || (l->flags & LEASE_F_PARTNER))
+		if (!in_subnet(q->sn, l->addr) || !owns(q, l->addr, l))
 			continue;
 		int rank = l->state == LEASE_ACTIVE ? 4
 			 : l->offer_until > q->in->mono_ms ? 3
@@ -267,11 +279,13 @@ static uint32_t choose_address(struct req *q)
 	return 0;
 }
 
-static uint32_t lease_time_for(const struct req *q)
+/* The reservation's lease time, else the subnet's, as the policy allows. */
+static uint32_t lease_time_for(const struct req *q, const struct lease *l)
 {
-	if (q->c.host && q->c.host->lease_time)
-		return q->c.host->lease_time;
-	return q->sn->lease_time;
+	uint32_t secs = q->c.host && q->c.host->lease_time ? q->c.host->lease_time
+							    : q->sn->lease_time;
+	const struct engine_policy *p = &q->e->policy;
+	return p->lease_time ? p->lease_time(p->arg, l, secs, q->in->now) : secs;
 }
 
 /* A changed lease that must reach the journal.  There is room for every
@@ -333,7 +347,7 @@ static struct lease *commit(struct req *q, uint32_t addr, uint32_t secs)
 	/* One address per client per subnet: an older binding is released. */
 	for (size_t i = 0; i < n; i++)
 		if (ls[i]->addr != addr && ls[i]->state == LEASE_ACTIVE &&
-		    in_subnet(q->sn, ls[i]->addr) && !(ls[i]->flags & LEASE_F_PARTNER)) {
+		    in_subnet(q->sn, ls[i]->addr) && owns(q, ls[i]->addr, ls[i])) {
 			lease_set_state(t, ls[i], LEASE_RELEASED, q->in->now);
 			mark_dirty(q->r, ls[i]);
 		}
@@ -555,7 +569,7 @@ static void handle_discover(struct req *q)
 	struct lease *l = hold_offer(q, addr);
 	if (!l)
 		return;
-	uint32_t secs = lease_time_for(q);
+	uint32_t secs = lease_time_for(q, l);
 	reply_init(q, DHCPOFFER);
 	q->r->out.yiaddr = addr;
 	add_times(q, secs);
@@ -596,7 +610,7 @@ static void grant(struct req *q, uint32_t addr, bool may_nak)
 		}
 		return;
 	}
-	if (!(l = commit(q, addr, lease_time_for(q))))
+	if (!(l = commit(q, addr, lease_time_for(q, l))))
 		return;
 	send_ack(q, l, DHCPACK);
 	note(q, false, "ACK %s to %s", ipstr(addr, a), q->c.hwstr);

@@ -23,8 +23,29 @@ struct engine_stats {
 	uint64_t options_dropped;		/* did not fit the reply */
 };
 
+/* What a redundancy scheme decides, asked of a policy instead of being
+ * scattered through the engine: whether this server may hand out (or
+ * renew) an address, and how long a lease it may grant.  With no policy
+ * set the engine serves alone or in split scope: an address is ours
+ * unless a SyncServer partner leased it or it is held for a failover
+ * backup, and lease times are the configuration's.  Failover brings its
+ * own: FREE addresses are the primary's, BACKUP ones the secondary's, and
+ * lease times are capped by the MCLT. */
+struct engine_policy {
+	/* l is the address's record, NULL when it was never used. */
+	bool (*owns)(void *arg, uint32_t addr, const struct lease *l);
+	/* The lease time to grant on l (NULL: a new record), at most secs,
+	 * the configuration's. */
+	uint32_t (*lease_time)(void *arg, const struct lease *l, uint32_t secs, int64_t now);
+	void *arg;
+};
+
+/* The policy without failover (split scope included). */
+bool engine_owns_alone(void *arg, uint32_t addr, const struct lease *l);
+
 struct engine {
 	const struct config *cfg;
+	struct engine_policy policy;		/* zero: engine_owns_alone, config's times */
 	struct lease_table *leases;
 	uint32_t *reserved;			/* sorted reserved addresses */
 	size_t nreserved;

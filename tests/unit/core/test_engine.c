@@ -525,6 +525,91 @@ TEST(maxlen_honours_option_57)
 	teardown(f);
 }
 
+static uint32_t offered_secs(const struct engine_result *r)
+{
+	size_t n;
+	const uint8_t *v = reply_opt(r, DO_LEASE_TIME, &n);
+	return v && n == 4 ? (uint32_t)v[0] << 24 | v[1] << 16 | v[2] << 8 | v[3] : 0;
+}
+
+/* A policy as failover will bring one: owns the even addresses only and
+ * caps every lease at a minute. */
+static bool owns_even(void *arg, uint32_t addr, const struct lease *l)
+{
+	(void)l;
+	++*(int *)arg;
+	return (addr & 1) == 0;
+}
+
+static uint32_t cap_minute(void *arg, const struct lease *l, uint32_t secs, int64_t now)
+{
+	(void)arg, (void)l, (void)now;
+	return secs < 60 ? secs : 60;
+}
+
+TEST(policy_decides_ownership_and_lease_time)
+{
+	struct fx *f = setup("");
+	int asked = 0;
+	f->e.policy = (struct engine_policy){ .owns = owns_even, .lease_time = cap_minute,
+					      .arg = &asked };
+	CHECK_EQ(dora(f, 1), IP4(198, 18, 0, 10));
+	CHECK_EQ(dora(f, 2), IP4(198, 18, 0, 12));	/* .11 is not ours */
+	CHECK(asked > 0);
+	struct tpkt p;
+	tp_init(&p, DHCPDISCOVER, 3);
+	struct engine_result *r = run(f, &p);
+	CHECK_EQ(reply_type(r), 0);			/* .11 never offered */
+	CHECK_EQ(f->e.st.pool_exhausted, 1);
+	tp_init(&p, DHCPDISCOVER, 4);
+	tp_opt_ip(&p, DO_REQUESTED_IP, IP4(198, 18, 0, 11));
+	CHECK_EQ(reply_type(run(f, &p)), 0);		/* nor when asked for */
+	tp_init(&p, DHCPDISCOVER, 1);
+	r = run(f, &p);
+	CHECK_EQ(offered_secs(r), 60);
+	struct lease *l = lease_find(f->t, IP4(198, 18, 0, 10));
+	CHECK(l && l->end == f->in.now + 60);
+	teardown(f);
+}
+
+/* Without a policy: a partner's lease (split scope) and an address held
+ * for a failover backup are not ours; a policy that owns BACKUP (the
+ * secondary's) hands it out. */
+static bool owns_backup(void *arg, uint32_t addr, const struct lease *l)
+{
+	(void)arg, (void)addr;
+	return l && (l->state == LEASE_BACKUP || l->state == LEASE_ACTIVE);
+}
+
+TEST(default_policy_leaves_partner_and_backup_addresses)
+{
+	struct fx *f = setup("");
+	struct lease partner = { .addr = IP4(198, 18, 0, 10), .state = LEASE_ACTIVE,
+				 .flags = LEASE_F_PARTNER, .htype = 1, .hlen = 6,
+				 .hw = { 2, 0, 0, 0, 0, 1 }, .end = f->in.now + 600 };
+	struct lease backup = { .addr = IP4(198, 18, 0, 11), .state = LEASE_BACKUP };
+	CHECK(lease_upsert(f->t, &partner) && lease_upsert(f->t, &backup));
+	lease_set_state(f->t, lease_find(f->t, partner.addr), LEASE_ACTIVE, partner.end);
+	/* Client 1 holds .10 at the partner: we give it another address. */
+	CHECK_EQ(dora(f, 1), IP4(198, 18, 0, 12));
+	CHECK(lease_find(f->t, IP4(198, 18, 0, 10))->flags & LEASE_F_PARTNER);
+	CHECK_EQ(dora(f, 2), 0);			/* .11 is the backup's */
+	struct tpkt p;
+	tp_init(&p, DHCPDISCOVER, 2);
+	tp_opt_ip(&p, DO_REQUESTED_IP, IP4(198, 18, 0, 11));
+	CHECK_EQ(reply_type(run(f, &p)), 0);
+	/* A secondary's policy may: it is offered when asked for.  (Picking
+	 * BACKUP leases without a request needs a per-pool backup list, with
+	 * the failover work.) */
+	f->e.policy = (struct engine_policy){ .owns = owns_backup };
+	tp_init(&p, DHCPDISCOVER, 2);
+	tp_opt_ip(&p, DO_REQUESTED_IP, IP4(198, 18, 0, 11));
+	struct engine_result *r = run(f, &p);
+	CHECK_EQ(reply_type(r), DHCPOFFER);
+	CHECK_EQ(r->out.yiaddr, IP4(198, 18, 0, 11));
+	teardown(f);
+}
+
 T_RUN(T_CASE(discover_gets_offer), T_CASE(request_selecting_acks_after_journal),
       T_CASE(selecting_other_server_is_silent), T_CASE(init_reboot_wrong_network_naks), T_CASE(renew_from_wrong_network_naks),
       T_CASE(init_reboot_unknown_client), T_CASE(init_reboot_known_client_acked),
@@ -533,4 +618,6 @@ T_RUN(T_CASE(discover_gets_offer), T_CASE(request_selecting_acks_after_journal),
       T_CASE(reservation), T_CASE(decline_quarantines), T_CASE(inform_gets_options_only),
       T_CASE(relayed_request_uses_giaddr_subnet), T_CASE(broadcast_flag_and_client_id),
       T_CASE(pool_exhaustion_then_longest_expired), T_CASE(authoritative_recovers_or_naks),
-      T_CASE(maxlen_honours_option_57), T_CASE(hundred_thousand_reservations))
+      T_CASE(maxlen_honours_option_57), T_CASE(hundred_thousand_reservations),
+      T_CASE(policy_decides_ownership_and_lease_time),
+      T_CASE(default_policy_leaves_partner_and_backup_addresses))
