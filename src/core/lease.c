@@ -49,6 +49,8 @@ struct lease_table {
 	 * they outnumber the leases. */
 	struct change { uint64_t seq; uint32_t id; } *chg;
 	size_t nchg, chg_cap;
+	/* Filed leases by state and origin, as of their last change. */
+	uint64_t counts[LEASE_STATES][2];
 };
 
 /* A seeded hash, so clients cannot choose chaddrs that collide. */
@@ -596,9 +598,30 @@ static void changes_compact(struct lease_table *t)
 	t->nchg = k;
 }
 
+/* The counts follow the filed changes: every change is filed, so a lease
+ * is counted as what it was at its last change. */
+static void recount(struct lease_table *t, struct lease *l)
+{
+	if (l->counted)
+		t->counts[(l->counted - 1) >> 1][(l->counted - 1) & 1]--;
+	if (l->state >= LEASE_STATES) {
+		l->counted = 0;
+		return;
+	}
+	bool partner = l->flags & LEASE_F_PARTNER;
+	t->counts[l->state][partner]++;
+	l->counted = (uint8_t)(1 + (l->state << 1 | partner));
+}
+
+void lease_counts(const struct lease_table *t, uint64_t counts[LEASE_STATES][2])
+{
+	memcpy(counts, t->counts, sizeof t->counts);
+}
+
 int lease_set_seq(struct lease_table *t, struct lease *l, uint64_t seq)
 {
 	l->seq = seq;
+	recount(t, l);
 	if (t->nchg && t->chg[t->nchg - 1].seq >= seq) {
 		/* Numbers only grow; anything else is a caller's bug that
 		 * would hide changes from the feed. */

@@ -20,6 +20,7 @@ enum lease_state {
 	LEASE_RESET = 6,
 	LEASE_BACKUP = 7,
 };
+#define LEASE_STATES (LEASE_BACKUP + 1)
 
 enum {
 	LEASE_F_PARTNER = 1 << 0,	/* learned from a partner, never handed out by us */
@@ -53,6 +54,7 @@ struct lease {
 	int32_t pool;				/* index into the pool list, -1 if none */
 	bool in_reuse;
 	uint64_t seq;				/* change number, for the sync feed */
+	uint8_t counted;			/* what lease_counts counts it as */
 	uint32_t sync_gen;			/* full resync that last saw it (partner) */
 	/* An offer holds the address for its client (in memory only: an
 	 * offer needs no fsync).  offer_until is on the monotonic clock. */
@@ -136,6 +138,10 @@ int lease_set_seq(struct lease_table *t, struct lease *l, uint64_t seq);
 size_t lease_changes_after(const struct lease_table *t, uint64_t since,
 			   bool (*keep)(const struct lease *l, void *arg), void *arg,
 			   struct lease **out, size_t max, bool *more);
+
+/* Leases by state and origin ([1]: a partner's), as of each lease's last
+ * filed change (a bare offer is not counted): O(1) for the status page. */
+void lease_counts(const struct lease_table *t, uint64_t counts[LEASE_STATES][2]);
 
 /* Pool usage counters. */
 size_t lease_pool_count(const struct lease_table *t);

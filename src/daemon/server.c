@@ -814,9 +814,10 @@ static const struct api_ctx *api_ctx_get(void *arg)
 	struct server *s = arg;
 	memset(&s->sync_st, 0, sizeof s->sync_st);
 	if (s->sync) {
+		uint64_t counts[LEASE_STATES][2];
 		sync_status_get(s->sync, &s->sync_st);
-		for (struct lease *l = lease_next(s->leases, NULL); l; l = lease_next(s->leases, l))
-			s->sync_st.leases += (l->flags & LEASE_F_PARTNER) && l->state == LEASE_ACTIVE;
+		lease_counts(s->leases, counts);
+		s->sync_st.leases = counts[LEASE_ACTIVE][1];
 	}
 	s->sync_st.enabled = s->sync != NULL;
 	if (strcmp(s->sync_st.state, "ok") == 0)

@@ -605,23 +605,20 @@ static void h_pools(const struct api_ctx *ctx, const struct api_request *req,
 
 /* ---- status ---- */
 
-struct lease_counts {
+struct counts {
 	uint64_t total, active, own, partner;
-	uint64_t by_state[LEASE_BACKUP + 1][2];	/* [state][partner] */
+	uint64_t by_state[LEASE_STATES][2];	/* [state][partner] */
 };
 
-static void count_leases(const struct api_ctx *ctx, struct lease_counts *c)
+/* From the table's counters, kept as leases change: no walk per request. */
+static void count_leases(const struct api_ctx *ctx, struct counts *c)
 {
-	*c = (struct lease_counts){ 0 };
-	for (struct lease *l = lease_next(ctx->leases, NULL); l; l = lease_next(ctx->leases, l)) {
-		bool partner = l->flags & LEASE_F_PARTNER;
-		c->total++;
-		c->active += l->state == LEASE_ACTIVE;
-		c->partner += partner;
-		c->own += !partner;
-		if (l->state <= LEASE_BACKUP)
-			c->by_state[l->state][partner]++;
-	}
+	*c = (struct counts){ .total = lease_count(ctx->leases) };
+	lease_counts(ctx->leases, c->by_state);
+	c->active = c->by_state[LEASE_ACTIVE][0] + c->by_state[LEASE_ACTIVE][1];
+	for (int st = 0; st < LEASE_STATES; st++)
+		c->partner += c->by_state[st][1];
+	c->own = c->total - c->partner;
 }
 
 static json_object *counters_json(struct jb *b, const struct engine_stats *st)
@@ -688,7 +685,7 @@ static void h_status(const struct api_ctx *ctx, const struct api_request *req,
 	(void)rest;
 	if (!args_ok(req, allowed, out))
 		return;
-	struct lease_counts c;
+	struct counts c;
 	count_leases(ctx, &c);
 	struct jb b = { 0 };
 	json_object *o = json_object_new_object(), *j = json_object_new_object(),
@@ -822,7 +819,7 @@ static void prom_pools(FILE *f, const struct api_ctx *ctx)
 
 static void prom_state(FILE *f, const struct api_ctx *ctx)
 {
-	struct lease_counts c;
+	struct counts c;
 	count_leases(ctx, &c);
 	prom_head(f, "duodhcp_leases", "gauge", "Lease records, by state and origin.");
 	for (uint8_t s = LEASE_FREE; s <= LEASE_BACKUP; s++)

@@ -303,8 +303,34 @@ TEST(flushes_at_the_end_of_a_turn_or_after_the_delay)
 	loop_free(lp);
 }
 
+/* The table's counts by state and origin follow the filed changes. */
+TEST(counts_follow_the_changes)
+{
+	struct fix x;
+	fix_init(&x);
+	uint64_t n[LEASE_STATES][2];
+	struct lease *a = lease_at(&x, 1), *b = lease_at(&x, 2);
+	b->flags |= LEASE_F_PARTNER;
+	commit_change(x.c, a);
+	commit_change(x.c, b);
+	lease_counts(x.t, n);
+	CHECK_EQ(n[LEASE_ACTIVE][0], 1);
+	CHECK_EQ(n[LEASE_ACTIVE][1], 1);
+	lease_set_state(x.t, a, LEASE_EXPIRED, 5);
+	b->flags &= (uint8_t)~LEASE_F_PARTNER;	/* the client came to us */
+	commit_change(x.c, a);
+	commit_change(x.c, b);
+	commit_change(x.c, b);			/* counted once */
+	lease_counts(x.t, n);
+	CHECK_EQ(n[LEASE_ACTIVE][0], 1);
+	CHECK_EQ(n[LEASE_ACTIVE][1], 0);
+	CHECK_EQ(n[LEASE_EXPIRED][0], 1);
+	fix_free(&x);
+}
+
 T_RUN(T_CASE(numbered_told_in_order), T_CASE(stored_once_in_change_order),
       T_CASE(durable_only_when_the_store_says), T_CASE(refused_records_are_offered_again),
       T_CASE(nothing_queued_is_a_failed_commit), T_CASE(a_failed_commit_is_retried),
       T_CASE(replayed_leases_are_durable_and_quiet), T_CASE(expiry_reports_each_change),
-      T_CASE(flushes_at_the_end_of_a_turn_or_after_the_delay))
+      T_CASE(flushes_at_the_end_of_a_turn_or_after_the_delay),
+      T_CASE(counts_follow_the_changes))
