@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the named seed packets of the packet and engine fuzzers."""
+"""Writes the named seed packets of the packet and engine fuzzers, and the
+failover fuzzer's seeds from tests/vectors/failover/."""
+import glob
 import os
 import struct
 import sys
@@ -59,6 +61,66 @@ def main(root):
     with open(os.path.join(root, "engine", "conversation-dora"), "wb") as f:
         for p in dora:
             f.write(struct.pack("!H", len(p)) + p)
+
+    failover_seeds(os.path.join(root, "failover"))
+
+
+def failover_seeds(out):
+    """One seed per message layout of the ISC captures, named after its type
+    and options, and one conversation (every message of one capture's
+    vectors back to back, as the TCP stream carries them)."""
+    vecdir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vectors", "failover")
+    os.makedirs(out, exist_ok=True)
+    names = {1: "poolreq", 2: "poolresp", 3: "bndupd", 4: "bndack", 5: "connect", 6: "connectack",
+             7: "updreqall", 8: "upddone", 9: "updreq", 10: "state", 11: "contact", 12: "disconnect"}
+    seen, stream = set(), b""
+    for path in sorted(glob.glob(os.path.join(vecdir, "*.vec"))):
+        for line in open(path, encoding="ascii"):
+            if not line.startswith("msg "):
+                continue
+            raw = bytes.fromhex(line.split()[2])
+            if path.endswith("isc-connect-normal.vec"):
+                stream += raw
+            codes, off = [], 12
+            while off + 4 <= len(raw):
+                code, olen = struct.unpack_from("!HH", raw, off)
+                codes.append(str(code))
+                off += 4 + olen
+            name = "-".join([names.get(raw[2], "type%d" % raw[2])] + codes)
+            if name not in seen:
+                seen.add(name)
+                with open(os.path.join(out, name), "wb") as f:
+                    f.write(raw)
+    with open(os.path.join(out, "conversation-connect-normal"), "wb") as f:
+        f.write(stream)
+    # Paths the captures do not reach.
+    for name, data in FAILOVER_EXTRA.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+
+
+def fo_msg(mtype, opts=b"", payoff=12, pad=b""):
+    body = pad + opts
+    return struct.pack("!HBBII", 12 + len(body), mtype, payoff, 1795424855, 7) + body
+
+
+def fo_opt(code, value):
+    return struct.pack("!HH", code, len(value)) + value
+
+
+FAILOVER_EXTRA = {
+    "x-disconnect-reason": fo_msg(12, fo_opt(21, b"\x07") + fo_opt(16, b"duplicate connection")),
+    "x-poolresp": fo_msg(2, fo_opt(1, b"\x00\x00\x01\x00")),
+    "x-poolreq": fo_msg(1),
+    "x-updreq": fo_msg(9),
+    "x-state-payoff-16": fo_msg(10, fo_opt(24, b"\x02"), payoff=16, pad=b"\0\0\0\0"),
+    "x-bndupd-flags-options": fo_msg(3, fo_opt(2, bytes(4)) + fo_opt(12, b"\x00\x03")
+                                     + fo_opt(8, b"\x37\x01\x03") + fo_opt(7, b"\x33\x04\0\0\x0e\x10")),
+    "x-bndupd-ddns": fo_msg(3, fo_opt(9, b"\x00\x03www")),
+    "x-state-skipped": fo_msg(10, fo_opt(15, bytes(4)) + fo_opt(17, b"d") + fo_opt(300, b"") + fo_opt(24, b"\x06")),
+    "x-connect-repeated": fo_msg(5, fo_opt(15, bytes(4)) + fo_opt(15, bytes(4))),
+    "x-overrun": fo_msg(10, b"\x00\x18\x00\x09\x06"),
+}
 
 
 if __name__ == "__main__":
