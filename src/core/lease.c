@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
+#include "common/hash.h"
 #include "core/lease.h"
 
 enum idx { IDX_ADDR, IDX_CID, IDX_HW, IDX_N };
@@ -51,23 +51,9 @@ struct lease_table {
 	size_t nchg, chg_cap;
 };
 
-/* A seeded hash, so clients cannot choose chaddrs that collide. */
-static uint64_t hash_bytes(uint64_t seed, const uint8_t *p, size_t n)
-{
-	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15u);
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3u;
-		h ^= h >> 29;
-	}
-	h ^= h >> 32;
-	h *= 0xd6e8feb86659fd93u;
-	return h ^ (h >> 32);
-}
-
 static uint32_t addr_hash(const struct lease_table *t, uint32_t addr)
 {
-	return (uint32_t)hash_bytes(t->seed, (const uint8_t *)&addr, 4);
+	return (uint32_t)hash_u32(t->seed, addr);
 }
 
 static uint32_t client_hash(const struct lease_table *t, const uint8_t *cid, uint8_t cid_len,
@@ -172,8 +158,7 @@ struct lease_table *lease_table_new(void)
 	struct lease_table *t = calloc(1, sizeof *t);
 	if (!t)
 		return NULL;
-	if (getrandom(&t->seed, sizeof t->seed, 0) != sizeof t->seed)
-		t->seed = 0x5eed5eed5eed5eedu;
+	t->seed = hash_seed();
 	return t;
 }
 
