@@ -343,7 +343,7 @@ static void reuse_del(struct lease_table *t, struct lease *l)
 
 static void reuse_add(struct lease_table *t, struct lease *l)
 {
-	if (l->in_reuse || l->pool < 0 || (l->flags & LEASE_F_PARTNER))
+	if (l->in_reuse)
 		return;
 	struct pool *p = &t->pools[l->pool];
 	l->free_prev = p->reuse_tail;
@@ -362,7 +362,9 @@ static int place(struct lease_table *t, struct lease *l)
 	bool timed = l->state == LEASE_ACTIVE || l->state == LEASE_ABANDONED;
 	if (l->pool >= 0 && l->state == LEASE_ACTIVE && !(l->flags & LEASE_F_PARTNER))
 		t->pools[l->pool].active++;
-	if (lease_state_reusable(l->state))
+	/* A partner's lease is not ours to hand out, even when it turned
+	 * partner while on the list (an upsert from the sync feed). */
+	if (lease_state_reusable(l->state) && l->pool >= 0 && !(l->flags & LEASE_F_PARTNER))
 		reuse_add(t, l);
 	else
 		reuse_del(t, l);
