@@ -496,16 +496,36 @@ int lease_table_set_pools(struct lease_table *t, const uint32_t *first,
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		p[i] = (struct pool){ .first = first[i], .last = last[i], .cursor = first[i] };
-	/* Re-home every lease: reuse lists and counters are rebuilt. */
-	for (struct lease *l = lease_next(t, NULL); l; l = lease_next(t, l))
-		l->in_reuse = false, l->free_prev = l->free_next = NULL;
+	/* The old reuse lists, joined in their order into one chain. */
+	struct lease *chain = NULL, *tail = NULL;
+	for (size_t i = 0; i < t->npools; i++) {
+		struct pool *o = &t->pools[i];
+		if (!o->reuse_head)
+			continue;
+		if (tail)
+			tail->free_next = o->reuse_head;
+		else
+			chain = o->reuse_head;
+		tail = o->reuse_tail;
+	}
 	free(t->pools);
 	t->pools = p;
 	t->npools = n;
-	for (struct lease *l = lease_next(t, NULL); l; l = lease_next(t, l)) {
+	for (struct lease *l = lease_next(t, NULL); l; l = lease_next(t, l))
 		l->pool = lease_pool_of(t, l->addr);
+	/* Re-home every lease, counters from scratch.  A reload keeps the
+	 * oldest reusable lease first: the leases that were on a list go
+	 * first, in their old order (place() leaves them be the second
+	 * time), then those that were on none, in creation order. */
+	while (chain) {
+		struct lease *l = chain;
+		chain = l->free_next;
+		l->in_reuse = false;
+		l->free_prev = l->free_next = NULL;
 		place(t, l);
 	}
+	for (struct lease *l = lease_next(t, NULL); l; l = lease_next(t, l))
+		place(t, l);
 	return 0;
 }
 
