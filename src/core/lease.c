@@ -162,6 +162,14 @@ struct lease_table *lease_table_new(void)
 	return t;
 }
 
+int lease_table_set_seed(struct lease_table *t, uint64_t seed)
+{
+	if (t->n)
+		return -1;
+	t->seed = seed;
+	return 0;
+}
+
 void lease_table_free(struct lease_table *t)
 {
 	if (!t)
