@@ -5,6 +5,7 @@
 #include <string.h>
 #include "dns/dns.h"
 #include "core/engine.h"
+#include "common/hash.h"
 #include "common/text.h"
 
 /* The client a request speaks for: option 61 when present, else
@@ -35,12 +36,14 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static uint32_t hash_hw(uint8_t htype, const uint8_t *hw, uint8_t hlen)
+/* Seeded: the hardware address is the client's to choose.  hlen is at
+ * most the size of cfg_host.hw (engine_host_for checks). */
+static size_t hash_hw(uint64_t seed, uint8_t htype, const uint8_t *hw, uint8_t hlen)
 {
-	uint32_t h = 2166136261u ^ htype;	/* FNV-1a */
-	for (uint8_t i = 0; i < hlen; i++)
-		h = (h ^ hw[i]) * 16777619u;
-	return h ^ (h >> 16);
+	uint8_t k[1 + sizeof ((struct cfg_host *)0)->hw];
+	k[0] = htype;
+	memcpy(k + 1, hw, hlen);
+	return (size_t)hash_bytes(seed, k, 1u + hlen);
 }
 
 static bool host_is(const struct cfg_host *h, uint8_t htype, const uint8_t *hw, uint8_t hlen)
@@ -51,7 +54,7 @@ static bool host_is(const struct cfg_host *h, uint8_t htype, const uint8_t *hw, 
 /* Open addressing over the client sections, at most half full.  A
  * hardware address named twice keeps its first section, as the linear
  * search did (the parser refuses duplicates anyway). */
-static uint32_t *host_index(const struct config *cfg, size_t *mask)
+static uint32_t *host_index(const struct config *cfg, uint64_t seed, size_t *mask)
 {
 	size_t cap = 16;
 	while (cap < 2 * cfg->nhosts)
@@ -62,7 +65,7 @@ static uint32_t *host_index(const struct config *cfg, size_t *mask)
 	*mask = cap - 1;
 	for (size_t k = 0; k < cfg->nhosts; k++) {
 		const struct cfg_host *h = &cfg->hosts[k];
-		size_t i = hash_hw(h->htype, h->hw, h->hlen) & *mask;
+		size_t i = hash_hw(seed, h->htype, h->hw, h->hlen) & *mask;
 		bool dup = false;
 		for (; slots[i]; i = (i + 1) & *mask)
 			dup |= host_is(&cfg->hosts[slots[i] - 1], h->htype, h->hw, h->hlen);
@@ -105,7 +108,8 @@ int engine_set_config(struct engine *e, const struct config *cfg, struct lease_t
 			resv[nr++] = cfg->hosts[i].addr;
 	qsort(resv, nr, sizeof *resv, cmp_u32);
 	size_t mask;
-	uint32_t *slots = host_index(cfg, &mask);
+	uint64_t seed = hash_seed();
+	uint32_t *slots = host_index(cfg, seed, &mask);
 	if (!slots)
 		goto fail;
 	free(first);
@@ -113,6 +117,7 @@ int engine_set_config(struct engine *e, const struct config *cfg, struct lease_t
 	free(e->host_slots);
 	e->host_slots = slots;
 	e->host_mask = mask;
+	e->host_seed = seed;
 	free(e->reserved);
 	e->reserved = resv;
 	e->nreserved = nr;
@@ -139,7 +144,7 @@ const struct cfg_host *engine_host_for(const struct engine *e, uint8_t htype,
 {
 	if (!e->host_slots || hlen > sizeof e->cfg->hosts[0].hw)
 		return NULL;
-	for (size_t i = hash_hw(htype, hw, hlen) & e->host_mask; e->host_slots[i];
+	for (size_t i = hash_hw(e->host_seed, htype, hw, hlen) & e->host_mask; e->host_slots[i];
 	     i = (i + 1) & e->host_mask) {
 		const struct cfg_host *h = &e->cfg->hosts[e->host_slots[i] - 1];
 		if (host_is(h, htype, hw, hlen))

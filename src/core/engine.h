@@ -51,6 +51,7 @@ struct engine {
 	size_t nreserved;
 	uint32_t *host_slots;			/* hosts by hardware address: index + 1 */
 	size_t host_mask;
+	uint64_t host_seed;			/* of the hardware address hash */
 	struct engine_stats st;
 };
 

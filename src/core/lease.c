@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
+#include "common/hash.h"
 #include "core/lease.h"
 
 enum idx { IDX_ADDR, IDX_CID, IDX_HW, IDX_N };
@@ -53,23 +53,9 @@ struct lease_table {
 	uint64_t counts[LEASE_STATES][2];
 };
 
-/* A seeded hash, so clients cannot choose chaddrs that collide. */
-static uint64_t hash_bytes(uint64_t seed, const uint8_t *p, size_t n)
-{
-	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15u);
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3u;
-		h ^= h >> 29;
-	}
-	h ^= h >> 32;
-	h *= 0xd6e8feb86659fd93u;
-	return h ^ (h >> 32);
-}
-
 static uint32_t addr_hash(const struct lease_table *t, uint32_t addr)
 {
-	return (uint32_t)hash_bytes(t->seed, (const uint8_t *)&addr, 4);
+	return (uint32_t)hash_u32(t->seed, addr);
 }
 
 static uint32_t client_hash(const struct lease_table *t, const uint8_t *cid, uint8_t cid_len,
@@ -174,9 +160,16 @@ struct lease_table *lease_table_new(void)
 	struct lease_table *t = calloc(1, sizeof *t);
 	if (!t)
 		return NULL;
-	if (getrandom(&t->seed, sizeof t->seed, 0) != sizeof t->seed)
-		t->seed = 0x5eed5eed5eed5eedu;
+	t->seed = hash_seed();
 	return t;
+}
+
+int lease_table_set_seed(struct lease_table *t, uint64_t seed)
+{
+	if (t->n)
+		return -1;
+	t->seed = seed;
+	return 0;
 }
 
 void lease_table_free(struct lease_table *t)
@@ -360,7 +353,7 @@ static void reuse_del(struct lease_table *t, struct lease *l)
 
 static void reuse_add(struct lease_table *t, struct lease *l)
 {
-	if (l->in_reuse || l->pool < 0 || (l->flags & LEASE_F_PARTNER))
+	if (l->in_reuse)
 		return;
 	struct pool *p = &t->pools[l->pool];
 	l->free_prev = p->reuse_tail;
@@ -379,7 +372,9 @@ static int place(struct lease_table *t, struct lease *l)
 	bool timed = l->state == LEASE_ACTIVE || l->state == LEASE_ABANDONED;
 	if (l->pool >= 0 && l->state == LEASE_ACTIVE && !(l->flags & LEASE_F_PARTNER))
 		t->pools[l->pool].active++;
-	if (lease_state_reusable(l->state))
+	/* A partner's lease is not ours to hand out, even when it turned
+	 * partner while on the list (an upsert from the sync feed). */
+	if (lease_state_reusable(l->state) && l->pool >= 0 && !(l->flags & LEASE_F_PARTNER))
 		reuse_add(t, l);
 	else
 		reuse_del(t, l);
@@ -511,16 +506,36 @@ int lease_table_set_pools(struct lease_table *t, const uint32_t *first,
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		p[i] = (struct pool){ .first = first[i], .last = last[i], .cursor = first[i] };
-	/* Re-home every lease: reuse lists and counters are rebuilt. */
-	for (struct lease *l = lease_next(t, NULL); l; l = lease_next(t, l))
-		l->in_reuse = false, l->free_prev = l->free_next = NULL;
+	/* The old reuse lists, joined in their order into one chain. */
+	struct lease *chain = NULL, *tail = NULL;
+	for (size_t i = 0; i < t->npools; i++) {
+		struct pool *o = &t->pools[i];
+		if (!o->reuse_head)
+			continue;
+		if (tail)
+			tail->free_next = o->reuse_head;
+		else
+			chain = o->reuse_head;
+		tail = o->reuse_tail;
+	}
 	free(t->pools);
 	t->pools = p;
 	t->npools = n;
-	for (struct lease *l = lease_next(t, NULL); l; l = lease_next(t, l)) {
+	for (struct lease *l = lease_next(t, NULL); l; l = lease_next(t, l))
 		l->pool = lease_pool_of(t, l->addr);
+	/* Re-home every lease, counters from scratch.  A reload keeps the
+	 * oldest reusable lease first: the leases that were on a list go
+	 * first, in their old order (place() leaves them be the second
+	 * time), then those that were on none, in creation order. */
+	while (chain) {
+		struct lease *l = chain;
+		chain = l->free_next;
+		l->in_reuse = false;
+		l->free_prev = l->free_next = NULL;
 		place(t, l);
 	}
+	for (struct lease *l = lease_next(t, NULL); l; l = lease_next(t, l))
+		place(t, l);
 	return 0;
 }
 

@@ -76,6 +76,9 @@ struct lease_table;
 struct lease_table *lease_table_new(void);
 void lease_table_free(struct lease_table *t);
 size_t lease_count(const struct lease_table *t);
+/* Tests only: fixes the hash seed of an empty table, so that a test can
+ * build client keys that collide.  Returns 0, or -1 if t has leases. */
+int lease_table_set_seed(struct lease_table *t, uint64_t seed);
 
 /* Replaces the pool ranges (sorted, disjoint, inclusive); leases are
  * re-assigned to the new pools.  Returns 0 or -1 (out of memory). */

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/hash.h"
 #include "dns/names.h"
 
 struct name {
@@ -28,6 +29,7 @@ struct names {
 	struct name *v;
 	uint32_t *by_addr, *by_label;
 	size_t mask;
+	uint64_t seed;		/* hostnames come from clients */
 };
 
 static int cmp_claim(const void *a, const void *b)
@@ -38,23 +40,19 @@ static int cmp_claim(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static uint32_t hash_label(const char *s)
+static size_t hash_label(const struct names *nm, const char *s)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
+	return (size_t)hash_bytes(nm->seed, s, strlen(s));
 }
 
-static uint32_t hash_addr(uint32_t a)
+static size_t hash_addr(const struct names *nm, uint32_t a)
 {
-	a *= 2654435761u;		/* Knuth's multiplicative hash */
-	return a ^ (a >> 15);
+	return (size_t)hash_u32(nm->seed, a);
 }
 
 static const struct name *find_addr(const struct names *nm, uint32_t addr)
 {
-	for (size_t i = hash_addr(addr) & nm->mask; nm->by_addr[i]; i = (i + 1) & nm->mask)
+	for (size_t i = hash_addr(nm, addr) & nm->mask; nm->by_addr[i]; i = (i + 1) & nm->mask)
 		if (nm->v[nm->by_addr[i] - 1].addr == addr)
 			return &nm->v[nm->by_addr[i] - 1];
 	return NULL;
@@ -62,7 +60,7 @@ static const struct name *find_addr(const struct names *nm, uint32_t addr)
 
 static const struct name *find_label(const struct names *nm, const char *label)
 {
-	for (size_t i = hash_label(label) & nm->mask; nm->by_label[i]; i = (i + 1) & nm->mask)
+	for (size_t i = hash_label(nm, label) & nm->mask; nm->by_label[i]; i = (i + 1) & nm->mask)
 		if (strcmp(nm->v[nm->by_label[i] - 1].label, label) == 0)
 			return &nm->v[nm->by_label[i] - 1];
 	return NULL;
@@ -70,11 +68,11 @@ static const struct name *find_label(const struct names *nm, const char *label)
 
 static void keep(struct names *nm, uint32_t at)
 {
-	size_t i = hash_addr(nm->v[at].addr) & nm->mask;
+	size_t i = hash_addr(nm, nm->v[at].addr) & nm->mask;
 	while (nm->by_addr[i])
 		i = (i + 1) & nm->mask;
 	nm->by_addr[i] = at + 1;
-	for (i = hash_label(nm->v[at].label) & nm->mask; nm->by_label[i]; i = (i + 1) & nm->mask)
+	for (i = hash_label(nm, nm->v[at].label) & nm->mask; nm->by_label[i]; i = (i + 1) & nm->mask)
 		;
 	nm->by_label[i] = at + 1;
 	nm->n++;
@@ -145,6 +143,7 @@ struct names *names_build(struct lease_table *t, const struct config *c, int64_t
 		nm->by_addr = calloc(slots, sizeof *nm->by_addr);
 		nm->by_label = calloc(slots, sizeof *nm->by_label);
 		nm->mask = slots - 1;
+		nm->seed = hash_seed();
 	}
 	if (!nm || !order || !nm->v || !nm->by_addr || !nm->by_label) {
 		names_free(nm);
