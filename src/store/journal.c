@@ -758,7 +758,8 @@ static int make_paths(struct jpaths *p, const char *path)
 	if (n == 0 || n + sizeof ".damaged.18446744073709551615.99" > PATH_MAX)
 		return -ENAMETOOLONG;
 	memcpy(p->path, path, n + 1);
-	snprintf(p->tmp, sizeof p->tmp, "%s.tmp", path);
+	memcpy(p->tmp, path, n);	/* room: checked above */
+	memcpy(p->tmp + n, ".tmp", sizeof ".tmp");
 	memcpy(p->dir, path, n + 1);
 	slash = strrchr(p->dir, '/');
 	if (slash == NULL)
