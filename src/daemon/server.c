@@ -1009,7 +1009,7 @@ static void loop(struct server *s)
 	flush(s);
 }
 
-static void replay_apply(void *arg, const struct lease *rec)
+static void replay_apply(void *arg, const struct lease_rec *rec)
 {
 	struct server *s = arg;
 	struct lease *l = lease_upsert(s->leases, rec);

@@ -44,8 +44,8 @@ static size_t with_crc(char *out, size_t cap, const char *body)
 }
 
 /* Parses a heap copy of exactly len bytes, so ASan sees any over-read. */
-static int parse_exact(const char *line, size_t len, struct lease *rec,
-		       struct journal_bufs *b, char *err, size_t errlen)
+static int parse_exact(const char *line, size_t len, struct lease_rec *rec,
+		       struct record_bufs *b, char *err, size_t errlen)
 {
 	char *copy = malloc(len ? len : 1);
 	int rc;
@@ -60,8 +60,8 @@ static int parse_exact(const char *line, size_t len, struct lease *rec,
 static int parse_body(const char *body, char *err, size_t errlen)
 {
 	static char line[4 * JOURNAL_LINE_MAX];
-	struct lease rec;
-	struct journal_bufs b;
+	struct lease_rec rec;
+	struct record_bufs b;
 	size_t n = with_crc(line, sizeof line, body);
 
 	err[0] = '\0';
@@ -126,7 +126,7 @@ static struct lease mk(uint32_t i, uint8_t *cid, char *host)
 	return r;
 }
 
-static int lease_eq(const struct lease *a, const struct lease *b)
+static int rec_eq(const struct lease_rec *a, const struct lease_rec *b)
 {
 	const char *ha = a->hostname ? a->hostname : "", *hb = b->hostname ? b->hostname : "";
 
@@ -135,8 +135,11 @@ static int lease_eq(const struct lease *a, const struct lease *b)
 	       memcmp(a->hw, b->hw, a->hlen) == 0 && a->cid_len == b->cid_len &&
 	       (a->cid_len == 0 || memcmp(a->cid, b->cid, a->cid_len) == 0) &&
 	       strcmp(ha, hb) == 0 && a->start == b->start && a->end == b->end &&
-	       a->cltt == b->cltt && a->tstp == b->tstp && a->tsfp == b->tsfp;
+	       a->cltt == b->cltt && a->tstp == b->tstp && a->tsfp == b->tsfp &&
+	       a->atsfp == b->atsfp && a->pending_state == b->pending_state;
 }
+/* Compares the records of two leases or lease_recs. */
+#define lease_eq(a, b) rec_eq(LEASE_REC(a), LEASE_REC(b))
 
 /* What replay handed to apply, deep-copied, in order. */
 #define COLL_MAX 256
@@ -147,14 +150,14 @@ struct coll {
 	char host[COLL_MAX][LEASE_HOST_MAX + 1];
 };
 
-static void collect(void *arg, const struct lease *r)
+static void collect(void *arg, const struct lease_rec *r)
 {
 	struct coll *c = arg;
 	size_t i = c->n++;
 
 	if (i >= COLL_MAX)
 		return;
-	c->rec[i] = *r;
+	c->rec[i].rec = *r;
 	memcpy(c->cid[i], r->cid ? r->cid : (const uint8_t *)"", r->cid_len);
 	c->rec[i].cid = c->cid[i];
 	if (r->hostname) {
@@ -163,7 +166,7 @@ static void collect(void *arg, const struct lease *r)
 	}
 }
 
-static void count(void *arg, const struct lease *r)
+static void count(void *arg, const struct lease_rec *r)
 {
 	(void)r;
 	++*(uint64_t *)arg;
@@ -362,8 +365,8 @@ TEST(format_golden_line)
 static void check_roundtrip(const struct lease *r)
 {
 	char line[JOURNAL_LINE_MAX], again[JOURNAL_LINE_MAX], err[256] = "";
-	struct lease back;
-	struct journal_bufs b;
+	struct lease_rec back;
+	struct record_bufs b;
 	size_t n = journal_format(line, sizeof line, r), m;
 
 	CHECK(n > 0);
@@ -489,8 +492,8 @@ TEST(parse_accepts_good_and_bounds)
 TEST(parse_rejects_structure)
 {
 	char line[JOURNAL_LINE_MAX * 2], err[256];
-	struct lease rec;
-	struct journal_bufs b;
+	struct lease_rec rec;
+	struct record_bufs b;
 	size_t n;
 	int letters;
 
@@ -629,8 +632,8 @@ TEST(parse_rejects_hostname)
 TEST(parse_rejects_raw_nul_and_long_line)
 {
 	char line[JOURNAL_LINE_MAX + 64], err[256];
-	struct lease rec;
-	struct journal_bufs b;
+	struct lease_rec rec;
+	struct record_bufs b;
 	size_t n = with_crc(line, sizeof line, good_body);
 	char *at = strstr(line, "pc%20one");
 
@@ -646,8 +649,8 @@ TEST(parse_rejects_raw_nul_and_long_line)
 TEST(parse_rejects_truncation_and_bitflips)
 {
 	char line[JOURNAL_LINE_MAX], err[256];
-	struct lease rec;
-	struct journal_bufs b;
+	struct lease_rec rec;
+	struct record_bufs b;
 	size_t n = with_crc(line, sizeof line, good_body);
 	int bad_prefix = 0, bad_flip = 0;
 
@@ -1299,7 +1302,7 @@ static const struct lease *big_next(void *arg)
 	return b->next < CRASH_N ? &b->rec[b->next++] : NULL;
 }
 
-static void big_apply(void *arg, const struct lease *r)
+static void big_apply(void *arg, const struct lease_rec *r)
 {
 	int64_t *end = arg;
 
