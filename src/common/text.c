@@ -3,10 +3,21 @@
 #include <string.h>
 #include "common/text.h"
 
+/* By hand rather than snprintf: compaction writes a million of these. */
 const char *text_ip4(uint32_t a, char buf[TEXT_IP4_LEN])
 {
-	snprintf(buf, TEXT_IP4_LEN, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
-		 a & 255);
+	char *o = buf;
+	for (int s = 24; s >= 0; s -= 8) {
+		unsigned v = (a >> s) & 255;
+		if (v >= 100)
+			*o++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*o++ = (char)('0' + v / 10 % 10);
+		*o++ = (char)('0' + v % 10);
+		if (s > 0)
+			*o++ = '.';
+	}
+	*o = 0;
 	return buf;
 }
 
