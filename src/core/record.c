@@ -459,7 +459,7 @@ static int find_text_key(const char *k, size_t n, size_t hint)
 		size_t i = (hint + j) % record_nfields;
 		const char *key = record_fields[i].text;
 
-		if (strncmp(key, k, n) == 0 && key[n] == '\0')
+		if (strlen(key) == n && memcmp(key, k, n) == 0)
 			return (int)i;
 	}
 	return -1;

@@ -138,6 +138,13 @@ TEST(text_refuses_bad_values)
 	text_bad(" addr=198.18.0.10 state=active", "htype: missing");
 	text_bad(OLD "  atsfp=1", "empty field");
 	text_bad("x" OLD, "separated by one space");
+	/* A key with a NUL inside matches no name (nor reads past one). */
+	static const char nul_key[] = " addr\0xyz=1";
+	struct record_bufs nb;
+	struct lease_rec nr;
+	char nerr[128] = "";
+	CHECK_EQ(record_text_parse(nul_key, sizeof nul_key - 1, &nr, &nb, nerr, sizeof nerr), -1);
+	CHECK(strstr(nerr, "unknown key") != NULL);
 	/* Both new fields present and non-zero, in any order. */
 	struct record_bufs b;
 	struct lease_rec r;
