@@ -3,10 +3,21 @@
 #include <string.h>
 #include "common/text.h"
 
+/* By hand rather than snprintf: compaction writes a million of these. */
 const char *text_ip4(uint32_t a, char buf[TEXT_IP4_LEN])
 {
-	snprintf(buf, TEXT_IP4_LEN, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
-		 a & 255);
+	char *o = buf;
+	for (int s = 24; s >= 0; s -= 8) {
+		unsigned v = (a >> s) & 255;
+		if (v >= 100)
+			*o++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*o++ = (char)('0' + v / 10 % 10);
+		*o++ = (char)('0' + v % 10);
+		if (s > 0)
+			*o++ = '.';
+	}
+	*o = 0;
 	return buf;
 }
 
@@ -49,4 +60,33 @@ char *text_hex(char *out, const uint8_t *p, size_t n, char sep)
 	}
 	*o = 0;
 	return out;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 (RFC 3629 section 4). */
+static size_t utf8_seq(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (n == 0 || s[0] > 0xf4)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;	/* overlong, surrogate or past U+10FFFF */
+	return n;
+}
+
+void text_utf8_fix(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	for (size_t i = 0; p[i];) {
+		size_t n = utf8_seq(p + i);
+		if (n == 0)
+			p[i++] = '?';
+		else
+			i += n;
+	}
 }

@@ -20,4 +20,9 @@ int text_hexval(char c);
  * holds 3n bytes.  Returns out, NUL-terminated. */
 char *text_hex(char *out, const uint8_t *p, size_t n, char sep);
 
+/* Replaces, in place, every byte of s that does not start or continue a
+ * valid UTF-8 sequence (RFC 3629 section 4) by '?': JSON text must be
+ * UTF-8 (RFC 8259 section 8.1).  The length stays the same. */
+void text_utf8_fix(char *s);
+
 #endif

@@ -466,7 +466,7 @@ void lease_set_state(struct lease_table *t, struct lease *l, uint8_t state, int6
 	place(t, l);
 }
 
-struct lease *lease_upsert(struct lease_table *t, const struct lease *rec)
+struct lease *lease_upsert_rec(struct lease_table *t, const struct lease_rec *rec)
 {
 	struct lease *l = lease_find(t, rec->addr);
 	if (!l) {
@@ -487,12 +487,14 @@ struct lease *lease_upsert(struct lease_table *t, const struct lease *rec)
 	unplace(t, l);
 	l->flags = rec->flags;
 	l->state = rec->state;
+	l->pending_state = rec->pending_state;
 	l->start = rec->start;
 	l->end = rec->end;
 	l->cltt = rec->cltt;
 	l->tstp = rec->tstp;
 	l->tsfp = rec->tsfp;
-	l->offer_until = rec->offer_until;
+	l->atsfp = rec->atsfp;
+	l->offer_until = 0;	/* a record carries no offer */
 	if (place(t, l) < 0)
 		return NULL;
 	return l;

@@ -31,21 +31,43 @@ enum {
 #define LEASE_CID_MAX 255
 #define LEASE_HOST_MAX 255
 
+/* The persisted fields of a lease, in one list so that struct lease_rec
+ * and struct lease share one layout (the struct_group idea of Linux).
+ * The field table (record.h) says how each is written. */
+#define LEASE_REC_FIELDS \
+	uint32_t addr;			/* host byte order */ \
+	uint8_t state;			/* enum lease_state */ \
+	uint8_t pending_state;		/* state once the partner acks, 0 = none */ \
+	uint8_t flags;			/* LEASE_F_* */ \
+	uint8_t htype, hlen; \
+	uint8_t hw[LEASE_HW_MAX]; \
+	uint8_t cid_len;		/* 0: no client identifier (option 61) */ \
+	uint8_t *cid;			/* cid_len bytes, owned by the table */ \
+	char *hostname;			/* NUL-terminated or NULL, owned by the table */ \
+	/* Wall-clock times, seconds since the epoch (0 = unset). */ \
+	int64_t start;			/* start of the binding */ \
+	int64_t end;			/* expiry, or end of quarantine when abandoned */ \
+	int64_t cltt;			/* client last transaction time */ \
+	int64_t tstp;			/* potential expiry we sent the partner */ \
+	int64_t tsfp;			/* potential expiry the partner acked */ \
+	int64_t atsfp;			/* tsfp the partner acked to us (draft-12 7.1.2) */
+
+/* What is stored and exchanged: the journal line, the JSON of the API
+ * and the feed, failover's BNDUPD.  pending_state is ISC's "next binding
+ * state": set while an update waits for the partner's BNDACK. */
+struct lease_rec {
+	LEASE_REC_FIELDS
+};
+
 struct lease {
-	uint32_t addr;			/* host byte order */
-	uint8_t state;			/* enum lease_state */
-	uint8_t flags;			/* LEASE_F_* */
-	uint8_t htype, hlen;
-	uint8_t hw[LEASE_HW_MAX];
-	uint8_t cid_len;		/* 0: no client identifier (option 61) */
-	uint8_t *cid;			/* cid_len bytes, owned by the table */
-	char *hostname;			/* NUL-terminated or NULL, owned by the table */
-	/* Wall-clock times, seconds since the epoch (0 = unset). */
-	int64_t start;			/* start of the binding */
-	int64_t end;			/* expiry, or end of quarantine when abandoned */
-	int64_t cltt;			/* client last transaction time */
-	int64_t tstp;			/* potential expiry we sent the partner */
-	int64_t tsfp;			/* potential expiry the partner acked */
+	/* The record, reachable as a whole (&l->rec) or field by field
+	 * (l->addr): the two members of the union have the same layout. */
+	union {
+		struct {
+			LEASE_REC_FIELDS
+		};
+		struct lease_rec rec;
+	};
 
 	/* In-memory bookkeeping, private to lease.c. */
 	struct lease *free_prev, *free_next;	/* per-pool reuse list */
@@ -60,6 +82,15 @@ struct lease {
 	 * offer needs no fsync).  offer_until is on the monotonic clock. */
 	int64_t offer_until;
 };
+
+/* The record of a struct lease, or a struct lease_rec pointer as it is.
+ * The functions that store or write a record take a lease_rec; through
+ * this the callers that build a whole struct lease (the engine, the
+ * benchmarks) pass it unchanged.  Only the record part is read. */
+#define LEASE_REC(p) _Generic((p), \
+	struct lease *: &((const struct lease *)(const void *)(p))->rec, \
+	const struct lease *: &((const struct lease *)(const void *)(p))->rec, \
+	default: (p))
 
 /* True for the states in which the address may be handed to a new client. */
 bool lease_state_reusable(uint8_t state);
@@ -97,8 +128,11 @@ size_t lease_find_client(const struct lease_table *t, const uint8_t *cid, uint8_
 			 struct lease **out, size_t max);
 
 /* Inserts rec, or replaces the lease at rec->addr, copying cid and
- * hostname.  Returns the table's record, or NULL when out of memory. */
-struct lease *lease_upsert(struct lease_table *t, const struct lease *rec);
+ * hostname; a pending offer on it is dropped.  Returns the table's
+ * lease, or NULL when out of memory.  lease_upsert() takes a struct
+ * lease_rec or a whole struct lease (see LEASE_REC). */
+struct lease *lease_upsert_rec(struct lease_table *t, const struct lease_rec *rec);
+#define lease_upsert(t, rec) lease_upsert_rec((t), LEASE_REC(rec))
 /* Sets the client identity of l (re-indexing it). */
 int lease_set_client(struct lease_table *t, struct lease *l, const uint8_t *cid,
 		     uint8_t cid_len, uint8_t htype, const uint8_t *hw, uint8_t hlen);

@@ -22,7 +22,7 @@ static void usage(FILE *f)
 		"  -f  stay in the foreground, log to stderr\n");
 }
 
-static void list_one(void *arg, const struct lease *l)
+static void list_one(void *arg, const struct lease_rec *l)
 {
 	struct lease_table *t = arg;
 	lease_upsert(t, l);

@@ -927,7 +927,7 @@ static void loop(struct server *s)
 	commit_flush(s->cm);
 }
 
-static void replay_apply(void *arg, const struct lease *rec)
+static void replay_apply(void *arg, const struct lease_rec *rec)
 {
 	struct server *s = arg;
 	struct lease *l = lease_upsert(s->leases, rec);

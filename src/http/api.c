@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "http/api.h"
 #include "common/text.h"
+#include "core/record.h"
 
 #define LEASES_PER_PAGE 100
 #define LEASES_PER_PAGE_MAX 1000
@@ -90,12 +91,6 @@ static void put(struct jb *b, json_object *o, const char *key, json_object *v)
 	}
 }
 
-static void put_null(struct jb *b, json_object *o, const char *key)
-{
-	if (!o || json_object_object_add(o, key, NULL) < 0)
-		b->oom = true;
-}
-
 static void push(struct jb *b, json_object *a, json_object *v)
 {
 	if (!a || !v || json_object_array_add(a, v) < 0) {
@@ -120,50 +115,13 @@ static json_object *j_ip(uint32_t addr)
 	return json_object_new_string(text_ip4(addr, buf));
 }
 
-static json_object *j_hex(const uint8_t *p, size_t n)
-{
-	char buf[LEASE_CID_MAX * 3 + 1];
-	text_hex(buf, p, n, ':');
-	return json_object_new_string(buf);
-}
-
-/* Length of the valid UTF-8 sequence at s, or 0 (RFC 3629 section 4). */
-static size_t utf8_seq(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-	if (n == 0 || s[0] > 0xf4)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-		return 0;	/* overlong, surrogate or past U+10FFFF */
-	return n;
-}
-
-/* A string as JSON text, which must be UTF-8 (RFC 8259 section 8.1):
- * bytes that are not valid UTF-8 become '?'. */
 static json_object *j_text(const char *s)
 {
-	size_t len = strlen(s);
-	char *copy = malloc(len + 1);
+	char *copy = strdup(s);
 	if (!copy)
 		return NULL;
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq(p + i);
-		if (n == 0) {
-			copy[i++] = '?';
-			continue;
-		}
-		memcpy(copy + i, p + i, n);
-		i += n;
-	}
-	copy[len] = 0;
-	json_object *o = json_object_new_string_len(copy, (int)len);
+	text_utf8_fix(copy);
+	json_object *o = json_object_new_string(copy);
 	free(copy);
 	return o;
 }
@@ -293,33 +251,13 @@ static bool authorized(const struct api_ctx *ctx, const struct api_request *req,
 
 /* ---- leases ---- */
 
-static const char *origin_name(const struct lease *l)
-{
-	return l->flags & LEASE_F_PARTNER ? "partner" : "own";
-}
-
+/* The record's fields come from the field table (core/record.h); the
+ * change number is the table's, so it is added here. */
 static json_object *lease_json(struct jb *b, const struct lease *l)
 {
 	json_object *o = json_object_new_object();
-	size_t hlen = l->hlen < LEASE_HW_MAX ? l->hlen : LEASE_HW_MAX;
-	put(b, o, "addr", j_ip(l->addr));
-	put(b, o, "state", json_object_new_string(lease_state_name(l->state)));
-	put(b, o, "mac", j_hex(l->hw, hlen));
-	put(b, o, "htype", json_object_new_int(l->htype));
-	if (l->cid_len && l->cid)
-		put(b, o, "client_id", j_hex(l->cid, l->cid_len));
-	else
-		put_null(b, o, "client_id");
-	if (l->hostname)
-		put(b, o, "hostname", j_text(l->hostname));
-	else
-		put_null(b, o, "hostname");
-	put(b, o, "start", json_object_new_int64(l->start));
-	put(b, o, "end", json_object_new_int64(l->end));
-	put(b, o, "cltt", json_object_new_int64(l->cltt));
-	put(b, o, "tstp", json_object_new_int64(l->tstp));
-	put(b, o, "tsfp", json_object_new_int64(l->tsfp));
-	put(b, o, "origin", json_object_new_string(origin_name(l)));
+	if (!o || record_json_add(o, &l->rec) < 0)
+		b->oom = true;
 	put(b, o, "seq", json_object_new_uint64(l->seq));
 	return o;
 }

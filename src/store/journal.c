@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/text.h"
+#include "core/record.h"
 #include "store/journal.h"
 
 #define JOURNAL_HEADER "# duodhcp lease journal v1"
@@ -31,13 +33,9 @@
 /* A disk that stays full must not let clients grow our memory forever. */
 #define QUEUE_MAX (64u << 20)
 
-/* The longest line journal_format() can produce: every hostname byte
- * escaped, a 255-byte client id, 16 hardware bytes, five 20-character
- * times, then " crc=xxxxxxxx" and the newline. */
-#define WORST_LINE (2 + (6 + 15) + (7 + 9) + (7 + 3) + (4 + 47) + \
-		    (5 + 2 * LEASE_CID_MAX) + (6 + 3 * LEASE_HOST_MAX) + \
-		    (7 + 20) + (5 + 20) + (6 + 20) + (6 + 20) + (6 + 20) + \
-		    (7 + 3) + CRC_TAIL_LEN + 1)
+/* The longest line journal_format() can produce: "v1", the longest
+ * fields, then " crc=xxxxxxxx" and the newline. */
+#define WORST_LINE (2 + RECORD_TEXT_MAX + CRC_TAIL_LEN + 1)
 _Static_assert(WORST_LINE <= JOURNAL_LINE_MAX, "JOURNAL_LINE_MAX too small");
 
 /* The three names a journal lives under. */
@@ -182,522 +180,67 @@ static uint32_t crc32_ieee(const char *p, size_t n)
 	return c ^ 0xffffffffu;
 }
 
-/* ---- The record fields, as data: format and parse both walk this. ---- */
-
-enum field_kind { K_ADDR, K_STATE, K_U8, K_HW, K_CID, K_HOST, K_TIME };
-
-struct field {
-	const char *key;
-	uint8_t klen;
-	uint8_t kind;		/* enum field_kind */
-	uint16_t off;		/* offset in struct lease for K_U8 and K_TIME */
-};
-
-#define FIELD(k, kind, off) { k, sizeof k - 1, kind, off }
-static const struct field fields[] = {
-	FIELD("addr", K_ADDR, 0),
-	FIELD("state", K_STATE, 0),
-	FIELD("htype", K_U8, offsetof(struct lease, htype)),
-	FIELD("hw", K_HW, 0),
-	FIELD("cid", K_CID, 0),
-	FIELD("host", K_HOST, 0),
-	FIELD("start", K_TIME, offsetof(struct lease, start)),
-	FIELD("end", K_TIME, offsetof(struct lease, end)),
-	FIELD("cltt", K_TIME, offsetof(struct lease, cltt)),
-	FIELD("tstp", K_TIME, offsetof(struct lease, tstp)),
-	FIELD("tsfp", K_TIME, offsetof(struct lease, tsfp)),
-	FIELD("flags", K_U8, offsetof(struct lease, flags)),
-};
-#define NFIELDS (sizeof fields / sizeof fields[0])
-#define ALL_FIELDS ((1u << NFIELDS) - 1)
+/* ---- The line codec: "v1", the record's fields, the checksum ----
+ * The fields and their spelling are the field table's (core/record.h). */
 
 static const char hex_lower[] = "0123456789abcdef";
-static const char hex_upper[] = "0123456789ABCDEF";
 
-/* Hostname bytes that would break the line or the key=value split. */
-static bool host_needs_escape(uint8_t c)
+size_t journal_format_rec(char *buf, size_t cap, const struct lease_rec *rec)
 {
-	return c <= 0x20 || c >= 0x7f || c == '%' || c == '=';
-}
-
-/* ---- Formatting ---- */
-
-/* A bounded output cursor: once full it drops everything. */
-struct out {
-	char *p;
-	size_t cap, len;
-	bool full;
-};
-
-static void out_mem(struct out *o, const void *s, size_t n)
-{
-	if (o->full || n > o->cap - o->len) {
-		o->full = true;
-		return;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-}
-
-static void out_ch(struct out *o, char c)
-{
-	out_mem(o, &c, 1);
-}
-
-static void out_u64(struct out *o, uint64_t v)
-{
-	char t[20];
-	size_t i = sizeof t;
-
-	do {
-		t[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	out_mem(o, t + i, sizeof t - i);
-}
-
-static void out_i64(struct out *o, int64_t v)
-{
-	if (v < 0) {
-		out_ch(o, '-');
-		out_u64(o, -(uint64_t)v);	/* well defined for INT64_MIN */
-	} else {
-		out_u64(o, (uint64_t)v);
-	}
-}
-
-static void out_addr(struct out *o, uint32_t a)
-{
-	for (int s = 24; s >= 0; s -= 8) {
-		out_u64(o, (a >> s) & 0xff);
-		if (s > 0)
-			out_ch(o, '.');
-	}
-}
-
-static void out_hex(struct out *o, const uint8_t *b, size_t n, bool colons)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (colons && i > 0)
-			out_ch(o, ':');
-		out_ch(o, hex_lower[b[i] >> 4]);
-		out_ch(o, hex_lower[b[i] & 15]);
-	}
-}
-
-/* Percent-encoding in the style of RFC 3986 section 2.1, upper-case. */
-static void out_host(struct out *o, const char *h)
-{
-	for (; h != NULL && *h != '\0'; h++) {
-		uint8_t c = (uint8_t)*h;
-
-		if (host_needs_escape(c)) {
-			out_ch(o, '%');
-			out_ch(o, hex_upper[c >> 4]);
-			out_ch(o, hex_upper[c & 15]);
-		} else {
-			out_ch(o, (char)c);
-		}
-	}
-}
-
-static void out_value(struct out *o, const struct field *f, const struct lease *rec)
-{
-	int64_t t;
-
-	switch (f->kind) {
-	case K_ADDR:
-		out_addr(o, rec->addr);
-		break;
-	case K_STATE: {
-		const char *name = lease_state_name(rec->state);
-		out_mem(o, name, strlen(name));
-		break;
-	}
-	case K_U8:
-		out_u64(o, ((const uint8_t *)rec)[f->off]);
-		break;
-	case K_HW:
-		out_hex(o, rec->hw, rec->hlen, true);
-		break;
-	case K_CID:
-		out_hex(o, rec->cid, rec->cid_len, false);
-		break;
-	case K_HOST:
-		out_host(o, rec->hostname);
-		break;
-	case K_TIME:
-		memcpy(&t, (const char *)rec + f->off, sizeof t);
-		out_i64(o, t);
-		break;
-	}
-}
-
-/* A record we could write but not read back must never reach the disk. */
-static bool record_ok(const struct lease *rec)
-{
-	if (rec->state < LEASE_FREE || rec->state > LEASE_BACKUP)
-		return false;
-	if (rec->hlen > LEASE_HW_MAX)
-		return false;
-	if (rec->cid_len > 0 && rec->cid == NULL)
-		return false;
-	return rec->hostname == NULL ||
-	       strnlen(rec->hostname, LEASE_HOST_MAX + 1) <= LEASE_HOST_MAX;
-}
-
-size_t journal_format(char *buf, size_t cap, const struct lease *rec)
-{
-	struct out o = { buf, cap, 0, false };
+	size_t n;
 	uint32_t crc;
 
-	if (!record_ok(rec))
+	if (cap < 2)
 		return 0;
-	out_mem(&o, "v1", 2);
-	for (size_t i = 0; i < NFIELDS; i++) {
-		out_ch(&o, ' ');
-		out_mem(&o, fields[i].key, fields[i].klen);
-		out_ch(&o, '=');
-		out_value(&o, &fields[i], rec);
-	}
-	if (o.full)
-		return 0;
-	crc = crc32_ieee(buf, o.len);
-	out_mem(&o, " crc=", 5);
+	memcpy(buf, "v1", 2);
+	n = record_text_format(buf + 2, cap - 2, rec);
+	if (n == 0 || cap - 2 - n < CRC_TAIL_LEN + 1)
+		return 0;	/* too small, or a record we could not read back */
+	n += 2;
+	crc = crc32_ieee(buf, n);
+	memcpy(buf + n, " crc=", 5);
+	n += 5;
 	for (int s = 28; s >= 0; s -= 4)
-		out_ch(&o, hex_lower[(crc >> s) & 15]);
-	out_ch(&o, '\n');
-	return o.full ? 0 : o.len;
+		buf[n++] = hex_lower[(crc >> s) & 15];
+	buf[n++] = '\n';
+	return n;
 }
 
-/* ---- Parsing: strict, canonical, never reads past len ---- */
-
-struct perr {
-	const char *why;
-	const char *key;	/* the field at fault, or NULL */
-	size_t klen;
-};
-
-static int hexval(char c, bool upper)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (!upper && c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (upper && c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Canonical decimal: no sign, no leading zero, at most max. */
-static bool parse_uint(const char *v, size_t n, uint64_t max, uint64_t *out)
-{
-	uint64_t x = 0;
-
-	if (n == 0 || n > 20 || (v[0] == '0' && n > 1))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = (unsigned)(v[i] - '0');
-
-		if (d > 9 || x > (max - d) / 10)
-			return false;
-		x = x * 10 + d;
-	}
-	*out = x;
-	return true;
-}
-
-static bool parse_time(const char *v, size_t n, int64_t *out)
-{
-	uint64_t x;
-
-	if (n > 0 && v[0] == '-') {
-		if (!parse_uint(v + 1, n - 1, (uint64_t)INT64_MAX + 1, &x) || x == 0)
-			return false;
-		*out = x == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)x;
-		return true;
-	}
-	if (!parse_uint(v, n, INT64_MAX, &x))
-		return false;
-	*out = (int64_t)x;
-	return true;
-}
-
-/* Dotted quad; leading zeros are refused because some readers take
- * them as octal. */
-static bool parse_addr(const char *v, size_t n, uint32_t *out)
-{
-	uint32_t a = 0;
-	size_t i = 0;
-
-	for (int k = 0; k < 4; k++) {
-		size_t s = i;
-		uint64_t o;
-
-		while (i < n && v[i] != '.')
-			i++;
-		if (!parse_uint(v + s, i - s, 255, &o))
-			return false;
-		a = a << 8 | (uint32_t)o;
-		if (k < 3) {
-			if (i >= n)
-				return false;
-			i++;
-		}
-	}
-	if (i != n)
-		return false;
-	*out = a;
-	return true;
-}
-
-static const char *parse_hw(const char *v, size_t n, struct lease *rec)
-{
-	size_t k = (n + 1) / 3;
-
-	rec->hlen = 0;
-	if (n == 0)
-		return NULL;
-	if ((n + 1) % 3 != 0)
-		return "not colon-separated lower-case hex bytes";
-	if (k > LEASE_HW_MAX)
-		return "longer than 16 bytes";
-	for (size_t i = 0; i < k; i++) {
-		int hi = hexval(v[3 * i], false), lo = hexval(v[3 * i + 1], false);
-
-		if (hi < 0 || lo < 0 || (i + 1 < k && v[3 * i + 2] != ':'))
-			return "not colon-separated lower-case hex bytes";
-		rec->hw[i] = (uint8_t)(hi << 4 | lo);
-	}
-	rec->hlen = (uint8_t)k;
-	return NULL;
-}
-
-static const char *parse_cid(const char *v, size_t n, struct lease *rec,
-			     struct journal_bufs *b)
-{
-	rec->cid_len = 0;
-	rec->cid = NULL;
-	if (n == 0)
-		return NULL;
-	if (n % 2 != 0)
-		return "odd number of hex digits";
-	if (n / 2 > LEASE_CID_MAX)
-		return "longer than 255 bytes";
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(v[2 * i], false), lo = hexval(v[2 * i + 1], false);
-
-		if (hi < 0 || lo < 0)
-			return "not lower-case hex";
-		b->cid[i] = (uint8_t)(hi << 4 | lo);
-	}
-	rec->cid_len = (uint8_t)(n / 2);
-	rec->cid = b->cid;
-	return NULL;
-}
-
-/* Only the canonical encoding is accepted, so each hostname has exactly
- * one spelling and format(parse(line)) reproduces the line. */
-static const char *parse_host(const char *v, size_t n, struct lease *rec,
-			      struct journal_bufs *b)
-{
-	size_t o = 0;
-
-	rec->hostname = NULL;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = (uint8_t)v[i];
-
-		if (o == LEASE_HOST_MAX)
-			return "longer than 255 bytes";
-		if (c == '%') {
-			int hi = i + 2 < n ? hexval(v[i + 1], true) : -1;
-			int lo = i + 2 < n ? hexval(v[i + 2], true) : -1;
-
-			if (hi < 0 || lo < 0)
-				return "bad %XX escape";
-			c = (uint8_t)(hi << 4 | lo);
-			if (c == 0 || !host_needs_escape(c))
-				return "needless or NUL %XX escape";
-			i += 2;
-		} else if (host_needs_escape(c)) {
-			return "unescaped byte";
-		}
-		b->hostname[o++] = (char)c;
-	}
-	b->hostname[o] = '\0';
-	if (o > 0)
-		rec->hostname = b->hostname;
-	return NULL;
-}
-
-static const char *parse_value(const struct field *f, const char *v, size_t n,
-			       struct lease *rec, struct journal_bufs *b)
-{
-	uint64_t x;
-	int64_t t;
-
-	switch (f->kind) {
-	case K_ADDR:
-		return parse_addr(v, n, &rec->addr) ? NULL : "not a dotted-quad address";
-	case K_STATE:
-		rec->state = lease_state_parse(v, n);
-		return rec->state != 0 ? NULL : "unknown binding state";
-	case K_U8:
-		if (!parse_uint(v, n, UINT8_MAX, &x))
-			return "not a number from 0 to 255";
-		((uint8_t *)rec)[f->off] = (uint8_t)x;
-		return NULL;
-	case K_HW:
-		return parse_hw(v, n, rec);
-	case K_CID:
-		return parse_cid(v, n, rec, b);
-	case K_HOST:
-		return parse_host(v, n, rec, b);
-	case K_TIME:
-		if (!parse_time(v, n, &t))
-			return "not a 64-bit decimal number";
-		memcpy((char *)rec + f->off, &t, sizeof t);
-		return NULL;
-	}
-	return "unknown field kind";
-}
-
-/* Fields come in the order journal_format() writes them, so the
- * expected slot is tried first. */
-static int find_field(const char *k, size_t n, size_t hint)
-{
-	if (hint < NFIELDS && fields[hint].klen == n &&
-	    memcmp(fields[hint].key, k, n) == 0)
-		return (int)hint;
-	for (size_t i = 0; i < NFIELDS; i++)
-		if (fields[i].klen == n && memcmp(fields[i].key, k, n) == 0)
-			return (int)i;
-	return -1;
-}
-
-static bool parse_field(const char *tok, size_t tlen, size_t nth, uint32_t *seen,
-			struct lease *rec, struct journal_bufs *b, struct perr *e)
-{
-	const char *eq = tlen > 0 ? memchr(tok, '=', tlen) : NULL;
-	size_t klen;
-	int i;
-
-	if (eq == NULL) {
-		e->why = tlen > 0 ? "field without '='" : "empty field";
-		return false;
-	}
-	klen = (size_t)(eq - tok);
-	e->key = tok;
-	e->klen = klen;
-	i = find_field(tok, klen, nth);
-	if (i < 0) {
-		e->why = "unknown key";
-		return false;
-	}
-	if (*seen & (1u << i)) {
-		e->why = "duplicate key";
-		return false;
-	}
-	*seen |= 1u << i;
-	e->why = parse_value(&fields[i], eq + 1, tlen - klen - 1, rec, b);
-	return e->why == NULL;
-}
-
-/* The body is "v1" followed by " key=value" fields up to end. */
-static bool parse_fields(const char *line, size_t end, struct lease *rec,
-			 struct journal_bufs *b, struct perr *e)
-{
-	uint32_t seen = 0;
-	size_t pos = 2, nth = 0;
-
-	while (pos < end) {
-		const char *tok = line + pos + 1;	/* line[pos] is a space */
-		size_t rest = end - pos - 1;
-		const char *sp = rest > 0 ? memchr(tok, ' ', rest) : NULL;
-		size_t tlen = sp != NULL ? (size_t)(sp - tok) : rest;
-
-		if (!parse_field(tok, tlen, nth++, &seen, rec, b, e))
-			return false;
-		pos += 1 + tlen;
-	}
-	for (size_t i = 0; i < NFIELDS; i++) {
-		if (!(seen & (1u << i))) {
-			e->why = "missing";
-			e->key = fields[i].key;
-			e->klen = fields[i].klen;
-			return false;
-		}
-	}
-	return true;
-}
-
-static bool parse_line(const char *line, size_t len, struct lease *rec,
-		       struct journal_bufs *b, struct perr *e)
+/* The checksum and the "v1": the rest is the field table's. */
+static const char *check_frame(const char *line, size_t len)
 {
 	size_t end = len - CRC_TAIL_LEN;
 	uint32_t want = 0;
 
-	if (len > JOURNAL_LINE_MAX - 1) {
-		e->why = "line too long";
-		return false;
-	}
-	if (len < 2 + CRC_TAIL_LEN || memcmp(line + end, " crc=", 5) != 0) {
-		e->why = "no crc= at the end of the line";
-		return false;
-	}
+	if (len > JOURNAL_LINE_MAX - 1)
+		return "line too long";
+	if (len < 2 + CRC_TAIL_LEN || memcmp(line + end, " crc=", 5) != 0)
+		return "no crc= at the end of the line";
 	for (size_t i = end + 5; i < len; i++) {
-		int d = hexval(line[i], false);
+		int d = line[i] >= 'A' && line[i] <= 'F' ? -1 : text_hexval(line[i]);
 
-		if (d < 0) {
-			e->why = "crc is not 8 lower-case hex digits";
-			return false;
-		}
+		if (d < 0)
+			return "crc is not 8 lower-case hex digits";
 		want = want << 4 | (uint32_t)d;
 	}
-	if (crc32_ieee(line, end) != want) {
-		e->why = "checksum mismatch";
-		return false;
-	}
-	if (memcmp(line, "v1", 2) != 0 || (end > 2 && line[2] != ' ')) {
-		e->why = "not a v1 record";
-		return false;
-	}
-	return parse_fields(line, end, rec, b, e);
+	if (crc32_ieee(line, end) != want)
+		return "checksum mismatch";
+	if (memcmp(line, "v1", 2) != 0 || (end > 2 && line[2] != ' '))
+		return "not a v1 record";
+	return NULL;
 }
 
-/* Copies at most 32 bytes of an untrusted key, with non-printables
- * replaced, so an error message stays one readable line. */
-static void printable(char *dst, size_t cap, const char *s, size_t n)
+int journal_parse(const char *line, size_t len, struct lease_rec *rec,
+		  struct record_bufs *bufs, char *err, size_t errlen)
 {
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && o + 4 < cap && i < 32; i++)
-		dst[o++] = s[i] > 0x20 && s[i] < 0x7f ? s[i] : '?';
-	if (n > 32 && o + 4 < cap) {
-		memcpy(dst + o, "...", 3);
-		o += 3;
-	}
-	dst[o] = '\0';
-}
-
-int journal_parse(const char *line, size_t len, struct lease *rec,
-		  struct journal_bufs *bufs, char *err, size_t errlen)
-{
-	struct perr e = { NULL, NULL, 0 };
-	char key[40];
+	const char *why = check_frame(line, len);
 
 	memset(rec, 0, sizeof *rec);
-	rec->heap_idx = UINT32_MAX;
-	rec->pool = -1;
-	if (parse_line(line, len, rec, bufs, &e))
-		return 0;
-	if (e.key != NULL) {
-		printable(key, sizeof key, e.key, e.klen);
-		set_err(err, errlen, "%s: %s", key, e.why);
-	} else {
-		set_err(err, errlen, "%s", e.why);
+	if (why != NULL) {
+		set_err(err, errlen, "%s", why);
+		return -1;
 	}
-	return -1;
+	return record_text_parse(line + 2, len - CRC_TAIL_LEN - 2, rec, bufs, err, errlen);
 }
 
 /* ---- Small file helpers ---- */
@@ -969,7 +512,7 @@ static int data_end(int fd, uint64_t *end)
 
 struct walk {
 	const char *path;
-	void (*apply)(void *arg, const struct lease *rec);
+	void (*apply)(void *arg, const struct lease_rec *rec);
 	void *arg;
 	uint64_t records;
 	uint64_t good_end;	/* offset just past the last good line */
@@ -979,8 +522,8 @@ struct walk {
 };
 
 /* 1: a record in rec; 0: the header; -1: a bad line (reason in why). */
-static int check_line(const struct rline *l, uint64_t lineno, struct lease *rec,
-		      struct journal_bufs *b, char *why, size_t whylen)
+static int check_line(const struct rline *l, uint64_t lineno, struct lease_rec *rec,
+		      struct record_bufs *b, char *why, size_t whylen)
 {
 	if (l->overlong) {
 		set_err(why, whylen, "longer than %d bytes", JOURNAL_LINE_MAX);
@@ -1001,8 +544,8 @@ static int check_line(const struct rline *l, uint64_t lineno, struct lease *rec,
 
 static int walk_lines(struct reader *r, struct walk *w, char *err, size_t errlen)
 {
-	struct lease rec;
-	struct journal_bufs bufs;
+	struct lease_rec rec;
+	struct record_bufs bufs;
 	struct rline l;
 	uint64_t lineno = 0;
 	int rc, more;
@@ -1078,7 +621,7 @@ static void torn_warning(const struct walk *w, char *err, size_t errlen)
 
 /* On success err holds a warning when a torn tail was cut, else "". */
 int journal_replay(struct journal *j,
-		   void (*apply)(void *arg, const struct lease *rec), void *arg,
+		   void (*apply)(void *arg, const struct lease_rec *rec), void *arg,
 		   struct journal_stats *st, char *err, size_t errlen)
 {
 	struct walk w = { .path = j->p.path, .apply = apply, .arg = arg };
@@ -1107,7 +650,7 @@ int journal_replay(struct journal *j,
 }
 
 int journal_scan(const char *path,
-		 void (*apply)(void *arg, const struct lease *rec), void *arg,
+		 void (*apply)(void *arg, const struct lease_rec *rec), void *arg,
 		 struct journal_stats *st, char *err, size_t errlen)
 {
 	struct walk w = { .path = path, .apply = apply, .arg = arg };
@@ -1223,7 +766,7 @@ static int queue_grow(struct journal *j)
 
 /* Returns 0, -EINVAL for a record that cannot be represented, or
  * -ENOMEM/-ENOBUFS when the queue cannot grow. */
-int journal_append(struct journal *j, const struct lease *rec)
+int journal_append_rec(struct journal *j, const struct lease_rec *rec)
 {
 	size_t n;
 	int e;
@@ -1392,7 +935,7 @@ static void write_records(struct wbuf *w, const struct lease *(*next)(void *arg)
 	wb_line(w, JOURNAL_HEADER, HEADER_LEN);
 	while (w->err == 0 && (rec = next(arg)) != NULL) {
 		char *d = wb_room(w);
-		size_t n = journal_format(d, JOURNAL_LINE_MAX, rec);
+		size_t n = journal_format(d, JOURNAL_LINE_MAX, &rec->rec);
 
 		if (n == 0) {
 			w->err = -EINVAL;	/* never drop a lease silently */
@@ -1465,9 +1008,9 @@ static int salvage_copy(int in, struct wbuf *w, uint64_t *kept, uint64_t *droppe
 			bool *clean)
 {
 	struct reader r = { .fd = in, .buf = malloc(READ_CHUNK) };
-	struct lease rec;
+	struct lease_rec rec;
 	int e;
-	struct journal_bufs bufs;
+	struct record_bufs bufs;
 	struct rline l;
 	uint64_t lineno = 0;
 	char why[160];
@@ -1676,7 +1219,7 @@ static bool snap_step(struct journal *j)
 			return true;
 		}
 		char *d = wb_room(w);
-		size_t n = journal_format(d, JOURNAL_LINE_MAX, rec);
+		size_t n = journal_format(d, JOURNAL_LINE_MAX, &rec->rec);
 		if (n == 0)
 			w->err = -EINVAL;	/* never drop a lease silently */
 		w->len += n;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/lease.h"
+#include "core/record.h"
 
 struct journal;
 
@@ -21,11 +22,6 @@ struct journal_stats {
 	uint64_t size;		/* file size after open/replay/compaction */
 };
 
-/* Caller-provided storage for the variable parts of a parsed record. */
-struct journal_bufs {
-	uint8_t cid[LEASE_CID_MAX];
-	char hostname[LEASE_HOST_MAX + 1];
-};
 
 /* Opens (creating if needed) the journal at path and takes an exclusive
  * lock on path.lock so two daemons never share one journal.  On error
@@ -38,11 +34,13 @@ int journal_open(struct journal **out, const char *path, char *err, size_t errle
  * warning in st->torn_bytes; damage before the last line fails with a
  * message naming the line.  Returns 0 or -1. */
 int journal_replay(struct journal *j,
-		   void (*apply)(void *arg, const struct lease *rec), void *arg,
+		   void (*apply)(void *arg, const struct lease_rec *rec), void *arg,
 		   struct journal_stats *st, char *err, size_t errlen);
 
 /* Queues one record; nothing is written until journal_sync(). */
-int journal_append(struct journal *j, const struct lease *rec);
+int journal_append_rec(struct journal *j, const struct lease_rec *rec);
+/* Takes a struct lease_rec or a whole struct lease (see LEASE_REC). */
+#define journal_append(j, rec) journal_append_rec((j), LEASE_REC(rec))
 
 /* Number of queued, not yet durable, bytes. */
 size_t journal_pending(const struct journal *j);
@@ -84,7 +82,7 @@ void journal_close(struct journal *j);
 /* Reads a journal without locking or changing it (for `duodhcpd -L`):
  * like journal_replay, but a torn tail is only counted in st->torn_bytes. */
 int journal_scan(const char *path,
-		 void (*apply)(void *arg, const struct lease *rec), void *arg,
+		 void (*apply)(void *arg, const struct lease_rec *rec), void *arg,
 		 struct journal_stats *st, char *err, size_t errlen);
 
 /* Salvages a damaged journal: keeps every line whose checksum and syntax
@@ -97,10 +95,12 @@ int journal_salvage(const char *path, uint64_t *kept, uint64_t *dropped,
 /* Pure codec, used by replay and by the tests and fuzzers. */
 /* Formats rec as one line with its checksum and newline; returns the
  * length, or 0 if cap is too small. */
-size_t journal_format(char *buf, size_t cap, const struct lease *rec);
+size_t journal_format_rec(char *buf, size_t cap, const struct lease_rec *rec);
+/* Takes a struct lease_rec or a whole struct lease (see LEASE_REC). */
+#define journal_format(buf, cap, rec) journal_format_rec((buf), (cap), LEASE_REC(rec))
 /* Parses one line (without its newline).  Returns 0 and fills rec (its
  * cid and hostname point into bufs), or -1 with a reason in err. */
-int journal_parse(const char *line, size_t len, struct lease *rec,
-		  struct journal_bufs *bufs, char *err, size_t errlen);
+int journal_parse(const char *line, size_t len, struct lease_rec *rec,
+		  struct record_bufs *bufs, char *err, size_t errlen);
 
 #endif

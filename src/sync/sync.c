@@ -27,6 +27,7 @@
 #include "proto/options.h"
 #include "sync/sync.h"
 #include "common/text.h"
+#include "core/record.h"
 
 #define JSON_DEPTH 8		/* reply > leases > lease > value, with room */
 #define QUEUE_MAX 16		/* batches waiting before the thread pauses */
@@ -52,44 +53,10 @@ static int failf(char *err, size_t errlen, const char *fmt, ...)
 }
 
 
-/* Hex bytes, either "0a1b2c" or "0a:1b:2c" (the API writes the second).
- * Returns the byte count, -1 when malformed (odd length, bad digit, stray
- * separator) or -2 when longer than max. */
-static int hex_decode(const char *s, size_t len, uint8_t *out, size_t max)
-{
-	bool colons = len > 2 && s[2] == ':';
-	size_t n = 0;
-	for (size_t i = 0; i < len;) {
-		if (i + 2 > len)
-			return -1;
-		int hi = text_hexval(s[i]), lo = text_hexval(s[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		if (n == max)
-			return -2;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		i += 2;
-		if (colons && i < len && (s[i++] != ':' || i == len))
-			return -1;
-	}
-	return (int)n;
-}
-
 static json_object *field(json_object *o, const char *key)
 {
 	json_object *v;
 	return json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-/* A string without embedded NULs; *len is its length. */
-static const char *get_str(json_object *o, const char *key, size_t *len)
-{
-	json_object *v = field(o, key);
-	if (!v || !json_object_is_type(v, json_type_string))
-		return NULL;
-	const char *s = json_object_get_string(v);
-	*len = (size_t)json_object_get_string_len(v);
-	return strlen(s) == *len ? s : NULL;
 }
 
 static bool get_u64(json_object *o, const char *key, uint64_t *out)
@@ -101,123 +68,37 @@ static bool get_u64(json_object *o, const char *key, uint64_t *out)
 	return true;
 }
 
-/* A string, or null / "" for none (*s NULL); the field must be there. */
-static bool get_opt_str(json_object *o, const char *key, const char **s, size_t *len)
-{
-	json_object *v;
-	*s = NULL;
-	*len = 0;
-	if (!json_object_object_get_ex(o, key, &v))
-		return false;
-	if (!v)		/* json-c's null */
-		return true;
-	const char *p = get_str(o, key, len);
-	if (!p)
-		return false;
-	*s = *len ? p : NULL;
-	return true;
-}
-
 /* A lease address: unicast, not 0/8, loopback or class D/E. */
-static bool get_addr(json_object *o, uint32_t *addr)
+static bool unicast(uint32_t addr)
 {
-	size_t len;
-	const char *s = get_str(o, "addr", &len);
-	if (!s || !text_ip4_parse(s, len, addr))
-		return false;
-	return *addr >> 24 != 0 && *addr >> 24 != 127 && *addr < 0xe0000000u;
+	return addr >> 24 != 0 && addr >> 24 != 127 && addr < 0xe0000000u;
 }
 
-static const struct {
-	const char *key;
-	size_t off;
-} time_fields[] = {
-	{ "start", offsetof(struct lease, start) },
-	{ "end", offsetof(struct lease, end) },
-	{ "cltt", offsetof(struct lease, cltt) },
-	{ "tstp", offsetof(struct lease, tstp) },
-	{ "tsfp", offsetof(struct lease, tsfp) },
-};
-
-static int lease_times(json_object *o, struct lease *l, char *err, size_t errlen)
-{
-	for (size_t i = 0; i < sizeof time_fields / sizeof time_fields[0]; i++) {
-		uint64_t v;
-		if (!get_u64(o, time_fields[i].key, &v) || v >= (uint64_t)SYNC_TIME_MAX)
-			return failf(err, errlen, "%s: want seconds in [0, 2^40)",
-				     time_fields[i].key);
-		int64_t t = (int64_t)v;
-		memcpy((char *)l + time_fields[i].off, &t, sizeof t);
-	}
-	return 0;
-}
-
-/* Client identity: mac, htype, client_id. */
-static int lease_client(json_object *o, struct lease *l, char *err, size_t errlen)
-{
-	size_t len;
-	uint64_t htype;
-	const char *s = get_str(o, "mac", &len);
-	int n = s ? hex_decode(s, len, l->hw, LEASE_HW_MAX) : -1;
-	if (n < 0)
-		return failf(err, errlen, "mac: %s", n == -2 ? "longer than 16 bytes" : "want hex");
-	l->hlen = (uint8_t)n;
-	if (!get_u64(o, "htype", &htype) || htype > 255)
-		return failf(err, errlen, "htype: want 0-255");
-	l->htype = (uint8_t)htype;
-	if (!get_opt_str(o, "client_id", &s, &len))
-		return failf(err, errlen, "client_id: want a hex string or null");
-	if (!s)
-		return 0;
-	uint8_t cid[LEASE_CID_MAX];
-	n = hex_decode(s, len, cid, sizeof cid);
-	if (n < 0)
-		return failf(err, errlen, "client_id: %s",
-			     n == -2 ? "longer than 255 bytes" : "want hex");
-	if (!(l->cid = malloc((size_t)n)))
-		return failf(err, errlen, "out of memory");
-	memcpy(l->cid, cid, (size_t)n);
-	l->cid_len = (uint8_t)n;
-	return 0;
-}
-
-/* One lease object.  Returns 1 to keep it, 0 to skip it (origin
- * "partner": our own lease echoed back), -1 on error; on error and skip
- * l holds nothing to free beyond what sync_batch_clear() frees. */
+/* One lease object: the record's fields through the field table
+ * (core/record.h; keys it does not know are ignored), and the partner's
+ * change number.  Returns 1 to keep it, 0 to skip it (origin "partner":
+ * our own lease echoed back), -1 on error; on error and skip l holds
+ * nothing to free beyond what sync_batch_clear() frees. */
 static int parse_lease(json_object *o, struct lease *l, char *err, size_t errlen)
 {
-	size_t len;
-	const char *s;
 	if (!json_object_is_type(o, json_type_object))
 		return failf(err, errlen, "not an object");
-	*l = (struct lease){ .flags = LEASE_F_PARTNER, .heap_idx = UINT32_MAX, .pool = -1 };
-	if (!get_addr(o, &l->addr))
-		return failf(err, errlen, "addr: want a unicast dotted IPv4 address");
-	if (!(s = get_str(o, "state", &len)) || !(l->state = lease_state_parse(s, len)))
-		return failf(err, errlen, "state: unknown");
-	if (lease_client(o, l, err, errlen) < 0 || lease_times(o, l, err, errlen) < 0)
+	*l = (struct lease){ .heap_idx = UINT32_MAX, .pool = -1 };
+	if (record_json_read(o, &l->rec, err, errlen) < 0)
 		return -1;
+	if (!unicast(l->addr))
+		return failf(err, errlen, "addr: want a unicast dotted IPv4 address");
 	if (!get_u64(o, "seq", &l->seq))
 		return failf(err, errlen, "seq: want an unsigned integer");
-	if (!get_opt_str(o, "hostname", &s, &len) || len > LEASE_HOST_MAX)
-		return failf(err, errlen, "hostname: want a string of at most 255 bytes or null");
-	if (s && !(l->hostname = strdup(s)))
-		return failf(err, errlen, "out of memory");
-	if (!(s = get_str(o, "origin", &len)))
-		return failf(err, errlen, "origin: want \"own\" or \"partner\"");
-	if (len == 3 && memcmp(s, "own", 3) == 0)
-		return 1;
-	if (len == 7 && memcmp(s, "partner", 7) == 0)
+	if (l->flags & LEASE_F_PARTNER)
 		return 0;
-	return failf(err, errlen, "origin: want \"own\" or \"partner\"");
+	l->flags = LEASE_F_PARTNER;	/* the partner's own lease, kept as such */
+	return 1;
 }
 
 static void lease_clear(struct lease *l)
 {
-	free(l->cid);
-	free(l->hostname);
-	l->cid = NULL;
-	l->hostname = NULL;
+	record_clear(&l->rec);
 }
 
 static int parse_leases(json_object *a, struct sync_batch *out, char *err, size_t errlen)

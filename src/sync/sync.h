@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/lease.h"
+#include "core/record.h"
 
 struct sync;
 struct sync_status;		/* api.h */
@@ -23,7 +24,7 @@ struct sync_status;		/* api.h */
 #define SYNC_HOST_MAX 253		/* a DNS name (RFC 1035 section 2.3.4) */
 #define SYNC_REPLY_MAX (16u << 20)	/* bytes of one reply */
 #define SYNC_LEASES_MAX 10000		/* leases in one reply */
-#define SYNC_TIME_MAX ((int64_t)1 << 40)	/* lease times: 0 <= t < this */
+#define SYNC_TIME_MAX RECORD_JSON_TIME_MAX	/* lease times: 0 <= t < this */
 
 /* Leases of one reply, in feed order (a later lease for an address
  * replaces an earlier one). */

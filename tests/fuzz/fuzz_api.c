@@ -62,6 +62,9 @@ static void setup(void)
 			.flags = i % 5 == 0 ? LEASE_F_PARTNER : 0, .htype = 1, .hlen = 6,
 			.hostname = (char *)names[i % 7], .start = 1700000000 - i,
 			.end = 1700003600 + i, .cltt = 1700000000,
+			/* Some with the failover fields, which JSON shows only when set. */
+			.pending_state = (uint8_t)(i % 4 == 0 ? 1 + i % 7 : 0),
+			.atsfp = i % 4 == 0 ? 1700005400 + i : 0,
 		};
 		r.hw[0] = 2, r.hw[5] = (uint8_t)i;
 		if (i % 3 == 0)

@@ -19,7 +19,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int same(const struct lease *a, const struct lease *b)
+static int same(const struct lease_rec *a, const struct lease_rec *b)
 {
 	const char *ha = a->hostname ? a->hostname : "", *hb = b->hostname ? b->hostname : "";
 
@@ -28,7 +28,8 @@ static int same(const struct lease *a, const struct lease *b)
 	       memcmp(a->hw, b->hw, a->hlen) == 0 && a->cid_len == b->cid_len &&
 	       (a->cid_len == 0 || memcmp(a->cid, b->cid, a->cid_len) == 0) &&
 	       strcmp(ha, hb) == 0 && a->start == b->start && a->end == b->end &&
-	       a->cltt == b->cltt && a->tstp == b->tstp && a->tsfp == b->tsfp;
+	       a->cltt == b->cltt && a->tstp == b->tstp && a->tsfp == b->tsfp &&
+	       a->atsfp == b->atsfp && a->pending_state == b->pending_state;
 }
 
 /* Bit-at-a-time CRC-32, independent of the table in journal.c. */
@@ -45,11 +46,11 @@ static uint32_t ref_crc(const uint8_t *p, size_t n)
 }
 
 /* format(rec) must parse back to rec and format to the same bytes. */
-static void roundtrip(const struct lease *rec)
+static void roundtrip(const struct lease_rec *rec)
 {
 	char line[JOURNAL_LINE_MAX], again[JOURNAL_LINE_MAX], err[256];
-	struct journal_bufs b;
-	struct lease back;
+	struct record_bufs b;
+	struct lease_rec back;
 	size_t n = journal_format(line, sizeof line, rec), m;
 
 	if (n == 0 || line[n - 1] != '\n' || memchr(line, '\n', n - 1) != NULL)
@@ -67,8 +68,8 @@ static int parse_one(const uint8_t *p, size_t len, int crc)
 {
 	size_t n = len + (crc ? 13 : 0);
 	char *copy = malloc(n ? n : 1), err[256], tail[16];
-	struct journal_bufs b;
-	struct lease rec;
+	struct record_bufs b;
+	struct lease_rec rec;
 	int ok;
 
 	memcpy(copy, p, len);
@@ -132,7 +133,7 @@ static void format_from_bytes(const uint8_t *data, size_t size)
 	struct cur c = { data, size };
 	uint8_t cid[LEASE_CID_MAX];
 	char host[LEASE_HOST_MAX + 1];
-	struct lease rec;
+	struct lease_rec rec;
 	size_t hn;
 
 	memset(&rec, 0, sizeof rec);
@@ -158,10 +159,12 @@ static void format_from_bytes(const uint8_t *data, size_t size)
 	rec.cltt = take64(&c);
 	rec.tstp = take64(&c);
 	rec.tsfp = take64(&c);
+	rec.atsfp = take64(&c);
+	rec.pending_state = take(&c) % 8;	/* 0: none */
 	roundtrip(&rec);
 }
 
-static void count(void *arg, const struct lease *rec)
+static void count(void *arg, const struct lease_rec *rec)
 {
 	(void)rec;
 	++*(uint64_t *)arg;

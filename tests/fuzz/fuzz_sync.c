@@ -22,8 +22,9 @@ static void check_lease(const struct lease *l)
 		size_t n = strlen(l->hostname);
 		ASSERT(n >= 1 && n <= LEASE_HOST_MAX);
 	}
-	const int64_t t[] = { l->start, l->end, l->cltt, l->tstp, l->tsfp };
-	for (size_t i = 0; i < 5; i++)
+	ASSERT(l->pending_state <= LEASE_BACKUP);
+	const int64_t t[] = { l->start, l->end, l->cltt, l->tstp, l->tsfp, l->atsfp };
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		ASSERT(t[i] >= 0 && t[i] < SYNC_TIME_MAX);
 	volatile uint8_t sink = 0;	/* touch every byte: ASan checks the size */
 	for (size_t i = 0; i < l->cid_len; i++)

@@ -367,6 +367,28 @@ TEST(parse_rejects_bad_leases)
 	BAD(json, "lease 2: addr");
 }
 
+/* The failover fields of the record are read when the partner sends
+ * them; keys we do not know are ignored, as before the field table. */
+TEST(parse_failover_fields_and_unknown_keys)
+{
+	struct sync_batch b;
+	uint64_t next, seq;
+	bool more;
+	char err[160];
+	CHECK_EQ(parse(reply_with("seq", "17,\"atsfp\":1700009000,\"pending_state\":\"free\","
+				  "\"future\":{\"x\":[1]}"), &b, &next, &more, &seq, err), 0);
+	CHECK(b.n == 1 && b.leases[0].atsfp == 1700009000);
+	CHECK(b.n == 1 && b.leases[0].pending_state == LEASE_FREE);
+	CHECK(b.n == 1 && b.leases[0].seq == 17 && b.leases[0].flags == LEASE_F_PARTNER);
+	sync_batch_clear(&b);
+	/* Absent (an older partner) or null: zero. */
+	CHECK_EQ(parse(reply_with("seq", "17,\"atsfp\":null"), &b, &next, &more, &seq, err), 0);
+	CHECK(b.n == 1 && b.leases[0].atsfp == 0 && b.leases[0].pending_state == 0);
+	sync_batch_clear(&b);
+	BAD(reply_with("seq", "17,\"atsfp\":-1"), "lease 0: atsfp: want seconds");
+	BAD(reply_with("seq", "17,\"pending_state\":\"later\""), "lease 0: pending_state");
+}
+
 TEST(parse_rejects_too_many_leases)
 {
 	size_t n = SYNC_LEASES_MAX + 1, one = strlen(lease_tmpl) + 1;
@@ -1139,7 +1161,8 @@ TEST(stop_is_prompt_when_partner_refuses)
 
 T_RUN(T_CASE(parse_good_reply), T_CASE(parse_every_state), T_CASE(parse_bounds_exact),
       T_CASE(parse_skips_echoed_leases), T_CASE(parse_rejects_bad_documents),
-      T_CASE(parse_rejects_bad_leases), T_CASE(parse_rejects_too_many_leases),
+      T_CASE(parse_rejects_bad_leases), T_CASE(parse_failover_fields_and_unknown_keys),
+      T_CASE(parse_rejects_too_many_leases),
       T_CASE(parse_partner), T_CASE(thread_full_then_incremental),
       T_CASE(thread_resync_on_410_and_on_feed_behind),
       T_CASE(thread_backoff_error_and_recovery), T_CASE(thread_by_name_and_wrong_server),
