@@ -104,7 +104,7 @@ static void append_changes(struct commit *c)
 		size_t n = lease_changes_after(c->t, c->appended, NULL, NULL, page, FLUSH_PAGE,
 					       &more);
 		for (size_t i = 0; i < n; i++) {
-			int rc = store_append(c->st, page[i]);
+			int rc = store_append(c->st, &page[i]->rec);
 			if (rc < 0) {
 				if (log_allow(&c->lim, mono_ms(), 1, 5))
 					log_err("cannot queue a lease record: %s; retrying with the "

@@ -41,7 +41,7 @@ static const struct jstore *cjs_of(const struct store *st)
 	return (const struct jstore *)st;
 }
 
-static int js_replay(struct store *st, void (*apply)(void *arg, const struct lease *rec),
+static int js_replay(struct store *st, void (*apply)(void *arg, const struct lease_rec *rec),
 		     void *arg, struct store_replay_stats *rs, char *err, size_t errlen)
 {
 	struct journal_stats js = { 0 };
@@ -51,7 +51,7 @@ static int js_replay(struct store *st, void (*apply)(void *arg, const struct lea
 	return rc;
 }
 
-static int js_append(struct store *st, const struct lease *rec)
+static int js_append(struct store *st, const struct lease_rec *rec)
 {
 	return journal_append(js_of(st)->jn, rec);
 }

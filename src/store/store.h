@@ -37,11 +37,11 @@ struct store_ops {
 	const char *name;
 	/* Calls apply for every stored record, oldest first; a later record
 	 * of an address replaces an earlier one.  Returns 0, or -1 with err. */
-	int (*replay)(struct store *st, void (*apply)(void *arg, const struct lease *rec),
+	int (*replay)(struct store *st, void (*apply)(void *arg, const struct lease_rec *rec),
 		      void *arg, struct store_replay_stats *rs, char *err, size_t errlen);
 	/* Queues the record of one change.  0, or a negative errno (nothing
 	 * queued: the caller offers it again with the next commit). */
-	int (*append)(struct store *st, const struct lease *rec);
+	int (*append)(struct store *st, const struct lease_rec *rec);
 	/* Whether records are queued that no commit has made durable. */
 	bool (*pending)(const struct store *st);
 	/* Makes every queued record durable; completion via the callback.
@@ -59,13 +59,13 @@ struct store {
 };
 
 static inline int store_replay(struct store *st,
-			       void (*apply)(void *arg, const struct lease *rec), void *arg,
+			       void (*apply)(void *arg, const struct lease_rec *rec), void *arg,
 			       struct store_replay_stats *rs, char *err, size_t errlen)
 {
 	return st->ops->replay(st, apply, arg, rs, err, errlen);
 }
 
-static inline int store_append(struct store *st, const struct lease *rec)
+static inline int store_append(struct store *st, const struct lease_rec *rec)
 {
 	return st->ops->append(st, rec);
 }

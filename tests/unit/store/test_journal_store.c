@@ -22,7 +22,7 @@ static void on_durable(void *arg, uint64_t through, int err)
 	d->calls++;
 }
 
-static void count_rec(void *arg, const struct lease *rec)
+static void count_rec(void *arg, const struct lease_rec *rec)
 {
 	struct lease_table *t = arg;
 	lease_upsert(t, rec);
@@ -47,7 +47,7 @@ TEST(commit_completes_and_replays)
 	CHECK(store_journal_open(&st, &o, err, sizeof err) == 0);
 	CHECK(!store_pending(st));
 	for (uint32_t a = 1; a <= 3; a++) {
-		struct lease rec = { .addr = 0xc6120000u + a, .state = LEASE_ACTIVE, .end = 100 };
+		struct lease_rec rec = { .addr = 0xc6120000u + a, .state = LEASE_ACTIVE, .end = 100 };
 		CHECK(store_append(st, &rec) == 0);
 	}
 	CHECK(store_pending(st));
@@ -94,7 +94,7 @@ TEST(compacts_by_itself_on_the_loop)
 			struct lease rec = { .addr = 0xc6120000u + a, .state = LEASE_ACTIVE,
 					     .start = 1, .end = 1000 + round };
 			struct lease *l = lease_upsert(t, &rec);
-			CHECK(l && store_append(st, l) == 0);
+			CHECK(l && store_append(st, &l->rec) == 0);
 		}
 		store_commit(st, (uint64_t)round + 1);
 	}
