@@ -28,6 +28,43 @@ static void count_rec(void *arg, const struct lease_rec *rec)
 	lease_upsert(t, rec);
 }
 
+/* A journal path in a fresh folder, and its removal. */
+struct tmp {
+	char dir[32], path[64];
+};
+
+static void tmp_make(struct tmp *t)
+{
+	snprintf(t->dir, sizeof t->dir, "/tmp/test_jstore.XXXXXX");
+	CHECK(mkdtemp(t->dir) != NULL);
+	snprintf(t->path, sizeof t->path, "%s/leases", t->dir);
+}
+
+static void tmp_remove(struct tmp *t)
+{
+	char lock[80];
+	snprintf(lock, sizeof lock, "%s.lock", t->path);
+	unlink(t->path);
+	unlink(lock);
+	rmdir(t->dir);
+}
+
+/* Reads the journal at path back into a new table. */
+static struct lease_table *replay_into_new(struct store_journal_opts o, uint64_t *records)
+{
+	char err[256];
+	struct store *st;
+	struct store_replay_stats rs;
+	struct lease_table *back = lease_table_new();
+	o.leases = back;
+	o.lp = NULL;
+	CHECK(store_journal_open(&st, &o, err, sizeof err) == 0);
+	CHECK(store_replay(st, count_rec, back, &rs, err, sizeof err) == 0);
+	*records = rs.records;
+	store_close(st);
+	return back;
+}
+
 static off_t file_size(const char *path)
 {
 	struct stat st;
@@ -36,13 +73,13 @@ static off_t file_size(const char *path)
 
 TEST(commit_completes_and_replays)
 {
-	char dir[] = "/tmp/test_jstore.XXXXXX", path[96], err[256];
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(path, sizeof path, "%s/leases", dir);
+	struct tmp tp;
+	char err[256];
+	tmp_make(&tp);
 	struct done d = { 0 };
 	struct store *st;
 	struct lease_table *t = lease_table_new();
-	struct store_journal_opts o = { .path = path, .leases = t, .compact_bytes = 1 << 20,
+	struct store_journal_opts o = { .path = tp.path, .leases = t, .compact_bytes = 1 << 20,
 					.durable = on_durable, .arg = &d };
 	CHECK(store_journal_open(&st, &o, err, sizeof err) == 0);
 	CHECK(!store_pending(st));
@@ -59,33 +96,26 @@ TEST(commit_completes_and_replays)
 	CHECK(store_size(st) > 0);
 	store_close(st);
 
-	struct lease_table *back = lease_table_new();
-	struct store_replay_stats rs;
-	o.leases = back;
-	CHECK(store_journal_open(&st, &o, err, sizeof err) == 0);
-	CHECK(store_replay(st, count_rec, back, &rs, err, sizeof err) == 0);
-	CHECK_EQ(rs.records, 3);
+	uint64_t records;
+	struct lease_table *back = replay_into_new(o, &records);
+	CHECK_EQ(records, 3);
 	CHECK_EQ(lease_count(back), 3);
 	CHECK(lease_find(back, 0xc6120002u) != NULL);
-	store_close(st);
 	lease_table_free(back);
 	lease_table_free(t);
-	unlink(path);
-	snprintf(err, sizeof err, "%s.lock", path);
-	unlink(err);
-	rmdir(dir);
+	tmp_remove(&tp);
 }
 
 TEST(compacts_by_itself_on_the_loop)
 {
-	char dir[] = "/tmp/test_jstore.XXXXXX", path[96], err[256];
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(path, sizeof path, "%s/leases", dir);
+	struct tmp tp;
+	char err[256];
+	tmp_make(&tp);
 	struct done d = { 0 };
 	struct store *st;
 	struct loop *lp = loop_new();
 	struct lease_table *t = lease_table_new();
-	struct store_journal_opts o = { .path = path, .lp = lp, .leases = t,
+	struct store_journal_opts o = { .path = tp.path, .lp = lp, .leases = t,
 					.compact_bytes = 4096, .durable = on_durable, .arg = &d };
 	CHECK(store_journal_open(&st, &o, err, sizeof err) == 0);
 	/* Ten leases rewritten 100 times: about 1,000 lines for 10 live. */
@@ -98,30 +128,23 @@ TEST(compacts_by_itself_on_the_loop)
 		}
 		store_commit(st, (uint64_t)round + 1);
 	}
-	off_t before = file_size(path);
+	off_t before = file_size(tp.path);
 	CHECK(before > 50000);
-	for (int i = 0; i < 200 && file_size(path) >= before; i++)
+	for (int i = 0; i < 200 && file_size(tp.path) >= before; i++)
 		loop_turn(lp, 10);
-	off_t after = file_size(path);
+	off_t after = file_size(tp.path);
 	CHECK(after > 0 && after < before / 10);
 	store_close(st);
 
-	struct lease_table *back = lease_table_new();
-	struct store_replay_stats rs;
-	o.leases = back;
-	o.lp = NULL;
-	CHECK(store_journal_open(&st, &o, err, sizeof err) == 0);
-	CHECK(store_replay(st, count_rec, back, &rs, err, sizeof err) == 0);
+	uint64_t records;
+	struct lease_table *back = replay_into_new(o, &records);
+	CHECK_EQ(records, 10);			/* compacted: one line a lease */
 	CHECK_EQ(lease_count(back), 10);
 	CHECK_EQ(lease_find(back, 0xc6120005u)->end, 1099);
-	store_close(st);
 	lease_table_free(back);
 	lease_table_free(t);
 	loop_free(lp);
-	unlink(path);
-	snprintf(err, sizeof err, "%s.lock", path);
-	unlink(err);
-	rmdir(dir);
+	tmp_remove(&tp);
 }
 
 T_RUN(T_CASE(commit_completes_and_replays), T_CASE(compacts_by_itself_on_the_loop))
