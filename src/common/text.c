@@ -1,6 +1,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include "common/bytes.h"
 #include "common/text.h"
 
 /* By hand rather than snprintf: compaction writes a million of these. */
@@ -89,4 +90,50 @@ void text_utf8_fix(char *s)
 		else
 			i += n;
 	}
+}
+
+/* Letters are lowercased, digits and hyphens kept; a run of anything else
+ * (spaces, '_', punctuation, UTF-8 bytes) becomes one hyphen unless one is
+ * already there.  Hyphens at either end are dropped; inner "--" stays, so
+ * "xn--" IDNA labels survive. */
+int text_label_clean(const uint8_t *text, size_t len, char out[TEXT_LABEL_MAX + 1])
+{
+	struct rd r = rd_init(text, len);
+	size_t n = 0;
+	bool junk = false;
+	while (rd_left(&r) > 0 && n < TEXT_LABEL_MAX) {
+		uint8_t c = rd_u8(&r);
+		if (c == '.' && n == 0)
+			continue;	/* ".pc1": skip empty leading labels */
+		if (c == '.')
+			break;		/* an FQDN: its host label only */
+		if (!text_is_alnum(c) && c != '-') {
+			junk = true;
+			continue;
+		}
+		if (n > 0 && junk && c != '-' && out[n - 1] != '-') {
+			if (n + 2 > TEXT_LABEL_MAX)
+				break;	/* a hyphen last would be trimmed */
+			out[n++] = '-';
+		}
+		junk = false;
+		if (n > 0 || c != '-')
+			out[n++] = (char)text_lower(c);
+	}
+	while (n > 0 && out[n - 1] == '-')
+		n--;
+	out[n] = 0;
+	return n ? 0 : -1;
+}
+
+int text_label_clean_wire(const uint8_t *wire, size_t len, char out[TEXT_LABEL_MAX + 1])
+{
+	struct rd r = rd_init(wire, len);
+	uint8_t l = rd_u8(&r);
+	const uint8_t *p = (l & 0xc0) ? NULL : rd_bytes(&r, l);
+	if (!p) {
+		out[0] = 0;
+		return -1;
+	}
+	return text_label_clean(p, l, out);
 }

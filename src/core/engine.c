@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "dns/dns.h"
 #include "core/engine.h"
 #include "common/hash.h"
 #include "common/text.h"
@@ -321,10 +320,10 @@ static void client_hostname(const struct req *q, char *buf, size_t cap)
 	size_t len;
 	const uint8_t *v = dhcp_opt(q->m, DO_FQDN, &len);
 	size_t skip = 3;
-	char label[DNS_LABEL_MAX + 1];
+	char label[TEXT_LABEL_MAX + 1];
 	if (v && len > skip && (v[0] & 0x04)) {
 		/* RFC 4702 section 2.3.1: the name in canonical wire format. */
-		if (dns_name_clean_wire(v + skip, len - skip, label) == 0) {
+		if (text_label_clean_wire(v + skip, len - skip, label) == 0) {
 			snprintf(buf, cap, "%s", label);
 			return;
 		}

@@ -2,6 +2,7 @@
  * through struct rd and written through struct wr. */
 #include <string.h>
 #include "common/bytes.h"
+#include "common/text.h"
 #include "dns/dns.h"
 
 #define LABELS_MAX 128		/* a 255-byte name has at most 127 labels */
@@ -14,21 +15,11 @@
 static const uint8_t ARPA[] = "\7in-addr\4arpa";
 #define ARPA_LEN sizeof ARPA
 
-static uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
-static bool is_alnum(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 /* Names compare without regard to ASCII case (RFC 4343 section 3). */
 static bool eq_ci(const uint8_t *a, const uint8_t *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (lower(a[i]) != lower(b[i]))
+		if (text_lower(a[i]) != text_lower(b[i]))
 			return false;
 	return true;
 }
@@ -102,7 +93,7 @@ static bool ldh_label(const uint8_t *s, size_t len)
 	if (len == 0 || len > DNS_LABEL_MAX || s[0] == '-' || s[len - 1] == '-')
 		return false;
 	for (size_t i = 0; i < len; i++)
-		if (!is_alnum(s[i]) && s[i] != '-')
+		if (!text_is_alnum(s[i]) && s[i] != '-')
 			return false;
 	return true;
 }
@@ -309,7 +300,7 @@ static bool label_text(const uint8_t *lab, char out[DNS_LABEL_MAX + 1])
 	if (!ldh_label(lab + 1, lab[0]))
 		return false;
 	for (size_t i = 0; i < lab[0]; i++)
-		out[i] = (char)lower(lab[1 + i]);
+		out[i] = (char)text_lower(lab[1 + i]);
 	out[lab[0]] = 0;
 	return true;
 }
@@ -651,48 +642,3 @@ void dns_tcp_put_len(uint8_t prefix[2], size_t len)
 	wr_u16(&w, (uint16_t)(len > DNS_TCP_MAX ? DNS_TCP_MAX : len));
 }
 
-/* Letters are lowercased, digits and hyphens kept; a run of anything else
- * (spaces, '_', punctuation, UTF-8 bytes) becomes one hyphen unless one is
- * already there.  Hyphens at either end are dropped; inner "--" stays, so
- * "xn--" IDNA labels survive. */
-int dns_name_clean(const uint8_t *text, size_t len, char out[DNS_LABEL_MAX + 1])
-{
-	struct rd r = rd_init(text, len);
-	size_t n = 0;
-	bool junk = false;
-	while (rd_left(&r) > 0 && n < DNS_LABEL_MAX) {
-		uint8_t c = rd_u8(&r);
-		if (c == '.' && n == 0)
-			continue;	/* ".pc1": skip empty leading labels */
-		if (c == '.')
-			break;		/* an FQDN: its host label only */
-		if (!is_alnum(c) && c != '-') {
-			junk = true;
-			continue;
-		}
-		if (n > 0 && junk && c != '-' && out[n - 1] != '-') {
-			if (n + 2 > DNS_LABEL_MAX)
-				break;	/* a hyphen last would be trimmed */
-			out[n++] = '-';
-		}
-		junk = false;
-		if (n > 0 || c != '-')
-			out[n++] = (char)lower(c);
-	}
-	while (n > 0 && out[n - 1] == '-')
-		n--;
-	out[n] = 0;
-	return n ? 0 : -1;
-}
-
-int dns_name_clean_wire(const uint8_t *wire, size_t len, char out[DNS_LABEL_MAX + 1])
-{
-	struct rd r = rd_init(wire, len);
-	uint8_t l = rd_u8(&r);
-	const uint8_t *p = (l & 0xc0) ? NULL : rd_bytes(&r, l);
-	if (!p) {
-		out[0] = 0;
-		return -1;
-	}
-	return dns_name_clean(p, l, out);
-}

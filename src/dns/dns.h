@@ -8,11 +8,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "common/text.h"
 
 #define DNS_PORT 53
 #define DNS_HDR_LEN 12
 #define DNS_NAME_MAX 255	/* wire form, length octets included (RFC 1035 2.3.4) */
-#define DNS_LABEL_MAX 63
+#define DNS_LABEL_MAX TEXT_LABEL_MAX
 #define DNS_UDP_MIN 512		/* UDP limit without EDNS (RFC 1035 4.2.1) */
 #define DNS_UDP_MAX 1232	/* our EDNS payload size: fits any sane path MTU */
 #define DNS_TCP_MAX 65535	/* two-byte length prefix (RFC 1035 4.2.2) */
@@ -120,15 +121,6 @@ bool dns_same_question(const uint8_t *a, size_t alen, const uint8_t *b, size_t b
 int dns_tcp_frame_len(const uint8_t *buf, size_t have);
 /* Writes the two-byte prefix for a message of len bytes (<= DNS_TCP_MAX). */
 void dns_tcp_put_len(uint8_t prefix[2], size_t len);
-
-/* Turns a client's hostname text (option 12, or option 81's ASCII name)
- * into one DNS label (RFC 1035 2.3.1, RFC 1123 2.1): the text before the
- * first dot, lowercased, each run of other characters made one hyphen,
- * hyphens trimmed from the ends, cut to 63.  0, or -1 if nothing is left. */
-int dns_name_clean(const uint8_t *text, size_t len, char out[DNS_LABEL_MAX + 1]);
-/* The same for option 81 in canonical wire form (RFC 4702 section 2.3.1,
- * E bit set): the first label is cleaned. */
-int dns_name_clean_wire(const uint8_t *wire, size_t len, char out[DNS_LABEL_MAX + 1]);
 
 /* 0 if domain is a usable local domain name (LDH labels, one optional
  * trailing dot, at most 253 characters), else -1. */

@@ -83,7 +83,7 @@ static bool add(struct name *v, size_t *n, const char *host, uint32_t addr, int6
 {
 	if (!host || !*host)
 		return false;
-	if (dns_name_clean((const uint8_t *)host, strlen(host), v[*n].label) < 0)
+	if (text_label_clean((const uint8_t *)host, strlen(host), v[*n].label) < 0)
 		return false;
 	v[*n].addr = addr;
 	v[*n].start = start;

@@ -105,7 +105,7 @@ static void run(const struct dns_zone *z, const uint8_t *msg, size_t len, bool t
 static void check_clean(const uint8_t *data, size_t size)
 {
 	char l[DNS_LABEL_MAX + 1];
-	if (dns_name_clean(data, size, l) < 0) {
+	if (text_label_clean(data, size, l) < 0) {
 		ASSERT(l[0] == 0);
 		return;
 	}
@@ -113,7 +113,7 @@ static void check_clean(const uint8_t *data, size_t size)
 	ASSERT(n >= 1 && n <= DNS_LABEL_MAX && l[0] != '-' && l[n - 1] != '-');
 	for (size_t i = 0; i < n; i++)
 		ASSERT((l[i] >= 'a' && l[i] <= 'z') || (l[i] >= '0' && l[i] <= '9') || l[i] == '-');
-	dns_name_clean_wire(data, size, l);
+	text_label_clean_wire(data, size, l);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

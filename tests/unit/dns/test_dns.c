@@ -944,7 +944,7 @@ TEST(name_clean_table)
 	char buf[DNS_LABEL_MAX + 1];
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		size_t n = strlen(cases[i].in) + (strcmp(cases[i].in, "host") == 0);
-		int rc = dns_name_clean((const uint8_t *)cases[i].in, n, buf);
+		int rc = text_label_clean((const uint8_t *)cases[i].in, n, buf);
 		if (cases[i].want) {
 			CHECK_EQ(rc, 0);
 			CHECK_STR(buf, cases[i].want);
@@ -959,34 +959,34 @@ TEST(name_clean_lengths)
 {
 	char in[200], buf[DNS_LABEL_MAX + 1];
 	memset(in, 'x', 70);
-	CHECK_EQ(dns_name_clean((const uint8_t *)in, 70, buf), 0);
+	CHECK_EQ(text_label_clean((const uint8_t *)in, 70, buf), 0);
 	CHECK_EQ(strlen(buf), 63);
 	/* A hyphen that would land at the cut is dropped, not kept last. */
 	memset(in, 'x', 62);
 	in[62] = ' ';
 	in[63] = 'y';
-	CHECK_EQ(dns_name_clean((const uint8_t *)in, 64, buf), 0);
+	CHECK_EQ(text_label_clean((const uint8_t *)in, 64, buf), 0);
 	CHECK_EQ(strlen(buf), 62);
 	in[62] = '-';
-	CHECK_EQ(dns_name_clean((const uint8_t *)in, 64, buf), 0);
+	CHECK_EQ(text_label_clean((const uint8_t *)in, 64, buf), 0);
 	CHECK_EQ(strlen(buf), 62);
 	memset(in, 'x', 61);
 	in[61] = '_';
 	in[62] = 'y';
-	CHECK_EQ(dns_name_clean((const uint8_t *)in, 63, buf), 0);
+	CHECK_EQ(text_label_clean((const uint8_t *)in, 63, buf), 0);
 	CHECK_STR(buf + 60, "x-y");
-	CHECK_EQ(dns_name_clean(NULL, 0, buf), -1);
+	CHECK_EQ(text_label_clean(NULL, 0, buf), -1);
 }
 
 TEST(name_clean_wire)
 {
 	char buf[DNS_LABEL_MAX + 1];
-	CHECK_EQ(dns_name_clean_wire((const uint8_t *)"\6My_Box\3lan\0", 12, buf), 0);
+	CHECK_EQ(text_label_clean_wire((const uint8_t *)"\6My_Box\3lan\0", 12, buf), 0);
 	CHECK_STR(buf, "my-box");
-	CHECK_EQ(dns_name_clean_wire((const uint8_t *)"\6My_Bo", 6, buf), -1);
-	CHECK_EQ(dns_name_clean_wire((const uint8_t *)"\0", 1, buf), -1);
-	CHECK_EQ(dns_name_clean_wire((const uint8_t *)"\xc0\x0c", 2, buf), -1);
-	CHECK_EQ(dns_name_clean_wire(NULL, 0, buf), -1);
+	CHECK_EQ(text_label_clean_wire((const uint8_t *)"\6My_Bo", 6, buf), -1);
+	CHECK_EQ(text_label_clean_wire((const uint8_t *)"\0", 1, buf), -1);
+	CHECK_EQ(text_label_clean_wire((const uint8_t *)"\xc0\x0c", 2, buf), -1);
+	CHECK_EQ(text_label_clean_wire(NULL, 0, buf), -1);
 }
 
 TEST(domain_valid)
