@@ -1,0 +1,98 @@
+/* Privileges and the state folder (see privs.h). */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "common/log.h"
+#include "daemon/privs.h"
+
+/* Makes the journal's folder when missing, as Kea does: only its last
+ * component (a missing parent is a mistake, not ours to paper over), mode
+ * 0750 whatever the umask (leases name clients). */
+int state_dir_make(const char *journal, struct state_dir *sd)
+{
+	*sd = (struct state_dir){ .made = false };
+	snprintf(sd->path, sizeof sd->path, "%s", journal);
+	char *slash = strrchr(sd->path, '/');
+	if (!slash || slash == sd->path) {
+		sd->path[0] = 0;
+		return 0;
+	}
+	*slash = 0;
+	struct stat st;
+	if (stat(sd->path, &st) == 0)
+		return 0;
+	if (errno != ENOENT || mkdir(sd->path, 0750) < 0 || chmod(sd->path, 0750) < 0) {
+		log_err("cannot create journal folder %s: %s", sd->path, strerror(errno));
+		return -1;
+	}
+	sd->made = true;
+	return 0;
+}
+
+/* A folder made by root goes to User=, who compacts there after the drop.
+ * It is given once the journal is open in it, so that root needs no
+ * CAP_DAC_OVERRIDE to reach it.  Made by User= itself (the packaged unit
+ * starts the daemon as that user), it is already theirs. */
+int state_dir_give(const struct state_dir *sd, const char *user)
+{
+	if (!sd->made)
+		return 0;
+	struct passwd *pw = user[0] && getuid() == 0 ? getpwnam(user) : NULL;
+	if (user[0] && getuid() == 0 && !pw) {
+		log_err("User=%s: no such user", user);
+		return -1;
+	}
+	if (pw && chown(sd->path, pw->pw_uid, pw->pw_gid) < 0) {
+		log_err("cannot give journal folder %s to %s: %s", sd->path, user,
+			strerror(errno));
+		return -1;
+	}
+	log_info("journal folder %s created, mode 0750%s%s", sd->path, pw ? ", owner " : "",
+		 pw ? user : "");
+	return 0;
+}
+
+/* Runs as an unprivileged user, keeping only CAP_NET_ADMIN (ARP entries
+ * for unicast replies) and CAP_NET_RAW (ICMP probes). */
+int privs_drop(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		log_err("User=%s: no such user", user);
+		return -1;
+	}
+	/* Started as that user already (the packaged unit's User=, with the
+	 * network capabilities ambient): only the capabilities narrow. */
+	bool already = getuid() == pw->pw_uid && geteuid() == pw->pw_uid &&
+		       getgid() == pw->pw_gid;
+	if (!already && (prctl(PR_SET_KEEPCAPS, 1) < 0 || setgroups(1, &pw->pw_gid) < 0 ||
+			 setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)) {
+		log_err("cannot become %s: %s", user, strerror(errno));
+		return -1;
+	}
+	cap_t caps = cap_from_text("cap_net_admin,cap_net_raw=ep");
+	int rc = caps ? cap_set_proc(caps) : -1;
+	cap_free(caps);
+	prctl(PR_SET_KEEPCAPS, 0);
+	if (rc < 0) {
+		log_err("cannot keep capabilities: %s", strerror(errno));
+		return -1;
+	}
+	log_info("running as %s with cap_net_admin,cap_net_raw", user);
+	return 0;
+}
+
+int pid_file_write(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f);
+}
