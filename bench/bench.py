@@ -849,7 +849,7 @@ def report(res):
     w("")
     hdr = ("%-22s %-24s %10s %7s %7s %8s %8s %9s %9s %9s %10s"
            % ("server", "leases durable?", "max DORA/s", "avg ms", "D-O ms", "p99 ms",
-              "worst ms", "CPU@%s" % ca, "CPU@%s" % ck, "peak RSS", "store B/ex"))
+              "worst ms", "CPU@%s" % ca, "CPU@%s" % (ck or "-"), "peak RSS", "store B/ex"))
     w(hdr)
     w("-" * len(hdr))
     for key, s in servers.items():
@@ -1210,8 +1210,10 @@ REGRESSION_LOW_RATE = 1000     # each ACK mostly alone in its turn: one fdatasyn
 def regression_cpu(a, b, res, every):
     """CPU per exchange of duodhcpd and duodhcpd-base at two rates, each
     measured 2 (quick) or 3 times, interleaved new/base/base/new/... so
-    that other work on the machine falls on both alike; the median is
-    kept.  The high rate is 80% of the slower build's maximum."""
+    that other work on the machine falls on both alike; the median of the
+    points that passed is kept.  The high rate is half the slower build's
+    maximum: at 80% (cpu_all) a busy machine makes points lose 1% and drop
+    out of the median."""
     maxes = [res["servers"].get(k, {}).get("search", {}).get("max_rate") or 0
              for k in ("duodhcpd", "duodhcpd-base")]
     if min(maxes) <= 0:
@@ -1219,7 +1221,7 @@ def regression_cpu(a, b, res, every):
     reps = 2 if a.quick else 3
     out = {}
     keys = ["duodhcpd", "duodhcpd-base"]
-    for rate in sorted({REGRESSION_LOW_RATE, nice(0.8 * min(maxes))}):
+    for rate in sorted({REGRESSION_LOW_RATE, nice(0.5 * min(maxes))}):
         pts = {k: [] for k in keys}
         for i in range(reps):
             for k in (keys if i % 2 == 0 else keys[::-1]):
@@ -1300,7 +1302,7 @@ def regression_report(res, w):
         if row.get("search_cut_by_budget"):
             w("  %s: the step search was cut short by the time budget: its sustained rate "
               "is a lower bound" % k)
-    w("  sustained: step search (<1% lost); CPU: median of the interleaved points, the "
+    w("  sustained: step search (<1%% lost); CPU: median of the interleaved points, the "
       "scheduler's run time; replay: exec to ready, median of %d interleaved runs"
       % len((res.get("replay") or {}).get("runs", [])))
 

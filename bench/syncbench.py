@@ -201,7 +201,6 @@ class SyncBench:
     def __init__(self, a, work):
         self.a, self.work = a, work
         self.duoload = os.path.join(a.bin_dir, "duoload")
-        self.t_end = time.monotonic() + a.budget
         self.b_runs = 0
 
     def slice_run(self, A, mode, rate):
@@ -448,7 +447,6 @@ def parse_args():
     a.duodhcpd = os.path.abspath(a.duodhcpd or os.path.join(a.bin_dir, "duodhcpd"))
     a.slices = 5 if a.quick else 10
     a.slice = 1.0
-    a.budget = 4 * a.max_resync + 300
     if not 1 <= a.leases <= 5000000:
         ap.error("--leases: 1 to 5,000,000")
     return a
