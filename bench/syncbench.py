@@ -322,6 +322,12 @@ def summary(slices):
             "max_ms": max(s["max_ms"] for s in slices),
             "a_cpu_us": 1e6 * sum(s["a_cpu_s"] for s in slices) / max(1, done),
             "generator_limited": sum(1 for s in slices if s["generator_limited"]),
+            # Shares of a core over the slices' wall time: whether A (or
+            # duoload) had its core to itself or was short of CPU.
+            "a_core": sum(s["a_cpu_s"] for s in slices) / max(
+                1e-3, sum(s["t1"] - s["t0"] for s in slices)),
+            "duoload_core": sum(s["generator_cpu_s"] for s in slices) / max(
+                1e-3, sum(s["t1"] - s["t0"] for s in slices)),
             "rates": [round(s["achieved"]) for s in slices]}
 
 
@@ -415,6 +421,14 @@ def report(res):
     w("per-slice rates (1 s each): " + "; ".join(
         "%s %s" % (k, (s[k] or {}).get("rates")) for k in (
             "steady_window", "resync_window", "steady_window_after")))
+    w("share of a core used over the slices, A / duoload: " + "; ".join(
+        "%s %s / %s" % (k, bench.fmt((s[k] or {}).get("a_core")),
+                        bench.fmt((s[k] or {}).get("duoload_core")))
+        for k in ("steady_window", "resync_window", "steady_paced", "resync_paced",
+                  "steady_window_after") if s.get(k)) +
+      "; B's CPU over a resync: %s s (1024 in flight), %s s (paced), %s s (idle)" % tuple(
+          bench.fmt(ph[k]["b_cpu_s"]) for k in ("resync_window", "resync_paced",
+                                               "resync_idle")))
     w("B resync s = B's exec to its /api/v1/status counting %d partner leases (polled every "
       "0.2 s); A CPU s = A's CPU over that time (idle: serving the feed alone); B VmHWM %s MB"
       % (res["journal"]["leases"], bench.fmt((ph["resync_idle"]["b_vmhwm_kb"] or 0) / 1024, 1)))
