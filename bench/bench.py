@@ -27,6 +27,7 @@ import platform
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -1232,7 +1233,7 @@ def regression_cpu(a, b, res, every):
             ok = sorted(p["cpu_s_per_1000"] for p in pts[k]
                         if p["pass"] and p["cpu_s_per_1000"] is not None)
             row[k] = {"points": pts[k],
-                      "us_per_exchange": ok[len(ok) // 2] * 1000 if ok else None,
+                      "us_per_exchange": statistics.median(ok) * 1000 if ok else None,
                       "us_each": [round(p["cpu_s_per_1000"] * 1000, 1)
                                   if p["cpu_s_per_1000"] is not None else None
                                   for p in pts[k]],
