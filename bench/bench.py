@@ -6,7 +6,9 @@ root with Debian's python:
 
     sudo /usr/bin/python3 bench/bench.py --bin-dir DIR [--quick]
 
-DIR holds duoload, reflector, mkjournal and (unless --duodhcpd) duodhcpd.
+DIR holds duoload, reflector, mkjournal and (unless --duodhcpd) duodhcpd;
+for the server "duodhcpd-base" (a no-regression run against an older
+build) also duodhcpd-base, mkjournal-base and base-rev (run.sh makes them).
 
 Network safety: all traffic stays inside two network namespaces this run
 creates ("db<pid>s" for the server, "db<pid>c" for the load generator,
@@ -25,6 +27,7 @@ import platform
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -538,10 +541,11 @@ class Bench:
     def step_search(self, srv, start, extra=()):
         """Doubles the rate until a point loses 1% or more, then bisects.
         extra: more duoload arguments for every point."""
-        pts, best, fail = [], None, None
+        pts, best, fail, cut = [], None, None, False
         rate = start
         for _ in range(14):                   # ramp up (bounded)
             if pts and self.over_budget():
+                cut = True
                 break
             p = self.point(srv, rate, self.a.duration, extra)
             pts.append(p)
@@ -566,6 +570,7 @@ class Bench:
             if best is None or fail is None or fail <= best["rate"] * (1 + self.a.precision):
                 break
             if self.over_budget():
+                cut = True
                 break
             mid = nice((best["rate"] + fail) / 2)
             if mid <= best["rate"] or mid >= fail:
@@ -577,7 +582,7 @@ class Bench:
             else:
                 fail = mid
         return {"max_rate": best["rate"] if best else 0, "at_max": best,
-                "first_fail": fail, "points": pts,
+                "first_fail": fail, "points": pts, "cut_by_budget": cut,
                 "peak_vmhwm_kb": max((p["vmhwm_kb"] or 0) for p in pts) if pts else None}
 
     def window_max(self, srv, window):
@@ -627,50 +632,63 @@ def parse_perfdhcp(text):
 
 # ---------------------------------------------------------------- replay
 
-def replay_bench(args, work):
-    """Time from exec to "ready" with a journal of N leases, and the RSS."""
+def replay_bench(args, work, variants):
+    """Time from exec to "ready" with a journal of N leases, and the RSS.
+    variants: (key, daemon, mkjournal) triples; each daemon replays a
+    journal written by its own mkjournal (its own record format), and the
+    runs are interleaved (a, b, b, a, ...) so that other work on the
+    machine falls on both alike.  Returns {key: result}."""
     n = args.replay_leases
     d = os.path.join(work, "replay")
     os.makedirs(d, exist_ok=True)
-    journal = os.path.join(d, "leases.journal")
-    t0 = time.monotonic()
-    run([os.path.join(args.bin_dir, "mkjournal"), journal, str(n), args.replay_first,
-         "86400"], timeout=300)
-    gen_s = time.monotonic() - t0
-    ini = os.path.join(d, "duodhcpd.ini")
-    with open(ini, "w") as f:
-        f.write("[Settings]\nIPBIND_1=%s\nIPPOOL_1=198.18.0.10-198.18.0.250\n"
-                "AssociateBindsToPools=1\n[GENERAL]\nLEASETIME=86400\n"
-                "SUBNETMASK=255.255.255.0\n[DUODHCP]\nJournal=%s\n[SUBNET:%s]\n"
-                "IPPOOL_1=%s\n" % (SERVER_ADDR, journal, args.replay_net,
-                                    args.replay_pool))
+    setups = {}
+    for key, exe, mk in variants:
+        journal = os.path.join(d, "%s.journal" % key)
+        t0 = time.monotonic()
+        run([mk, journal, str(n), args.replay_first, "86400"], timeout=300)
+        gen_s = time.monotonic() - t0
+        ini = os.path.join(d, "%s.ini" % key)
+        with open(ini, "w") as f:
+            f.write("[Settings]\nIPBIND_1=%s\nIPPOOL_1=198.18.0.10-198.18.0.250\n"
+                    "AssociateBindsToPools=1\n[GENERAL]\nLEASETIME=86400\n"
+                    "SUBNETMASK=255.255.255.0\n[DUODHCP]\nJournal=%s\n[SUBNET:%s]\n"
+                    "IPPOOL_1=%s\n" % (SERVER_ADDR, journal, args.replay_net,
+                                        args.replay_pool))
+        setups[key] = {"exe": exe, "ini": ini, "journal": journal, "gen_s": gen_s,
+                       "bytes": os.path.getsize(journal), "runs": []}
     # A namespace with no link at all: only lo, holding the bind address.
     run(["ip", "netns", "add", NS_REPLAY])
     run(["ip", "-n", NS_REPLAY, "link", "set", "lo", "up"])
     run(["ip", "-n", NS_REPLAY, "addr", "add", SERVER_ADDR + "/32", "dev", "lo"])
-    runs = []
+    keys = [v[0] for v in variants]
     try:
         for i in range(args.replay_runs):
-            runs.append(replay_once(args, d, ini))
-            log("  replay run %d: ready in %.3f s (replay %s ms), VmRSS %d kB"
-                % (i + 1, runs[-1]["ready_s"], runs[-1]["replay_ms"], runs[-1]["vmrss_kb"]))
+            for key in (keys if i % 2 == 0 else keys[::-1]):
+                st = setups[key]
+                r = replay_once(args, d, st["exe"], st["ini"])
+                st["runs"].append(r)
+                log("  replay %s run %d: ready in %.3f s (replay %s ms), VmRSS %d kB"
+                    % (key, i + 1, r["ready_s"], r["replay_ms"], r["vmrss_kb"]))
     finally:
         ns_delete(NS_REPLAY)
-    ready = sorted(r["ready_s"] for r in runs)
-    res = {"leases": n, "journal_bytes": os.path.getsize(journal), "generate_s": gen_s,
-           "pool": args.replay_pool, "runs": runs, "ready_s_median": ready[len(ready) // 2],
-           "ready_s_min": ready[0],
-           "vmrss_kb_max": max(r["vmrss_kb"] for r in runs),
-           "vmhwm_kb_max": max(r["vmhwm_kb"] for r in runs)}
-    os.unlink(journal)
-    return res
+    out = {}
+    for key, st in setups.items():
+        runs = st["runs"]
+        ready = sorted(r["ready_s"] for r in runs)
+        out[key] = {"leases": n, "journal_bytes": st["bytes"], "generate_s": st["gen_s"],
+                    "daemon": st["exe"], "pool": args.replay_pool, "runs": runs,
+                    "ready_s_median": ready[len(ready) // 2], "ready_s_min": ready[0],
+                    "vmrss_kb_max": max(r["vmrss_kb"] for r in runs),
+                    "vmhwm_kb_max": max(r["vmhwm_kb"] for r in runs)}
+        os.unlink(st["journal"])
+    return out
 
 
-def replay_once(args, d, ini):
+def replay_once(args, d, exe, ini):
     err_path = os.path.join(d, "stderr.log")
     err = open(err_path, "w")
     t0 = time.monotonic()
-    p = PROCS.start(nsexec(NS_REPLAY, SERVER_CPU) + [args.duodhcpd, "-c", ini, "-f"],
+    p = PROCS.start(nsexec(NS_REPLAY, SERVER_CPU) + [exe, "-c", ini, "-f"],
                     subprocess.DEVNULL, err)
     err.close()
     try:
@@ -797,6 +815,7 @@ def versions(args):
     return {"kea-dhcp4": first(["kea-dhcp4", "-v"]), "dhcpd": first(["dhcpd", "--version"]),
             "perfdhcp": first(["perfdhcp", "-v"]).replace("VERSION: ", ""),
             "duodhcpd": args.duodhcpd,
+            "duodhcpd_base": args.base_rev if "duodhcpd-base" in args.servers else None,
             "duodhcp_commit": run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
                                   check=False).stdout.strip(),
             # Uncommitted changes under src/ when the daemon was built.
@@ -831,7 +850,7 @@ def report(res):
     w("")
     hdr = ("%-22s %-24s %10s %7s %7s %8s %8s %9s %9s %9s %10s"
            % ("server", "leases durable?", "max DORA/s", "avg ms", "D-O ms", "p99 ms",
-              "worst ms", "CPU@%s" % ca, "CPU@%s" % ck, "peak RSS", "store B/ex"))
+              "worst ms", "CPU@%s" % ca, "CPU@%s" % (ck or "-"), "peak RSS", "store B/ex"))
     w(hdr)
     w("-" * len(hdr))
     for key, s in servers.items():
@@ -917,6 +936,15 @@ def report(res):
              rp["ready_s_min"], "/".join(str(r["replay_ms"]) for r in rp["runs"]),
              rp["vmrss_kb_max"] / 1024,
              rp["vmhwm_kb_max"] / 1024))
+    rb = res.get("replay_base")
+    if rb:
+        w("replay base: %d leases, journal %.1f MB: exec to ready %.3f s (median of %d, min "
+          "%.3f), journal replay %s ms, VmRSS %.1f MB, VmHWM %.1f MB"
+          % (rb["leases"], rb["journal_bytes"] / 1e6, rb["ready_s_median"], len(rb["runs"]),
+             rb["ready_s_min"], "/".join(str(r["replay_ms"]) for r in rb["runs"]),
+             rb["vmrss_kb_max"] / 1024, rb["vmhwm_kb_max"] / 1024))
+    if res.get("regression"):
+        regression_report(res, w)
     oc = res.get("others_cpu")
     if oc:
         w("")
@@ -951,7 +979,12 @@ def parse_args():
     ap.add_argument("--work", help="scratch folder on a real disk (default /var/tmp/...)")
     ap.add_argument("--out", help="results JSON (default bench/results/<date>.json)")
     ap.add_argument("--servers", default="duodhcpd,duodhcpd-delay,kea,isc,isc-delayed",
-                    help="comma list of duodhcpd,duodhcpd-delay,kea,isc,isc-delayed")
+                    help="comma list of duodhcpd,duodhcpd-delay,kea,isc,isc-delayed,"
+                    "duodhcpd-base")
+    ap.add_argument("--duodhcpd-base", help="the base daemon of a no-regression run "
+                    "(default BIN_DIR/duodhcpd-base)")
+    ap.add_argument("--mkjournal-base", help="the base's mkjournal (default "
+                    "BIN_DIR/mkjournal-base, else BIN_DIR/mkjournal)")
     ap.add_argument("--no-perfdhcp", action="store_true")
     ap.add_argument("--no-replay", action="store_true")
     ap.add_argument("--replay-leases", type=int, default=1000000)
@@ -961,6 +994,16 @@ def parse_args():
     a = ap.parse_args()
     a.duodhcpd = os.path.abspath(a.duodhcpd or os.path.join(a.bin_dir, "duodhcpd"))
     a.bin_dir = os.path.abspath(a.bin_dir)
+    a.duodhcpd_base = os.path.abspath(a.duodhcpd_base or
+                                      os.path.join(a.bin_dir, "duodhcpd-base"))
+    mk = os.path.join(a.bin_dir, "mkjournal-base")
+    a.mkjournal_base = os.path.abspath(a.mkjournal_base or (
+        mk if os.access(mk, os.X_OK) else os.path.join(a.bin_dir, "mkjournal")))
+    try:
+        with open(os.path.join(a.bin_dir, "base-rev")) as f:
+            a.base_rev = f.read().strip()
+    except OSError:
+        a.base_rev = a.duodhcpd_base
     # Quick: 2 s points, 20% precision; full: 5 s points, 7% precision.
     a.duration = 2.0 if a.quick else 5.0
     a.cpu_duration = 4.0 if a.quick else 10.0
@@ -969,7 +1012,9 @@ def parse_args():
     a.window = 1024
     a.budget = 480 if a.quick else 1500       # then searches stop ramping or bisecting
     a.max_points = 200
-    a.replay_runs = 2 if a.quick else 3
+    # Three runs even when quick: the median is what a no-regression run
+    # compares.
+    a.replay_runs = 3
     # A million addresses do not fit 198.18.0.0/15 (131,072); the replay
     # pool is in 240.0.0.0/4 (reserved, never routed) and only ever appears
     # in a config file: the replay namespace has no link and sends nothing.
@@ -988,6 +1033,9 @@ def main():
     for exe in ("duoload", "reflector", "mkjournal"):
         if not os.access(os.path.join(a.bin_dir, exe), os.X_OK):
             sys.exit("bench.py: %s/%s missing: build it first (bench/run.sh)" % (a.bin_dir, exe))
+    if "duodhcpd-base" in a.servers and not os.access(a.duodhcpd_base, os.X_OK):
+        sys.exit("bench.py: %s missing: bench/run.sh builds it (or --duodhcpd-base)"
+                 % a.duodhcpd_base)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     work = a.work or "/var/tmp/duodhcp-bench.%d" % PID
@@ -1053,6 +1101,9 @@ def measure(a, work, res):
         "isc": (IscDhcpd("isc", "ISC dhcpd 4.4", "yes (fsync per lease)", work), 100),
         "isc-delayed": (IscDhcpd("isc-delayed", "ISC dhcpd delayed-ack", "yes (fsync per batch)",
                                  work, delayed_ack=28), 200),
+        # The no-regression row: an older build, same config, same load.
+        "duodhcpd-base": (Duodhcpd("duodhcpd-base", "duodhcpd base %s" % a.base_rev.split()[0],
+                                   "yes (fdatasync, group)", work, a.duodhcpd_base), 2000),
     }
     chosen = [k.strip() for k in a.servers.split(",") if k.strip()]
     refl = Reflector("reflector", "reflector (ceiling)", "- (no state)", work,
@@ -1064,6 +1115,10 @@ def measure(a, work, res):
     ceiling = res["servers"]["reflector"]["search"]["max_rate"]
     for key in chosen:
         srv, start = every[key]
+        if "duodhcpd-base" in chosen and key in ("duodhcpd", "duodhcpd-base"):
+            # Both sides of a no-regression run get a search of their own,
+            # however long waiting for a quiet machine took before.
+            b.t_end = max(b.t_end, time.monotonic() + a.budget / 2)
         log("step search: %s" % srv.label)
         try:
             res["servers"][key] = {"label": srv.label, "durable": srv.durable,
@@ -1072,8 +1127,9 @@ def measure(a, work, res):
             res["notes"].append("%s failed: %s" % (key, e))
             log("  %s failed: %s" % (key, e))
             continue
+        if key in ("duodhcpd", "duodhcpd-base"):
+            res["window"][key] = b.window_max(srv, a.window)
         if key == "duodhcpd":
-            res["window"]["duodhcpd"] = b.window_max(srv, a.window)
             if not a.quick:
                 res["compaction"] = compaction_run(b, srv)
         m = res["servers"][key]["search"]["max_rate"]
@@ -1081,6 +1137,8 @@ def measure(a, work, res):
             res["notes"].append("%s reached %d/s, within 10%% of the harness ceiling %d/s: "
                                 "that figure is the harness's limit" % (key, m, ceiling))
     cpu_runs(a, b, res, every, chosen, refl)
+    if "duodhcpd" in chosen and "duodhcpd-base" in chosen:
+        regression_cpu(a, b, res, every)
     ratios(res)
     barrage_runs(a, b, res, every, chosen, work)
     mix_runs(a, b, res, every, chosen)
@@ -1088,7 +1146,15 @@ def measure(a, work, res):
         perfdhcp_check(a, b, res, every, chosen, refl)
     if not a.no_replay:
         log("replay: %d leases" % a.replay_leases)
-        res["replay"] = replay_bench(a, work)
+        variants = [("duodhcpd", a.duodhcpd, os.path.join(a.bin_dir, "mkjournal"))]
+        if "duodhcpd-base" in chosen:
+            variants.append(("duodhcpd-base", a.duodhcpd_base, a.mkjournal_base))
+        rp = replay_bench(a, work, variants)
+        res["replay"] = rp["duodhcpd"]
+        if "duodhcpd-base" in rp:
+            res["replay_base"] = rp["duodhcpd-base"]
+    if "duodhcpd" in chosen and "duodhcpd-base" in chosen:
+        res["regression"] = regression_summary(res)
     disturbance(res)
 
 
@@ -1098,6 +1164,9 @@ def disturbance(res):
     for s in res["servers"].values():
         pts += s.get("search", {}).get("points", [])
         pts += [s[k] for k in ("cpu_all", "cpu_duo_kea") if s.get(k)]
+    for row in res.get("regression_cpu", {}).values():
+        for v in row.values():
+            pts += v["points"]
     secs = sum(p.get("duration_s", 0) for p in pts)
     other = sum(p.get("others_cpu_s", 0) for p in pts)
     res["others_cpu"] = {"points": len(pts), "seconds": round(secs, 1),
@@ -1134,6 +1203,109 @@ def cpu_runs(a, b, res, every, chosen, refl):
         # (no state, no disk), so a ratio can be read against it.
         log("CPU at %d/s: reflector" % rate)
         res["servers"]["reflector"][label] = b.point(refl, rate, a.cpu_duration)
+
+
+REGRESSION_LOW_RATE = 1000     # each ACK mostly alone in its turn: one fdatasync each
+
+
+def regression_cpu(a, b, res, every):
+    """CPU per exchange of duodhcpd and duodhcpd-base at two rates, each
+    measured 2 (quick) or 3 times, interleaved new/base/base/new/... so
+    that other work on the machine falls on both alike; the median of the
+    points that passed is kept.  The high rate is half the slower build's
+    maximum: at 80% (cpu_all) a busy machine makes points lose 1% and drop
+    out of the median."""
+    maxes = [res["servers"].get(k, {}).get("search", {}).get("max_rate") or 0
+             for k in ("duodhcpd", "duodhcpd-base")]
+    if min(maxes) <= 0:
+        return
+    reps = 2 if a.quick else 3
+    out = {}
+    keys = ["duodhcpd", "duodhcpd-base"]
+    for rate in sorted({REGRESSION_LOW_RATE, nice(0.5 * min(maxes))}):
+        pts = {k: [] for k in keys}
+        for i in range(reps):
+            for k in (keys if i % 2 == 0 else keys[::-1]):
+                log("no-regression CPU at %d/s: %s (%d of %d)" % (rate, k, i + 1, reps))
+                pts[k].append(b.point(every[k][0], rate, a.cpu_duration))
+        row = {}
+        for k in keys:
+            ok = sorted(p["cpu_s_per_1000"] for p in pts[k]
+                        if p["pass"] and p["cpu_s_per_1000"] is not None)
+            row[k] = {"points": pts[k],
+                      "us_per_exchange": statistics.median(ok) * 1000 if ok else None,
+                      "us_each": [round(p["cpu_s_per_1000"] * 1000, 1)
+                                  if p["cpu_s_per_1000"] is not None else None
+                                  for p in pts[k]],
+                      "all_passed": len(ok) == len(pts[k])}
+        out[str(rate)] = row
+    res["regression_cpu"] = out
+
+
+def regression_summary(res):
+    """The no-regression table: new (duodhcpd) and base side by side."""
+    rows = {}
+    for k, rp in (("duodhcpd", res.get("replay")), ("duodhcpd-base", res.get("replay_base"))):
+        s = res["servers"].get(k, {})
+        sr = s.get("search", {})
+        rows[k] = {"label": s.get("label", k), "max_rate": sr.get("max_rate"),
+                   "search_cut_by_budget": sr.get("cut_by_budget"),
+                   "window_rate": (res.get("window", {}).get(k) or {}).get("achieved"),
+                   "peak_vmhwm_kb": sr.get("peak_vmhwm_kb"),
+                   "cpu_us": {r: v[k]["us_per_exchange"]
+                              for r, v in res.get("regression_cpu", {}).items()},
+                   "replay_ready_s": rp["ready_s_median"] if rp else None,
+                   "replay_vmrss_kb": rp["vmrss_kb_max"] if rp else None,
+                   "replay_ms": [r["replay_ms"] for r in rp["runs"]] if rp else None}
+    n, o = rows["duodhcpd"], rows["duodhcpd-base"]
+    ratios_ = {"max_rate": ratio(n["max_rate"], o["max_rate"]),
+               "window_rate": ratio(n["window_rate"], o["window_rate"]),
+               "peak_vmhwm": ratio(n["peak_vmhwm_kb"], o["peak_vmhwm_kb"]),
+               "replay_ready": ratio(n["replay_ready_s"], o["replay_ready_s"]),
+               "replay_vmrss": ratio(n["replay_vmrss_kb"], o["replay_vmrss_kb"])}
+    for r in n["cpu_us"]:
+        ratios_["cpu@%s" % r] = ratio(n["cpu_us"][r], o["cpu_us"].get(r))
+    return {"rows": rows, "ratios_new_over_base": ratios_}
+
+
+def regression_report(res, w):
+    rg = res["regression"]
+    n, o = rg["rows"]["duodhcpd"], rg["rows"]["duodhcpd-base"]
+    rr = rg["ratios_new_over_base"]
+    rates = sorted(n["cpu_us"], key=int)
+    w("")
+    w("no regression: this tree (%s) against base %s, in this run"
+      % (res["versions"].get("duodhcp_commit"), res["versions"].get("duodhcpd_base")))
+    cols = (["sustained DORA/s", "1024 in flight/s"] +
+            ["CPU us/ex @%s" % r for r in rates] +
+            ["peak RSS MB", "replay %dk s" % (res.get("replay", {}).get("leases", 0) // 1000),
+             "replay RSS MB"])
+    w("%-26s" % "" + "".join("%18s" % c for c in cols))
+
+    def cells(row):
+        return ([fmt(row["max_rate"], 0), fmt(row["window_rate"], 0)] +
+                [fmt(row["cpu_us"].get(r), 1) for r in rates] +
+                [fmt(row["peak_vmhwm_kb"] and row["peak_vmhwm_kb"] / 1024, 1),
+                 fmt(row["replay_ready_s"], 3),
+                 fmt(row["replay_vmrss_kb"] and row["replay_vmrss_kb"] / 1024, 1)])
+    w("%-26s" % "new (duodhcpd)" + "".join("%18s" % c for c in cells(n)))
+    w("%-26s" % "base" + "".join("%18s" % c for c in cells(o)))
+    w("%-26s" % "ratio new/base" + "".join("%18s" % fmt(rr.get(k)) for k in (
+        ["max_rate", "window_rate"] + ["cpu@%s" % r for r in rates] +
+        ["peak_vmhwm", "replay_ready", "replay_vmrss"])))
+    for r in rates:
+        v = res["regression_cpu"][r]
+        w("  CPU us/exchange at %s/s, every point: new %s, base %s%s" % (
+            r, v["duodhcpd"]["us_each"], v["duodhcpd-base"]["us_each"],
+            "" if v["duodhcpd"]["all_passed"] and v["duodhcpd-base"]["all_passed"]
+            else " (a point lost >= 1%: not counted in the median)"))
+    for k, row in (("new", n), ("base", o)):
+        if row.get("search_cut_by_budget"):
+            w("  %s: the step search was cut short by the time budget: its sustained rate "
+              "is a lower bound" % k)
+    w("  sustained: step search (<1%% lost); CPU: median of the interleaved points, the "
+      "scheduler's run time; replay: exec to ready, median of %d interleaved runs"
+      % len((res.get("replay") or {}).get("runs", [])))
 
 
 def compaction_run(b, srv, count=480000, rate=20000):

@@ -3,6 +3,7 @@
 #
 #   sudo bash bench/run.sh            # full run, about 10-15 minutes
 #   sudo bash bench/run.sh --quick    # about 3-4 minutes
+#   sudo bash bench/run.sh --sync     # SyncServer resync of 1M leases (syncbench.py)
 #
 # Installs what is missing with apt-get (no daemon is started: a
 # policy-rc.d that says 101 is in place during the install), builds
@@ -11,6 +12,16 @@
 #
 # Environment: BENCH_BUILD (build folder, default /var/tmp/duodhcp-bench-build),
 # BENCH_SKIP_APT=1 (no apt-get), DUODHCPD=/path (use that daemon, no build).
+#
+# No-regression run, the current tree against an older commit in one run:
+#
+#   sudo bash bench/run.sh --servers duodhcpd,duodhcpd-base --no-perfdhcp
+#
+# duodhcpd-base is built from BENCH_BASE_REV (default e190854, the commit
+# before the layout work) exported with git archive into
+# /var/tmp/duodhcp-bench-base-<rev> (the repository is only read), with its
+# own mkjournal so that its replay reads a journal of its own format; or
+# DUODHCPD_BASE=/path (and DUODHCPD_BASE_MKJOURNAL=/path) gives the binaries.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -68,6 +79,35 @@ else
 			-o "$BUILD/bench/duodhcpd"
 	fi
 fi
+# The base daemon, when asked for.
+if [[ " $* " == *duodhcpd-base* ]]; then
+	rm -f "$BUILD/bench/duodhcpd-base" "$BUILD/bench/mkjournal-base"
+	if [ -n "${DUODHCPD_BASE:-}" ]; then
+		cp "$DUODHCPD_BASE" "$BUILD/bench/duodhcpd-base"
+		if [ -n "${DUODHCPD_BASE_MKJOURNAL:-}" ]; then
+			cp "$DUODHCPD_BASE_MKJOURNAL" "$BUILD/bench/mkjournal-base"
+		fi
+		echo "base: $DUODHCPD_BASE" > "$BUILD/bench/base-rev"
+	else
+		BASE_REV=$(git -C "$REPO" rev-parse --verify "${BENCH_BASE_REV:-e190854}^{commit}")
+		BASE_SRC=/var/tmp/duodhcp-bench-base-${BASE_REV:0:12}
+		if [ ! -f "$BASE_SRC/meson.build" ]; then
+			rm -rf "$BASE_SRC.tmp" && mkdir -p "$BASE_SRC.tmp"
+			git -C "$REPO" archive "$BASE_REV" | tar -x -C "$BASE_SRC.tmp"
+			mv "$BASE_SRC.tmp" "$BASE_SRC"
+		fi
+		BASE_BUILD=$BUILD/base-${BASE_REV:0:12}
+		if ! { [ -f "$BASE_BUILD/build.ninja" ] || meson setup "$BASE_BUILD" "$BASE_SRC" \
+				>"$BUILD/meson-base.log" 2>&1; } ||
+		   ! meson compile -C "$BASE_BUILD" duodhcpd mkjournal >>"$BUILD/meson-base.log" 2>&1; then
+			echo "run.sh: building the base $BASE_REV failed (see $BUILD/meson-base.log)" >&2
+			exit 1
+		fi
+		cp "$BASE_BUILD/duodhcpd" "$BUILD/bench/duodhcpd-base"
+		cp "$BASE_BUILD/mkjournal" "$BUILD/bench/mkjournal-base"
+		git -C "$REPO" log -1 --format='%h %s' "$BASE_REV" | cut -c1-72 > "$BUILD/bench/base-rev"
+	fi
+fi
 CFLAGS=(-std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 	-Wmissing-prototypes)
 gcc "${CFLAGS[@]}" "$REPO/bench/duoload.c" -lm -o "$BUILD/bench/duoload"
@@ -82,4 +122,10 @@ else
 		"$REPO/src/core/lease_state.c" -o "$BUILD/bench/mkjournal"
 fi
 
-"$PY" "$REPO/bench/bench.py" --bin-dir "$BUILD/bench" "$@"
+# --sync (first): the SyncServer resync benchmark instead (bench/syncbench.py).
+if [ "${1:-}" = --sync ]; then
+	shift
+	"$PY" "$REPO/bench/syncbench.py" --bin-dir "$BUILD/bench" "$@"
+else
+	"$PY" "$REPO/bench/bench.py" --bin-dir "$BUILD/bench" "$@"
+fi
