@@ -45,7 +45,6 @@
 #define DEF_FO_LBMAX	3u		/* ISC leaves it 0 (load balancing off,
 					   with a warning); its manual says 3 */
 #define DEF_FO_SKEW	5u		/* the secondary refuses a CONNECT at 60 */
-#define FO_MCLT_MAX	31536000u	/* a year */
 
 /* ---- parse state ---- */
 
@@ -1512,14 +1511,14 @@ static const struct kdef failover_keys[] = {
 	KIP("PeerAddress", struct cfg_failover, peer_addr, K_REQUIRED),
 	KUINT("PeerPort", struct cfg_failover, peer_port, 1, 65535, 0),
 	KSTR("Name", struct cfg_failover, name, K_NONEMPTY | K_REQUIRED),
-	KUINT("MCLT", struct cfg_failover, mclt, 1, FO_MCLT_MAX, K_REQUIRED | K_PRIMARY),
+	KUINT("MCLT", struct cfg_failover, mclt, 1, 31536000, K_REQUIRED | K_PRIMARY),
 	KUINT("Split", struct cfg_failover, split, 0, 256, K_PRIMARY),
 	{ .name = "HBA", .fn = kv_fo_hba, .off = offsetof(struct cfg_failover, hba),
 	  .flags = K_PRIMARY },
 	KUINT("MaxResponseDelay", struct cfg_failover, max_response_delay, 3, 3600, 0),
 	KUINT("MaxUnackedUpdates", struct cfg_failover, max_unacked, 1, 65535, 0),
 	KUINT("LoadBalanceMaxSeconds", struct cfg_failover, lb_max_secs, 0, 65535, 0),
-	KUINT("AutoPartnerDown", struct cfg_failover, auto_partner_down, 0, FO_MCLT_MAX, 0),
+	KUINT("AutoPartnerDown", struct cfg_failover, auto_partner_down, 0, 31536000, 0),
 	KUINT("ClockSkewWarn", struct cfg_failover, clock_skew_warn, 0, 59, 0),
 	{ .name = "Pools", .fn = kv_fo_pools },
 };
@@ -1603,17 +1602,17 @@ static void classify(struct pctx *p, struct sect *s)
 
 static void do_fixed(struct pctx *p, struct sect *s)
 {
+	if (s->kind == SK_FAILOVER) {	/* checked whole by check_failover */
+		p->c->fo.enabled = true;
+		p->fo_sect = s;
+	}
 	switch (s->kind) {
 	case SK_SETTINGS: run_table(p, s, settings_keys, NELEM(settings_keys), p->c); break;
 	case SK_DNS: run_table(p, s, dns_keys, NELEM(dns_keys), p->c); break;
 	case SK_HTTP: run_table(p, s, http_keys, NELEM(http_keys), p->c); break;
 	case SK_TFTP: run_table(p, s, tftp_keys, NELEM(tftp_keys), p->c); break;
 	case SK_DUODHCP: run_table(p, s, duodhcp_keys, NELEM(duodhcp_keys), p->c); break;
-	case SK_FAILOVER:
-		p->c->fo.enabled = true;
-		p->fo_sect = s;
-		run_table(p, s, failover_keys, NELEM(failover_keys), &p->c->fo);
-		break;
+	case SK_FAILOVER: run_table(p, s, failover_keys, NELEM(failover_keys), &p->c->fo); break;
 	case SK_GENERAL:
 		p->general.kind = SK_GENERAL;
 		p->general.s = s;
