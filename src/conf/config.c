@@ -35,6 +35,16 @@
 #define DEF_OFFER	30u
 #define DEF_COMPACT	(64u << 20)
 #define DEF_HTTP_PORT	80u
+/* [FAILOVER]: what ISC dhcpd 4.4 uses when a statement is left out
+ * (server/confpars.c, includes/failover.h), except where noted. */
+#define DEF_FO_PORT	647u		/* IANA's dhcp-failover port */
+#define DEF_FO_MRD	20u		/* max-response-delay */
+#define DEF_FO_UNACKED	100u		/* max-unacked-updates */
+#define DEF_FO_SPLIT	128u		/* ISC insists on split or hba; 128 is
+					   the value its manual recommends */
+#define DEF_FO_LBMAX	3u		/* ISC leaves it 0 (load balancing off,
+					   with a warning); its manual says 3 */
+#define DEF_FO_SKEW	5u		/* the secondary refuses a CONNECT at 60 */
 
 /* ---- parse state ---- */
 
@@ -54,7 +64,7 @@ struct ent {
 
 enum skind {
 	SK_SKIP, SK_SETTINGS, SK_GENERAL, SK_DNS, SK_HTTP, SK_TFTP, SK_DUODHCP,
-	SK_SUBNET, SK_HOST, SK_WILDCARD, SK_UNKNOWN,
+	SK_FAILOVER, SK_SUBNET, SK_HOST, SK_WILDCARD, SK_UNKNOWN,
 };
 
 struct sect {
@@ -147,6 +157,8 @@ struct pctx {
 	struct where *subw, *hostw;
 	size_t capsubw, caphostw;
 	struct scope general;
+	const struct sect *fo_sect;	/* [FAILOVER], NULL when absent */
+	const struct ent *fo_pools;	/* its Pools key, checked once subnets exist */
 };
 
 /* ---- messages ---- */
@@ -783,6 +795,10 @@ enum {
 	K_G = 1 << 2,		/* allowed in [GENERAL] */
 	K_S = 1 << 3,		/* allowed in [SUBNET:...] */
 	K_H = 1 << 4,		/* allowed in client sections */
+	K_REQUIRED = 1 << 5,	/* [FAILOVER]: must be given (with K_PRIMARY: on
+				   the primary) */
+	K_PRIMARY = 1 << 6,	/* [FAILOVER]: the primary's alone; an error on
+				   the secondary */
 };
 
 struct kdef {
@@ -1432,6 +1448,81 @@ static const struct kdef duodhcp_keys[] = {
 	KUINT("CommitDelayMs", struct config, commit_delay_ms, 0, 1000, 0),
 };
 
+/* Role=primary|secondary. */
+static void kv_fo_role(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		       unsigned idx)
+{
+	(void)idx;
+	if (strcasecmp(e->val, "primary") == 0)
+		*(uint8_t *)field(obj, k) = CFG_FO_PRIMARY;
+	else if (strcasecmp(e->val, "secondary") == 0)
+		*(uint8_t *)field(obj, k) = CFG_FO_SECONDARY;
+	else
+		ent_err(p, e, "\"%s\" is not primary or secondary", e->val);
+}
+
+/* HBA=: the 256-bit hash bucket map as 64 hex digits, or as ISC's 32
+ * colon-separated bytes; bytes in order, bucket i is bit i%8 of byte i/8. */
+static void kv_fo_hba(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		      unsigned idx)
+{
+	struct cfg_failover *fo = obj;
+	uint8_t *m = field(obj, k);
+	size_t n = 0;
+	int hi = -1;
+
+	(void)idx;
+	for (const char *s = e->val; *s; s++) {
+		int v = text_hexval(*s);
+
+		if (*s == ':' || is_blank(*s))
+			continue;
+		if (v < 0 || n == 32) {
+			ent_err(p, e, "not 64 hex digits (32 bytes, ':' between bytes allowed)");
+			return;
+		}
+		if (hi < 0)
+			hi = v;
+		else {
+			m[n++] = (uint8_t)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	if (n != 32 || hi >= 0) {
+		ent_err(p, e, "not 64 hex digits (32 bytes, ':' between bytes allowed)");
+		return;
+	}
+	fo->hba_set = true;
+}
+
+/* Pools=: checked by check_failover once the subnets exist. */
+static void kv_fo_pools(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+			unsigned idx)
+{
+	(void)obj, (void)k, (void)idx;
+	p->fo_pools = e;
+}
+
+static const struct kdef failover_keys[] = {
+	{ .name = "Role", .fn = kv_fo_role, .off = offsetof(struct cfg_failover, role),
+	  .flags = K_REQUIRED },
+	KIP("Address", struct cfg_failover, addr, K_REQUIRED),
+	KUINT("Port", struct cfg_failover, port, 1, 65535, 0),
+	KIP("PeerAddress", struct cfg_failover, peer_addr, K_REQUIRED),
+	KUINT("PeerPort", struct cfg_failover, peer_port, 1, 65535, 0),
+	KSTR("Name", struct cfg_failover, name, K_NONEMPTY | K_REQUIRED),
+	KUINT("MCLT", struct cfg_failover, mclt, 1, 31536000, K_REQUIRED | K_PRIMARY),
+	KUINT("Split", struct cfg_failover, split, 0, 256, K_PRIMARY),
+	{ .name = "HBA", .fn = kv_fo_hba, .off = offsetof(struct cfg_failover, hba),
+	  .flags = K_PRIMARY },
+	KUINT("MaxResponseDelay", struct cfg_failover, max_response_delay, 3, 3600, 0),
+	KUINT("MaxUnackedUpdates", struct cfg_failover, max_unacked, 1, 65535, 0),
+	KUINT("LoadBalanceMaxSeconds", struct cfg_failover, lb_max_secs, 0, 65535, 0),
+	KUINT("AutoPartnerDown", struct cfg_failover, auto_partner_down, 0, 31536000, 0),
+	KUINT("ClockSkewWarn", struct cfg_failover, clock_skew_warn, 0, 59, 0),
+	{ .name = "Pools", .fn = kv_fo_pools },
+};
+
 #define GSH	(K_G | K_S | K_H)
 static const struct kdef scope_keys[] = {
 	KUINT("LEASETIME", struct scope, lease_time, 1, UINT32_MAX, GSH),
@@ -1468,6 +1559,7 @@ static void classify(struct pctx *p, struct sect *s)
 		{ "Settings", SK_SETTINGS }, { "General", SK_GENERAL },
 		{ "DNS-Settings", SK_DNS }, { "HTTP-Settings", SK_HTTP },
 		{ "TFTP-Settings", SK_TFTP }, { "DUODHCP", SK_DUODHCP },
+		{ "FAILOVER", SK_FAILOVER },
 	};
 	bool hostbits;
 	int mac;
@@ -1510,12 +1602,17 @@ static void classify(struct pctx *p, struct sect *s)
 
 static void do_fixed(struct pctx *p, struct sect *s)
 {
+	if (s->kind == SK_FAILOVER) {	/* checked whole by check_failover */
+		p->c->fo.enabled = true;
+		p->fo_sect = s;
+	}
 	switch (s->kind) {
 	case SK_SETTINGS: run_table(p, s, settings_keys, NELEM(settings_keys), p->c); break;
 	case SK_DNS: run_table(p, s, dns_keys, NELEM(dns_keys), p->c); break;
 	case SK_HTTP: run_table(p, s, http_keys, NELEM(http_keys), p->c); break;
 	case SK_TFTP: run_table(p, s, tftp_keys, NELEM(tftp_keys), p->c); break;
 	case SK_DUODHCP: run_table(p, s, duodhcp_keys, NELEM(duodhcp_keys), p->c); break;
+	case SK_FAILOVER: run_table(p, s, failover_keys, NELEM(failover_keys), &p->c->fo); break;
 	case SK_GENERAL:
 		p->general.kind = SK_GENERAL;
 		p->general.s = s;
@@ -2018,10 +2115,195 @@ static void check_whole(struct pctx *p)
 	}
 }
 
+/* ---- [FAILOVER] ---- */
+
+static bool ent_ip(const struct ent *e, uint32_t *a)
+{
+	return e && !e->dup && e->xstate == X_DONE && ip_str(e->val, a);
+}
+
+/* Required keys given, and the primary's keys on the primary alone (ISC:
+ * "primary failover server must have mclt", "secondary may not define load
+ * balance settings"; dhcpd.conf(5): mclt "may not be specified on the
+ * secondary"). */
+static void fo_presence(struct pctx *p, const struct sect *s, uint8_t role)
+{
+	for (size_t i = 0; i < NELEM(failover_keys); i++) {
+		const struct kdef *k = &failover_keys[i];
+		const struct ent *e = key_find(p, s, k->name);
+		bool primary = k->flags & K_PRIMARY;
+
+		if (primary && e && role == CFG_FO_SECONDARY)
+			ent_err(p, e, "only the primary sets this (the secondary takes it from "
+				"the primary's CONNECT)");
+		else if ((k->flags & K_REQUIRED) && !e && (!primary || role == CFG_FO_PRIMARY))
+			perr(p, s->line, s->name, k->name, "missing: required%s",
+			     primary ? " on the primary" : "");
+	}
+}
+
+static void fo_addresses(struct pctx *p, const struct sect *s)
+{
+	const struct cfg_failover *fo = &p->c->fo;
+	const struct ent *e[2] = { key_find(p, s, "Address"), key_find(p, s, "PeerAddress") };
+	uint32_t a[2];
+	bool ok[2];
+
+	for (int i = 0; i < 2; i++) {
+		ok[i] = ent_ip(e[i], &a[i]);
+		/* 0.0.0.0 and multicast: nothing to listen on or connect to. */
+		if (ok[i] && (a[i] == 0 || a[i] >= 0xe0000000u)) {
+			ent_err(p, e[i], "%s is not a unicast address", e[i]->val);
+			ok[i] = false;
+		}
+	}
+	if (ok[0] && ok[1] && a[0] == a[1] && fo->port == fo->peer_port)
+		ent_err(p, e[1], "is this server's own Address and Port: the peer is the "
+			"other server");
+}
+
+static void fo_split(struct pctx *p, const struct sect *s)
+{
+	struct cfg_failover *fo = &p->c->fo;
+	const struct ent *split = key_find(p, s, "Split"), *hba = key_find(p, s, "HBA");
+
+	if (split && hba)
+		ent_err(p, hba->line > split->line ? hba : split,
+			"Split and HBA are two forms of one map: give one of them");
+	if (fo->role != CFG_FO_PRIMARY || fo->hba_set)
+		return;
+	/* split N: the first N buckets are the primary's (ISC's order). */
+	memset(fo->hba, 0, sizeof fo->hba);
+	for (unsigned i = 0; i < fo->split && i < 256; i++)
+		fo->hba[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+static bool has_pool(const struct pctx *p, size_t subnet)
+{
+	for (size_t r = 0; r < p->nr; r++)
+		if (p->rv[r].subnet == subnet)
+			return true;
+	return false;
+}
+
+/* One item of Pools=: a subnet of this file, as a.b.c.d/n. */
+static bool fo_pool_item(struct pctx *p, const struct ent *e, const char *tok)
+{
+	struct config *c = p->c;
+	uint32_t net, mask;
+	bool hostbits;
+	size_t i;
+
+	if (!cidr_parse(tok, &net, &mask, &hostbits)) {
+		ent_err(p, e, "\"%.80s\" is not a subnet a.b.c.d/n (or \"all\" alone)", tok);
+		return false;
+	}
+	if (hostbits) {
+		ent_err(p, e, "%s: host bits set in the network address", tok);
+		return false;
+	}
+	for (i = 0; i < c->nsubnets; i++)
+		if (c->subnets[i].net == net && c->subnets[i].mask == mask)
+			break;
+	if (i == c->nsubnets)
+		ent_err(p, e, "%s is not a subnet of this file", tok);
+	else if (!has_pool(p, i))
+		ent_err(p, e, "%s (%s) has no pool", tok, c->subnets[i].name);
+	else if (c->subnets[i].failover)
+		ent_err(p, e, "%s is listed twice", tok);
+	else {
+		c->subnets[i].failover = true;
+		return true;
+	}
+	return false;
+}
+
+/* Pools=all (the default) or a list of subnets: every range of those is
+ * shared with the peer (ISC: "failover peer" in their pool statements). */
+static void fo_pools(struct pctx *p, const struct sect *s)
+{
+	struct config *c = p->c;
+	const struct ent *e = p->fo_pools;
+	char buf[LINE_MAX_LEN + 1];
+	size_t n = 0, items = 0;
+
+	if (e && e->xstate == X_DONE && strcasecmp(e->val, "all") != 0) {
+		c->fo.all_pools = false;
+		snprintf(buf, sizeof buf, "%s", e->val);
+		for (char *save = NULL, *tok = strtok_r(buf, ", \t", &save); tok;
+		     tok = strtok_r(NULL, ", \t", &save), items++)
+			n += fo_pool_item(p, e, tok);
+		if (items == 0)
+			ent_err(p, e, "empty: give \"all\" or subnets a.b.c.d/n");
+		return;
+	}
+	for (size_t i = 0; i < c->nsubnets; i++)
+		if (has_pool(p, i)) {
+			c->subnets[i].failover = true;
+			n++;
+		}
+	if (n == 0 && e)
+		ent_err(p, e, "no subnet of this file has a pool to share");
+	else if (n == 0)
+		perr(p, s->line, s->name, "Pools", "no subnet of this file has a pool to share");
+}
+
+/* Our own addresses may not sit in a shared pool: the peer would hand
+ * them out. */
+static void fo_own_addresses(struct pctx *p, const struct sect *s)
+{
+	const struct config *c = p->c;
+	static const char *const keys[] = { "Address", "PeerAddress" };
+	char a[16], b[16], x[16];
+
+	for (size_t i = 0; i < p->nr; i++) {
+		const struct prange *r = &p->rv[i];
+		const struct cfg_subnet *sub;
+		uint32_t v;
+
+		if (r->subnet >= c->nsubnets || !(sub = &c->subnets[r->subnet])->failover)
+			continue;
+		if (sub->bind_addr >= r->first && sub->bind_addr <= r->last)
+			ent_err(p, r->e, "%s-%s holds this server's address %s (%s), and the pool "
+				"is shared with the failover peer, which would hand it out",
+				ipfmt(a, r->first), ipfmt(b, r->last), ipfmt(x, sub->bind_addr),
+				sub->name);
+		for (int k = 0; k < 2; k++) {
+			const struct ent *e = key_find(p, s, keys[k]);
+			if (ent_ip(e, &v) && v >= r->first && v <= r->last)
+				ent_err(p, e, "%s is inside the failover pool %s-%s (%s line %d)",
+					e->val, ipfmt(a, r->first), ipfmt(b, r->last), r->e->key,
+					r->e->line);
+		}
+	}
+}
+
+static void check_failover(struct pctx *p)
+{
+	const struct sect *s = p->fo_sect;
+	const struct ent *sync, *lb;
+
+	if (s == NULL)
+		return;
+	fo_presence(p, s, p->c->fo.role);
+	fo_addresses(p, s);
+	fo_split(p, s);
+	fo_pools(p, s);
+	fo_own_addresses(p, s);
+	/* ISC warns the same way (failover.c, dhcp_failover_sanity_check). */
+	if (p->c->fo.lb_max_secs == 0 && (lb = key_find(p, s, "LoadBalanceMaxSeconds")))
+		ent_warn(p, lb, "0 turns load balancing off: both servers answer every client");
+	for (size_t i = 0; i < p->ns; i++)
+		if (p->sv[i].kind == SK_SETTINGS &&
+		    (sync = key_find(p, &p->sv[i], "SyncServer")) != NULL && *sync->val)
+			ent_warn(p, sync, "with [FAILOVER] the leases already reach the peer; "
+				 "SyncServer pulls them a second way");
+}
+
 static void interpret(struct pctx *p)
 {
 	static const enum skind order[] = { SK_SETTINGS, SK_GENERAL, SK_DNS, SK_HTTP,
-					    SK_TFTP, SK_DUODHCP };
+					    SK_TFTP, SK_DUODHCP, SK_FAILOVER };
 
 	for (size_t i = 0; i < p->ns; i++)
 		classify(p, &p->sv[i]);
@@ -2043,6 +2325,7 @@ static void interpret(struct pctx *p)
 		return;
 	check_ranges(p);
 	check_subnets(p);
+	check_failover(p);	/* before distribute() takes bind addresses out */
 	distribute(p);
 	check_hosts(p);
 	check_whole(p);
@@ -2059,6 +2342,14 @@ static void defaults(struct config *c)
 	c->decline_secs = DEF_DECLINE;
 	c->offer_secs = DEF_OFFER;
 	c->compact_bytes = DEF_COMPACT;
+	c->fo.port = DEF_FO_PORT;
+	c->fo.peer_port = DEF_FO_PORT;
+	c->fo.split = DEF_FO_SPLIT;
+	c->fo.max_response_delay = DEF_FO_MRD;
+	c->fo.max_unacked = DEF_FO_UNACKED;
+	c->fo.lb_max_secs = DEF_FO_LBMAX;
+	c->fo.clock_skew_warn = DEF_FO_SKEW;
+	c->fo.all_pools = true;
 }
 
 static void pctx_free(struct pctx *p)
@@ -2340,6 +2631,52 @@ static void print_duodhcp(const struct config *c, FILE *out)
 		(unsigned long)c->compact_bytes, (unsigned long)c->commit_delay_ms);
 }
 
+static struct cfg_range *fo_ranges(const struct config *c, size_t *n);
+
+static void print_failover(const struct config *c, FILE *out)
+{
+	const struct cfg_failover *fo = &c->fo;
+	struct cfg_range *r;
+	char a[16], b[16];
+	size_t n = 0;
+
+	if (!fo->enabled)
+		return;
+	fprintf(out, "\n[FAILOVER]\nRole=%s\nAddress=%s\nPort=%u\n",
+		fo->role == CFG_FO_PRIMARY ? "primary" : "secondary", ipfmt(a, fo->addr),
+		fo->port);
+	fprintf(out, "PeerAddress=%s\nPeerPort=%u\n", ipfmt(a, fo->peer_addr), fo->peer_port);
+	print_str(out, "Name", fo->name);
+	if (fo->role == CFG_FO_PRIMARY) {
+		fprintf(out, "MCLT=%lu\n", (unsigned long)fo->mclt);
+		if (fo->hba_set) {
+			fputs("HBA=", out);
+			for (size_t i = 0; i < sizeof fo->hba; i++)
+				fprintf(out, "%s%02x", i ? ":" : "", fo->hba[i]);
+			fputc('\n', out);
+		} else
+			fprintf(out, "Split=%u\n", fo->split);
+	}
+	fprintf(out, "MaxResponseDelay=%lu\nMaxUnackedUpdates=%lu\nLoadBalanceMaxSeconds=%lu\n"
+		"AutoPartnerDown=%lu\nClockSkewWarn=%lu\n", (unsigned long)fo->max_response_delay,
+		(unsigned long)fo->max_unacked, (unsigned long)fo->lb_max_secs,
+		(unsigned long)fo->auto_partner_down, (unsigned long)fo->clock_skew_warn);
+	fputs("Pools=", out);
+	for (size_t i = 0, k = 0; i < c->nsubnets && !fo->all_pools; i++)
+		if (c->subnets[i].failover)
+			fprintf(out, "%s%s/%u", k++ ? "," : "", ipfmt(a, c->subnets[i].net),
+				mask_prefix(c->subnets[i].mask));
+	fputs(fo->all_pools ? "all\n" : "\n", out);
+	/* What the peer's -t must show the same (docs/config.md, [FAILOVER]). */
+	fputs("; failover pools:", out);
+	r = fo_ranges(c, &n);
+	for (size_t i = 0; r && i < n; i++)
+		fprintf(out, "%s %s-%s", i ? "," : "", ipfmt(a, r[i].first), ipfmt(b, r[i].last));
+	free(r);
+	fprintf(out, "\n; failover pools fingerprint: %016llx\n",
+		(unsigned long long)config_failover_fingerprint(c));
+}
+
 static void print_subnet(const struct cfg_subnet *s, FILE *out)
 {
 	char a[16];
@@ -2384,9 +2721,153 @@ void config_print(const struct config *c, FILE *out)
 	print_settings(c, out);
 	print_general(c, out);
 	print_duodhcp(c, out);
+	print_failover(c, out);
 	for (size_t i = 0; i < c->nsubnets; i++)
 		if (c->subnets[i].relayed || c->subnets[i].section)
 			print_subnet(&c->subnets[i], out);
 	for (size_t i = 0; i < c->nhosts; i++)
 		print_host(&c->hosts[i], out);
+}
+
+/* ---- the failover pools, for -t and the pair check ---- */
+
+static int cmp_cfg_range(const void *a, const void *b)
+{
+	const struct cfg_range *x = a, *y = b;
+
+	return (x->first > y->first) - (x->first < y->first);
+}
+
+/* Every failover subnet's ranges, sorted, with touching ones merged, so
+ * that "10-100,101-200" and "10-200" read the same.  NULL with *n = 0 when
+ * there are none (or no memory). */
+static struct cfg_range *fo_ranges(const struct config *c, size_t *n)
+{
+	struct cfg_range *v;
+	size_t k = 0, m = 0;
+
+	*n = 0;
+	for (size_t i = 0; i < c->nsubnets; i++)
+		k += c->subnets[i].failover ? c->subnets[i].nranges : 0;
+	if (k == 0 || (v = calloc(k, sizeof *v)) == NULL)
+		return NULL;
+	k = 0;
+	for (size_t i = 0; i < c->nsubnets; i++)
+		for (size_t j = 0; c->subnets[i].failover && j < c->subnets[i].nranges; j++)
+			v[k++] = c->subnets[i].ranges[j];
+	sort(v, k, sizeof *v, cmp_cfg_range);
+	for (size_t i = 0; i < k; i++) {
+		if (m && v[m - 1].last != UINT32_MAX && v[i].first <= v[m - 1].last + 1) {
+			if (v[i].last > v[m - 1].last)
+				v[m - 1].last = v[i].last;
+		} else
+			v[m++] = v[i];
+	}
+	*n = m;
+	return v;
+}
+
+/* FNV-1a over the merged ranges, 8 big-endian bytes each: stable across
+ * builds and hosts, which is all a fingerprint to compare by eye needs. */
+uint64_t config_failover_fingerprint(const struct config *c)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+	size_t n;
+	struct cfg_range *r = fo_ranges(c, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = (uint64_t)r[i].first << 32 | r[i].last;
+		for (int b = 56; b >= 0; b -= 8) {
+			h ^= (uint8_t)(v >> b);
+			h *= 0x100000001b3u;
+		}
+	}
+	free(r);
+	return h;
+}
+
+/* Reports the addresses of x that no range of y holds (both merged). */
+static int fo_pool_diff(const struct config *cx, const struct cfg_range *x, size_t nx,
+			const struct cfg_range *y, size_t ny, const char *other, FILE *errs)
+{
+	char a[16], b[16];
+	int n = 0;
+
+	for (size_t i = 0, j = 0; i < nx; i++) {
+		uint64_t at = x[i].first;
+
+		for (; j < ny && y[j].last < at; j++)
+			;
+		for (size_t k = j; at <= x[i].last; k++) {
+			uint64_t end = k < ny && y[k].first <= x[i].last ? y[k].first : (uint64_t)x[i].last + 1;
+			if (end > at) {
+				n++;
+				if (errs)
+					fprintf(errs, "%s: [FAILOVER] Pools: %s-%s is a failover pool "
+						"here, not in %s\n", cx->path, ipfmt(a, (uint32_t)at),
+						ipfmt(b, (uint32_t)(end - 1)), other);
+			}
+			if (k >= ny || y[k].first > x[i].last)
+				break;
+			at = (uint64_t)y[k].last + 1;
+		}
+	}
+	return n;
+}
+
+__attribute__((format(printf, 4, 5)))
+static int pair_err(FILE *errs, const struct config *c, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errs == NULL)
+		return 1;
+	fprintf(errs, "%s: [FAILOVER] %s: ", c->path, key);
+	va_start(ap, fmt);
+	vfprintf(errs, fmt, ap);
+	va_end(ap);
+	fputc('\n', errs);
+	return 1;
+}
+
+/* b's address and port must be what a names as its peer's. */
+static int pair_ends(const struct config *a, const struct config *b, FILE *errs)
+{
+	char x[16], y[16];
+	int n = 0;
+
+	if (a->fo.peer_addr != b->fo.addr)
+		n += pair_err(errs, a, "PeerAddress", "%s, but the Address of %s is %s",
+			      ipfmt(x, a->fo.peer_addr), b->path, ipfmt(y, b->fo.addr));
+	if (a->fo.peer_port != b->fo.port)
+		n += pair_err(errs, a, "PeerPort", "%u, but the Port of %s is %u", a->fo.peer_port,
+			      b->path, b->fo.port);
+	return n;
+}
+
+int config_failover_pair(const struct config *a, const struct config *b, FILE *errs)
+{
+	struct cfg_range *ra, *rb;
+	size_t na, nb;
+	int n = 0;
+
+	if (!a->fo.enabled || !b->fo.enabled) {
+		if (errs)
+			fprintf(errs, "%s: no [FAILOVER] section\n", (!a->fo.enabled ? a : b)->path);
+		return 1;
+	}
+	if (a->fo.role == b->fo.role)
+		n += pair_err(errs, b, "Role", "%s in both files: one must be primary, the other "
+			      "secondary", a->fo.role == CFG_FO_PRIMARY ? "primary" : "secondary");
+	if (strcmp(a->fo.name, b->fo.name) != 0)
+		n += pair_err(errs, b, "Name", "\"%s\", but \"%s\" in %s", b->fo.name, a->fo.name,
+			      a->path);
+	n += pair_ends(a, b, errs) + pair_ends(b, a, errs);
+	ra = fo_ranges(a, &na);
+	rb = fo_ranges(b, &nb);
+	n += fo_pool_diff(a, ra, na, rb, nb, b->path, errs);
+	n += fo_pool_diff(b, rb, nb, ra, na, a->path, errs);
+	free(ra);
+	free(rb);
+	return n;
 }

@@ -42,6 +42,7 @@ struct cfg_subnet {
 	uint32_t siaddr;		/* NEXTSERVER, 0 = none */
 	char bootfile[128];		/* BOOTFILE, "" = none */
 	struct cfg_optset opts;		/* [GENERAL] merged with overrides */
+	bool failover;			/* its pool is shared with the [FAILOVER] peer */
 };
 
 /* A per-client section: [00-11-22-33-44-55] or [00:11:22:33:44:55]. */
@@ -55,6 +56,31 @@ struct cfg_host {
 	uint32_t siaddr;		/* NEXTSERVER, 0 = the subnet's */
 	char bootfile[128];		/* BOOTFILE, "" = the subnet's */
 	struct cfg_optset opts;		/* overrides */
+};
+
+enum cfg_fo_role { CFG_FO_NONE, CFG_FO_PRIMARY, CFG_FO_SECONDARY };
+
+/* [FAILOVER]: one failover relationship as ISC dhcpd's "failover peer"
+ * declares it (draft-ietf-dhc-failover-12).  Parsed and checked here;
+ * the protocol in src/failover/ uses it. */
+struct cfg_failover {
+	bool enabled;			/* the section is present */
+	uint8_t role;			/* enum cfg_fo_role */
+	uint32_t addr, peer_addr;	/* host byte order */
+	uint16_t port, peer_port;
+	char name[256];			/* relationship name, sent in CONNECT */
+	uint32_t mclt;			/* seconds; set on the primary only */
+	uint16_t split;			/* 0-256, primary only; see hba */
+	bool hba_set;			/* HBA= was given instead of Split= */
+	uint8_t hba[32];		/* primary: the map sent in CONNECT, built from
+					   split or hba; bucket i is bit i%8 of byte
+					   i/8 (ISC's order) */
+	uint32_t max_response_delay;	/* seconds */
+	uint32_t max_unacked;		/* BNDUPDs the peer may send unacked */
+	uint32_t lb_max_secs;		/* load balancing off past this secs, 0 = off */
+	uint32_t auto_partner_down;	/* seconds, 0 = never */
+	uint32_t clock_skew_warn;	/* seconds, 0 = never */
+	bool all_pools;			/* Pools=all; else cfg_subnet.failover says */
 };
 
 struct config {
@@ -94,6 +120,8 @@ struct config {
 	uint32_t t1_pct, t2_pct;	/* percent of the lease; 0 = RFC defaults */
 	uint32_t compact_bytes;		/* compact the journal past this size */
 	uint32_t commit_delay_ms;	/* how long an ACK may wait to share a sync */
+
+	struct cfg_failover fo;		/* [FAILOVER] */
 };
 
 /* Parses path.  Every problem is written to errs as
@@ -106,6 +134,15 @@ void config_free(struct config *c);
 /* Prints the effective configuration as an INI file that config_parse
  * accepts and that yields the same configuration. */
 void config_print(const struct config *c, FILE *out);
+
+/* A digest of the failover pools (the addresses of every failover
+ * subnet's ranges, merged and sorted): both peers must have the same. */
+uint64_t config_failover_fingerprint(const struct config *c);
+/* Checks two configurations as a failover pair: opposite roles, the same
+ * name, each one's address and port the other's peer address and port, the
+ * same failover pools.  Problems go to errs as "FILE: [FAILOVER] KEY:
+ * message"; returns how many. */
+int config_failover_pair(const struct config *a, const struct config *b, FILE *errs);
 
 /* The subnet whose net/mask contains addr, or NULL. */
 const struct cfg_subnet *config_subnet_for(const struct config *c, uint32_t addr);

@@ -17,6 +17,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: duodhcpd -c FILE [-f] [-p PIDFILE]   serve\n"
 		"       duodhcpd -c FILE -t                  check and print the configuration\n"
+		"       duodhcpd -c FILE -t --peer-config PEERFILE\n"
+		"                                            also check the two as a failover pair\n"
 		"       duodhcpd -c FILE -L                  list the leases in the journal\n"
 		"       duodhcpd -c FILE --salvage           keep the good records of a damaged journal\n"
 		"  -f  stay in the foreground, log to stderr\n");
@@ -77,14 +79,32 @@ static int salvage(const struct config *c)
 	return 0;
 }
 
+/* -t --peer-config: the partner's file must load, and the two must agree
+ * as a failover pair (roles, name, addresses, ports, pools). */
+static int check_pair(const struct config *c, const char *peer_path)
+{
+	struct config *peer = config_load(peer_path, stderr);
+	int n;
+
+	if (!peer)
+		return 1;
+	n = config_failover_pair(c, peer, stderr);
+	config_free(peer);
+	if (n == 0)
+		fprintf(stderr, "duodhcpd: %s and %s agree as a failover pair\n", c->path, peer_path);
+	return n ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "salvage", no_argument, NULL, 'S' },
+		{ "peer-config", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_opts o = { .config_path = NULL };
+	const char *peer_path = NULL;
 	char mode = 0;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "c:fp:tLh", longopts, NULL)) != -1) {
@@ -93,11 +113,12 @@ int main(int argc, char **argv)
 		case 'f': o.foreground = true; break;
 		case 'p': o.pid_file = optarg; break;
 		case 't': case 'L': case 'S': mode = (char)ch; break;
+		case 'P': peer_path = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!o.config_path || optind != argc) {
+	if (!o.config_path || optind != argc || (peer_path && mode != 't')) {
 		usage(stderr);
 		return 2;
 	}
@@ -107,8 +128,11 @@ int main(int argc, char **argv)
 	if (!c)
 		return 1;
 	int rc = 0;
-	if (mode == 't')
+	if (mode == 't') {
 		config_print(c, stdout);
+		if (peer_path)
+			rc = check_pair(c, peer_path);
+	}
 	else if (mode == 'L')
 		rc = list_leases(c);
 	else

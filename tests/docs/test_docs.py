@@ -379,14 +379,17 @@ def parser_sections(src):
 
 
 def parser_defaults(src):
-    """{field: value} set by config.c's defaults(); other fields are zero."""
+    """{field: value} set by config.c's defaults(); other fields are zero.
+    A field of a member struct (c->fo.port) is keyed by its own name, which
+    is what the key tables' offsetof(struct cfg_failover, port) gives."""
     consts = {}
     for n, v in re.findall(r"^#define (DEF_\w+)\s+(.+)$", src, re.M):
-        v = v.strip()
+        v = re.sub(r"/\*.*$", "", v).strip()     # a comment after the value
         consts[n] = v.strip('"') if v.startswith('"') else c_int(v)
     body = re.search(r"^static void defaults\(.*?\n\}", src, re.S | re.M).group(0)
     out = {}
-    for field, c in re.findall(r"c->(\w+) = (DEF_\w+);", body):
+    for field, c in re.findall(r"c->(?:\w+\.)?(\w+) = (DEF_\w+);", body):
+        assert field not in out, f"config.c: two defaults for a field named {field}"
         out[field] = consts[c]
     for field, c in re.findall(r"snprintf\(c->(\w+), sizeof c->\w+, \"%s\", (DEF_\w+)\)", body):
         out[field] = consts[c]
@@ -463,10 +466,19 @@ def compare_parser(readme_rows, parser, defaults):
                         problems.append(f"[{sect}] {key}: range {got} in the README, "
                                         f"{info['range']} in config.c")
                 # defaults of the sections that are not inheriting ones
+                d = row["default"]
+                # a key the parser requires (K_REQUIRED) has no default
+                if "K_REQUIRED" in info["flags"]:
+                    if not (d or "").startswith("none"):
+                        problems.append(f"[{sect}] {key}: required by the parser, but the "
+                                        f"README gives the default {d!r}")
+                    continue
+                if (d or "").startswith("none (required"):
+                    problems.append(f"[{sect}] {key}: the README says required, the parser "
+                                    "does not (no K_REQUIRED)")
                 if kind in ("SK_SUBNET", "SK_HOST") or not info["field"] \
                         or (kind, pk) in RUNTIME_DEFAULTS:
                     continue
-                d = row["default"]
                 if info["field"] in defaults:
                     want = defaults[info["field"]]
                     got = size_value(d) if isinstance(want, int) else d
@@ -522,6 +534,19 @@ def test_selftest_readme_and_parser():
     md7 = re.sub(r"^(\| `Trace` \|[^|]*\|)[^|]*\|", r"\1 7 |", md, flags=re.M)
     assert md7 != md
     assert "[Settings] Trace: default '7' in the README, 0 in config.c" in problems(md=md7)
+    # a default of a member struct's field (c->fo.port), and required keys
+    src9 = re.sub(r"^#define DEF_FO_MRD\s.*$", "#define DEF_FO_MRD\t12345u", src, flags=re.M)
+    assert src9 != src
+    assert any(p.startswith("[FAILOVER] MaxResponseDelay: default ") and
+               p.endswith(" 12345 in config.c") for p in problems(src=src9))
+    src10 = src.replace("mclt, 1, 31536000, K_REQUIRED | K_PRIMARY)", "mclt, 1, 31536000, K_PRIMARY)")
+    assert src10 != src
+    assert "[FAILOVER] MCLT: the README says required, the parser does not (no K_REQUIRED)" \
+        in problems(src=src10)
+    md11 = re.sub(r"^(\| `Name` \|[^|]*\|)[^|]*\|", r"\1 x |", md, flags=re.M)
+    assert md11 != md
+    assert "[FAILOVER] Name: required by the parser, but the README gives the default 'x'" \
+        in problems(md=md11)
     md8 = md.replace("| dhcpsrv, silent |", "| dhcpsrv |")
     assert md8 != md
     assert "[00-11-22-33-44-55] Index: the parser is silent on it, the README does not say so" \

@@ -136,6 +136,7 @@ static int subnet_eq(const struct cfg_subnet *a, const struct cfg_subnet *b)
 {
 	return a->net == b->net && a->mask == b->mask && a->bind_addr == b->bind_addr &&
 	       a->relayed == b->relayed && a->section == b->section &&
+	       a->failover == b->failover &&
 	       a->nranges == b->nranges &&
 	       (a->nranges == 0 ||
 		memcmp(a->ranges, b->ranges, a->nranges * sizeof *a->ranges) == 0) &&
@@ -172,7 +173,8 @@ static int config_eq(const struct config *a, const struct config *b)
 	       a->probe_ms == b->probe_ms && a->decline_secs == b->decline_secs &&
 	       a->offer_secs == b->offer_secs && a->t1_pct == b->t1_pct &&
 	       a->t2_pct == b->t2_pct && a->compact_bytes == b->compact_bytes &&
-	       a->commit_delay_ms == b->commit_delay_ms;
+	       a->commit_delay_ms == b->commit_delay_ms &&
+	       memcmp(&a->fo, &b->fo, sizeof a->fo) == 0;
 }
 
 /* print, parse, compare, and print again: the same text. */
@@ -1081,6 +1083,345 @@ TEST(load_from_file)
 	config_free(NULL);
 }
 
+
+/* ---- [FAILOVER] ---- */
+
+/* Lines 1-8; [FAILOVER] keys start on line 9. */
+#define FO_HEAD "[Settings]\nIPBIND_1=198.18.0.2\nIPPOOL_1=198.18.0.10-250\n" \
+	"[GENERAL]\nSUBNETMASK=255.255.255.0\n[SUBNET:198.19.4.0/24]\n" \
+	"IPPOOL_1=198.19.4.10-250\n[FAILOVER]\n"
+#define FO_PRIMARY "Role=primary\nAddress=198.18.0.2\nPeerAddress=198.18.0.3\n" \
+	"Name=pair\nMCLT=3600\n"
+#define FO_SECONDARY "Role=secondary\nAddress=198.18.0.3\nPeerAddress=198.18.0.2\n" \
+	"Name=pair\n"
+
+TEST(failover_defaults)
+{
+	struct config *c = parse(FO_HEAD FO_PRIMARY);
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK(c->fo.enabled);
+	CHECK_EQ(c->fo.role, CFG_FO_PRIMARY);
+	CHECK_EQ(c->fo.addr, IP(198, 18, 0, 2));
+	CHECK_EQ(c->fo.peer_addr, IP(198, 18, 0, 3));
+	CHECK_EQ(c->fo.port, 647);
+	CHECK_EQ(c->fo.peer_port, 647);
+	CHECK_STR(c->fo.name, "pair");
+	CHECK_EQ(c->fo.mclt, 3600);
+	CHECK_EQ(c->fo.split, 128);
+	CHECK(!c->fo.hba_set);
+	/* split 128: the first 128 buckets are the primary's. */
+	for (size_t i = 0; i < 32; i++)
+		CHECK_EQ(c->fo.hba[i], i < 16 ? 0xff : 0);
+	CHECK_EQ(c->fo.max_response_delay, 20);
+	CHECK_EQ(c->fo.max_unacked, 100);
+	CHECK_EQ(c->fo.lb_max_secs, 3);
+	CHECK_EQ(c->fo.auto_partner_down, 0);
+	CHECK_EQ(c->fo.clock_skew_warn, 5);
+	CHECK(c->fo.all_pools);
+	CHECK_EQ(c->nsubnets, 2);
+	CHECK(c->subnets[0].failover && c->subnets[1].failover);
+	CHECK(errtext == NULL || *errtext == '\0');
+	CHECK(round_trips(c));
+	config_free(c);
+
+	c = parse(FO_HEAD FO_SECONDARY);
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_EQ(c->fo.role, CFG_FO_SECONDARY);
+		CHECK_EQ(c->fo.mclt, 0);
+		for (size_t i = 0; i < 32; i++)
+			CHECK_EQ(c->fo.hba[i], 0);	/* the primary's CONNECT brings it */
+		CHECK(round_trips(c));
+	}
+	config_free(c);
+
+	/* No [FAILOVER]: off, and no subnet is a failover one. */
+	c = parse(server1);
+	CHECK(c != NULL);
+	if (c) {
+		CHECK(!c->fo.enabled);
+		CHECK(!c->subnets[0].failover);
+	}
+	config_free(c);
+}
+
+TEST(failover_keys)
+{
+	struct config *c = parse(FO_HEAD FO_PRIMARY "Port=6470\nPeerPort=6471\n"
+				 "MaxResponseDelay=30\nMaxUnackedUpdates=10\n"
+				 "LoadBalanceMaxSeconds=5\nAutoPartnerDown=600\nClockSkewWarn=10\n"
+				 "Pools=198.19.4.0/24\nSplit=9\n");
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(c->fo.port, 6470);
+	CHECK_EQ(c->fo.peer_port, 6471);
+	CHECK_EQ(c->fo.max_response_delay, 30);
+	CHECK_EQ(c->fo.max_unacked, 10);
+	CHECK_EQ(c->fo.lb_max_secs, 5);
+	CHECK_EQ(c->fo.auto_partner_down, 600);
+	CHECK_EQ(c->fo.clock_skew_warn, 10);
+	CHECK(!c->fo.all_pools);
+	CHECK(!c->subnets[0].failover);
+	CHECK(c->subnets[1].failover);
+	/* ISC's order: bucket i is bit i%8 of byte i/8. */
+	CHECK_EQ(c->fo.hba[0], 0xff);
+	CHECK_EQ(c->fo.hba[1], 0x01);
+	CHECK_EQ(c->fo.hba[2], 0);
+	CHECK(round_trips(c));
+	config_free(c);
+
+	c = parse(FO_HEAD FO_PRIMARY "Split=0\n");
+	CHECK(c && c->fo.hba[0] == 0 && c->fo.hba[31] == 0);
+	config_free(c);
+	c = parse(FO_HEAD FO_PRIMARY "Split=256\n");
+	CHECK(c && c->fo.hba[0] == 0xff && c->fo.hba[31] == 0xff);
+	config_free(c);
+
+	/* HBA as ISC writes it (32 bytes with colons), and as 64 digits. */
+	c = parse(FO_HEAD FO_PRIMARY "HBA=aa:aa:aa:aa:aa:aa:aa:aa:aa:aa:aa:aa:aa:aa:aa:aa:"
+		  "55:55:55:55:55:55:55:55:55:55:55:55:55:55:55:55\n");
+	CHECK(c != NULL);
+	if (c) {
+		CHECK(c->fo.hba_set);
+		CHECK_EQ(c->fo.hba[0], 0xaa);
+		CHECK_EQ(c->fo.hba[31], 0x55);
+		CHECK(round_trips(c));
+	}
+	config_free(c);
+	c = parse(FO_HEAD FO_PRIMARY "HBA=0123456789abcdef0123456789ABCDEF"
+		  "0123456789abcdef0123456789abcdef\n");
+	CHECK(c && c->fo.hba_set && c->fo.hba[0] == 0x01 && c->fo.hba[15] == 0xef);
+	config_free(c);
+
+	/* "all" in any case; 0 turns load balancing off, with ISC's warning. */
+	c = parse(FO_HEAD FO_PRIMARY "Pools=ALL\nLoadBalanceMaxSeconds=0\n");
+	CHECK(c && c->fo.all_pools && c->subnets[0].failover && c->subnets[1].failover);
+	CHECK(said("t.ini:15: warning: [FAILOVER] LoadBalanceMaxSeconds: 0 turns load "
+		   "balancing off"));
+	config_free(c);
+}
+
+TEST(failover_errors)
+{
+	char buf[1024];
+
+#define FO_FAILS(keys, msg) do { \
+	snprintf(buf, sizeof buf, "%s%s", FO_HEAD, keys); \
+	CHECK(fails_with(buf, msg)); \
+} while (0)
+	FO_FAILS("Role=tertiary\nAddress=198.18.0.2\nPeerAddress=198.18.0.3\nName=pair\n",
+		 "t.ini:9: [FAILOVER] Role: \"tertiary\" is not primary or secondary");
+	FO_FAILS("Address=198.18.0.2\nPeerAddress=198.18.0.3\nName=pair\n",
+		 "t.ini:8: [FAILOVER] Role: missing: required\n");
+	FO_FAILS("Role=secondary\nPeerAddress=198.18.0.3\nName=pair\n",
+		 "t.ini:8: [FAILOVER] Address: missing: required\n");
+	FO_FAILS("Role=secondary\nAddress=198.18.0.3\nName=pair\n",
+		 "t.ini:8: [FAILOVER] PeerAddress: missing: required\n");
+	FO_FAILS("Role=secondary\nAddress=198.18.0.3\nPeerAddress=198.18.0.2\n",
+		 "t.ini:8: [FAILOVER] Name: missing: required\n");
+	FO_FAILS("Role=secondary\nAddress=198.18.0.3\nPeerAddress=198.18.0.2\nName=\n",
+		 "t.ini:12: [FAILOVER] Name: empty value");
+	memset(buf, 'n', 300);
+	snprintf(buf + 300, sizeof buf - 300, "\n");
+	{
+		char keys[512];
+		snprintf(keys, sizeof keys, "Role=secondary\nAddress=198.18.0.3\n"
+			 "PeerAddress=198.18.0.2\nName=%.300s", buf);
+		FO_FAILS(keys, "t.ini:12: [FAILOVER] Name: longer than 255 bytes");
+	}
+	/* The primary's settings: required there, refused on the secondary. */
+	FO_FAILS("Role=primary\nAddress=198.18.0.2\nPeerAddress=198.18.0.3\nName=pair\n",
+		 "t.ini:8: [FAILOVER] MCLT: missing: required on the primary");
+	FO_FAILS(FO_SECONDARY "MCLT=3600\n",
+		 "t.ini:13: [FAILOVER] MCLT: only the primary sets this");
+	FO_FAILS(FO_SECONDARY "Split=128\n",
+		 "t.ini:13: [FAILOVER] Split: only the primary sets this");
+	FO_FAILS(FO_SECONDARY "HBA=ffffffffffffffffffffffffffffffff"
+		 "00000000000000000000000000000000\n",
+		 "t.ini:13: [FAILOVER] HBA: only the primary sets this");
+	FO_FAILS(FO_PRIMARY "Split=257\n",
+		 "t.ini:14: [FAILOVER] Split: \"257\" is not a whole number from 0 to 256");
+	FO_FAILS(FO_PRIMARY "Split=-1\n",
+		 "t.ini:14: [FAILOVER] Split: \"-1\" is not a whole number from 0 to 256");
+	FO_FAILS(FO_PRIMARY "Split=64\nHBA=ffffffffffffffffffffffffffffffff"
+		 "00000000000000000000000000000000\n",
+		 "t.ini:15: [FAILOVER] HBA: Split and HBA are two forms of one map");
+	FO_FAILS(FO_PRIMARY "HBA=ff:ff\n", "t.ini:14: [FAILOVER] HBA: not 64 hex digits");
+	FO_FAILS(FO_PRIMARY "HBA=ffffffffffffffffffffffffffffffff"
+		 "00000000000000000000000000000000ff\n",
+		 "t.ini:14: [FAILOVER] HBA: not 64 hex digits");
+	FO_FAILS(FO_PRIMARY "HBA=gfffffffffffffffffffffffffffffff"
+		 "00000000000000000000000000000000\n",
+		 "t.ini:14: [FAILOVER] HBA: not 64 hex digits");
+	/* Ranges. */
+	FO_FAILS("Role=primary\nAddress=198.18.0.2\nPeerAddress=198.18.0.3\nName=pair\nMCLT=0\n",
+		 "t.ini:13: [FAILOVER] MCLT: \"0\" is not a whole number from 1 to 31536000");
+	FO_FAILS(FO_PRIMARY "Port=0\n",
+		 "t.ini:14: [FAILOVER] Port: \"0\" is not a whole number from 1 to 65535");
+	FO_FAILS(FO_PRIMARY "PeerPort=65536\n",
+		 "t.ini:14: [FAILOVER] PeerPort: \"65536\" is not a whole number from 1 to 65535");
+	FO_FAILS(FO_PRIMARY "MaxResponseDelay=2\n",
+		 "t.ini:14: [FAILOVER] MaxResponseDelay: \"2\" is not a whole number from 3 to 3600");
+	FO_FAILS(FO_PRIMARY "MaxUnackedUpdates=0\n",
+		 "t.ini:14: [FAILOVER] MaxUnackedUpdates: \"0\" is not a whole number from 1 to 65535");
+	FO_FAILS(FO_PRIMARY "LoadBalanceMaxSeconds=65536\n",
+		 "t.ini:14: [FAILOVER] LoadBalanceMaxSeconds: \"65536\" is not a whole number "
+		 "from 0 to 65535");
+	FO_FAILS(FO_PRIMARY "AutoPartnerDown=31536001\n",
+		 "t.ini:14: [FAILOVER] AutoPartnerDown: \"31536001\" is not a whole number from "
+		 "0 to 31536000");
+	FO_FAILS(FO_PRIMARY "ClockSkewWarn=60\n",
+		 "t.ini:14: [FAILOVER] ClockSkewWarn: \"60\" is not a whole number from 0 to 59");
+	FO_FAILS(FO_PRIMARY "Name2=x\n", "t.ini:14: [FAILOVER] Name2: unknown key");
+	/* Addresses. */
+	FO_FAILS("Role=secondary\nAddress=peer.example\nPeerAddress=198.18.0.2\nName=pair\n",
+		 "t.ini:10: [FAILOVER] Address: \"peer.example\" is not an IPv4 address");
+	FO_FAILS("Role=secondary\nAddress=198.18.0.3\nPeerAddress=224.0.0.1\nName=pair\n",
+		 "t.ini:11: [FAILOVER] PeerAddress: 224.0.0.1 is not a unicast address");
+	FO_FAILS("Role=secondary\nAddress=0.0.0.0\nPeerAddress=198.18.0.2\nName=pair\n",
+		 "t.ini:10: [FAILOVER] Address: 0.0.0.0 is not a unicast address");
+	FO_FAILS("Role=secondary\nAddress=198.18.0.3\nPeerAddress=198.18.0.3\nName=pair\n",
+		 "t.ini:11: [FAILOVER] PeerAddress: is this server's own Address and Port");
+	FO_FAILS("Role=secondary\nAddress=198.18.0.3\nPeerAddress=198.18.0.20\nName=pair\n",
+		 "t.ini:11: [FAILOVER] PeerAddress: 198.18.0.20 is inside the failover pool "
+		 "198.18.0.10-198.18.0.250 (IPPOOL_1 line 3)");
+	/* Pools. */
+	FO_FAILS(FO_PRIMARY "Pools=198.18.9.0/24\n",
+		 "t.ini:14: [FAILOVER] Pools: 198.18.9.0/24 is not a subnet of this file");
+	FO_FAILS(FO_PRIMARY "Pools=198.18.0.0/16\n",
+		 "t.ini:14: [FAILOVER] Pools: 198.18.0.0/16 is not a subnet of this file");
+	FO_FAILS(FO_PRIMARY "Pools=198.18.0.1/24\n",
+		 "t.ini:14: [FAILOVER] Pools: 198.18.0.1/24: host bits set");
+	FO_FAILS(FO_PRIMARY "Pools=IPPOOL_1\n",
+		 "t.ini:14: [FAILOVER] Pools: \"IPPOOL_1\" is not a subnet a.b.c.d/n");
+	FO_FAILS(FO_PRIMARY "Pools=all, 198.18.0.0/24\n",
+		 "t.ini:14: [FAILOVER] Pools: \"all\" is not a subnet a.b.c.d/n (or \"all\" alone)");
+	FO_FAILS(FO_PRIMARY "Pools=198.18.0.0/24, 198.18.0.0/24\n",
+		 "t.ini:14: [FAILOVER] Pools: 198.18.0.0/24 is listed twice");
+	FO_FAILS(FO_PRIMARY "Pools=\n", "t.ini:14: [FAILOVER] Pools: empty");
+	/* Our own address in a shared pool: the peer would hand it out. */
+	CHECK(fails_with("[Settings]\nIPBIND_1=198.18.0.2\nIPPOOL_1=198.18.0.2-250\n"
+			 "[GENERAL]\nSUBNETMASK=255.255.255.0\n[FAILOVER]\n" FO_PRIMARY,
+			 "t.ini:3: [Settings] IPPOOL_1: 198.18.0.2-198.18.0.250 holds this "
+			 "server's address 198.18.0.2 (IPBIND_1)"));
+	/* A subnet with no pool, and a file with no pool at all. */
+	CHECK(fails_with("[Settings]\n[GENERAL]\n[SUBNET:198.20.0.0/24]\n"
+			 "[02-00-00-00-00-01]\nIPADDR=198.20.0.5\n[FAILOVER]\n" FO_PRIMARY,
+			 "t.ini:6: [FAILOVER] Pools: no subnet of this file has a pool to share"));
+	CHECK(fails_with("[Settings]\n[GENERAL]\n[SUBNET:198.20.0.0/24]\n"
+			 "[02-00-00-00-00-01]\nIPADDR=198.20.0.5\n[FAILOVER]\n" FO_PRIMARY
+			 "Pools=198.20.0.0/24\n",
+			 "t.ini:12: [FAILOVER] Pools: 198.20.0.0/24 (SUBNET:198.20.0.0/24) has "
+			 "no pool"));
+#undef FO_FAILS
+}
+
+/* Every problem of one [FAILOVER] section, each on its own line. */
+TEST(failover_all_errors_reported)
+{
+	struct config *c = parse(FO_HEAD "Role=secondary\nAddress=198.18.0.3\nName=pair\n"
+				 "MCLT=60\nSplit=300\nPools=10.0.0.0/8\n");
+
+	CHECK(c == NULL);
+	config_free(c);
+	CHECK(said("t.ini:8: [FAILOVER] PeerAddress: missing: required\n"));
+	CHECK(said("t.ini:12: [FAILOVER] MCLT: only the primary sets this"));
+	CHECK(said("t.ini:13: [FAILOVER] Split: \"300\" is not a whole number"));
+	CHECK(said("t.ini:13: [FAILOVER] Split: only the primary sets this"));
+	CHECK(said("t.ini:14: [FAILOVER] Pools: 10.0.0.0/8 is not a subnet of this file"));
+	CHECK_EQ(count_lines(errtext), 5);
+}
+
+TEST(failover_sync_server_warns)
+{
+	struct config *c = parse("[Settings]\nIPBIND_1=198.18.0.2\nIPPOOL_1=198.18.0.10-250\n"
+				 "SyncServer=198.18.0.3:80\n[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+				 "[FAILOVER]\n" FO_PRIMARY);
+
+	CHECK(c != NULL);
+	CHECK(said("t.ini:4: warning: [Settings] SyncServer: with [FAILOVER]"));
+	config_free(c);
+}
+
+static struct config *parse_as(const char *name, const char *text)
+{
+	return config_parse(name, text, strlen(text), stderr);
+}
+
+static int pair(const char *a, const char *b)
+{
+	struct config *ca = parse_as("a.ini", a), *cb = parse_as("b.ini", b);
+	size_t n = 0;
+	FILE *m;
+	int r = -1;
+
+	free(errtext);
+	errtext = NULL;
+	m = open_memstream(&errtext, &n);
+	if (ca && cb)
+		r = config_failover_pair(ca, cb, m);
+	fclose(m);
+	config_free(ca);
+	config_free(cb);
+	return r;
+}
+
+TEST(failover_pair)
+{
+	static const char sec_head[] = "[Settings]\nIPBIND_1=198.18.0.3\n"
+		"IPPOOL_1=198.18.0.10-100,198.18.0.101-250\n[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+		"[SUBNET:198.19.4.0/24]\nIPPOOL_1=198.19.4.10-250\n[FAILOVER]\n";
+	char b[1024];
+	struct config *ca, *cb;
+
+	snprintf(b, sizeof b, "%s%s", sec_head, FO_SECONDARY);
+	CHECK_EQ(pair(FO_HEAD FO_PRIMARY, b), 0);
+	/* Ranges written differently, the same addresses: the same fingerprint. */
+	ca = parse_as("a.ini", FO_HEAD FO_PRIMARY);
+	cb = parse_as("b.ini", b);
+	CHECK(ca && cb);
+	if (ca && cb)
+		CHECK(config_failover_fingerprint(ca) == config_failover_fingerprint(cb));
+	config_free(cb);
+	/* A pool in failover on one side only. */
+	snprintf(b, sizeof b, "%s%sPools=198.18.0.0/24\n", sec_head, FO_SECONDARY);
+	cb = parse_as("b.ini", b);
+	CHECK(ca && cb);
+	if (ca && cb)
+		CHECK(config_failover_fingerprint(ca) != config_failover_fingerprint(cb));
+	config_free(ca);
+	config_free(cb);
+	CHECK_EQ(pair(FO_HEAD FO_PRIMARY, b), 1);
+	CHECK(said("a.ini: [FAILOVER] Pools: 198.19.4.10-198.19.4.250 is a failover pool "
+		   "here, not in b.ini\n"));
+	/* Part of a range. */
+	snprintf(b, sizeof b, "[Settings]\nIPBIND_1=198.18.0.3\nIPPOOL_1=198.18.0.10-200\n"
+		 "[GENERAL]\nSUBNETMASK=255.255.255.0\n[SUBNET:198.19.4.0/24]\n"
+		 "IPPOOL_1=198.19.4.10-250,198.19.4.5\n[FAILOVER]\n%s", FO_SECONDARY);
+	CHECK_EQ(pair(FO_HEAD FO_PRIMARY, b), 2);
+	CHECK(said("a.ini: [FAILOVER] Pools: 198.18.0.201-198.18.0.250 is a failover pool "
+		   "here, not in b.ini\n"));
+	CHECK(said("b.ini: [FAILOVER] Pools: 198.19.4.5-198.19.4.5 is a failover pool "
+		   "here, not in a.ini\n"));
+	/* Roles, name, addresses and ports. */
+	snprintf(b, sizeof b, "%sRole=primary\nAddress=198.18.0.4\nPeerAddress=198.18.0.2\n"
+		 "PeerPort=648\nName=other\nMCLT=60\n", sec_head);
+	CHECK_EQ(pair(FO_HEAD FO_PRIMARY, b), 4);
+	CHECK(said("b.ini: [FAILOVER] Role: primary in both files"));
+	CHECK(said("b.ini: [FAILOVER] Name: \"other\", but \"pair\" in a.ini"));
+	CHECK(said("a.ini: [FAILOVER] PeerAddress: 198.18.0.3, but the Address of b.ini is "
+		   "198.18.0.4"));
+	CHECK(said("b.ini: [FAILOVER] PeerPort: 648, but the Port of a.ini is 647"));
+	/* One side without failover. */
+	CHECK_EQ(pair(FO_HEAD FO_PRIMARY, server1), 1);
+	CHECK(said("b.ini: no [FAILOVER] section"));
+}
+
 T_RUN(T_CASE(seed_split_scope_configs), T_CASE(seed_file_configs), T_CASE(defaults),
       T_CASE(duodhcp_section), T_CASE(duodhcp_errors), T_CASE(all_errors_reported),
       T_CASE(reader_errors), T_CASE(nul_byte), T_CASE(crlf_bom_comments_case),
@@ -1090,4 +1431,6 @@ T_RUN(T_CASE(seed_split_scope_configs), T_CASE(seed_file_configs), T_CASE(defaul
       T_CASE(relayed_subnets), T_CASE(subnet_section_over_ipbind), T_CASE(options_by_code),
       T_CASE(option_errors), T_CASE(option_decimal_warning), T_CASE(variables),
       T_CASE(strings_with_specials_round_trip), T_CASE(nothing_to_serve),
-      T_CASE(load_from_file))
+      T_CASE(load_from_file), T_CASE(failover_defaults), T_CASE(failover_keys),
+      T_CASE(failover_errors), T_CASE(failover_all_errors_reported),
+      T_CASE(failover_sync_server_warns), T_CASE(failover_pair))
