@@ -52,7 +52,7 @@ struct fo_service fo_sm_service(const struct fo_sm *sm, uint32_t now)
 		s.serve = true;
 		/* Section 9.7.1: the partner's leases may still run for MCLT
 		 * past what we know of them. */
-		s.partner_addrs = now >= add_clamp(sm->stos, sm->conf.mclt);
+		s.partner_addrs = (uint64_t)now >= (uint64_t)sm->stos + sm->conf.mclt;
 		break;
 	default:
 		break;
