@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the named seed packets of the packet and engine fuzzers, and the
-failover fuzzer's seeds from tests/vectors/failover/."""
+"""Writes the named seed packets of the packet and engine fuzzers, the
+failover fuzzer's seeds from tests/vectors/failover/, and the event
+sequences of the failover state machine fuzzer."""
 import glob
 import os
 import struct
@@ -63,6 +64,7 @@ def main(root):
             f.write(struct.pack("!H", len(p)) + p)
 
     failover_seeds(os.path.join(root, "failover"))
+    fostate_seeds(os.path.join(root, "fostate"))
 
 
 def failover_seeds(out):
@@ -121,6 +123,63 @@ FAILOVER_EXTRA = {
     "x-connect-repeated": fo_msg(5, fo_opt(15, bytes(4)) + fo_opt(15, bytes(4))),
     "x-overrun": fo_msg(10, b"\x00\x18\x00\x09\x06"),
 }
+
+
+# fuzz_fostate: 3 config bytes (role bit 0, MCLT, auto-partner-down), then
+# 8 bytes per event (fuzz_fostate.c).  Event types as in state.h.
+EV_START, EV_UP, EV_DOWN, EV_PEER, EV_UPDDONE, EV_ACKED, EV_TIMER, EV_OPER_PD, EV_STOP = range(1, 10)
+ST = {"startup": 1, "normal": 2, "comm": 3, "pdown": 4, "pconf": 5, "recover": 6, "paused": 7,
+      "shutdown": 8, "rdone": 9, "resint": 10, "cdone": 11, "rwait": 254}
+T_STARTUP, T_MCLT, T_AUTO_PD = range(3)
+
+
+def fo_ev(etype, dt=0, state=0, flags=0, stos_back=0, intact=True, amnesic=False, timer=0):
+    return struct.pack("!BhBBBBB", etype, dt, state, flags, stos_back,
+                       (1 if intact else 0) | (2 if amnesic else 0), timer)
+
+
+FOSTATE = {
+    # isc-connect-normal: empty journal, the peer recovering too.
+    "both-empty": bytes([0, 60, 0]) + fo_ev(EV_START, intact=False) + fo_ev(EV_UP, 1)
+    + fo_ev(EV_PEER, 0, ST["recover"], 1) + fo_ev(EV_PEER, 0, ST["recover"])
+    + fo_ev(EV_ACKED, 4) + fo_ev(EV_UPDDONE) + fo_ev(EV_PEER, 0, ST["rdone"]),
+    # isc-takeover-kill, the secondary: comm-interrupted, operator
+    # partner-down, the MCLT timer, the primary back.
+    "takeover": bytes([1, 60, 0]) + fo_ev(EV_START, 0, ST["normal"], stos_back=10)
+    + fo_ev(EV_UP) + fo_ev(EV_PEER, 0, ST["normal"]) + fo_ev(EV_DOWN, 100)
+    + fo_ev(EV_OPER_PD, 70) + fo_ev(EV_TIMER, 60, timer=T_MCLT) + fo_ev(EV_UP, 40)
+    + fo_ev(EV_PEER, 0, ST["normal"], 1) + fo_ev(EV_PEER, 0, ST["recover"])
+    + fo_ev(EV_ACKED, 5) + fo_ev(EV_PEER, 0, ST["rdone"]),
+    # isc-updreqall, the secondary: recover-wait until STOS + MCLT.
+    "recover-wait": bytes([1, 60, 0]) + fo_ev(EV_START, intact=False) + fo_ev(EV_UP, 1)
+    + fo_ev(EV_PEER, 0, ST["comm"]) + fo_ev(EV_PEER, 0, ST["pdown"]) + fo_ev(EV_UPDDONE, 6)
+    + fo_ev(EV_TIMER, 53, timer=T_MCLT) + fo_ev(EV_PEER, 0, ST["normal"]),
+    # Split brain healed: potential-conflict, conflict-done, normal.
+    "conflict": bytes([0, 60, 0]) + fo_ev(EV_START, 0, ST["pdown"], stos_back=200)
+    + fo_ev(EV_TIMER, 15, timer=T_STARTUP) + fo_ev(EV_UP, 5) + fo_ev(EV_PEER, 0, ST["pdown"])
+    + fo_ev(EV_UPDDONE, 2) + fo_ev(EV_PEER, 0, ST["normal"]),
+    # auto-partner-down after 30 s, a wall clock step back, a shutdown.
+    "auto-pd": bytes([0, 30, 30]) + fo_ev(EV_START, 0, ST["normal"], stos_back=1)
+    + fo_ev(EV_UP) + fo_ev(EV_PEER, 0, ST["normal"]) + fo_ev(EV_DOWN, 10)
+    + fo_ev(EV_TIMER, 30, timer=T_AUTO_PD) + fo_ev(EV_TIMER, -500, timer=T_MCLT)
+    + fo_ev(EV_UP, 600) + fo_ev(EV_PEER, 0, ST["recover"], 1) + fo_ev(EV_STOP, 1),
+    # Found by the fuzzer: STOS + MCLT past 2^32 must not open the
+    # partner's addresses (the clock starts near the top when bit 1 is set).
+    "u32-top": bytes([2, 200, 0]) + fo_ev(EV_START, 0, ST["normal"]) + fo_ev(EV_UP)
+    + fo_ev(EV_PEER, 0, ST["normal"]) + fo_ev(EV_DOWN, 3000) + fo_ev(EV_OPER_PD, 900)
+    + fo_ev(EV_TIMER, 95, timer=T_MCLT) + fo_ev(0, 10),
+    # The peer says nonsense: an unknown state, a forbidden move.
+    "peer-invalid": bytes([2, 1, 0]) + fo_ev(EV_START, 0, ST["cdone"]) + fo_ev(EV_UP)
+    + fo_ev(EV_PEER, 0, 77) + fo_ev(EV_PEER, 0, ST["rwait"]) + fo_ev(EV_PEER, 0, ST["normal"])
+    + fo_ev(EV_DOWN, 1) + fo_ev(EV_STOP, 1),
+}
+
+
+def fostate_seeds(out):
+    os.makedirs(out, exist_ok=True)
+    for name, data in FOSTATE.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
 
 
 if __name__ == "__main__":
