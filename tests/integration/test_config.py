@@ -126,3 +126,36 @@ def test_bad_ip_in_reservation(tmp_path):
     out = res.stdout + res.stderr
     assert res.returncode != 0, out
     assert "%s:7" % path in out and "IPADDR" in out, out
+
+
+EXAMPLES = os.path.join(REPO, "examples", "failover")
+
+
+@pytest.mark.parametrize("name", ["primary.ini", "secondary.ini"])
+def test_failover_example_valid(name):
+    r = run_t(os.path.join(EXAMPLES, name))
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_failover_example_pair_agrees():
+    r = subprocess.run([binary(), "-t", "-c", os.path.join(EXAMPLES, "primary.ini"),
+                        "--peer-config", os.path.join(EXAMPLES, "secondary.ini")],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_failover_pool_on_one_side_only(tmp_path):
+    """The secondary without the relayed subnet: the pair check names the
+    range that is in failover on one side only."""
+    text = open(os.path.join(EXAMPLES, "secondary.ini"), encoding="utf-8").read()
+    m = re.search(r"^\[SUBNET:(198\.19\.4\.0/24)\]$", text, re.M)
+    assert m, "the example has a relayed subnet"
+    cut = text[:m.start()] + re.sub(r"^\[SUBNET:198\.19\.4\.0/24\](.|\n)*?(?=^\[|\Z)", "",
+                                    text[m.start():], count=1, flags=re.M)
+    cut = re.sub(r"^Pools=.*$", "Pools=all", cut, flags=re.M)
+    sec = tmp_path / "secondary.ini"
+    sec.write_text(cut)
+    r = subprocess.run([binary(), "-t", "-c", os.path.join(EXAMPLES, "primary.ini"),
+                        "--peer-config", str(sec)], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1
+    assert "198.19.4." in r.stdout + r.stderr
