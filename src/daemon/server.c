@@ -244,11 +244,27 @@ static void status_line(void *arg, char *buf, size_t len)
 
 static int zone_configure(struct server *s);
 
+/* [FAILOVER] is read and checked (-t), but this build does not speak the
+ * protocol yet: serving a failover pool alone beside a partner that does
+ * would hand out its addresses twice, so the daemon refuses. */
+static bool failover_refused(const struct config *c)
+{
+	if (!c->fo.enabled)
+		return false;
+	log_err("%s: [FAILOVER] is configured, but this build does not serve the failover "
+		"protocol yet; remove the section to serve these pools alone", c->path);
+	return true;
+}
+
 /* The configuration file read again, or NULL (its errors logged). */
 static struct config *reload_read(struct server *s)
 {
 	log_info("reloading %s", s->opts->config_path);
 	struct config *c = config_load(s->opts->config_path, stderr);
+	if (c && failover_refused(c)) {
+		config_free(c);
+		c = NULL;
+	}
 	if (!c)
 		log_err("new configuration refused; the old one stays in force");
 	return c;
@@ -682,7 +698,7 @@ static void server_close(struct server *s)
 
 static int start(struct server *s)
 {
-	if (!(s->cfg = config_load(s->opts->config_path, stderr)))
+	if (!(s->cfg = config_load(s->opts->config_path, stderr)) || failover_refused(s->cfg))
 		return -1;
 	s->leases = lease_table_new();
 	s->ackq = calloc(ACKQ_MAX, sizeof *s->ackq);

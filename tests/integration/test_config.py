@@ -159,3 +159,18 @@ def test_failover_pool_on_one_side_only(tmp_path):
                         "--peer-config", str(sec)], capture_output=True, text=True, timeout=30)
     assert r.returncode == 1
     assert "198.19.4." in r.stdout + r.stderr
+
+
+def test_failover_config_refused_at_start(tmp_path):
+    """This build checks [FAILOVER] but does not serve the protocol yet: it
+    must refuse to start rather than serve a shared pool alone (it stops
+    at the configuration, before any socket)."""
+    text = open(os.path.join(EXAMPLES, "primary.ini"), encoding="utf-8").read()
+    text = re.sub(r"^Journal=.*$", "Journal=%s" % (tmp_path / "leases"), text, flags=re.M)
+    ini = tmp_path / "primary.ini"
+    ini.write_text(text)
+    r = subprocess.run([binary(), "-f", "-c", str(ini)], capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode != 0
+    assert "[FAILOVER] is configured" in r.stderr
+    assert not (tmp_path / "leases").exists()
