@@ -274,20 +274,31 @@ static uint32_t choose_address(struct req *q)
 	if (want && in_subnet(q->sn, want) && in_pools(q->sn, want) &&
 	    usable_for(q, want, lease_find(q->e->leases, want)))
 		return want;
+	const struct engine_policy *pol = &q->e->policy;
+	unsigned stock = pol->stock ? pol->stock(pol->arg, q->sn) : ENGINE_STOCK_FREE;
 	for (size_t i = 0; i < q->sn->nranges; i++) {
 		int p = lease_pool_of(q->e->leases, q->sn->ranges[i].first);
-		uint32_t a = p < 0 ? 0 : lease_pick_free(q->e->leases, p, usable_cb, q);
+		uint32_t a = 0;
+		if (p >= 0 && (stock & ENGINE_STOCK_FREE))
+			a = lease_pick_free(q->e->leases, p, usable_cb, q);
+		if (p >= 0 && !a && (stock & ENGINE_STOCK_BACKUP))
+			a = lease_pick_backup(q->e->leases, p, usable_cb, q);
 		if (a)
 			return a;
 	}
 	return 0;
 }
 
-/* The reservation's lease time, else the subnet's, as the policy allows. */
+/* The reservation's lease time, else the subnet's. */
+static uint32_t wanted_time(const struct req *q)
+{
+	return q->c.host && q->c.host->lease_time ? q->c.host->lease_time : q->sn->lease_time;
+}
+
+/* The time to grant on l, as the policy allows. */
 static uint32_t lease_time_for(const struct req *q, const struct lease *l)
 {
-	uint32_t secs = q->c.host && q->c.host->lease_time ? q->c.host->lease_time
-							    : q->sn->lease_time;
+	uint32_t secs = wanted_time(q);
 	const struct engine_policy *p = &q->e->policy;
 	return p->lease_time ? p->lease_time(p->arg, l, secs, q->in->now) : secs;
 }
@@ -341,8 +352,10 @@ static void client_hostname(const struct req *q, char *buf, size_t cap)
 	buf[o] = 0;
 }
 
-/* Binds addr to the client: the state change that needs the journal. */
-static struct lease *commit(struct req *q, uint32_t addr, uint32_t secs)
+/* Binds addr to the client: the state change that needs the journal.
+ * The lease time is asked of the policy on the address's record as it
+ * was (failover reads what the partner acknowledged of it). */
+static struct lease *commit(struct req *q, uint32_t addr)
 {
 	struct lease_table *t = q->e->leases;
 	struct lease *ls[ENGINE_CLIENT_LEASES];
@@ -373,7 +386,11 @@ static struct lease *commit(struct req *q, uint32_t addr, uint32_t secs)
 	l->cltt = q->in->now;
 	l->offer_until = 0;
 	l->flags &= (uint8_t)~LEASE_F_PARTNER;
+	uint32_t secs = lease_time_for(q, l);
 	lease_set_state(t, l, LEASE_ACTIVE, q->in->now + secs);
+	const struct engine_policy *p = &q->e->policy;
+	if (p->bound)
+		p->bound(p->arg, l, wanted_time(q), q->in->now);
 	mark_dirty(q->r, l);
 	return l;
 }
@@ -593,8 +610,11 @@ static void grant(struct req *q, uint32_t addr, bool may_nak)
 	char a[16];
 	struct lease *l = lease_find(q->e->leases, addr);
 	const struct cfg_host *h = q->c.host;
+	/* A BACKUP record names a client once offered to it (a failover
+	 * secondary's stock); whether it may have it is owns()'s question. */
 	bool mine = l && same_client(l, &q->c) && (lease_state_reusable(l->state) ||
-						    l->state == LEASE_ACTIVE);
+						    l->state == LEASE_ACTIVE ||
+						    l->state == LEASE_BACKUP);
 	bool ours = (h && h->addr == addr) || in_pools(q->sn, addr);
 	if (h && h->addr && in_subnet(q->sn, h->addr) && h->addr != addr) {
 		if (may_nak)
@@ -614,7 +634,7 @@ static void grant(struct req *q, uint32_t addr, bool may_nak)
 		}
 		return;
 	}
-	if (!(l = commit(q, addr, lease_time_for(q, l))))
+	if (!(l = commit(q, addr)))
 		return;
 	send_ack(q, l, DHCPACK);
 	note(q, false, "ACK %s to %s", ipstr(addr, a), q->c.hwstr);
@@ -775,6 +795,13 @@ void engine_handle(struct engine *e, const struct dhcp_msg *m, const struct engi
 	if (!(q.sn = pick_subnet(&q))) {
 		e->st.drop_no_subnet++;
 		snprintf(r->note, sizeof r->note, "%s from %s: no subnet for this link",
+			 dhcp_type_name(m->type), q.c.hwstr);
+		return;
+	}
+	const struct engine_policy *p = &e->policy;
+	if (p->answers && !p->answers(p->arg, m, q.sn)) {
+		e->st.drop_partner++;
+		snprintf(r->note, sizeof r->note, "%s from %s: left to the partner",
 			 dhcp_type_name(m->type), q.c.hwstr);
 		return;
 	}

@@ -16,6 +16,7 @@ struct engine_stats {
 	uint64_t drop_malformed;		/* counted by the caller */
 	uint64_t drop_no_subnet;
 	uint64_t drop_not_ours;			/* silent by RFC 2131 4.3.2 */
+	uint64_t drop_partner;			/* the policy left it to a failover partner */
 	uint64_t drop_bootp;
 	uint64_t pool_exhausted;
 	uint64_t declines;
@@ -24,19 +25,40 @@ struct engine_stats {
 };
 
 /* What a redundancy scheme decides, asked of a policy instead of being
- * scattered through the engine: whether this server may hand out (or
- * renew) an address, and how long a lease it may grant.  With no policy
- * set the engine serves alone or in split scope: an address is ours
- * unless a SyncServer partner leased it or it is held for a failover
- * backup, and lease times are the configuration's.  Failover brings its
- * own: FREE addresses are the primary's, BACKUP ones the secondary's, and
- * lease times are capped by the MCLT. */
+ * scattered through the engine: whether to answer a client at all,
+ * whether this server may hand out (or renew) an address, from which
+ * stock of free addresses it allocates, and how long a lease it may
+ * grant.  With no policy set the engine serves alone or in split scope:
+ * every client is answered, an address is ours unless a SyncServer
+ * partner leased it or it is held for a failover backup, and lease times
+ * are the configuration's.  Failover brings its own (failover/policy.h):
+ * FREE addresses are the primary's, BACKUP ones the secondary's, lease
+ * times are capped by the MCLT, and in normal state the RFC 3074 hash
+ * splits the clients.  Every hook but owns may be NULL. */
+enum engine_stock {
+	ENGINE_STOCK_FREE = 1 << 0,	/* never used, then the reuse list */
+	ENGINE_STOCK_BACKUP = 1 << 1,	/* the backup list */
+};
+
 struct engine_policy {
+	/* Whether to answer m at all, asked first once its subnet sn is
+	 * known (a failover relationship covers some subnets only).  NULL:
+	 * always. */
+	bool (*answers)(void *arg, const struct dhcp_msg *m, const struct cfg_subnet *sn);
 	/* l is the address's record, NULL when it was never used. */
 	bool (*owns)(void *arg, uint32_t addr, const struct lease *l);
-	/* The lease time to grant on l (NULL: a new record), at most secs,
-	 * the configuration's. */
+	/* Where new clients' addresses come from in sn, ENGINE_STOCK_*
+	 * bits.  Only a stock whose addresses owns() accepts may be named:
+	 * the never-used cursor moves past the addresses it is refused.
+	 * NULL: ENGINE_STOCK_FREE. */
+	unsigned (*stock)(void *arg, const struct cfg_subnet *sn);
+	/* The lease time to grant on l (an offer or a binding), at most
+	 * secs, the configuration's.  NULL: secs. */
 	uint32_t (*lease_time)(void *arg, const struct lease *l, uint32_t secs, int64_t now);
+	/* Told once l is bound (to be ACKed) for what lease_time allowed,
+	 * secs being what was wanted, before l goes to the journal: failover
+	 * records the potential expiry it will send its partner. */
+	void (*bound)(void *arg, struct lease *l, uint32_t secs, int64_t now);
 	void *arg;
 };
 

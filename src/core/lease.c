@@ -22,11 +22,19 @@ struct htab {
 	size_t n;
 };
 
+/* The per-pool lists a lease may be on, one at a time, through its
+ * free_prev/free_next links: the reuse list (free, expired, released,
+ * reset: the stock of a server alone or of a failover primary) and the
+ * backup list (a failover secondary's stock, kept apart as ISC keeps its
+ * backup pool, so that neither server walks past the other's). */
+enum list { LIST_NONE, LIST_REUSE, LIST_BACKUP, LIST_N };
+
 struct pool {
 	uint32_t first, last;
 	uint64_t cursor;	/* next never-used candidate, first..last+1 */
 	uint32_t active;
-	struct lease *reuse_head, *reuse_tail;
+	/* Per list (enum list): head, oldest first, and tail. */
+	struct lease *head[LIST_N], *tail[LIST_N];
 };
 
 /* Leases live in slabs of SLAB_N that never move: pointers to them stay
@@ -332,52 +340,64 @@ int64_t lease_next_event(const struct lease_table *t)
 	return t->heap_n ? t->heap[0]->end : INT64_MAX;
 }
 
-/* Reuse lists: per pool, leases that may go to a new client, in the
- * order they became reusable, so the longest-expired is picked first. */
-static void reuse_del(struct lease_table *t, struct lease *l)
+/* Per pool lists, in the order leases joined them, so the one that has
+ * waited longest is picked first. */
+static void list_del(struct lease_table *t, struct lease *l)
 {
-	if (!l->in_reuse)
+	if (l->list == LIST_NONE)
 		return;
 	struct pool *p = &t->pools[l->pool];
 	if (l->free_prev)
 		l->free_prev->free_next = l->free_next;
 	else
-		p->reuse_head = l->free_next;
+		p->head[l->list] = l->free_next;
 	if (l->free_next)
 		l->free_next->free_prev = l->free_prev;
 	else
-		p->reuse_tail = l->free_prev;
+		p->tail[l->list] = l->free_prev;
 	l->free_prev = l->free_next = NULL;
-	l->in_reuse = false;
+	l->list = LIST_NONE;
 }
 
-static void reuse_add(struct lease_table *t, struct lease *l)
+static void list_add(struct lease_table *t, struct lease *l, uint8_t which)
 {
-	if (l->in_reuse)
-		return;
 	struct pool *p = &t->pools[l->pool];
-	l->free_prev = p->reuse_tail;
+	l->free_prev = p->tail[which];
 	l->free_next = NULL;
-	if (p->reuse_tail)
-		p->reuse_tail->free_next = l;
+	if (p->tail[which])
+		p->tail[which]->free_next = l;
 	else
-		p->reuse_head = l;
-	p->reuse_tail = l;
-	l->in_reuse = true;
+		p->head[which] = l;
+	p->tail[which] = l;
+	l->list = which;
 }
 
-/* Puts l in the structures its state calls for. */
+/* The list l belongs on.  A partner's lease is not ours to hand out, even
+ * when it turned partner while on the list (an upsert from the sync
+ * feed).  BACKUP exists only in failover, where the policy says whose it
+ * is, so a backup lease is listed whoever wrote it. */
+static uint8_t list_for(const struct lease *l)
+{
+	if (l->pool < 0)
+		return LIST_NONE;
+	if (lease_state_reusable(l->state) && !(l->flags & LEASE_F_PARTNER))
+		return LIST_REUSE;
+	return l->state == LEASE_BACKUP ? LIST_BACKUP : LIST_NONE;
+}
+
+/* Puts l in the structures its state calls for.  A lease that stays on
+ * its list keeps its place. */
 static int place(struct lease_table *t, struct lease *l)
 {
 	bool timed = l->state == LEASE_ACTIVE || l->state == LEASE_ABANDONED;
 	if (l->pool >= 0 && l->state == LEASE_ACTIVE && !(l->flags & LEASE_F_PARTNER))
 		t->pools[l->pool].active++;
-	/* A partner's lease is not ours to hand out, even when it turned
-	 * partner while on the list (an upsert from the sync feed). */
-	if (lease_state_reusable(l->state) && l->pool >= 0 && !(l->flags & LEASE_F_PARTNER))
-		reuse_add(t, l);
-	else
-		reuse_del(t, l);
+	uint8_t which = list_for(l);
+	if (which != l->list) {
+		list_del(t, l);
+		if (which != LIST_NONE)
+			list_add(t, l, which);
+	}
 	if (timed)
 		return heap_put(t, l);
 	heap_remove(t, l);
@@ -508,18 +528,20 @@ int lease_table_set_pools(struct lease_table *t, const uint32_t *first,
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		p[i] = (struct pool){ .first = first[i], .last = last[i], .cursor = first[i] };
-	/* The old reuse lists, joined in their order into one chain. */
+	/* The old lists, joined in their order into one chain: each lease
+	 * goes back onto the tail of its list, so each list keeps its order. */
 	struct lease *chain = NULL, *tail = NULL;
-	for (size_t i = 0; i < t->npools; i++) {
-		struct pool *o = &t->pools[i];
-		if (!o->reuse_head)
-			continue;
-		if (tail)
-			tail->free_next = o->reuse_head;
-		else
-			chain = o->reuse_head;
-		tail = o->reuse_tail;
-	}
+	for (int w = LIST_REUSE; w < LIST_N; w++)
+		for (size_t i = 0; i < t->npools; i++) {
+			struct pool *o = &t->pools[i];
+			if (!o->head[w])
+				continue;
+			if (tail)
+				tail->free_next = o->head[w];
+			else
+				chain = o->head[w];
+			tail = o->tail[w];
+		}
 	free(t->pools);
 	t->pools = p;
 	t->npools = n;
@@ -532,7 +554,7 @@ int lease_table_set_pools(struct lease_table *t, const uint32_t *first,
 	while (chain) {
 		struct lease *l = chain;
 		chain = l->free_next;
-		l->in_reuse = false;
+		l->list = LIST_NONE;
 		l->free_prev = l->free_next = NULL;
 		place(t, l);
 	}
@@ -555,7 +577,17 @@ uint32_t lease_pick_free(struct lease_table *t, int pi,
 		if (!lease_find(t, a) && usable(arg, a, NULL))
 			return a;
 	}
-	for (struct lease *l = p->reuse_head; l; l = l->free_next)
+	for (struct lease *l = p->head[LIST_REUSE]; l; l = l->free_next)
+		if (usable(arg, l->addr, l))
+			return l->addr;
+	return 0;
+}
+
+uint32_t lease_pick_backup(struct lease_table *t, int pi,
+			   bool (*usable)(void *arg, uint32_t addr, const struct lease *l),
+			   void *arg)
+{
+	for (struct lease *l = t->pools[pi].head[LIST_BACKUP]; l; l = l->free_next)
 		if (usable(arg, l->addr, l))
 			return l->addr;
 	return 0;

@@ -70,11 +70,11 @@ struct lease {
 	};
 
 	/* In-memory bookkeeping, private to lease.c. */
-	struct lease *free_prev, *free_next;	/* per-pool reuse list */
+	struct lease *free_prev, *free_next;	/* per-pool reuse or backup list */
 	uint32_t heap_idx;			/* expiry heap slot, UINT32_MAX if none */
 	uint32_t id;				/* slot in the table's slabs */
 	int32_t pool;				/* index into the pool list, -1 if none */
-	bool in_reuse;
+	uint8_t list;				/* which of them, 0: none */
 	uint64_t seq;				/* change number, for the sync feed */
 	uint8_t counted;			/* what lease_counts counts it as */
 	uint32_t sync_gen;			/* full resync that last saw it (partner) */
@@ -99,9 +99,9 @@ const char *lease_state_name(uint8_t state);
 uint8_t lease_state_parse(const char *name, size_t len);
 
 /* The lease table: leases indexed by address, client identifier and
- * hardware address; per pool a cursor over never-used addresses and a
- * list of reusable leases, oldest first; an expiry heap of active and
- * abandoned leases.  Every operation is O(1) or O(log n). */
+ * hardware address; per pool a cursor over never-used addresses, a list
+ * of reusable leases and a list of BACKUP leases, each oldest first; an
+ * expiry heap of active and abandoned leases.  Every operation is O(1) or O(log n). */
 struct lease_table;
 
 struct lease_table *lease_table_new(void);
@@ -146,6 +146,13 @@ int lease_set_hostname(struct lease *l, const char *name);
 uint32_t lease_pick_free(struct lease_table *t, int p,
 			 bool (*usable)(void *arg, uint32_t addr, const struct lease *l),
 			 void *arg);
+/* A BACKUP lease of pool p for which usable(addr) holds, the one that
+ * has been BACKUP the longest: a failover secondary's stock, apart from
+ * the free one so that neither server walks the other's.  Returns 0 when
+ * there is none. */
+uint32_t lease_pick_backup(struct lease_table *t, int p,
+			   bool (*usable)(void *arg, uint32_t addr, const struct lease *l),
+			   void *arg);
 
 /* Moves active leases whose end <= now to expired and abandoned ones
  * past their quarantine to free, calling changed (when not NULL) for

@@ -573,6 +573,7 @@ static json_object *counters_json(struct jb *b, const struct engine_stats *st)
 	put(b, drop, "malformed", json_object_new_uint64(st->drop_malformed));
 	put(b, drop, "no_subnet", json_object_new_uint64(st->drop_no_subnet));
 	put(b, drop, "not_ours", json_object_new_uint64(st->drop_not_ours));
+	put(b, drop, "partner", json_object_new_uint64(st->drop_partner));
 	put(b, drop, "bootp", json_object_new_uint64(st->drop_bootp));
 	put(b, o, "rx", rx);
 	put(b, o, "tx", tx);
@@ -717,7 +718,8 @@ static void prom_packets(FILE *f, const struct engine_stats *st)
 			(unsigned long long)st->tx[t]);
 	const struct { const char *reason; uint64_t v; } drops[] = {
 		{ "malformed", st->drop_malformed }, { "no_subnet", st->drop_no_subnet },
-		{ "not_ours", st->drop_not_ours }, { "bootp", st->drop_bootp },
+		{ "not_ours", st->drop_not_ours }, { "partner", st->drop_partner },
+		{ "bootp", st->drop_bootp },
 		{ "pool_exhausted", st->pool_exhausted },
 	};
 	prom_head(f, "duodhcp_dropped_total", "counter",

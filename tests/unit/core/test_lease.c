@@ -12,6 +12,12 @@ static bool any(void *arg, uint32_t a, const struct lease *l)
 	return !l || lease_state_reusable(l->state);
 }
 
+static bool any_backup(void *arg, uint32_t a, const struct lease *l)
+{
+	(void)arg, (void)a;
+	return !l || l->state == LEASE_BACKUP || lease_state_reusable(l->state);
+}
+
 static struct lease_table *table(void)
 {
 	struct lease_table *t = lease_table_new();
@@ -461,12 +467,15 @@ TEST(colliding_clients_against_model)
 #define M_N 256	/* addresses C(0..255): 0..159 pool 0, 160..223 pool 1, 224.. none */
 #define C(x) (0xc6140000u + (uint32_t)(x))
 
+struct seen { uint32_t a[M_N]; size_t n; };
+
 struct heap_model {
 	struct lease_table *t;
 	bool has[M_N];
 	uint8_t state[M_N], flags[M_N];
 	int64_t end[M_N];
 	uint64_t tick[M_N];	/* when it joined its reuse list, 0: not on one */
+	uint64_t btick[M_N];	/* when it joined its backup list, 0: not on one */
 	uint64_t clock;
 };
 
@@ -481,7 +490,8 @@ static bool m_timed(uint8_t s)
 }
 
 /* The rule: on its pool's reuse list while reusable, in a pool and not
- * the partner's; it keeps its place while that holds, and goes to the
+ * the partner's; on its pool's backup list while BACKUP and in a pool,
+ * whoever wrote it; it keeps its place while that holds, and goes to the
  * end when it starts to hold. */
 static void m_set(struct heap_model *m, int i, uint8_t state, uint8_t flags, int64_t end)
 {
@@ -492,6 +502,24 @@ static void m_set(struct heap_model *m, int i, uint8_t state, uint8_t flags, int
 		m->tick[i] = 0;
 	else if (!m->tick[i])
 		m->tick[i] = ++m->clock;
+	if (state != LEASE_BACKUP || m_pool(i) < 0)
+		m->btick[i] = 0;
+	else if (!m->btick[i])
+		m->btick[i] = ++m->clock;
+}
+
+/* The addresses of pool p whose tick (a list's) is set, by tick. */
+static void m_list(const uint64_t *tick, int p, struct seen *want)
+{
+	uint64_t by_tick[M_N];
+	size_t k = 0;
+	for (int i = 0; i < M_N; i++)
+		if (tick[i] && m_pool(i) == p)
+			by_tick[k++] = tick[i] << 16 | (uint64_t)i;
+	qsort(by_tick, k, sizeof by_tick[0], cmp_u64);
+	want->n = 0;
+	for (size_t j = 0; j < k; j++)
+		want->a[want->n++] = C(by_tick[j] & 0xffff);
 }
 
 static size_t m_expire(struct heap_model *m, int64_t now)
@@ -511,7 +539,6 @@ static size_t m_expire(struct heap_model *m, int64_t now)
 	}
 }
 
-struct seen { uint32_t a[M_N]; size_t n; };
 
 /* A usable() that takes nothing and notes the reuse list in order. */
 static bool note_reuse(void *arg, uint32_t a, const struct lease *l)
@@ -543,17 +570,14 @@ static int check_heap_model(struct heap_model *m)
 		uint32_t size, act;
 		lease_pool_usage(m->t, p, &size, &act);
 		bad += act != active[p];
-		/* The expected list: the pool's leases by the tick they joined. */
+		/* The expected lists: the pool's leases by the tick they joined. */
 		struct seen want = { .n = 0 }, got = { .n = 0 };
-		uint64_t by_tick[M_N];
-		size_t k = 0;
-		for (int i = 0; i < M_N; i++)
-			if (m->tick[i] && m_pool(i) == p)
-				by_tick[k++] = m->tick[i] << 16 | (uint64_t)i;
-		qsort(by_tick, k, sizeof by_tick[0], cmp_u64);
-		for (size_t j = 0; j < k; j++)
-			want.a[want.n++] = C(by_tick[j] & 0xffff);
+		m_list(m->tick, p, &want);
 		bad += lease_pick_free(m->t, p, note_reuse, &got) != 0;
+		bad += got.n != want.n || memcmp(got.a, want.a, got.n * sizeof got.a[0]) != 0;
+		got.n = 0;
+		m_list(m->btick, p, &want);
+		bad += lease_pick_backup(m->t, p, note_reuse, &got) != 0;
 		bad += got.n != want.n || memcmp(got.a, want.a, got.n * sizeof got.a[0]) != 0;
 	}
 	return bad;
@@ -592,6 +616,10 @@ TEST(heap_and_reuse_lists_against_model)
 	}
 	CHECK_EQ(bad, 0);
 	CHECK(expired > 500);
+	/* Reloading the same pools keeps both lists in their order. */
+	uint32_t f2[] = { C(0), C(160) }, l2[] = { C(159), C(223) };
+	CHECK_EQ(lease_table_set_pools(m.t, f2, l2, 2), 0);
+	CHECK_EQ(check_heap_model(&m), 0);
 	lease_table_free(m.t);
 }
 
@@ -657,6 +685,64 @@ TEST(reuse_list_oldest_first)
 	lease_set_state(t, lease_find(t, A(12)), LEASE_ACTIVE, 9000);
 	CHECK_EQ(lease_pick_free(t, 0, not_15, NULL), 0);
 	CHECK_EQ(lease_pick_free(t, 0, any, NULL), A(15));
+	lease_table_free(t);
+}
+
+static void backup_str(struct lease_table *t, int p, char *buf, size_t cap)
+{
+	struct seen s = { .n = 0 };
+	lease_pick_backup(t, p, note_reuse, &s);
+	size_t off = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < s.n && off < cap; i++)
+		off += (size_t)snprintf(buf + off, cap - off, "%s%u", i ? " " : "", s.a[i] & 255);
+}
+
+/* A failover secondary's stock: BACKUP leases on a list of their own,
+ * never on the reuse list, so that neither server walks past the
+ * other's addresses. */
+TEST(backup_list_apart_from_reuse)
+{
+	static const struct { uint8_t x, state, flags; const char *reuse, *backup; } steps[] = {
+		{ 14, LEASE_BACKUP, 0, "", "14" },
+		{ 11, LEASE_BACKUP, LEASE_F_PARTNER, "", "14 11" },	/* the peer's BNDUPD */
+		{ 16, LEASE_FREE, 0, "16", "14 11" },
+		{ 17, LEASE_BACKUP, 0, "16", "14 11 17" },
+		{ 14, LEASE_ACTIVE, 0, "16", "11 17" },			/* handed out */
+		{ 11, LEASE_BACKUP, 0, "16", "11 17" },			/* still backup: keeps its place */
+		{ 14, LEASE_EXPIRED, 0, "16 14", "11 17" },		/* back to the primary's stock */
+		{ 16, LEASE_BACKUP, 0, "14", "11 17 16" },		/* balanced to the secondary */
+		{ 17, LEASE_FREE, 0, "14 17", "11 16" },		/* and back */
+	};
+	struct lease_table *t = lease_table_new();
+	uint32_t f[] = { A(10) }, l[] = { A(19) };
+	lease_table_set_pools(t, f, l, 1);
+	for (uint32_t x = 10; x <= 19; x++) {
+		struct lease r = rec(A(x), LEASE_ACTIVE, (uint8_t)x, 5000);
+		lease_upsert(t, &r);
+	}
+	struct lease r = rec(A(30), LEASE_BACKUP, 30, 5000);	/* outside every pool */
+	lease_upsert(t, &r);
+	char buf[64];
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		r = rec(A(steps[i].x), steps[i].state, steps[i].x, 5000);
+		r.flags = steps[i].flags;
+		lease_upsert(t, &r);
+		list_str(t, 0, buf, sizeof buf);
+		CHECK_STR(buf, steps[i].reuse);
+		backup_str(t, 0, buf, sizeof buf);
+		CHECK_STR(buf, steps[i].backup);
+	}
+	/* Each pick takes from its own list only; the oldest usable first. */
+	CHECK_EQ(lease_pick_backup(t, 0, any_backup, NULL), A(11));
+	lease_set_state(t, lease_find(t, A(11)), LEASE_ACTIVE, 9000);
+	CHECK_EQ(lease_pick_backup(t, 0, any_backup, NULL), A(16));
+	CHECK_EQ(lease_pick_free(t, 0, any, NULL), A(14));
+	lease_set_state(t, lease_find(t, A(14)), LEASE_ACTIVE, 9000);
+	lease_set_state(t, lease_find(t, A(17)), LEASE_ACTIVE, 9000);
+	CHECK_EQ(lease_pick_free(t, 0, any_backup, NULL), 0);	/* 16 is on the other list */
+	lease_set_state(t, lease_find(t, A(16)), LEASE_ACTIVE, 9000);
+	CHECK_EQ(lease_pick_backup(t, 0, any_backup, NULL), 0);
 	lease_table_free(t);
 }
 
@@ -880,5 +966,6 @@ T_RUN(T_CASE(find_by_address_and_client), T_CASE(upsert_replaces_and_reindexes),
       T_CASE(many_leases), T_CASE(walk_survives_growth), T_CASE(change_log_pages_in_change_order),
       T_CASE(indexes_grow_and_keep_every_lease), T_CASE(colliding_clients_against_model),
       T_CASE(heap_and_reuse_lists_against_model), T_CASE(reuse_list_oldest_first),
+      T_CASE(backup_list_apart_from_reuse),
       T_CASE(cursor_hands_out_never_used_in_order), T_CASE(cursor_at_the_top_of_the_address_space),
       T_CASE(set_pools_moves_leases_and_counters), T_CASE(change_log_against_model))
