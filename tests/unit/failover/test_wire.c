@@ -293,7 +293,8 @@ static void b_hdr(struct build *b, uint8_t type, uint8_t payoff)
 
 static void b_raw(struct build *b, const void *p, size_t n)
 {
-	memcpy(b->b + b->n, p, n);
+	if (n)		/* an empty option passes no value */
+		memcpy(b->b + b->n, p, n);
 	b->n += n;
 }
 
