@@ -546,20 +546,16 @@ static void drop_stale_partner(struct server *s)
 		}
 }
 
-static void on_sync(void *arg, int fd, uint32_t events)
+/* A batch of the partner's change feed, in order. */
+static void on_sync_batch(void *arg, const struct sync_batch *b)
 {
 	struct server *s = arg;
-	(void)fd, (void)events;
-	struct sync_batch *b;
-	while ((b = sync_take(s->sync)) != NULL) {
-		if (b->full_start)
-			s->sync_gen++;
-		for (size_t i = 0; i < b->n; i++)
-			apply_partner(s, &b->leases[i]);
-		if (b->full_end)
-			drop_stale_partner(s);
-		sync_batch_free(b);
-	}
+	if (b->full_start)
+		s->sync_gen++;
+	for (size_t i = 0; i < b->n; i++)
+		apply_partner(s, &b->leases[i]);
+	if (b->full_end)
+		drop_stale_partner(s);
 }
 
 static int sync_start_if(struct server *s)
@@ -573,7 +569,7 @@ static int sync_start_if(struct server *s)
 		return -1;
 	}
 	log_info("SyncServer: pulling leases from %s", s->cfg->sync_server);
-	return loop_fd_add(s->lp, sync_fd(s->sync), LOOP_READ, on_sync, s);
+	return sync_attach(s->sync, s->lp, on_sync_batch, s);
 }
 
 static int http_start_if(struct server *s)

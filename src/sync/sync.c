@@ -24,6 +24,7 @@
 #include "http/api.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/loop.h"
 #include "proto/options.h"
 #include "sync/sync.h"
 #include "common/text.h"
@@ -276,6 +277,9 @@ struct sync {
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
+	struct loop *lp;		/* set by sync_attach() */
+	void (*apply)(void *arg, const struct sync_batch *b);
+	void *apply_arg;
 
 	pthread_mutex_t mu;		/* guards what follows */
 	struct sync_batch *head, *tail;
@@ -758,10 +762,34 @@ void sync_status_get(struct sync *s, struct sync_status *out)
 	out->leases = 0;
 }
 
+static void on_ready(void *arg, int fd, uint32_t events)
+{
+	struct sync *s = arg;
+	struct sync_batch *b;
+	(void)fd, (void)events;
+	while ((b = sync_take(s)) != NULL) {
+		s->apply(s->apply_arg, b);
+		sync_batch_free(b);
+	}
+}
+
+int sync_attach(struct sync *s, struct loop *lp,
+		void (*apply)(void *arg, const struct sync_batch *b), void *arg)
+{
+	s->apply = apply;
+	s->apply_arg = arg;
+	if (loop_fd_add(lp, s->efd, LOOP_READ, on_ready, s) < 0)
+		return -1;
+	s->lp = lp;
+	return 0;
+}
+
 void sync_stop(struct sync *s)
 {
 	if (!s)
 		return;
+	if (s->lp)
+		loop_fd_del(s->lp, s->efd);
 	atomic_store(&s->stop, true);
 	if (s->started) {
 		curl_multi_wakeup(s->multi);

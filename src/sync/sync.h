@@ -76,6 +76,12 @@ int sync_fd(const struct sync *s);
  * readable; apply each batch in order, then sync_batch_free() it. */
 struct sync_batch *sync_take(struct sync *s);
 
+/* Registers sync_fd() on the loop: every batch, in order, goes to
+ * apply(arg, batch) and is freed afterwards.  0, or -1. */
+struct loop;
+int sync_attach(struct sync *s, struct loop *lp,
+		void (*apply)(void *arg, const struct sync_batch *b), void *arg);
+
 /* Frees a batch from sync_take() (NULL is ignored). */
 void sync_batch_free(struct sync_batch *b);
 /* Frees what a batch holds and empties it (for one filled by

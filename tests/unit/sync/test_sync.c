@@ -16,6 +16,7 @@
 #include "t.h"
 #include "http/api.h"
 #include "common/log.h"
+#include "common/loop.h"
 #include "sync/sync.h"
 
 #define A(x) (0xc6120000u | (x))	/* 198.18.0.x */
@@ -1159,11 +1160,40 @@ TEST(stop_is_prompt_when_partner_refuses)
 	fake_stop(f);
 }
 
+static void apply_cb(void *arg, const struct sync_batch *b)
+{
+	apply(arg, b);
+}
+
+/* Attached to an event loop, the pull delivers its batches by itself. */
+TEST(thread_on_the_event_loop)
+{
+	struct model m;
+	struct mirror mi;
+	model_init(&m, 333);
+	model_set(&m, A(30), "pc30");
+	model_set(&m, A(31), "pc31");
+	struct fake *f = fake_start(&m, 0);
+	struct sync *s = start(f->port, &mi, &fast);
+	struct loop *lp = loop_new();
+	CHECK(s && lp && sync_attach(s, lp, apply_cb, &mi) == 0);
+	CHECK_EQ(loop_fd_count(lp), 1);
+	int64_t until = mono_ms() + 3000;
+	while (s && (mi.n < 2 || mi.in_full) && mono_ms() < until)
+		loop_turn(lp, 50);
+	CHECK_EQ(mi.n, 2);
+	CHECK_STR(mirror_host(&mi, A(31)), "pc31");
+	sync_stop(s);
+	CHECK_EQ(loop_fd_count(lp), 0);		/* stopping takes its fd off */
+	loop_free(lp);
+	fake_stop(f);
+}
+
 T_RUN(T_CASE(parse_good_reply), T_CASE(parse_every_state), T_CASE(parse_bounds_exact),
       T_CASE(parse_skips_echoed_leases), T_CASE(parse_rejects_bad_documents),
       T_CASE(parse_rejects_bad_leases), T_CASE(parse_failover_fields_and_unknown_keys),
       T_CASE(parse_rejects_too_many_leases),
-      T_CASE(parse_partner), T_CASE(thread_full_then_incremental),
+      T_CASE(parse_partner), T_CASE(thread_full_then_incremental), T_CASE(thread_on_the_event_loop),
       T_CASE(thread_resync_on_410_and_on_feed_behind),
       T_CASE(thread_backoff_error_and_recovery), T_CASE(thread_by_name_and_wrong_server),
       T_CASE(log_is_rate_limited), T_CASE(thread_waits_for_the_main_loop),
