@@ -59,7 +59,8 @@ static struct lease_table *replay_into_new(struct store_journal_opts o, uint64_t
 	o.leases = back;
 	o.lp = NULL;
 	CHECK(store_journal_open(&st, &o, err, sizeof err) == 0);
-	CHECK(store_replay(st, count_rec, back, &rs, err, sizeof err) == 0);
+	struct store_replay_cb cb = { .lease = count_rec, .arg = back };
+	CHECK(store_replay(st, &cb, &rs, err, sizeof err) == 0);
 	*records = rs.records;
 	store_close(st);
 	return back;
