@@ -63,6 +63,70 @@ char *text_hex(char *out, const uint8_t *p, size_t n, char sep)
 	return out;
 }
 
+bool text_pct_needed(uint8_t c)
+{
+	return c <= 0x20 || c >= 0x7f || c == '%' || c == '=';
+}
+
+size_t text_pct_encode(char *out, const char *s, size_t n)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)s[i];
+
+		if (text_pct_needed(c)) {
+			out[o++] = '%';
+			out[o++] = digits[c >> 4];
+			out[o++] = digits[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	return o;
+}
+
+/* An upper-case hex digit's value, or -1. */
+static int hex_upper(char c)
+{
+	return c >= 'a' && c <= 'f' ? -1 : text_hexval(c);
+}
+
+/* Only the canonical encoding is accepted, so format(parse(line))
+ * reproduces the line. */
+int text_pct_decode(const char *v, size_t n, char *out, size_t max, const char **why)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)v[i];
+
+		if (o == max)
+			return -2;
+		if (c == '%') {
+			int hi = i + 2 < n ? hex_upper(v[i + 1]) : -1;
+			int lo = i + 2 < n ? hex_upper(v[i + 2]) : -1;
+
+			if (hi < 0 || lo < 0) {
+				*why = "bad %XX escape";
+				return -1;
+			}
+			c = (uint8_t)(hi << 4 | lo);
+			if (c == 0 || !text_pct_needed(c)) {
+				*why = "needless or NUL %XX escape";
+				return -1;
+			}
+			i += 2;
+		} else if (text_pct_needed(c)) {
+			*why = "unescaped byte";
+			return -1;
+		}
+		out[o++] = (char)c;
+	}
+	return (int)o;
+}
+
 /* Length of the valid UTF-8 sequence at s, or 0 (RFC 3629 section 4). */
 static size_t utf8_seq(const unsigned char *s)
 {

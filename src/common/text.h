@@ -26,6 +26,19 @@ char *text_hex(char *out, const uint8_t *p, size_t n, char sep);
  * UTF-8 (RFC 8259 section 8.1).  The length stays the same. */
 void text_utf8_fix(char *s);
 
+/* The journal's percent-encoding of a text value (RFC 3986 section 2.1,
+ * upper-case hex): the bytes that would break a line or the key=value
+ * split (0x00-0x20, 0x7f-0xff, '%' and '=') as %XX, every other byte as
+ * itself, so each text has exactly one spelling. */
+bool text_pct_needed(uint8_t c);
+/* Encodes the n bytes at s into out (room for 3n); returns the length. */
+size_t text_pct_encode(char *out, const char *s, size_t n);
+/* Decodes the canonical spelling only (no raw byte that needs escaping,
+ * upper-case %XX, no needless escape, no %00) into out, at most max
+ * bytes, no NUL added.  Returns the length, -2 when longer than max, or
+ * -1 with the reason in *why. */
+int text_pct_decode(const char *v, size_t n, char *out, size_t max, const char **why);
+
 static inline uint8_t text_lower(uint8_t c)
 {
 	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;

@@ -205,28 +205,14 @@ static void out_hex(struct out *o, const uint8_t *b, size_t n, char sep)
 	out_str(o, text_hex(buf, b, n, sep));
 }
 
-/* Hostname bytes that would break the line or the key=value split. */
-static bool host_needs_escape(uint8_t c)
-{
-	return c <= 0x20 || c >= 0x7f || c == '%' || c == '=';
-}
-
-/* Percent-encoding in the style of RFC 3986 section 2.1, upper-case. */
+/* Percent-encoded: the bytes that would break the line or the key=value
+ * split as %XX (common/text.h). */
 static void out_host(struct out *o, const char *h)
 {
-	static const char hex_upper[] = "0123456789ABCDEF";
+	char buf[3 * LEASE_HOST_MAX];
+	size_t n = h != NULL ? strnlen(h, LEASE_HOST_MAX) : 0;
 
-	for (; h != NULL && *h != '\0'; h++) {
-		uint8_t c = (uint8_t)*h;
-
-		if (host_needs_escape(c)) {
-			out_ch(o, '%');
-			out_ch(o, hex_upper[c >> 4]);
-			out_ch(o, hex_upper[c & 15]);
-		} else {
-			out_ch(o, (char)c);
-		}
-	}
+	out_mem(o, buf, text_pct_encode(buf, h, n));
 }
 
 static void out_value(struct out *o, const struct record_field *f,
@@ -281,15 +267,10 @@ size_t record_text_format(char *buf, size_t cap, const struct lease_rec *rec)
 
 /* ---- Text parsing: strict, canonical, never reads past len ---- */
 
-/* A hex digit of one case only, or -1. */
+/* A lower-case hex digit, or -1. */
 static int hex_lower(char c)
 {
 	return c >= 'A' && c <= 'F' ? -1 : text_hexval(c);
-}
-
-static int hex_upper(char c)
-{
-	return c >= 'a' && c <= 'f' ? -1 : text_hexval(c);
 }
 
 /* Canonical decimal: no sign, no leading zero, at most max. */
@@ -385,30 +366,15 @@ static const char *parse_cid(const char *v, size_t n, struct lease_rec *rec,
 static const char *parse_host(const char *v, size_t n, struct lease_rec *rec,
 			      struct record_bufs *b)
 {
-	size_t o = 0;
+	const char *why = NULL;
+	int k = text_pct_decode(v, n, b->hostname, LEASE_HOST_MAX, &why);
 
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = (uint8_t)v[i];
-
-		if (o == LEASE_HOST_MAX)
-			return "longer than 255 bytes";
-		if (c == '%') {
-			int hi = i + 2 < n ? hex_upper(v[i + 1]) : -1;
-			int lo = i + 2 < n ? hex_upper(v[i + 2]) : -1;
-
-			if (hi < 0 || lo < 0)
-				return "bad %XX escape";
-			c = (uint8_t)(hi << 4 | lo);
-			if (c == 0 || !host_needs_escape(c))
-				return "needless or NUL %XX escape";
-			i += 2;
-		} else if (host_needs_escape(c)) {
-			return "unescaped byte";
-		}
-		b->hostname[o++] = (char)c;
-	}
-	b->hostname[o] = '\0';
-	rec->hostname = o > 0 ? b->hostname : NULL;
+	if (k == -2)
+		return "longer than 255 bytes";
+	if (k < 0)
+		return why;
+	b->hostname[k] = '\0';
+	rec->hostname = k > 0 ? b->hostname : NULL;
 	return NULL;
 }
 

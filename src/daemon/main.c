@@ -11,6 +11,7 @@
 #include "core/lease.h"
 #include "daemon/server.h"
 #include "common/text.h"
+#include "failover/wire.h"
 
 static void usage(FILE *f)
 {
@@ -24,20 +25,69 @@ static void usage(FILE *f)
 		"  -f  stay in the foreground, log to stderr\n");
 }
 
+/* What -L collects: the leases, and the latest failover state of each
+ * relationship (a few; the journal keeps at most JOURNAL_FO_MAX). */
+struct listing {
+	struct lease_table *t;
+	struct store_fo_rec fo[JOURNAL_FO_MAX];
+	size_t nfo;
+};
+
 static void list_one(void *arg, const struct lease_rec *l)
 {
-	struct lease_table *t = arg;
-	lease_upsert(t, l);
+	struct listing *ls = arg;
+	lease_upsert(ls->t, l);
+}
+
+static void list_fo(void *arg, const struct store_fo_rec *fo)
+{
+	struct listing *ls = arg;
+	size_t i = 0;
+	while (i < ls->nfo && strcmp(ls->fo[i].name, fo->name) != 0)
+		i++;
+	if (i == JOURNAL_FO_MAX)
+		return;
+	ls->fo[i] = *fo;
+	if (i == ls->nfo)
+		ls->nfo++;
+}
+
+static void utc(char out[32], uint32_t t)
+{
+	time_t e = (time_t)t;
+	struct tm tm;
+	gmtime_r(&e, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* As ISC's lease file shows it: "failover peer NAME state { my state
+ * ...; partner state ...; }". */
+static void print_fo(const struct store_fo_rec *fo)
+{
+	char my[32], peer[32];
+	utc(my, fo->my_stos);
+	utc(peer, fo->peer_stos);
+	printf("failover \"%s\": my state %s since %s%s; partner state %s", fo->name,
+	       fo_state_name(fo->my_state), my, fo->amnesic ? " (amnesic)" : "",
+	       fo->peer_state ? fo_state_name(fo->peer_state) : "unknown");
+	if (fo->peer_state)
+		printf(" since %s", peer);
+	printf("\n");
 }
 
 static int list_leases(const struct config *c)
 {
 	char err[512];
 	struct journal_stats st = { 0 };
-	struct lease_table *t = lease_table_new();
-	if (!t || journal_scan(c->journal, list_one, t, &st, err, sizeof err) < 0) {
+	struct listing *ls = calloc(1, sizeof *ls);
+	struct lease_table *t = ls ? lease_table_new() : NULL;
+	struct store_replay_cb cb = { .lease = list_one, .fo = list_fo, .arg = ls };
+	if (t)
+		ls->t = t;
+	if (!t || journal_scan_cb(c->journal, &cb, &st, err, sizeof err) < 0) {
 		fprintf(stderr, "duodhcpd: %s\n", t ? err : "out of memory");
 		lease_table_free(t);
+		free(ls);
 		return 1;
 	}
 	int64_t now = time(NULL);
@@ -59,10 +109,13 @@ static int list_leases(const struct config *c)
 		       lease_state_name(l->state), hw[0] ? hw : "-", cid,
 		       l->hostname ? l->hostname : "-", end);
 	}
+	for (size_t i = 0; i < ls->nfo; i++)
+		print_fo(&ls->fo[i]);
 	if (st.torn_bytes)
 		fprintf(stderr, "duodhcpd: journal has a torn last record (%" PRIu64 " bytes)\n",
 			st.torn_bytes);
 	lease_table_free(t);
+	free(ls);
 	return 0;
 }
 

@@ -628,16 +628,20 @@ static int open_store(struct server *s)
 	if (state_dir_give(&sd, s->cfg->user) < 0)
 		return -1;
 	int64_t t0 = mono_ms();
-	if (store_replay(s->st, replay_apply, s, &rs, err, sizeof err) < 0) {
+	/* The failover records are kept by the store for compaction; the
+	 * failover driver will take them from here. */
+	struct store_replay_cb cb = { .lease = replay_apply, .arg = s };
+	if (store_replay(s->st, &cb, &rs, err, sizeof err) < 0) {
 		log_err("%s", err);
 		return -1;
 	}
 	if (err[0])
 		log_warn("%s", err);	/* a torn last record, dropped */
 	lease_expire_each(s->leases, time(NULL), expired, s);
-	log_info("journal %s: %llu records, %zu leases, replayed in %lld ms", s->cfg->journal,
-		 (unsigned long long)rs.records, lease_count(s->leases),
-		 (long long)(mono_ms() - t0));
+	log_info("journal %s: %llu records, %llu failover, %zu leases, replayed in %lld ms%s",
+		 s->cfg->journal, (unsigned long long)rs.records,
+		 (unsigned long long)rs.fo_records, lease_count(s->leases),
+		 (long long)(mono_ms() - t0), rs.fresh ? " (fresh: no record)" : "");
 	return 0;
 }
 

@@ -21,9 +21,14 @@
 
 #include "common/text.h"
 #include "core/record.h"
+#include "failover/state.h"
+#include "failover/wire.h"
 #include "store/journal.h"
 
 #define JOURNAL_HEADER "# duodhcp lease journal v1"
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define JOURNAL_FO_MAX_STR STR(JOURNAL_FO_MAX)
 #define HEADER_LEN (sizeof JOURNAL_HEADER - 1)
 #define CRC_TAIL_LEN 13			/* " crc=" and eight hex digits */
 #define READ_CHUNK (256u << 10)		/* replay reads this much at a time */
@@ -37,6 +42,13 @@
  * fields, then " crc=xxxxxxxx" and the newline. */
 #define WORST_LINE (2 + RECORD_TEXT_MAX + CRC_TAIL_LEN + 1)
 _Static_assert(WORST_LINE <= JOURNAL_LINE_MAX, "JOURNAL_LINE_MAX too small");
+
+/* The latest failover record of each relationship, as a journal keeps
+ * them for compaction and salvage. */
+struct foset {
+	struct store_fo_rec *v;	/* JOURNAL_FO_MAX slots once allocated */
+	size_t n;
+};
 
 /* The three names a journal lives under. */
 struct jpaths {
@@ -65,6 +77,7 @@ struct journal {
 	char *q;		/* queued lines, not yet written */
 	size_t qlen, qcap;
 	struct jpaths p;
+	struct foset fo;	/* latest failover record of each relationship */
 	/* A compaction in steps: path.tmp (bg_fd, written through bg_w while
 	 * the snapshot is taken), the walk over the live set, and how much
 	 * of this file has been copied after the snapshot so far. */
@@ -241,6 +254,204 @@ int journal_parse(const char *line, size_t len, struct lease_rec *rec,
 		return -1;
 	}
 	return record_text_parse(line + 2, len - CRC_TAIL_LEN - 2, rec, bufs, err, errlen);
+}
+
+/* ---- The failover state line: "v1 fo", six fields, the checksum ----
+ * A kind token without '=' after "v1" cannot be a lease field, so the
+ * two kinds never mix up; an older reader refuses the line instead of
+ * misreading it. */
+
+#define FO_TAG "v1 fo"
+#define FO_TAG_LEN (sizeof FO_TAG - 1)
+
+enum { FO_NAME, FO_MY, FO_MY_STOS, FO_AMNESIC, FO_PEER, FO_PEER_STOS, FO_NKEYS };
+static const char *const fo_keys[FO_NKEYS] = {
+	"name", "my", "my_stos", "amnesic", "peer", "peer_stos",
+};
+
+static bool fo_storable(const struct store_fo_rec *fo)
+{
+	size_t n = strnlen(fo->name, sizeof fo->name);
+
+	return n > 0 && n <= STORE_FO_NAME_MAX && fo_state_valid(fo->my_state) &&
+	       (fo->peer_state == 0 || fo_state_valid(fo->peer_state));
+}
+
+size_t journal_format_fo(char *buf, size_t cap, const struct store_fo_rec *fo)
+{
+	char name[3 * STORE_FO_NAME_MAX + 1];
+	uint32_t crc;
+	int n;
+
+	if (!fo_storable(fo))
+		return 0;
+	name[text_pct_encode(name, fo->name, strlen(fo->name))] = '\0';
+	n = snprintf(buf, cap, FO_TAG " name=%s my=%s my_stos=%" PRIu32 " amnesic=%d peer=%s "
+		     "peer_stos=%" PRIu32, name, fo_state_name(fo->my_state), fo->my_stos,
+		     fo->amnesic ? 1 : 0,
+		     fo->peer_state ? fo_state_name(fo->peer_state) : "none", fo->peer_stos);
+	if (n < 0 || (size_t)n >= cap || cap - (size_t)n < CRC_TAIL_LEN + 1)
+		return 0;
+	crc = crc32_ieee(buf, (size_t)n);
+	n += snprintf(buf + n, cap - (size_t)n, " crc=%08" PRIx32 "\n", crc);
+	return (size_t)n;
+}
+
+bool journal_line_is_fo(const char *line, size_t len)
+{
+	return len >= FO_TAG_LEN && memcmp(line, FO_TAG, FO_TAG_LEN) == 0 &&
+	       (len == FO_TAG_LEN || line[FO_TAG_LEN] == ' ');
+}
+
+/* Canonical decimal up to UINT32_MAX: no sign, no leading zero. */
+static bool fo_u32(const char *v, size_t n, uint32_t *out)
+{
+	uint64_t x = 0;
+
+	if (n == 0 || n > 10 || (v[0] == '0' && n > 1))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (x > UINT32_MAX)
+		return false;
+	*out = (uint32_t)x;
+	return true;
+}
+
+/* A server state by its name (failover/wire.c); 0 if none. */
+static uint8_t fo_state_parse(const char *v, size_t n)
+{
+	for (unsigned s = 1; s <= 255; s++) {
+		const char *name = fo_state_valid(s) ? fo_state_name(s) : NULL;
+
+		if (name != NULL && strlen(name) == n && memcmp(name, v, n) == 0)
+			return (uint8_t)s;
+	}
+	return 0;
+}
+
+static const char *fo_value(int key, const char *v, size_t n, struct store_fo_rec *fo)
+{
+	const char *why = NULL;
+	uint32_t x;
+	int k;
+
+	switch (key) {
+	case FO_NAME:
+		k = text_pct_decode(v, n, fo->name, STORE_FO_NAME_MAX, &why);
+		if (k == -2)
+			return "longer than 255 bytes";
+		if (k < 0)
+			return why;
+		if (k == 0)
+			return "empty";
+		fo->name[k] = '\0';
+		return NULL;
+	case FO_MY:
+		fo->my_state = fo_state_parse(v, n);
+		return fo->my_state ? NULL : "unknown server state";
+	case FO_PEER:
+		if (n == 4 && memcmp(v, "none", 4) == 0)
+			return NULL;
+		fo->peer_state = fo_state_parse(v, n);
+		return fo->peer_state ? NULL : "unknown server state";
+	case FO_AMNESIC:
+		if (n != 1 || (v[0] != '0' && v[0] != '1'))
+			return "not 0 or 1";
+		fo->amnesic = v[0] == '1';
+		return NULL;
+	default:
+		if (!fo_u32(v, n, &x))
+			return "not a 32-bit decimal number";
+		*(key == FO_MY_STOS ? &fo->my_stos : &fo->peer_stos) = x;
+		return NULL;
+	}
+}
+
+/* The fields after "v1 fo": each " key=value", every key exactly once,
+ * in any order (the CRC covers the order written). */
+static int fo_fields(const char *s, size_t len, struct store_fo_rec *fo,
+		     char *err, size_t errlen)
+{
+	unsigned seen = 0;
+	size_t i = 0;
+
+	while (i < len) {
+		const char *tok = s + i + 1, *eq, *why;
+		size_t tlen, klen;
+		int key = -1;
+
+		if (s[i] != ' ' || i + 1 >= len || s[i + 1] == ' ') {
+			set_err(err, errlen, "empty field");
+			return -1;
+		}
+		eq = memchr(tok, ' ', len - i - 1);
+		tlen = eq != NULL ? (size_t)(eq - tok) : len - i - 1;
+		eq = memchr(tok, '=', tlen);
+		if (eq == NULL) {
+			set_err(err, errlen, "field without =");
+			return -1;
+		}
+		klen = (size_t)(eq - tok);
+		for (int k = 0; k < FO_NKEYS; k++)
+			if (strlen(fo_keys[k]) == klen && memcmp(fo_keys[k], tok, klen) == 0)
+				key = k;
+		if (key < 0) {
+			set_err(err, errlen, "unknown key");
+			return -1;
+		}
+		if (seen & (1u << key)) {
+			set_err(err, errlen, "%s: duplicate key", fo_keys[key]);
+			return -1;
+		}
+		seen |= 1u << key;
+		if ((why = fo_value(key, eq + 1, tlen - klen - 1, fo)) != NULL) {
+			set_err(err, errlen, "%s: %s", fo_keys[key], why);
+			return -1;
+		}
+		i += 1 + tlen;
+	}
+	for (int k = 0; k < FO_NKEYS; k++)
+		if (!(seen & (1u << k))) {
+			set_err(err, errlen, "%s: missing", fo_keys[k]);
+			return -1;
+		}
+	return 0;
+}
+
+int journal_parse_fo(const char *line, size_t len, struct store_fo_rec *fo,
+		     char *err, size_t errlen)
+{
+	const char *why = check_frame(line, len);
+
+	memset(fo, 0, sizeof *fo);
+	if (why == NULL && !journal_line_is_fo(line, len - CRC_TAIL_LEN))
+		why = "not a failover state record";
+	if (why != NULL) {
+		set_err(err, errlen, "%s", why);
+		return -1;
+	}
+	return fo_fields(line + FO_TAG_LEN, len - CRC_TAIL_LEN - FO_TAG_LEN, fo, err, errlen);
+}
+
+static int foset_keep(struct foset *s, const struct store_fo_rec *fo)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].name, fo->name) == 0)
+			break;
+	if (i == JOURNAL_FO_MAX)
+		return -ENOSPC;
+	if (s->v == NULL && (s->v = calloc(JOURNAL_FO_MAX, sizeof *s->v)) == NULL)
+		return -ENOMEM;
+	s->v[i] = *fo;
+	if (i == s->n)
+		s->n++;
+	return 0;
 }
 
 /* ---- Small file helpers ---- */
@@ -512,18 +723,27 @@ static int data_end(int fd, uint64_t *end)
 
 struct walk {
 	const char *path;
-	void (*apply)(void *arg, const struct lease_rec *rec);
-	void *arg;
+	const struct store_replay_cb *cb;
+	struct foset *keep;	/* replay: where the latest failover records go */
 	uint64_t records;
+	uint64_t fo_records;
 	uint64_t good_end;	/* offset just past the last good line */
 	uint64_t size;		/* bytes read in all */
 	uint64_t torn_line;	/* line number of a torn tail, 0 if none */
 	char why[160];		/* what is wrong with the torn line */
 };
 
-/* 1: a record in rec; 0: the header; -1: a bad line (reason in why). */
-static int check_line(const struct rline *l, uint64_t lineno, struct lease_rec *rec,
-		      struct record_bufs *b, char *why, size_t whylen)
+/* One parsed line of either kind. */
+struct pline {
+	struct lease_rec rec;
+	struct record_bufs bufs;
+	struct store_fo_rec fo;
+};
+
+/* 1: a lease in p->rec; 2: a failover record in p->fo; 0: the header;
+ * -1: a bad line (reason in why). */
+static int check_line(const struct rline *l, uint64_t lineno, struct pline *p,
+		      char *why, size_t whylen)
 {
 	if (l->overlong) {
 		set_err(why, whylen, "longer than %d bytes", JOURNAL_LINE_MAX);
@@ -539,24 +759,60 @@ static int check_line(const struct rline *l, uint64_t lineno, struct lease_rec *
 		set_err(why, whylen, "not a \"%s\" header", JOURNAL_HEADER);
 		return -1;
 	}
-	return journal_parse(l->p, l->len, rec, b, why, whylen) == 0 ? 1 : -1;
+	if (journal_line_is_fo(l->p, l->len)) {
+		char r[128];
+
+		if (journal_parse_fo(l->p, l->len, &p->fo, r, sizeof r) == 0)
+			return 2;
+		set_err(why, whylen, "failover state record: %s", r);
+		return -1;
+	}
+	return journal_parse(l->p, l->len, &p->rec, &p->bufs, why, whylen) == 0 ? 1 : -1;
+}
+
+/* Delivers a good line; -1 with err when replay cannot keep it. */
+static int walk_apply(struct walk *w, int kind, const struct pline *p, uint64_t lineno,
+		      char *err, size_t errlen)
+{
+	int e;
+
+	if (kind == 1) {
+		w->records++;
+		if (w->cb != NULL && w->cb->lease != NULL)
+			w->cb->lease(w->cb->arg, &p->rec);
+	} else if (kind == 2) {
+		if (w->keep != NULL && (e = foset_keep(w->keep, &p->fo)) < 0) {
+			set_err(err, errlen, "journal %s: line %" PRIu64 ": %s", w->path, lineno,
+				e == -ENOSPC ? "more than " JOURNAL_FO_MAX_STR
+					       " failover relationships" : strerror(-e));
+			return -1;
+		}
+		w->fo_records++;
+		if (w->cb != NULL && w->cb->fo != NULL)
+			w->cb->fo(w->cb->arg, &p->fo);
+	}
+	return 0;
 }
 
 static int walk_lines(struct reader *r, struct walk *w, char *err, size_t errlen)
 {
-	struct lease_rec rec;
-	struct record_bufs bufs;
+	struct pline *p = malloc(sizeof *p);
 	struct rline l;
 	uint64_t lineno = 0;
 	int rc, more;
 
+	if (p == NULL) {
+		set_err(err, errlen, "journal %s: out of memory", w->path);
+		return -1;
+	}
 	while ((rc = reader_next(r, &l)) == 1) {
-		int kind = check_line(&l, ++lineno, &rec, &bufs, w->why, sizeof w->why);
+		int kind = check_line(&l, ++lineno, p, w->why, sizeof w->why);
 
 		if (kind >= 0) {
-			if (kind == 1 && w->apply != NULL)
-				w->apply(w->arg, &rec);
-			w->records += (uint64_t)kind;
+			if (walk_apply(w, kind, p, lineno, err, errlen) < 0) {
+				free(p);
+				return -1;
+			}
 			w->good_end = r->off;
 			continue;
 		}
@@ -564,6 +820,7 @@ static int walk_lines(struct reader *r, struct walk *w, char *err, size_t errlen
 			rc = more;
 			break;
 		}
+		free(p);
 		if (more) {
 			set_err(err, errlen, "journal %s: line %" PRIu64 " is damaged (%s) and more "
 				"lines follow it; run `duodhcpd -c CONFIG --salvage` to keep the "
@@ -574,6 +831,7 @@ static int walk_lines(struct reader *r, struct walk *w, char *err, size_t errlen
 		w->size = r->off;
 		return 0;
 	}
+	free(p);
 	if (rc < 0) {
 		set_err(err, errlen, "journal %s: read: %s", w->path, strerror(-rc));
 		return -1;
@@ -606,6 +864,7 @@ static void fill_stats(struct journal_stats *st, const struct walk *w, uint64_t 
 	if (st == NULL)
 		return;
 	st->records = w->records;
+	st->fo_records = w->fo_records;
 	st->torn_bytes = w->torn_line != 0 ? w->size - w->good_end : 0;
 	st->size = size;
 }
@@ -620,11 +879,10 @@ static void torn_warning(const struct walk *w, char *err, size_t errlen)
 }
 
 /* On success err holds a warning when a torn tail was cut, else "". */
-int journal_replay(struct journal *j,
-		   void (*apply)(void *arg, const struct lease_rec *rec), void *arg,
-		   struct journal_stats *st, char *err, size_t errlen)
+int journal_replay_cb(struct journal *j, const struct store_replay_cb *cb,
+		      struct journal_stats *st, char *err, size_t errlen)
 {
-	struct walk w = { .path = j->p.path, .apply = apply, .arg = arg };
+	struct walk w = { .path = j->p.path, .cb = cb, .keep = &j->fo };
 	int e;
 
 	if (walk_journal(j->fd, &w, err, errlen) < 0)
@@ -649,11 +907,28 @@ int journal_replay(struct journal *j,
 	return 0;
 }
 
+int journal_replay(struct journal *j,
+		   void (*apply)(void *arg, const struct lease_rec *rec), void *arg,
+		   struct journal_stats *st, char *err, size_t errlen)
+{
+	struct store_replay_cb cb = { .lease = apply, .arg = arg };
+
+	return journal_replay_cb(j, &cb, st, err, errlen);
+}
+
 int journal_scan(const char *path,
 		 void (*apply)(void *arg, const struct lease_rec *rec), void *arg,
 		 struct journal_stats *st, char *err, size_t errlen)
 {
-	struct walk w = { .path = path, .apply = apply, .arg = arg };
+	struct store_replay_cb cb = { .lease = apply, .arg = arg };
+
+	return journal_scan_cb(path, &cb, st, err, errlen);
+}
+
+int journal_scan_cb(const char *path, const struct store_replay_cb *cb,
+		    struct journal_stats *st, char *err, size_t errlen)
+{
+	struct walk w = { .path = path, .cb = cb };
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int rc;
 
@@ -781,6 +1056,23 @@ int journal_append_rec(struct journal *j, const struct lease_rec *rec)
 	return 0;
 }
 
+int journal_append_fo(struct journal *j, const struct store_fo_rec *fo)
+{
+	size_t n;
+	int e;
+
+	while (j->qcap - j->qlen < JOURNAL_LINE_MAX)
+		if ((e = queue_grow(j)) < 0)
+			return e;
+	n = journal_format_fo(j->q + j->qlen, j->qcap - j->qlen, fo);
+	if (n == 0)
+		return -EINVAL;
+	if ((e = foset_keep(&j->fo, fo)) < 0)
+		return e;
+	j->qlen += n;
+	return 0;
+}
+
 size_t journal_pending(const struct journal *j)
 {
 	return j->qlen;
@@ -869,6 +1161,7 @@ void journal_close(struct journal *j)
 		close(j->lock_fd);	/* releases the flock */
 	j->lock_fd = -1;
 	free(j->q);
+	free(j->fo.v);
 	free(j);
 }
 
@@ -928,11 +1221,29 @@ static int finish_tmp(const struct jpaths *p, struct wbuf *w)
 	return w->err;
 }
 
-static void write_records(struct wbuf *w, const struct lease *(*next)(void *arg), void *arg)
+/* The failover records of a rewrite, one per relationship. */
+static void write_fo(struct wbuf *w, const struct foset *s)
+{
+	for (size_t i = 0; i < s->n && w->err == 0; i++) {
+		char *d = wb_room(w);
+		size_t n = journal_format_fo(d, JOURNAL_LINE_MAX, &s->v[i]);
+
+		if (n == 0) {
+			w->err = -EINVAL;	/* kept only after it formatted once */
+			break;
+		}
+		w->len += n;
+		w->total += n;
+	}
+}
+
+static void write_records(struct wbuf *w, const struct foset *fo,
+			  const struct lease *(*next)(void *arg), void *arg)
 {
 	const struct lease *rec;
 
 	wb_line(w, JOURNAL_HEADER, HEADER_LEN);
+	write_fo(w, fo);
 	while (w->err == 0 && (rec = next(arg)) != NULL) {
 		char *d = wb_room(w);
 		size_t n = journal_format(d, JOURNAL_LINE_MAX, &rec->rec);
@@ -982,7 +1293,7 @@ int journal_compact(struct journal *j,
 
 	if ((e = compact_prepare(j, &w)) < 0)
 		return e;
-	write_records(&w, next, arg);
+	write_records(&w, &j->fo, next, arg);
 	e = finish_tmp(&j->p, &w);
 	free(w.buf);
 	if (e < 0)
@@ -1002,44 +1313,67 @@ int journal_compact(struct journal *j,
 	return e;
 }
 
+/* Whether a salvaged line is good: 1 a lease, 2 a failover record, 0
+ * the header, -1 dropped. */
+static int salvage_kind(const struct rline *l, uint64_t lineno, struct pline *p)
+{
+	if (l->overlong)
+		return -1;
+	if (lineno == 1 && l->nl && l->len == HEADER_LEN &&
+	    memcmp(l->p, JOURNAL_HEADER, HEADER_LEN) == 0)
+		return 0;
+	if (journal_line_is_fo(l->p, l->len))
+		return journal_parse_fo(l->p, l->len, &p->fo, NULL, 0) == 0 ? 2 : -1;
+	return journal_parse(l->p, l->len, &p->rec, &p->bufs, NULL, 0) == 0 ? 1 : -1;
+}
+
+/* The latest failover record of each relationship goes after the
+ * leases; amnesic when a line was dropped, since it may have been a
+ * lease we granted, so failover recovery waits out MCLT. */
+static void salvage_fo(struct wbuf *w, struct foset *fo, uint64_t *kept, uint64_t dropped)
+{
+	for (size_t i = 0; i < fo->n; i++)
+		fo->v[i].amnesic = fo->v[i].amnesic || dropped > 0;
+	write_fo(w, fo);
+	*kept += fo->n;
+}
+
 /* Copies every good line of in to the temp file.  *clean tells whether
  * nothing was dropped and the file ended on a newline. */
 static int salvage_copy(int in, struct wbuf *w, uint64_t *kept, uint64_t *dropped,
 			bool *clean)
 {
 	struct reader r = { .fd = in, .buf = malloc(READ_CHUNK) };
-	struct lease_rec rec;
-	int e;
-	struct record_bufs bufs;
+	struct pline *p = malloc(sizeof *p);
+	struct foset fo = { NULL, 0 };
 	struct rline l;
 	uint64_t lineno = 0;
-	char why[160];
-	int rc;
+	int rc = -ENOMEM;
 
-	if (r.buf == NULL)
-		return -ENOMEM;
-	if ((e = data_end(in, &r.limit)) < 0) {
-		free(r.buf);
-		return e;
-	}
+	if (r.buf == NULL || p == NULL || (rc = data_end(in, &r.limit)) < 0)
+		goto out;
 	*clean = true;
 	wb_line(w, JOURNAL_HEADER, HEADER_LEN);
 	while ((rc = reader_next(&r, &l)) == 1) {
-		lineno++;
+		int kind = salvage_kind(&l, ++lineno, p);
+
 		if (!l.nl)
 			*clean = false;	/* kept if good, but rewritten with its newline */
-		if (l.overlong || journal_parse(l.p, l.len, &rec, &bufs, why, sizeof why) < 0) {
-			bool header = lineno == 1 && l.nl && l.len == HEADER_LEN &&
-				      memcmp(l.p, JOURNAL_HEADER, HEADER_LEN) == 0;
-			if (!header) {
-				(*dropped)++;
-				*clean = false;
-			}
-			continue;
+		if (kind == 2 && foset_keep(&fo, &p->fo) < 0)
+			kind = -1;	/* past JOURNAL_FO_MAX relationships */
+		if (kind < 0) {
+			(*dropped)++;
+			*clean = false;
+		} else if (kind == 1) {
+			wb_line(w, l.p, l.len);
+			(*kept)++;
 		}
-		wb_line(w, l.p, l.len);
-		(*kept)++;
 	}
+	if (rc == 0)
+		salvage_fo(w, &fo, kept, *dropped);
+out:
+	free(fo.v);
+	free(p);
 	free(r.buf);
 	return rc;
 }
@@ -1172,6 +1506,7 @@ int journal_compact_start(struct journal *j,
 	if ((e = compact_prepare(j, &w)) < 0)
 		return e;
 	wb_line(&w, JOURNAL_HEADER, HEADER_LEN);
+	write_fo(&w, &j->fo);
 	j->bg_fd = w.fd;
 	j->bg_w = w;
 	j->bg_next = next;

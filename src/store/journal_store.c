@@ -41,19 +41,28 @@ static const struct jstore *cjs_of(const struct store *st)
 	return (const struct jstore *)st;
 }
 
-static int js_replay(struct store *st, void (*apply)(void *arg, const struct lease_rec *rec),
-		     void *arg, struct store_replay_stats *rs, char *err, size_t errlen)
+/* fresh: no record at all, so the file was created now or held only
+ * the header (or nothing, or zeros).  A torn tail does not count: it was
+ * never acknowledged. */
+static int js_replay(struct store *st, const struct store_replay_cb *cb,
+		     struct store_replay_stats *rs, char *err, size_t errlen)
 {
 	struct journal_stats js = { 0 };
-	int rc = journal_replay(js_of(st)->jn, apply, arg, &js, err, errlen);
+	int rc = journal_replay_cb(js_of(st)->jn, cb, &js, err, errlen);
 	*rs = (struct store_replay_stats){ .records = js.records,
-		.torn_bytes = js.torn_bytes, .bytes = js.size };
+		.fo_records = js.fo_records, .torn_bytes = js.torn_bytes, .bytes = js.size,
+		.fresh = js.records == 0 && js.fo_records == 0 };
 	return rc;
 }
 
 static int js_append(struct store *st, const struct lease_rec *rec)
 {
 	return journal_append(js_of(st)->jn, rec);
+}
+
+static int js_append_fo(struct store *st, const struct store_fo_rec *fo)
+{
+	return journal_append_fo(js_of(st)->jn, fo);
 }
 
 static bool js_pending(const struct store *st)
@@ -152,6 +161,7 @@ static const struct store_ops journal_ops = {
 	.name = "journal",
 	.replay = js_replay,
 	.append = js_append,
+	.append_fo = js_append_fo,
 	.pending = js_pending,
 	.commit = js_commit,
 	.size = js_size,

@@ -9,8 +9,13 @@
  * its own socket's callback on the event loop.  Either way an ACK leaves
  * only once the change it grants is durable.
  *
+ * Besides leases a store keeps the failover state of each relationship
+ * (draft-ietf-dhc-failover-12 section 9: our state and its STOS survive a
+ * restart), appended and committed like a lease record.
+ *
  * Housekeeping (journal compaction, a database's vacuum) is the backend's
- * own business, done on the loop it was given. */
+ * own business, done on the loop it was given; it keeps the latest failover
+ * record of every relationship. */
 #ifndef DUODHCP_STORE_H
 #define DUODHCP_STORE_H
 
@@ -27,21 +32,56 @@ struct store;
  * stay queued and the next commit tries again). */
 typedef void store_durable_fn(void *arg, uint64_t through, int err);
 
+/* The failover state of one relationship, as fo_sm_saved() gives it,
+ * with what we last heard of the peer (ISC's "failover peer NAME state {
+ * my state ...; partner state ...; }").  States are enum fo_state numbers
+ * (failover/wire.h). */
+#define STORE_FO_NAME_MAX 255
+struct store_fo_rec {
+	char name[STORE_FO_NAME_MAX + 1];	/* relationship name, 1-255 bytes */
+	uint8_t my_state;	/* a valid server state */
+	uint32_t my_stos;	/* its start time, Unix seconds */
+	bool amnesic;		/* our leases were lost: recovery waits out MCLT */
+	uint8_t peer_state;	/* 0 = never heard */
+	uint32_t peer_stos;
+};
+
+/* What replay delivers, oldest first.  A later lease record of an address
+ * replaces an earlier one; a later failover record of a relationship
+ * replaces an earlier one.  fo may be NULL. */
+struct store_replay_cb {
+	void (*lease)(void *arg, const struct lease_rec *rec);
+	void (*fo)(void *arg, const struct store_fo_rec *fo);
+	void *arg;
+};
+
 struct store_replay_stats {
-	uint64_t records;	/* records read back */
+	uint64_t records;	/* lease records read back */
+	uint64_t fo_records;	/* failover records read back */
 	uint64_t torn_bytes;	/* a torn tail that was cut away */
 	uint64_t bytes;		/* size of the store afterwards */
+	/* The store held no record at all (no lease, no failover state):
+	 * it was created now, or found empty.  A store that is not fresh
+	 * holds every lease it acknowledged (a torn tail was never
+	 * acknowledged), so failover may skip recover-wait unless the saved
+	 * state says amnesic.  A salvage that dropped records marks the
+	 * failover records it keeps amnesic (see docs/journal.md). */
+	bool fresh;
 };
 
 struct store_ops {
 	const char *name;
-	/* Calls apply for every stored record, oldest first; a later record
-	 * of an address replaces an earlier one.  Returns 0, or -1 with err. */
-	int (*replay)(struct store *st, void (*apply)(void *arg, const struct lease_rec *rec),
-		      void *arg, struct store_replay_stats *rs, char *err, size_t errlen);
+	/* Delivers every stored record through cb, oldest first.  Returns
+	 * 0, or -1 with err. */
+	int (*replay)(struct store *st, const struct store_replay_cb *cb,
+		      struct store_replay_stats *rs, char *err, size_t errlen);
 	/* Queues the record of one change.  0, or a negative errno (nothing
 	 * queued: the caller offers it again with the next commit). */
 	int (*append)(struct store *st, const struct lease_rec *rec);
+	/* Queues a relationship's failover state, durable with the next
+	 * commit like a lease record.  0, or a negative errno (-EINVAL for
+	 * a record that cannot be stored: empty name, invalid state). */
+	int (*append_fo)(struct store *st, const struct store_fo_rec *fo);
 	/* Whether records are queued that no commit has made durable. */
 	bool (*pending)(const struct store *st);
 	/* Makes every queued record durable; completion via the callback.
@@ -58,16 +98,20 @@ struct store {
 	void *arg;
 };
 
-static inline int store_replay(struct store *st,
-			       void (*apply)(void *arg, const struct lease_rec *rec), void *arg,
+static inline int store_replay(struct store *st, const struct store_replay_cb *cb,
 			       struct store_replay_stats *rs, char *err, size_t errlen)
 {
-	return st->ops->replay(st, apply, arg, rs, err, errlen);
+	return st->ops->replay(st, cb, rs, err, errlen);
 }
 
 static inline int store_append(struct store *st, const struct lease_rec *rec)
 {
 	return st->ops->append(st, rec);
+}
+
+static inline int store_append_fo(struct store *st, const struct store_fo_rec *fo)
+{
+	return st->ops->append_fo(st, fo);
 }
 
 static inline bool store_pending(const struct store *st)
@@ -93,7 +137,9 @@ static inline void store_close(struct store *st)
 
 /* The journal backend (store/journal_store.c): the append-only file of
  * store/journal.h, compacted in short steps on lp when it has grown to
- * compact_bytes and to twice what the live leases need. */
+ * compact_bytes and to twice what the live leases need.  Compaction
+ * writes the latest failover record of each relationship, then the
+ * leases. */
 struct loop;
 struct store_journal_opts {
 	const char *path;

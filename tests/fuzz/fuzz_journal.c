@@ -5,7 +5,10 @@
  * back to bytes that parse to the same record.  Random bytes almost never
  * carry a right CRC, so each line is also parsed as a body with a correct
  * " crc=" appended: that lets the fuzzer reach the field parsers.  The input also seeds one
- * record for journal_format() directly.  Then the whole input is written
+ * record for journal_format() directly.  Lines that claim to be failover
+ * state records ("v1 fo") go through journal_parse_fo() the same way, and
+ * the input seeds one failover record for journal_format_fo().  Then the
+ * whole input is written
  * to a memfd and read with journal_scan(), whose counts must agree with
  * the input. */
 #include <stdint.h>
@@ -62,6 +65,36 @@ static void roundtrip(const struct lease_rec *rec)
 		__builtin_trap();
 }
 
+static int fo_same(const struct store_fo_rec *a, const struct store_fo_rec *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->my_state == b->my_state &&
+	       a->my_stos == b->my_stos && a->amnesic == b->amnesic &&
+	       a->peer_state == b->peer_state && a->peer_stos == b->peer_stos;
+}
+
+/* format_fo(fo), when it formats, must parse back to fo and format to the
+ * same bytes. */
+static void fo_roundtrip(const struct store_fo_rec *fo, int must)
+{
+	char line[JOURNAL_LINE_MAX], again[JOURNAL_LINE_MAX], err[256];
+	struct store_fo_rec back;
+	size_t n = journal_format_fo(line, sizeof line, fo), m;
+
+	if (n == 0) {
+		if (must)
+			__builtin_trap();
+		return;
+	}
+	if (line[n - 1] != '\n' || memchr(line, '\n', n - 1) != NULL ||
+	    !journal_line_is_fo(line, n - 1))
+		__builtin_trap();
+	if (journal_parse_fo(line, n - 1, &back, err, sizeof err) != 0 || !fo_same(fo, &back))
+		__builtin_trap();
+	m = journal_format_fo(again, sizeof again, &back);
+	if (m != n || memcmp(line, again, n) != 0)
+		__builtin_trap();
+}
+
 /* Parses an exact-size copy of p[0..len) with, when crc is set, a right
  * " crc=xxxxxxxx" appended.  Returns 1 when it parsed. */
 static int parse_one(const uint8_t *p, size_t len, int crc)
@@ -77,10 +110,21 @@ static int parse_one(const uint8_t *p, size_t len, int crc)
 		snprintf(tail, sizeof tail, " crc=%08x", ref_crc(p, len));
 		memcpy(copy + len, tail, 13);
 	}
-	ok = journal_parse(copy, n, &rec, &b, err, sizeof err) == 0;
-	if (ok)
-		roundtrip(&rec);
-	else if (memchr(err, '\0', sizeof err) == NULL)
+	if (journal_line_is_fo(copy, n)) {
+		struct store_fo_rec fo;
+
+		ok = journal_parse_fo(copy, n, &fo, err, sizeof err) == 0;
+		if (ok)
+			fo_roundtrip(&fo, 1);
+		/* A failover line is never a lease line. */
+		if (journal_parse(copy, n, &rec, &b, err, sizeof err) == 0)
+			__builtin_trap();
+	} else {
+		ok = journal_parse(copy, n, &rec, &b, err, sizeof err) == 0;
+		if (ok)
+			roundtrip(&rec);
+	}
+	if (!ok && memchr(err, '\0', sizeof err) == NULL)
 		__builtin_trap();	/* the reason must be a C string */
 	free(copy);
 	return ok;
@@ -164,9 +208,34 @@ static void format_from_bytes(const uint8_t *data, size_t size)
 	roundtrip(&rec);
 }
 
+/* One failover record from the input's bytes: any name bytes but NUL,
+ * any state numbers (only the valid ones format). */
+static void fo_from_bytes(const uint8_t *data, size_t size)
+{
+	struct cur c = { data, size };
+	struct store_fo_rec fo;
+	size_t n = take(&c);
+
+	memset(&fo, 0, sizeof fo);
+	for (size_t i = 0; i < n; i++)
+		fo.name[i] = (char)(take(&c) | 1);
+	fo.my_state = take(&c);
+	fo.peer_state = take(&c);
+	fo.amnesic = take(&c) & 1;
+	fo.my_stos = (uint32_t)take64(&c);
+	fo.peer_stos = (uint32_t)take64(&c);
+	fo_roundtrip(&fo, 0);
+}
+
 static void count(void *arg, const struct lease_rec *rec)
 {
 	(void)rec;
+	++*(uint64_t *)arg;
+}
+
+static void count_fo(void *arg, const struct store_fo_rec *fo)
+{
+	(void)fo;
 	++*(uint64_t *)arg;
 }
 
@@ -177,6 +246,7 @@ static void scan_file(const uint8_t *data, size_t size, size_t good_lines)
 	char path[64], err[512];
 	uint64_t n = 0;
 	size_t lines = 0;
+	struct store_replay_cb cb = { .lease = count, .fo = count_fo, .arg = &n };
 
 	if (fd < 0 && (fd = memfd_create("fuzz_journal", MFD_CLOEXEC)) < 0)
 		abort();
@@ -185,7 +255,7 @@ static void scan_file(const uint8_t *data, size_t size, size_t good_lines)
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	for (size_t i = 0; i < size; i++)
 		lines += data[i] == '\n';
-	if (journal_scan(path, count, &n, &st, err, sizeof err) != 0)
+	if (journal_scan_cb(path, &cb, &st, err, sizeof err) != 0)
 		return;
 	/* Scan only applies lines that parse and end in a newline, and
 	 * then only up to the first bad one. */
@@ -193,7 +263,8 @@ static void scan_file(const uint8_t *data, size_t size, size_t good_lines)
 	size_t end = size;
 	while (end > 0 && data[end - 1] == 0)
 		end--;
-	if (n != st.records || st.records > good_lines || st.records > lines ||
+	if (n != st.records + st.fo_records || st.records + st.fo_records > good_lines ||
+	    st.records + st.fo_records > lines ||
 	    st.size != end || st.torn_bytes > end)
 		__builtin_trap();
 }
@@ -203,6 +274,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t good = parse_lines(data, size);
 
 	format_from_bytes(data, size);
+	fo_from_bytes(data, size);
 	scan_file(data, size, good);
 	return 0;
 }

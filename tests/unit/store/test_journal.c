@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "failover/state.h"
 #include "store/journal.h"
 #include "t.h"
 
@@ -1657,7 +1658,381 @@ TEST(open_errors)
 	rm_dir(dir);
 }
 
+/* ---- The failover state record ---- */
+
+#define FO_GOLDEN "v1 fo name=dhcp%20pair my=normal my_stos=1700000000 amnesic=0 " \
+	"peer=communications-interrupted peer_stos=1700000100 crc=f9eaa395\n"
+
+static struct store_fo_rec mk_fo(const char *name, uint8_t my, uint32_t stos, bool amnesic)
+{
+	struct store_fo_rec fo = { .my_state = my, .my_stos = stos, .amnesic = amnesic,
+				   .peer_state = FO_ST_COMM_INTERRUPTED, .peer_stos = stos + 100 };
+
+	snprintf(fo.name, sizeof fo.name, "%s", name);
+	return fo;
+}
+
+static int fo_eq(const struct store_fo_rec *a, const struct store_fo_rec *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->my_state == b->my_state &&
+	       a->my_stos == b->my_stos && a->amnesic == b->amnesic &&
+	       a->peer_state == b->peer_state && a->peer_stos == b->peer_stos;
+}
+
+/* Replay collects leases in a coll and failover records here. */
+struct fcoll {
+	struct coll *c;
+	struct store_fo_rec fo[8];
+	size_t n;
+};
+
+static void fcollect(void *arg, const struct store_fo_rec *fo)
+{
+	struct fcoll *f = arg;
+
+	if (f->n < 8)
+		f->fo[f->n] = *fo;
+	f->n++;
+}
+
+static void fcollect_lease(void *arg, const struct lease_rec *r)
+{
+	collect(((struct fcoll *)arg)->c, r);
+}
+
+static int open_replay_fo(struct journal **j, const char *path, struct fcoll *f,
+			  struct journal_stats *st, char *err, size_t errlen)
+{
+	struct store_replay_cb cb = { .lease = fcollect_lease, .fo = fcollect, .arg = f };
+
+	if (journal_open(j, path, err, errlen) < 0)
+		return -2;
+	return journal_replay_cb(*j, &cb, st, err, errlen);
+}
+
+/* 0 if the fo body (with a good CRC) parses, else -1 with err. */
+static int parse_fo_body(const char *body, struct store_fo_rec *fo, char *err, size_t errlen)
+{
+	static char line[4 * JOURNAL_LINE_MAX];
+	size_t n = with_crc(line, sizeof line, body);
+	char *copy = malloc(n);
+	int rc;
+
+	memcpy(copy, line, n);
+	err[0] = '\0';
+	rc = journal_parse_fo(copy, n, fo, err, errlen);
+	free(copy);
+	return rc;
+}
+
+TEST(fo_golden_and_roundtrip)
+{
+	char line[JOURNAL_LINE_MAX], again[JOURNAL_LINE_MAX], err[256];
+	struct store_fo_rec fo = mk_fo("dhcp pair", FO_ST_NORMAL, 1700000000, false), back;
+	size_t n = journal_format_fo(line, sizeof line, &fo);
+
+	CHECK_EQ(n, strlen(FO_GOLDEN));
+	CHECK(n > 0 && memcmp(line, FO_GOLDEN, n) == 0);
+	CHECK(journal_line_is_fo(line, n - 1));
+	CHECK_EQ(journal_parse_fo(line, n - 1, &back, err, sizeof err), 0);
+	CHECK(fo_eq(&fo, &back));
+	/* Every state, amnesic, a never-heard peer, the longest name of
+	 * bytes that all need escaping, the largest STOS. */
+	for (unsigned s = 1; s <= 255; s++) {
+		if (!fo_state_valid(s))
+			continue;
+		fo = mk_fo("x", (uint8_t)s, UINT32_MAX, s % 2);
+		fo.peer_state = s % 3 ? 0 : (uint8_t)s;
+		fo.peer_stos = s % 3 ? 0 : UINT32_MAX;
+		memset(fo.name, '=', STORE_FO_NAME_MAX);
+		fo.name[STORE_FO_NAME_MAX] = '\0';
+		n = journal_format_fo(line, sizeof line, &fo);
+		CHECK(n > 0 && n < JOURNAL_LINE_MAX);
+		CHECK_EQ(journal_parse_fo(line, n - 1, &back, err, sizeof err), 0);
+		CHECK(fo_eq(&fo, &back));
+		CHECK_EQ(journal_format_fo(again, sizeof again, &back), n);
+		CHECK(memcmp(line, again, n) == 0);
+	}
+	/* Not storable: empty name, no state, an invalid peer state. */
+	fo = mk_fo("", FO_ST_NORMAL, 1, false);
+	CHECK_EQ(journal_format_fo(line, sizeof line, &fo), 0);
+	fo = mk_fo("a", 0, 1, false);
+	CHECK_EQ(journal_format_fo(line, sizeof line, &fo), 0);
+	fo = mk_fo("a", FO_ST_NORMAL, 1, false);
+	fo.peer_state = 12;
+	CHECK_EQ(journal_format_fo(line, sizeof line, &fo), 0);
+	/* A lease line is not a failover line, and the reverse. */
+	struct lease_rec rec;
+	struct record_bufs b;
+	CHECK(journal_parse(FO_GOLDEN, strlen(FO_GOLDEN) - 1, &rec, &b, err, sizeof err) < 0);
+	CHECK(!journal_line_is_fo("v1 addr=1.2.3.4", 15));
+	CHECK(!journal_line_is_fo("v1 fox", 6));
+}
+
+static int fo_rejects(const char *body, const char *why)
+{
+	struct store_fo_rec fo;
+	char err[256];
+
+	if (parse_fo_body(body, &fo, err, sizeof err) == 0)
+		return 0;
+	if (strstr(err, why) == NULL) {
+		fprintf(stderr, "  %s: got \"%s\", want \"%s\"\n", body, err, why);
+		return 0;
+	}
+	return 1;
+}
+
+#define FO_OK "v1 fo name=a my=normal my_stos=5 amnesic=0 peer=none peer_stos=0"
+
+TEST(fo_parse_strict)
+{
+	struct store_fo_rec fo;
+	char err[256];
+
+	CHECK_EQ(parse_fo_body(FO_OK, &fo, err, sizeof err), 0);
+	CHECK(fo.peer_state == 0 && fo.my_state == FO_ST_NORMAL && fo.my_stos == 5);
+	CHECK_EQ(parse_fo_body("v1 fo peer_stos=0 peer=none amnesic=1 my_stos=5 my=recover-wait "
+			       "name=a", &fo, err, sizeof err), 0);
+	CHECK(fo.amnesic && fo.my_state == FO_ST_RECOVER_WAIT);
+	CHECK(fo_rejects("v1 fo name=a my=normal my_stos=5 amnesic=0 peer=none", "peer_stos: missing"));
+	CHECK(fo_rejects(FO_OK " peer=none", "peer: duplicate key"));
+	CHECK(fo_rejects(FO_OK " x=1", "unknown key"));
+	CHECK(fo_rejects(FO_OK " ", "empty field"));
+	CHECK(fo_rejects(FO_OK " amnesic", "field without ="));
+	CHECK(fo_rejects("v1 fo name= my=normal my_stos=5 amnesic=0 peer=none peer_stos=0", "name: empty"));
+	CHECK(fo_rejects("v1 fo name=a%2 my=normal my_stos=5 amnesic=0 peer=none peer_stos=0",
+			 "name: bad %XX"));
+	CHECK(fo_rejects("v1 fo name=%41 my=normal my_stos=5 amnesic=0 peer=none peer_stos=0",
+			 "name: needless"));
+	CHECK(fo_rejects("v1 fo name=a my=Normal my_stos=5 amnesic=0 peer=none peer_stos=0",
+			 "my: unknown server state"));
+	CHECK(fo_rejects("v1 fo name=a my=none my_stos=5 amnesic=0 peer=none peer_stos=0",
+			 "my: unknown server state"));
+	CHECK(fo_rejects("v1 fo name=a my=normal my_stos=05 amnesic=0 peer=none peer_stos=0",
+			 "my_stos: not a 32-bit"));
+	CHECK(fo_rejects("v1 fo name=a my=normal my_stos=4294967296 amnesic=0 peer=none peer_stos=0",
+			 "my_stos: not a 32-bit"));
+	CHECK(fo_rejects("v1 fo name=a my=normal my_stos=5 amnesic=2 peer=none peer_stos=0",
+			 "amnesic: not 0 or 1"));
+	CHECK(fo_rejects("v1 fo name=a my=normal my_stos=5 amnesic=0 peer=12 peer_stos=0",
+			 "peer: unknown server state"));
+	CHECK(fo_rejects("v2 fo name=a my=normal my_stos=5 amnesic=0 peer=none peer_stos=0",
+			 "not a v1 record"));
+	/* A bit flip anywhere is caught by the CRC. */
+	char line[256];
+	size_t n = with_crc(line, sizeof line, FO_OK);
+	for (size_t i = 0; i < n; i++) {
+		line[i] ^= 0x04;
+		CHECK(journal_parse_fo(line, n, &fo, err, sizeof err) < 0);
+		line[i] ^= 0x04;
+	}
+}
+
+/* Journals of older versions hold no failover line: they replay the same. */
+TEST(fo_old_journal_unchanged)
+{
+	char dir[64], path[128], err[256];
+	struct fcoll f = { .c = calloc(1, sizeof *f.c) };
+	struct journal *j;
+	struct journal_stats st;
+	uint64_t size;
+
+	mk_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/leases", dir);
+	size = write_samples(path, 5);
+	size_t len0, len1;
+	char *before = slurp(path, &len0);
+	CHECK_EQ(open_replay_fo(&j, path, &f, &st, err, sizeof err), 0);
+	CHECK_EQ(st.records, 5);
+	CHECK_EQ(st.fo_records, 0);
+	CHECK_EQ(f.n, 0);
+	CHECK_EQ(f.c->n, 5);
+	CHECK_EQ(st.size, size);
+	journal_close(j);
+	char *after = slurp(path, &len1);
+	CHECK(len0 == len1 && memcmp(before, after, len0) == 0);
+	free(before);
+	free(after);
+	free(f.c);
+	rm_dir(dir);
+}
+
+TEST(fo_append_replay_latest_wins)
+{
+	char dir[64], path[128], err[256];
+	struct fcoll f = { .c = calloc(1, sizeof *f.c) };
+	struct journal *j;
+	struct journal_stats st;
+	struct store_fo_rec a1 = mk_fo("pair", FO_ST_STARTUP, 100, true);
+	struct store_fo_rec a2 = mk_fo("pair", FO_ST_NORMAL, 200, false);
+	struct store_fo_rec other = mk_fo("other", FO_ST_PARTNER_DOWN, 300, false);
+	struct store_fo_rec bad = mk_fo("", FO_ST_NORMAL, 1, false);
+
+	mk_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/leases", dir);
+	CHECK_EQ(open_replay_fo(&j, path, &f, &st, err, sizeof err), 0);
+	uint8_t cid[8];
+	char host[32];
+	struct lease l0 = mk(0, cid, host);
+	CHECK_EQ(journal_append_fo(j, &a1), 0);
+	CHECK_EQ(journal_append(j, &l0), 0);
+	CHECK_EQ(journal_append_fo(j, &other), 0);
+	CHECK_EQ(journal_append_fo(j, &a2), 0);
+	CHECK_EQ(journal_append_fo(j, &bad), -EINVAL);
+	CHECK_EQ(journal_sync(j), 0);
+	journal_close(j);
+
+	CHECK_EQ(open_replay_fo(&j, path, &f, &st, err, sizeof err), 0);
+	CHECK_EQ(st.records, 1);
+	CHECK_EQ(st.fo_records, 3);
+	CHECK_EQ(f.n, 3);	/* in file order: the caller keeps the last */
+	CHECK(fo_eq(&f.fo[0], &a1) && fo_eq(&f.fo[1], &other) && fo_eq(&f.fo[2], &a2));
+	journal_close(j);
+	/* scan sees the same */
+	f.n = 0;
+	struct store_replay_cb cb = { .fo = fcollect, .arg = &f };
+	CHECK_EQ(journal_scan_cb(path, &cb, &st, err, sizeof err), 0);
+	CHECK_EQ(f.n, 3);
+	CHECK_EQ(st.records, 1);
+	free(f.c);
+	rm_dir(dir);
+}
+
+/* Damage in a failover line is refused by name mid-file; a torn one at
+ * the end is cut like any torn tail. */
+TEST(fo_damage_mid_file_and_torn_tail)
+{
+	char dir[64], path[128], err[512], line[JOURNAL_LINE_MAX];
+	struct fcoll f = { .c = calloc(1, sizeof *f.c) };
+	struct journal *j;
+	struct journal_stats st;
+	struct store_fo_rec fo = mk_fo("pair", FO_ST_NORMAL, 200, false);
+	size_t n = journal_format_fo(line, sizeof line, &fo);
+
+	mk_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/leases", dir);
+	write_samples(path, 2);			/* header + 2 lines */
+	append_raw(path, line, n);		/* line 4 */
+	uint64_t good = (uint64_t)file_size(path);
+	line[n - 6] = '\n';			/* torn inside the crc */
+	append_raw(path, line, n - 5);
+	CHECK_EQ(open_replay_fo(&j, path, &f, &st, err, sizeof err), 0);
+	CHECK_EQ(st.fo_records, 1);
+	CHECK_EQ(st.torn_bytes, n - 5);
+	CHECK(strstr(err, "torn last line 5") != NULL);
+	CHECK(strstr(err, "failover state record") != NULL);
+	CHECK_EQ(file_size(path), good);
+	journal_close(j);
+
+	/* A flipped bit in "name=": a checksum mismatch, then more lines. */
+	uint8_t cid[8];
+	char host[32];
+	struct lease l0 = mk(0, cid, host);
+	n = journal_format(line, sizeof line, &l0);
+	append_raw(path, line, n);
+	damage_line(path, 4);
+	CHECK_EQ(open_replay_fo(&j, path, &f, &st, err, sizeof err), -1);
+	CHECK(strstr(err, "line 4 is damaged (failover state record: checksum mismatch)") != NULL);
+	journal_close(j);
+	free(f.c);
+	rm_dir(dir);
+}
+
+TEST(fo_compaction_keeps_latest)
+{
+	char dir[64], path[128], err[256];
+	struct table *t = calloc(1, sizeof *t);
+	struct fcoll f = { .c = calloc(1, sizeof *f.c) };
+	struct journal *j;
+	struct journal_stats st;
+	struct store_fo_rec a1 = mk_fo("pair", FO_ST_STARTUP, 100, true);
+	struct store_fo_rec a2 = mk_fo("pair", FO_ST_NORMAL, 200, false);
+	struct store_fo_rec a3 = mk_fo("pair", FO_ST_COMM_INTERRUPTED, 300, false);
+
+	mk_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/leases", dir);
+	CHECK_EQ(open_replay_fo(&j, path, &f, &st, err, sizeof err), 0);
+	CHECK_EQ(journal_append_fo(j, &a1), 0);
+	for (uint32_t i = 0; i < 10; i++) {
+		t->rec[i] = mk(i, t->cid[i], t->host[i]);
+		CHECK_EQ(journal_append(j, &t->rec[i]), 0);
+	}
+	CHECK_EQ(journal_append_fo(j, &a2), 0);
+	CHECK_EQ(journal_sync(j), 0);
+	journal_close(j);
+
+	/* Reopened: the kept state comes from replay, not from an append. */
+	CHECK_EQ(open_replay_fo(&j, path, &f, &st, err, sizeof err), 0);
+	CHECK_EQ(journal_compact(j, table_next, t), 0);
+	journal_close(j);
+	f.n = 0;
+	f.c->n = 0;
+	CHECK_EQ(open_replay_fo(&j, path, &f, &st, err, sizeof err), 0);
+	CHECK_EQ(st.records, 10);
+	CHECK_EQ(f.n, 1);
+	CHECK(fo_eq(&f.fo[0], &a2));
+
+	/* In steps, with a state appended while the walk runs: it wins. */
+	t->next = 0;
+	CHECK_EQ(journal_compact_start(j, table_next, t), 0);
+	CHECK_EQ(journal_append_fo(j, &a3), 0);
+	CHECK_EQ(journal_sync(j), 0);
+	int rc, steps = 0;
+	while ((rc = journal_compact_poll(j)) == 0 && steps++ < 100)
+		;
+	CHECK_EQ(rc, 1);
+	while (journal_compacting(j))
+		journal_compact_poll(j);
+	journal_close(j);
+	f.n = 0;
+	f.c->n = 0;
+	CHECK_EQ(open_replay_fo(&j, path, &f, &st, err, sizeof err), 0);
+	CHECK_EQ(st.records, 10);
+	CHECK(f.n >= 1 && fo_eq(&f.fo[f.n - 1], &a3));
+	journal_close(j);
+	free(t);
+	free(f.c);
+	rm_dir(dir);
+}
+
+/* Salvage keeps the latest state of each relationship and marks it
+ * amnesic, since a dropped line may have been a lease we granted. */
+TEST(fo_salvage_marks_amnesic)
+{
+	char dir[64], path[128], err[512], line[JOURNAL_LINE_MAX];
+	struct fcoll f = { .c = calloc(1, sizeof *f.c) };
+	struct journal *j;
+	struct journal_stats st;
+	struct store_fo_rec a1 = mk_fo("pair", FO_ST_STARTUP, 100, false);
+	struct store_fo_rec a2 = mk_fo("pair", FO_ST_NORMAL, 200, false);
+	uint64_t kept, dropped;
+	size_t n;
+
+	mk_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/leases", dir);
+	write_samples(path, 3);
+	n = journal_format_fo(line, sizeof line, &a1);
+	append_raw(path, line, n);
+	n = journal_format_fo(line, sizeof line, &a2);
+	append_raw(path, line, n);
+	damage_line(path, 3);
+	CHECK_EQ(journal_salvage(path, &kept, &dropped, err, sizeof err), 0);
+	CHECK_EQ(dropped, 1);
+	CHECK_EQ(kept, 3);	/* two leases, one failover record */
+	CHECK_EQ(open_replay_fo(&j, path, &f, &st, err, sizeof err), 0);
+	CHECK_EQ(f.n, 1);
+	a2.amnesic = true;
+	CHECK(fo_eq(&f.fo[0], &a2));
+	journal_close(j);
+	free(f.c);
+	rm_dir(dir);
+}
+
 T_RUN(T_CASE(crc_matches_reference),
+      T_CASE(fo_golden_and_roundtrip), T_CASE(fo_parse_strict), T_CASE(fo_old_journal_unchanged),
+      T_CASE(fo_append_replay_latest_wins), T_CASE(fo_damage_mid_file_and_torn_tail),
+      T_CASE(fo_compaction_keeps_latest), T_CASE(fo_salvage_marks_amnesic),
       T_CASE(format_golden_line),
       T_CASE(todays_lines_still_read),
       T_CASE(failover_fields_roundtrip),
