@@ -683,11 +683,13 @@ static void server_close(struct server *s)
 	sync_stop(s->sync);
 	http_stop(s->http);
 	dnssrv_stop(s->dns);
+	/* The store and the pipeline take their hooks and timers off the
+	 * loop: before it goes. */
+	store_close(s->st);
+	commit_free(s->cm);
 	loop_free(s->lp);
 	names_free(s->names);
 	free(s->zone_nets);
-	store_close(s->st);
-	commit_free(s->cm);
 	engine_free(&s->eng);
 	lease_table_free(s->leases);
 	config_free(s->reload_cfg);
