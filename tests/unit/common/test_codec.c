@@ -255,9 +255,82 @@ TEST(text_hex_both_ways)
 	CHECK_EQ(text_hexval(':'), -1);
 }
 
+/* The hostname-to-label cleaner (text.c), which the engine and the DNS
+ * names share. */
+TEST(name_clean_table)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "My Laptop_2!", "my-laptop-2" },
+		{ "pc1", "pc1" },
+		{ "PC1.corp.example.", "pc1" },
+		{ "..pc1", "pc1" },
+		{ "xn--bcher-kva", "xn--bcher-kva" },
+		{ "J\xc3\xbcrgens-iPhone", "j-rgens-iphone" },
+		{ "  -pc-  ", "pc" },
+		{ "a__ -b", "a-b" },
+		{ "a-_b", "a-b" },
+		{ "a--b", "a--b" },
+		{ "host\0", "host" },
+		{ "123", "123" },
+		{ "---", NULL },
+		{ "", NULL },
+		{ "___", NULL },
+		{ ".", NULL },
+		{ ".-.x", "x" },
+		{ "\xff\xfe", NULL },
+	};
+	char buf[TEXT_LABEL_MAX + 1];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t n = strlen(cases[i].in) + (strcmp(cases[i].in, "host") == 0);
+		int rc = text_label_clean((const uint8_t *)cases[i].in, n, buf);
+		if (cases[i].want) {
+			CHECK_EQ(rc, 0);
+			CHECK_STR(buf, cases[i].want);
+		} else {
+			CHECK_EQ(rc, -1);
+			CHECK_STR(buf, "");
+		}
+	}
+}
+
+TEST(name_clean_lengths)
+{
+	char in[200], buf[TEXT_LABEL_MAX + 1];
+	memset(in, 'x', 70);
+	CHECK_EQ(text_label_clean((const uint8_t *)in, 70, buf), 0);
+	CHECK_EQ(strlen(buf), 63);
+	/* A hyphen that would land at the cut is dropped, not kept last. */
+	memset(in, 'x', 62);
+	in[62] = ' ';
+	in[63] = 'y';
+	CHECK_EQ(text_label_clean((const uint8_t *)in, 64, buf), 0);
+	CHECK_EQ(strlen(buf), 62);
+	in[62] = '-';
+	CHECK_EQ(text_label_clean((const uint8_t *)in, 64, buf), 0);
+	CHECK_EQ(strlen(buf), 62);
+	memset(in, 'x', 61);
+	in[61] = '_';
+	in[62] = 'y';
+	CHECK_EQ(text_label_clean((const uint8_t *)in, 63, buf), 0);
+	CHECK_STR(buf + 60, "x-y");
+	CHECK_EQ(text_label_clean(NULL, 0, buf), -1);
+}
+
+TEST(name_clean_wire)
+{
+	char buf[TEXT_LABEL_MAX + 1];
+	CHECK_EQ(text_label_clean_wire((const uint8_t *)"\6My_Box\3lan\0", 12, buf), 0);
+	CHECK_STR(buf, "my-box");
+	CHECK_EQ(text_label_clean_wire((const uint8_t *)"\6My_Bo", 6, buf), -1);
+	CHECK_EQ(text_label_clean_wire((const uint8_t *)"\0", 1, buf), -1);
+	CHECK_EQ(text_label_clean_wire((const uint8_t *)"\xc0\x0c", 2, buf), -1);
+	CHECK_EQ(text_label_clean_wire(NULL, 0, buf), -1);
+}
+
 T_RUN(T_CASE(decode_discover), T_CASE(split_option_is_concatenated),
       T_CASE(overload_file_and_sname), T_CASE(overload_followed_once),
       T_CASE(rejects_malformed), T_CASE(missing_end_is_tolerated), T_CASE(relay_suboptions),
       T_CASE(encode_small_is_padded), T_CASE(encode_overflows_into_file_and_sname),
       T_CASE(encode_long_value_is_split), T_CASE(encode_never_exceeds_limit),
-      T_CASE(text_ip4_both_ways), T_CASE(text_hex_both_ways))
+      T_CASE(text_ip4_both_ways), T_CASE(text_hex_both_ways),
+      T_CASE(name_clean_table), T_CASE(name_clean_lengths), T_CASE(name_clean_wire))
