@@ -53,6 +53,7 @@ struct fo_upd {
 	/* Answering the partner's UPDREQ (all false) or UPDREQALL. */
 	bool answering, all, exhausted;
 	uint64_t cursor;		/* change log position */
+	uint64_t until;			/* the last change when it was asked */
 	uint32_t req_xid;
 	size_t answer_out;		/* answer flights not yet acked */
 
@@ -247,7 +248,7 @@ static bool send_lease(struct fo_upd *u, struct lease *l)
 static bool keep_unacked(const struct lease *l, void *arg)
 {
 	const struct fo_upd *u = arg;
-	if (!in_pool(u, l->addr))
+	if (l->seq > u->until || !in_pool(u, l->addr))
 		return false;
 	return u->all || l->tstp > l->atsfp || l->pending_state || transitional(l->state) ||
 	       marked(u, l);
@@ -583,6 +584,12 @@ static void on_request(struct fo_upd *u, const struct fo_msg *m)
 	u->exhausted = false;
 	u->cursor = 0;
 	u->req_xid = m->xid;
+	/* What to answer is what had changed by now: an ack renumbers the
+	 * lease it updates, which must not bring it round again. */
+	u->until = 0;
+	for (struct lease *l = lease_next(u->t, NULL); l; l = lease_next(u->t, l))
+		if (l->seq > u->until)
+			u->until = l->seq;
 	fo_upd_flush(u);
 }
 
