@@ -564,8 +564,10 @@ void fo_upd_durable(struct fo_upd *u, uint64_t through)
 		send_ack(u, u->acks[i].xid, u->acks[i].addr, 0, NULL);
 		i++;
 	}
-	memmove(u->acks, u->acks + i, (u->nacks - i) * sizeof *u->acks);
-	u->nacks -= i;
+	if (i) {
+		memmove(u->acks, u->acks + i, (u->nacks - i) * sizeof *u->acks);
+		u->nacks -= i;
+	}
 	if (u->done_pending && !u->nacks) {
 		u->done_pending = false;
 		if (u->ops.event)
