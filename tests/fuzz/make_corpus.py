@@ -65,6 +65,7 @@ def main(root):
 
     failover_seeds(os.path.join(root, "failover"))
     fostate_seeds(os.path.join(root, "fostate"))
+    foupdates_seeds(os.path.join(root, "failover"), os.path.join(root, "foupdates"))
 
 
 def failover_seeds(out):
@@ -99,6 +100,28 @@ def failover_seeds(out):
     for name, data in FAILOVER_EXTRA.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
+
+
+def foupdates_seeds(fodir, out):
+    """fuzz_foupdates: a control byte, then messages.  The failover seeds
+    that carry updates, acks and requests, each under two control bytes
+    (primary with window 1, secondary with window 8), and a conversation
+    of a BNDUPD, a duplicate, a bad one, an UPDREQALL and an UPDDONE."""
+    os.makedirs(out, exist_ok=True)
+    keep = ("bndupd", "bndack", "updreq", "upddone", "conversation")
+    for name in sorted(os.listdir(fodir)):
+        if not name.startswith(keep) and not name.startswith(tuple("x-" + k for k in keep)):
+            continue
+        data = open(os.path.join(fodir, name), "rb").read()
+        for ctl in (0x00, 0x0f):
+            with open(os.path.join(out, "%s-%02x" % (name, ctl)), "wb") as f:
+                f.write(bytes([ctl]) + data)
+    chaddr = fo_opt(5, bytes([1, 2, 0x41, 0, 0, 0, 9]))
+    upd = fo_msg(3, fo_opt(2, bytes([198, 18, 47, 250])) + fo_opt(3, b"\x02") + chaddr
+                 + fo_opt(13, struct.pack("!I", 1795424930)) + fo_opt(6, struct.pack("!I", 1795424870)))
+    bad = fo_msg(3, fo_opt(3, b"\x02") + chaddr)
+    with open(os.path.join(out, "conversation-updates"), "wb") as f:
+        f.write(b"\x12" + upd + upd + bad + fo_msg(7) + fo_msg(8))
 
 
 def fo_msg(mtype, opts=b"", payoff=12, pad=b""):
