@@ -6,7 +6,7 @@
  * (RFC 2131 section 4.3.1).  OFFERs (after a probe, when one is asked
  * for), NAKs and INFORM answers need no write and go out at once.  Around
  * that: signals and reloads, expiry, the DNS and HTTP servers, the
- * SyncServer pull, and systemd. */
+ * SyncServer pull, failover (daemon/failover.c), and systemd. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +26,7 @@
 #include "core/lease.h"
 #include "daemon/commit.h"
 #include "daemon/dhcp_io.h"
+#include "daemon/failover.h"
 #include "daemon/notify.h"
 #include "daemon/privs.h"
 #include "daemon/probe.h"
@@ -39,6 +40,7 @@
 
 #define TURN_MAX 512		/* datagrams per loop turn before a flush */
 #define ACKQ_MAX (2 * TURN_MAX)	/* a turn's ACKs, and those held from before */
+#define FO_STOP_MS 1000		/* at most this long to tell the partner we stop */
 
 struct server {
 	const struct server_opts *opts;
@@ -82,6 +84,11 @@ struct server {
 	struct log_limit lim_sync;
 	struct log_limit lim_bad, lim_note, lim_disk;
 	struct notify nt;	/* systemd: readiness, status, watchdog */
+	/* [FAILOVER]: the driver, and the state the journal held for it. */
+	struct fo_driver *fo;
+	struct store_fo_rec fo_saved;
+	bool fo_have_saved;
+	bool fresh;
 	struct dhcp_msg msg;
 	struct engine_result res;
 };
@@ -196,6 +203,8 @@ static void on_durable(void *arg, uint64_t through, int err)
 		notify_soon(&s->nt);
 	}
 	s->disk_failing = false;
+	if (s->fo)
+		fo_driver_durable(s->fo, through);	/* the partner's BNDACKs */
 	size_t n = 0;
 	while (n < s->nack && s->ackq[n].seq <= through)
 		n++;
@@ -244,15 +253,16 @@ static void status_line(void *arg, char *buf, size_t len)
 
 static int zone_configure(struct server *s);
 
-/* [FAILOVER] is read and checked (-t), but this build does not speak the
- * protocol yet: serving a failover pool alone beside a partner that does
- * would hand out its addresses twice, so the daemon refuses. */
-static bool failover_refused(const struct config *c)
+/* A reload may not add, drop or change [FAILOVER] or its pools: the
+ * relationship (its listener, queues and state) lives from start to stop,
+ * and a pool moving in or out of it would change who owns addresses
+ * under the partner's feet.  Such a change needs a restart. */
+static bool failover_reload_refused(const struct server *s, const struct config *c)
 {
-	if (!c->fo.enabled)
+	if (c->fo.enabled == s->cfg->fo.enabled &&
+	    (!c->fo.enabled || fo_driver_conf_same(c, s->cfg)))
 		return false;
-	log_err("%s: [FAILOVER] is configured, but this build does not serve the failover "
-		"protocol yet; remove the section to serve these pools alone", c->path);
+	log_err("%s: [FAILOVER] or its pools changed; that takes a restart", c->path);
 	return true;
 }
 
@@ -261,7 +271,7 @@ static struct config *reload_read(struct server *s)
 {
 	log_info("reloading %s", s->opts->config_path);
 	struct config *c = config_load(s->opts->config_path, stderr);
-	if (c && failover_refused(c)) {
+	if (c && failover_reload_refused(s, c)) {
 		config_free(c);
 		c = NULL;
 	}
@@ -283,6 +293,8 @@ static void reload_apply(struct server *s, struct config *c)
 	/* Pending replies point at nothing in the old config: safe to swap. */
 	config_free(s->cfg);
 	s->cfg = c;
+	if (s->fo)
+		fo_driver_set_config(s->fo, c);
 	commit_set_delay(s->cm, c->commit_delay_ms);
 	probes_set_wait(&s->probes, c->probe_ms);
 	store_journal_tune(s->st, c->compact_bytes);
@@ -589,6 +601,19 @@ static int http_start_if(struct server *s)
 	return http_attach(s->http, s->lp);
 }
 
+/* A graceful stop tells the failover partner (state shutdown, section
+ * 9.7) and gives the message a bounded time to leave. */
+static void failover_stop(struct server *s)
+{
+	if (!s->fo)
+		return;
+	fo_driver_shutdown(s->fo);
+	int64_t until = mono_ms() + FO_STOP_MS;
+	while (!fo_driver_quiet(s->fo) && mono_ms() < until)
+		if (loop_turn(s->lp, 50) < 0)
+			break;
+}
+
 static void loop(struct server *s)
 {
 	while (!s->stop)
@@ -596,6 +621,7 @@ static void loop(struct server *s)
 			log_err("epoll_wait: %s", strerror(errno));
 			break;
 		}
+	failover_stop(s);
 	commit_flush(s->cm);
 }
 
@@ -608,6 +634,13 @@ static void replay_apply(void *arg, const struct lease_rec *rec)
 		exit(1);
 	}
 	commit_replayed(s->cm, l);
+}
+
+static void replay_fo(void *arg, const struct store_fo_rec *fo)
+{
+	struct server *s = arg;
+	s->fo_saved = *fo;
+	s->fo_have_saved = true;
 }
 
 static int open_store(struct server *s)
@@ -625,18 +658,20 @@ static int open_store(struct server *s)
 		return -1;
 	}
 	commit_set_store(s->cm, s->st, on_durable, s);
+	if (s->fo)
+		fo_driver_set_store(s->fo, s->st);
 	if (state_dir_give(&sd, s->cfg->user) < 0)
 		return -1;
 	int64_t t0 = mono_ms();
-	/* The failover records are kept by the store for compaction; the
-	 * failover driver will take them from here. */
-	struct store_replay_cb cb = { .lease = replay_apply, .arg = s };
+	/* The failover record (the last one wins) goes to the driver. */
+	struct store_replay_cb cb = { .lease = replay_apply, .fo = replay_fo, .arg = s };
 	if (store_replay(s->st, &cb, &rs, err, sizeof err) < 0) {
 		log_err("%s", err);
 		return -1;
 	}
 	if (err[0])
 		log_warn("%s", err);	/* a torn last record, dropped */
+	s->fresh = rs.fresh;
 	lease_expire_each(s->leases, time(NULL), expired, s);
 	log_info("journal %s: %llu records, %llu failover, %zu leases, replayed in %lld ms%s",
 		 s->cfg->journal, (unsigned long long)rs.records,
@@ -681,6 +716,7 @@ static void server_close(struct server *s)
 	probes_close(&s->probes);
 	dhcp_io_close(&s->io);
 	sync_stop(s->sync);
+	fo_driver_free(s->fo);	/* DISCONNECT, best effort; before the loop goes */
 	http_stop(s->http);
 	dnssrv_stop(s->dns);
 	/* The store and the pipeline take their hooks and timers off the
@@ -698,9 +734,25 @@ static void server_close(struct server *s)
 	free(s->outq);
 }
 
+/* Before the store is opened, so that the driver follows the pipeline
+ * from the first change; it starts once the journal is read. */
+static int failover_new(struct server *s)
+{
+	if (!s->cfg->fo.enabled)
+		return 0;
+	char err[256];
+	struct fo_driver_deps d = { .lp = s->lp, .cfg = s->cfg, .leases = s->leases,
+				    .cm = s->cm, .st = NULL, .eng = &s->eng };
+	if (!(s->fo = fo_driver_new(&d, err, sizeof err))) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int start(struct server *s)
 {
-	if (!(s->cfg = config_load(s->opts->config_path, stderr)) || failover_refused(s->cfg))
+	if (!(s->cfg = config_load(s->opts->config_path, stderr)))
 		return -1;
 	s->leases = lease_table_new();
 	s->ackq = calloc(ACKQ_MAX, sizeof *s->ackq);
@@ -723,7 +775,8 @@ static int start(struct server *s)
 	    commit_subscribe(s->cm, names_follow, s) < 0 ||
 	    commit_subscribe(s->cm, status_follow, s) < 0)
 		return -1;
-	if (open_store(s) < 0 || open_sockets(s) < 0 || dns_start(s) < 0 || http_start_if(s) < 0)
+	if (failover_new(s) < 0 || open_store(s) < 0 || open_sockets(s) < 0 || dns_start(s) < 0 ||
+	    http_start_if(s) < 0)
 		return -1;
 	dhcp_io_links_refresh(&s->io, s->cfg);
 	if (!s->opts->foreground && daemon(0, 0) < 0)
@@ -731,6 +784,8 @@ static int start(struct server *s)
 	if (s->opts->pid_file && pid_file_write(s->opts->pid_file) < 0)
 		log_warn("cannot write %s: %s", s->opts->pid_file, strerror(errno));
 	if (s->cfg->user[0] && privs_drop(s->cfg->user) < 0)
+		return -1;
+	if (s->fo && fo_driver_start(s->fo, s->fo_have_saved ? &s->fo_saved : NULL, s->fresh) < 0)
 		return -1;
 	/* The sync thread starts last: threads do not survive daemon()'s
 	 * fork, and capabilities are per thread, so it must start after the
