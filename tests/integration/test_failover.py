@@ -1,0 +1,46 @@
+"""Failover between two duodhcpd (draft-ietf-dhc-failover-12 as ISC dhcpd
+4.4.3 runs it), in network namespaces: the pair reaches normal over TCP
+647, a lease granted by either is in both journals, and the secondary
+carries on alone when the primary dies."""
+
+import pytest
+
+import nslib
+from folib import FoPair, states
+
+
+def _in_pool(addr):
+    return addr.startswith("198.18.0.") and 10 <= int(addr.rsplit(".", 1)[1]) <= 250
+
+
+@pytest.mark.netns
+def test_pair_reaches_normal_and_shares_leases(make_topo, duod, kit, tmp_path):
+    topo = make_topo(clients=(1,), server=False)
+    pair = FoPair(topo, duod, tmp_path)
+    pair.start(1)
+    pair.start(2)
+    pair.wait_state(1, "normal")
+    pair.wait_state(2, "normal")
+    for n in (1, 2):
+        log = pair.d[n].log()
+        assert "failover: link to peer dhcp-pair up" in log, log
+
+    ns = topo.clients[1]
+    r = kit(ns, "dora", timeout=6)
+    assert r["ack"] is not None and r["ack"]["type"] == "ack", r
+    addr = r["ack"]["yiaddr"]
+    assert _in_pool(addr), addr
+    # The granting server's journal has it, and the partner's through the
+    # BNDUPD it acked.
+    for n in (1, 2):
+        l = pair.d[n].wait_lease(lambda l: l["addr"] == addr and l["state"] == "active",
+                                 timeout=10, what="%s active on fo%d" % (addr, n))
+        assert l is not None
+
+    # The primary dies: the secondary moves to communications-interrupted
+    # and still answers the client's REBINDING request (broadcast, ciaddr).
+    pair.d[1].kill()
+    pair.wait_state(2, "communications-interrupted", timeout=30)
+    r = kit(ns, "request", "--ciaddr", addr, timeout=6)["reply"]
+    assert r is not None and r["type"] == "ack" and r["yiaddr"] == addr, r
+    assert states(pair.d[2].log())[-1] == "communications-interrupted"
