@@ -3,6 +3,7 @@
 import os
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -161,16 +162,32 @@ def test_failover_pool_on_one_side_only(tmp_path):
     assert "198.19.4." in r.stdout + r.stderr
 
 
-def test_failover_config_refused_at_start(tmp_path):
-    """This build checks [FAILOVER] but does not serve the protocol yet: it
-    must refuse to start rather than serve a shared pool alone (it stops
-    at the configuration, before any socket)."""
+def test_failover_config_starts_alone_without_serving(tmp_path):
+    """[FAILOVER] is served now: alone (in a network namespace of its own
+    with no interface, unshare -n, so nothing can leave it) the primary
+    starts, waits in startup for its partner, serves no client meanwhile,
+    and stops cleanly on SIGTERM (test_failover.py runs a real pair)."""
+    if subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode != 0:
+        pytest.skip("needs unshare -n (root)")
     text = open(os.path.join(EXAMPLES, "primary.ini"), encoding="utf-8").read()
     text = re.sub(r"^Journal=.*$", "Journal=%s" % (tmp_path / "leases"), text, flags=re.M)
     ini = tmp_path / "primary.ini"
     ini.write_text(text)
-    r = subprocess.run([binary(), "-f", "-c", str(ini)], capture_output=True, text=True,
-                       timeout=30)
-    assert r.returncode != 0
-    assert "[FAILOVER] is configured" in r.stderr
-    assert not (tmp_path / "leases").exists()
+    log = tmp_path / "log"
+    with open(log, "w") as f:
+        p = subprocess.Popen(["unshare", "-n", binary(), "-f", "-c", str(ini)],
+                             stdin=subprocess.DEVNULL, stdout=f, stderr=f)
+    try:
+        deadline = time.monotonic() + 10
+        while "failover: state unknown -> startup" not in log.read_text():
+            assert p.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+    finally:
+        p.terminate()
+        rc = p.wait(timeout=10)
+    out = log.read_text()
+    assert rc == 0, out
+    assert "relationship dhcp-pair as primary" in out, out
+    assert "serving clients" not in out, out
+    assert (tmp_path / "leases").exists()
