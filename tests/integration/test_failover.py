@@ -46,3 +46,28 @@ def test_pair_reaches_normal_and_shares_leases(make_topo, duod, client, tmp_path
     ev = c.renew(timeout=40)
     assert ev["env"]["new_ip_address"] == addr, ev
     assert states(pair.d[2].log())[-1] == "communications-interrupted"
+
+
+@pytest.mark.netns
+def test_graceful_stop_and_restart(make_topo, duod, tmp_path):
+    """SIGTERM on the primary sends state shutdown: the secondary goes to
+    partner-down at once.  The primary restarted with its journal comes
+    back to normal with it (no recover-wait: its journal is intact)."""
+    topo = make_topo(clients=(1,), server=False)
+    pair = FoPair(topo, duod, tmp_path)
+    pair.start(1)
+    pair.start(2)
+    pair.wait_state(1, "normal")
+    pair.wait_state(2, "normal")
+    assert pair.d[1].stop() == 0
+    log1 = pair.d[1].log()
+    assert states(log1)[-1] == "shutdown", states(log1)
+    pair.wait_state(2, "partner-down", timeout=10)
+
+    pair.d[1].start()
+    nslib.wait_until(lambda: "saved state shutdown" in pair.d[1].log() or
+                     "saved state recover" in pair.d[1].log(), 10,
+                     what="the primary's saved state read back")
+    pair.wait_state(1, "normal", timeout=30)
+    pair.wait_state(2, "normal", timeout=30)
+    assert "recover-wait" not in states(pair.d[1].log()), states(pair.d[1].log())
