@@ -3,6 +3,11 @@
 647, a lease granted by either is in both journals, and the secondary
 carries on alone when the primary dies."""
 
+import os
+import re
+import subprocess
+import sys
+
 import pytest
 
 import nslib
@@ -71,3 +76,75 @@ def test_graceful_stop_and_restart(make_topo, duod, tmp_path):
     pair.wait_state(1, "normal", timeout=30)
     pair.wait_state(2, "normal", timeout=30)
     assert "recover-wait" not in states(pair.d[1].log()), states(pair.d[1].log())
+
+
+ISC_DHCPD = "/usr/sbin/dhcpd"
+
+ISC_SECONDARY = """authoritative;
+ddns-update-style none;
+default-lease-time 600;
+max-lease-time 600;
+
+failover peer "%(name)s" {
+  secondary;
+  address %(me)s;
+  port 647;
+  peer address %(peer)s;
+  peer port 647;
+  max-response-delay 10;
+  max-unacked-updates 10;
+  load balance max seconds 3;
+}
+
+subnet 198.18.0.0 netmask 255.255.255.0 {
+  option routers 198.18.0.1;
+  pool {
+    failover peer "%(name)s";
+    range %(lo)s %(hi)s;
+  }
+}
+"""
+
+
+@pytest.mark.netns
+def test_with_isc_dhcpd_secondary(make_topo, duod, client, tmp_path):
+    """duodhcpd primary, ISC dhcpd 4.4.3 secondary: both reach normal, and
+    a client's lease granted by the pair is in both lease databases."""
+    if not os.access(ISC_DHCPD, os.X_OK):
+        pytest.skip("no ISC dhcpd")
+    import folib
+    topo = make_topo(clients=(1,), server=False)
+    pair = FoPair(topo, duod, tmp_path)
+    pair.start(1)
+    conf = tmp_path / "dhcpd.conf"
+    conf.write_text(ISC_SECONDARY % {"name": folib.NAME, "me": folib.ADDR[2],
+                                     "peer": folib.ADDR[1], "lo": folib.POOL[0],
+                                     "hi": folib.POOL[1]})
+    leases = tmp_path / "dhcpd.leases"
+    leases.write_text("")
+    logpath = tmp_path / "dhcpd.log"
+    with open(logpath, "w") as log:
+        isc = subprocess.Popen(nslib.nsexec(pair.ns[2]) + [
+            ISC_DHCPD, "-4", "-f", "-d", "-cf", str(conf), "-lf", str(leases),
+            "-pf", str(tmp_path / "dhcpd.pid"), "eth0"],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    try:
+        isc_log = lambda: logpath.read_text(errors="replace")
+        try:
+            pair.wait_state(1, "normal", timeout=40)
+            nslib.wait_until(lambda: re.search(r"I move from \S+ to normal", isc_log()), 40,
+                             what="ISC dhcpd in normal")
+        except TimeoutError:
+            raise AssertionError("ISC log:\n" + isc_log()[-6000:])
+        c = client("dhclient", topo, 1)
+        addr = c.obtain(timeout=40)["env"]["new_ip_address"]
+        assert _in_pool(addr), addr
+        pair.d[1].wait_lease(lambda l: l["addr"] == addr and l["state"] == "active",
+                             timeout=10, what="%s active on duodhcpd" % addr)
+        nslib.wait_until(lambda: re.search(r"lease %s \{[^}]*binding state active" %
+                                           re.escape(addr), leases.read_text()), 10,
+                         what="%s active in ISC's lease file" % addr)
+    finally:
+        nslib.stop_pid(isc.pid, term_timeout=5, proc=isc)
+        sys.stderr.write("\n----- ISC dhcpd log -----\n%s\n" % logpath.read_text(
+            errors="replace")[-8000:])
