@@ -11,6 +11,7 @@
 #include "daemon/commit.h"
 #include "daemon/failover.h"
 #include "failover/peer.h"
+#include "http/api.h"
 #include "failover/policy.h"
 #include "failover/updates.h"
 
@@ -248,12 +249,12 @@ void fo_driver_free(struct fo_driver *fd)
 	free(fd);
 }
 
-void fo_driver_status(const struct fo_driver *fd, struct fo_driver_status *o)
+void fo_driver_status(const struct fo_driver *fd, struct api_failover *o)
 {
 	const struct fo_sm *sm = fo_peer_sm(fd->peer);
 	const struct fo_peer_stats *ps = fo_peer_stats(fd->peer);
 	const struct fo_upd_stats *us = fo_upd_stats(fd->upd);
-	*o = (struct fo_driver_status){
+	*o = (struct api_failover){
 		.name = fd->d.cfg->fo.name,
 		.role = fd->pol.role == FO_PRIMARY ? "primary" : "secondary",
 		.state = sm->state ? fo_state_name(sm->state) : "none",

@@ -55,12 +55,8 @@ void fo_driver_shutdown(struct fo_driver *fd);
 bool fo_driver_quiet(const struct fo_driver *fd);
 void fo_driver_free(struct fo_driver *fd);
 
-/* For the status API: our state, the partner's, the link. */
-struct fo_driver_status {
-	const char *name, *role, *state, *peer_state, *link;
-	uint32_t stos, mclt;
-	uint64_t queued, in_flight, sent, acked, received, applied, refused;
-};
-void fo_driver_status(const struct fo_driver *fd, struct fo_driver_status *out);
+/* For the status API: our state, the partner's, the link, the updates. */
+struct api_failover;
+void fo_driver_status(const struct fo_driver *fd, struct api_failover *out);
 
 #endif

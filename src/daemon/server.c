@@ -75,6 +75,7 @@ struct server {
 	struct http *http;
 	struct api_ctx api;
 	struct sync_status sync_st;
+	struct api_failover fo_st;
 	uint64_t epoch;		/* random per start: partners see restarts */
 	int64_t started;
 	struct config *reload_cfg;	/* parsed by the API, applied after it */
@@ -508,6 +509,8 @@ static const struct api_ctx *api_ctx_get(void *arg)
 		s->sync_st.leases = counts[LEASE_ACTIVE][1];
 	}
 	s->sync_st.enabled = s->sync != NULL;
+	if (s->fo)
+		fo_driver_status(s->fo, &s->fo_st);
 	if (strcmp(s->sync_st.state, "ok") == 0)
 		s->sync_st.last_error[0] = 0;	/* healed: the page shows no stale error */
 	s->api = (struct api_ctx){
@@ -515,6 +518,7 @@ static const struct api_ctx *api_ctx_get(void *arg)
 		.epoch = s->epoch, .seq = commit_last(s->cm), .started = s->started, .now = time(NULL),
 		.version = DUODHCP_VERSION, .journal_bytes = store_size(s->st),
 		.acks_withheld = s->acks_withheld, .disk_failing = s->disk_failing,
+		.failover = s->fo ? &s->fo_st : NULL,
 		.delete_lease = api_delete, .reload = api_reload, .action_arg = s,
 	};
 	return &s->api;

@@ -603,6 +603,29 @@ static json_object *sync_json(struct jb *b, const struct sync_status *s)
 	return o;
 }
 
+static json_object *failover_json(struct jb *b, const struct api_failover *f)
+{
+	json_object *o = json_object_new_object();
+	put(b, o, "enabled", json_object_new_boolean(f != NULL));
+	if (!f)
+		return o;
+	put(b, o, "name", j_text(f->name));
+	put(b, o, "role", j_text(f->role));
+	put(b, o, "state", j_text(f->state));
+	put(b, o, "peer_state", j_text(f->peer_state));
+	put(b, o, "link", j_text(f->link));
+	put(b, o, "stos", json_object_new_int64(f->stos));
+	put(b, o, "mclt", json_object_new_int64(f->mclt));
+	put(b, o, "updates_queued", json_object_new_uint64(f->queued));
+	put(b, o, "updates_in_flight", json_object_new_uint64(f->in_flight));
+	put(b, o, "updates_sent", json_object_new_uint64(f->sent));
+	put(b, o, "updates_acked", json_object_new_uint64(f->acked));
+	put(b, o, "updates_received", json_object_new_uint64(f->received));
+	put(b, o, "updates_applied", json_object_new_uint64(f->applied));
+	put(b, o, "updates_refused", json_object_new_uint64(f->refused));
+	return o;
+}
+
 static json_object *server_json(struct jb *b, const struct api_ctx *ctx)
 {
 	char host[256] = "";
@@ -643,6 +666,7 @@ static void h_status(const struct api_ctx *ctx, const struct api_request *req,
 	put(&b, o, "journal", j);
 	put(&b, o, "pools", pools_json(&b, ctx));
 	put(&b, o, "sync", sync_json(&b, ctx->sync));
+	put(&b, o, "failover", failover_json(&b, ctx->failover));
 	put(&b, lc, "total", json_object_new_uint64(c.total));
 	put(&b, lc, "active", json_object_new_uint64(c.active));
 	put(&b, lc, "own", json_object_new_uint64(c.own));

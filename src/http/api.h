@@ -26,6 +26,14 @@ struct sync_status {
 
 /* What the API reads.  Everything is owned by the daemon and only read
  * here, on the daemon's thread. */
+/* A failover relationship for the status page (daemon/failover.c). */
+struct api_failover {
+	const char *name, *role, *state, *peer_state, *link;
+	uint32_t stos, mclt;
+	uint64_t queued, in_flight;		/* our BNDUPDs waiting, unacked */
+	uint64_t sent, acked, received, applied, refused;
+};
+
 struct api_ctx {
 	const struct config *cfg;
 	struct lease_table *leases;
@@ -40,6 +48,7 @@ struct api_ctx {
 	uint64_t journal_bytes;
 	uint64_t acks_withheld;
 	bool disk_failing;
+	const struct api_failover *failover;	/* NULL: no [FAILOVER] */
 	/* Actions that change things (need the token); NULL = unsupported. */
 	int (*delete_lease)(void *arg, uint32_t addr);
 	int (*reload)(void *arg);

@@ -11,6 +11,7 @@ the shared pool is 198.18.0.10-198.18.0.250 (examples/failover without
 the relayed subnet).
 """
 
+import json
 import re
 
 import nslib
@@ -33,6 +34,11 @@ AssociateBindsToPools=1
 LEASETIME=%(lt)d
 SUBNETMASK=255.255.255.0
 ROUTER_0=198.18.0.1
+
+[HTTP-SETTINGS]
+EnableHTTP=1
+BindAddress=%(me)s
+Port=8080
 
 [DUODHCP]
 Journal=%(journal)s
@@ -82,6 +88,14 @@ class FoPair:
                        ns=self.ns[n])
         self.d[n] = d
         return d
+
+    def status(self, n):
+        """The failover part of server n's /api/v1/status (asked inside its
+        namespace)."""
+        from splitlib import http
+        r = http(self.ns[n], "http://%s:8080/api/v1/status" % ADDR[n])
+        assert r["status"] == 200, r
+        return json.loads(r["body"])["failover"]
 
     def wait_state(self, n, want, timeout=30):
         return nslib.wait_until(lambda: state(self.d[n].log()) == want, timeout,

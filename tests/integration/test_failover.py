@@ -29,6 +29,10 @@ def test_pair_reaches_normal_and_shares_leases(make_topo, duod, client, tmp_path
     for n in (1, 2):
         log = pair.d[n].log()
         assert "failover: link to peer dhcp-pair up" in log, log
+        st = pair.status(n)
+        assert st["enabled"] and st["state"] == "normal" and st["peer_state"] == "normal", st
+        assert st["link"] == "up" and st["mclt"] == 60, st
+        assert st["role"] == ("primary" if n == 1 else "secondary"), st
 
     # Client 1's RFC 3074 bucket is the secondary's, which holds no free
     # address (no pool balancing yet): the primary answers once dhclient's
@@ -43,6 +47,7 @@ def test_pair_reaches_normal_and_shares_leases(make_topo, duod, client, tmp_path
         l = pair.d[n].wait_lease(lambda l: l["addr"] == addr and l["state"] == "active",
                                  timeout=10, what="%s active on fo%d" % (addr, n))
         assert l is not None
+    assert pair.status(1)["updates_acked"] + pair.status(2)["updates_acked"] >= 1
 
     # The primary dies: the secondary moves to communications-interrupted
     # and still answers the client's INIT-REBOOT request (broadcast).
