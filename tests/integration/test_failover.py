@@ -153,3 +153,26 @@ def test_with_isc_dhcpd_secondary(make_topo, duod, client, tmp_path):
         nslib.stop_pid(isc.pid, term_timeout=5, proc=isc)
         sys.stderr.write("\n----- ISC dhcpd log -----\n%s\n" % logpath.read_text(
             errors="replace")[-8000:])
+
+
+@pytest.mark.netns
+def test_reload_keeps_the_relationship(make_topo, duod, tmp_path):
+    """SIGHUP: an unchanged [FAILOVER] reloads (the pair stays normal); a
+    changed one is refused, the old configuration staying in force."""
+    import signal
+    from folib import fo_config
+    topo = make_topo(clients=(1,), server=False)
+    pair = FoPair(topo, duod, tmp_path)
+    pair.start(1)
+    pair.start(2)
+    pair.wait_state(1, "normal")
+    pair.wait_state(2, "normal")
+    d = pair.d[1]
+    d.signal(signal.SIGHUP)
+    nslib.wait_until(lambda: "configuration reloaded" in d.log(), 10, what="reload")
+    d.write_config(fo_config(1, pair.journal(1), mclt=120))
+    d.signal(signal.SIGHUP)
+    nslib.wait_until(lambda: "that takes a restart" in d.log(), 10, what="refusal")
+    assert "new configuration refused" in d.log()
+    assert states(d.log())[-1] == "normal"
+    assert pair.status(1)["state"] == "normal" and pair.status(1)["mclt"] == 60
