@@ -5,7 +5,7 @@
  * and RELEASE exchanges at a paced rate or as fast as a window allows.
  *
  * Every load loop is bounded in count and in time (--duration, --count):
- * this tool sends only to the one server address it is given, and is
+ * this tool sends only to the server addresses it is given, and is
  * meant to run inside a network namespace on 198.18.0.0/15.
  *
  * Output: a JSON summary on stdout; --ack-log FILE records every ACK (and
@@ -81,8 +81,11 @@ struct outpkt {
 	uint8_t buf[REQ_LEN];
 };
 
+#define MAX_SERVERS 2
+
 struct opts {
-	struct sockaddr_in server;
+	struct sockaddr_in server[MAX_SERVERS];	/* each request goes to every one */
+	unsigned nservers;
 	uint32_t local, giaddr;		/* network byte order */
 	uint16_t local_port;
 	double rate;			/* exchanges per second, 0 = window */
@@ -359,8 +362,8 @@ static void send_junk(struct gen *g, int64_t t0, int64_t now)
 	for (size_t i = 0; i < want; i++) {
 		enum junk k = (enum junk)((sent + i) % J_NKINDS);
 		iov[i] = (struct iovec){ bufs[i], build_junk(g, bufs[i], k) };
-		mm[i].msg_hdr = (struct msghdr){ .msg_name = &g->o.server,
-			.msg_namelen = sizeof g->o.server, .msg_iov = &iov[i], .msg_iovlen = 1 };
+		mm[i].msg_hdr = (struct msghdr){ .msg_name = &g->o.server[0],
+			.msg_namelen = sizeof g->o.server[0], .msg_iov = &iov[i], .msg_iovlen = 1 };
 	}
 	int n = want ? sendmmsg(g->fd, mm, (unsigned)want, MSG_DONTWAIT) : 0;
 	for (int i = 0; i < n; i++)
@@ -630,29 +633,40 @@ static void expire(struct gen *g, int64_t now, bool all)
 
 /* ---- sockets ---- */
 
+/* Sends the queued requests to every server, as a relay agent with two
+ * servers configured forwards each one to both.  A batch cut short by
+ * EAGAIN is kept whole for the next turn, so a server may see a request
+ * twice then; a server that answers twice only adds to rx_stale. */
 static void send_out(struct gen *g)
 {
 	struct mmsghdr mm[BATCH];
 	struct iovec iov[BATCH];
+	const size_t per = BATCH / g->o.nservers;
 	size_t done = 0;
 	while (done < g->out_len) {
-		size_t k = g->out_len - done < BATCH ? g->out_len - done : BATCH;
+		size_t k = g->out_len - done < per ? g->out_len - done : per;
+		size_t m = 0;
 		for (size_t i = 0; i < k; i++) {
 			iov[i] = (struct iovec){ g->outq[done + i].buf, g->outq[done + i].len };
-			mm[i].msg_hdr = (struct msghdr){ .msg_name = &g->o.server,
-				.msg_namelen = sizeof g->o.server, .msg_iov = &iov[i],
-				.msg_iovlen = 1 };
+			for (unsigned s = 0; s < g->o.nservers; s++, m++)
+				mm[m].msg_hdr = (struct msghdr){ .msg_name = &g->o.server[s],
+					.msg_namelen = sizeof g->o.server[s], .msg_iov = &iov[i],
+					.msg_iovlen = 1 };
 		}
-		int n = sendmmsg(g->fd, mm, (unsigned)k, MSG_DONTWAIT);
+		int n = sendmmsg(g->fd, mm, (unsigned)m, MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
 			g->st.tx_eagain++;
 			break;		/* keep the rest for the next turn */
 		}
 		if (n < 0) {
 			g->st.tx_err++;
-			n = 1;		/* skip the datagram that failed */
+			n = (int)g->o.nservers;	/* skip the datagram that failed */
 		}
-		done += (size_t)n;
+		if ((size_t)n < g->o.nservers) {
+			g->st.tx_eagain++;
+			break;
+		}
+		done += (size_t)n / g->o.nservers;
 	}
 	memmove(g->outq, g->outq + done, (g->out_len - done) * sizeof *g->outq);
 	g->out_len -= done;
@@ -882,7 +896,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: duoload --server ADDR --local ADDR [options]\n"
-"  --server ADDR[:PORT]  DHCP server to load (port 67)\n"
+"  --server ADDR[:PORT]  DHCP server to load (port 67); given twice, every\n"
+"                        request goes to both, as a relay with two servers\n"
 "  --local ADDR          our address; replies come to ADDR:--local-port\n"
 "  --local-port N        (67)\n"
 "  --giaddr ADDR         giaddr to put in requests (--local)\n"
@@ -962,6 +977,20 @@ static bool set_num_opt(struct opts *o, int ch, const char *arg)
 	return true;
 }
 
+static bool add_server(struct opts *o, const char *arg)
+{
+	if (o->nservers == MAX_SERVERS)
+		return false;
+	struct sockaddr_in *a = &o->server[o->nservers];
+	uint16_t port = 67;
+	if (!parse_addr(arg, &a->sin_addr.s_addr, &port))
+		return false;
+	a->sin_family = AF_INET;
+	a->sin_port = htons(port);
+	o->nservers++;
+	return true;
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -978,14 +1007,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	};
 	*o = (struct opts){ .local_port = 67, .clients = 10000, .window = 256, .timeout_ms = 1000,
 			    .mix = { 100, 0, 0 } };
-	o->server = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(67) };
-	uint16_t sport = 67;
-	bool have_server = false, have_local = false;
+	bool have_local = false;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		bool ok = true;
 		switch (ch) {
-		case 's': ok = have_server = parse_addr(optarg, &o->server.sin_addr.s_addr, &sport); break;
+		case 's': ok = add_server(o, optarg); break;
 		case 'l': ok = have_local = parse_addr(optarg, &o->local, NULL); break;
 		case 'g': ok = parse_addr(optarg, &o->giaddr, NULL); break;
 		case 'i': o->client_id = true; break;
@@ -1001,8 +1028,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
-	o->server.sin_port = htons(sport);
-	if (!have_server || !have_local || o->duration <= 0 || optind != argc) {
+	if (!o->nservers || !have_local || o->duration <= 0 || optind != argc) {
 		fprintf(stderr, "duoload: --server, --local and --duration are required\n");
 		return -1;
 	}

@@ -4,6 +4,7 @@
 #   sudo bash bench/run.sh            # full run, about 10-15 minutes
 #   sudo bash bench/run.sh --quick    # about 3-4 minutes
 #   sudo bash bench/run.sh --sync     # SyncServer resync of 1M leases (syncbench.py)
+#   sudo bash bench/run.sh --failover # failover pair vs single, ISC pair, Kea HA (fobench.py)
 #
 # Installs what is missing with apt-get (no daemon is started: a
 # policy-rc.d that says 101 is in place during the install), builds
@@ -122,10 +123,14 @@ else
 		"$REPO/src/core/lease_state.c" -o "$BUILD/bench/mkjournal"
 fi
 
-# --sync (first): the SyncServer resync benchmark instead (bench/syncbench.py).
+# --sync (first): the SyncServer resync benchmark instead (bench/syncbench.py);
+# --failover (first): the failover pair benchmark (bench/fobench.py).
 if [ "${1:-}" = --sync ]; then
 	shift
 	"$PY" "$REPO/bench/syncbench.py" --bin-dir "$BUILD/bench" "$@"
+elif [ "${1:-}" = --failover ]; then
+	shift
+	"$PY" "$REPO/bench/fobench.py" --bin-dir "$BUILD/bench" "$@"
 else
 	"$PY" "$REPO/bench/bench.py" --bin-dir "$BUILD/bench" "$@"
 fi
