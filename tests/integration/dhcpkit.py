@@ -182,8 +182,8 @@ class Kit:
                                         DHCP(options=opts), src=src, dst=dst), xid,
                              want={MSG["ack"], MSG["nak"]})
 
-    def dora(self):
-        offer = self.discover()
+    def dora(self, requested=None):
+        offer = self.discover(requested=requested)
         if offer is None:
             return {"offer": None, "ack": None}
         o = pkt_to_json(offer)
@@ -392,7 +392,7 @@ def main(argv=None):
     elif a.action == "sniff":
         out = kit.sniff(a.count)
     elif a.action == "dora":
-        out = kit.dora()
+        out = kit.dora(requested=a.requested)
     elif a.action == "request":
         src = a.ciaddr if a.ciaddr != "0.0.0.0" else "0.0.0.0"
         out = {"reply": pkt_to_json(kit.request(a.requested, a.server_id, a.ciaddr,
