@@ -1,6 +1,7 @@
 /* duodhcpctl: the control command.  It reads the daemon's own dhcpsrv.ini
  * to find the API ([HTTP-Settings] Port, BindAddress) and its ApiToken,
- * then asks the running daemon over that API: status, leases, reload.
+ * then asks the running daemon over that API: status, leases, reload,
+ * failover and partner-down.
  * One HTTP request per command, bounded by a timeout. */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 
 #include "conf/config.h"
 #include "core/lease.h"
+#include "ctl/show.h"
 
 #define TIMEOUT_S 10L
 #define REPLY_MAX (16u << 20)	/* far above one page of 1000 leases */
@@ -137,6 +139,29 @@ static void print_status(json_object *o)
 		       str(sy, "last_error")[0] ? ", " : "", str(sy, "last_error"));
 }
 
+/* The answer of one command other than leases, printed; the exit code. */
+static int show(const char *cmd, json_object *o, const char *path)
+{
+	char err[300] = "";
+	int rc = 0;
+	if (strcmp(cmd, "reload") == 0)
+		printf("reloaded %s\n", path ? path : "");
+	else if (strcmp(cmd, "partner-down") == 0)
+		rc = ctl_show_partner_down(stdout, o, err, sizeof err);
+	else if (strcmp(cmd, "failover") == 0)
+		rc = ctl_show_failover(stdout, o, err, sizeof err);
+	else {
+		print_status(o);
+		rc = ctl_show_failover_line(stdout, o, err, sizeof err);
+	}
+	if (rc > 0)
+		fprintf(stderr, "duodhcpctl: %s: %s\n", cmd, err);
+	else if (rc < 0)
+		fprintf(stderr, "duodhcpctl: %s: the daemon's answer is not as expected: %s\n",
+			cmd, err);
+	return rc ? 1 : 0;
+}
+
 static void print_leases(json_object *o)
 {
 	json_object *a = get(o, "leases");
@@ -158,8 +183,10 @@ static void print_leases(json_object *o)
 static int run(const char *cmd, const char *url, const char *token, bool raw,
 	       const char *path)
 {
-	bool post = strcmp(cmd, "reload") == 0, leases = strcmp(cmd, "leases") == 0;
+	bool post = strcmp(cmd, "reload") == 0 || strcmp(cmd, "partner-down") == 0;
+	bool leases = strcmp(cmd, "leases") == 0;
 	int64_t seen = 0;
+	int rc = 0;
 	for (int page = 1; page <= PAGES_MAX; page++) {
 		char u[700], err[800] = "";
 		struct buf b = { 0 };
@@ -178,10 +205,8 @@ static int run(const char *cmd, const char *url, const char *token, bool raw,
 		}
 		if (raw)
 			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
-		else if (post)
-			printf("reloaded %s\n", path ? path : "");
 		else if (!leases)
-			print_status(o);
+			rc = show(cmd, o, path);
 		else {
 			if (page == 1)
 				printf("%-15s  %-17s  %-9s  %-19s  %s\n", "address", "hardware",
@@ -196,7 +221,7 @@ static int run(const char *cmd, const char *url, const char *token, bool raw,
 		if (!more)
 			break;
 	}
-	return 0;
+	return rc;
 }
 
 static void usage(FILE *f)
@@ -204,11 +229,14 @@ static void usage(FILE *f)
 	fputs("usage: duodhcpctl -c FILE [--json] status\n"
 	      "       duodhcpctl -c FILE [--json] leases [STATE]\n"
 	      "       duodhcpctl -c FILE reload\n"
+	      "       duodhcpctl -c FILE [--json] failover\n"
+	      "       duodhcpctl -c FILE [--json] partner-down\n"
 	      "  -c FILE    the daemon's dhcpsrv.ini: where its API listens, and ApiToken\n"
 	      "  -u URL     the API at URL instead (http://host:port)\n"
 	      "  --json     print the API's answer as it came\n"
 	      "STATE: active, free, expired, released, abandoned, reset or backup.\n"
-	      "The API must be on ([HTTP-Settings] EnableHTTP=1); reload needs ApiToken\n"
+	      "The API must be on ([HTTP-Settings] EnableHTTP=1); reload and partner-down\n"
+	      "need ApiToken "
 	      "([DUODHCP]) or $DUODHCP_TOKEN.  Exit 0: done; 1: refused or no answer;\n"
 	      "2: bad usage or configuration.\n", f);
 }
@@ -236,7 +264,8 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[optind];
 	const char *arg = optind + 1 < argc ? argv[optind + 1] : NULL;
-	if (strcmp(cmd, "reload") && strcmp(cmd, "status") && strcmp(cmd, "leases")) {
+	if (strcmp(cmd, "reload") && strcmp(cmd, "status") && strcmp(cmd, "leases") &&
+	    strcmp(cmd, "failover") && strcmp(cmd, "partner-down")) {
 		fprintf(stderr, "duodhcpctl: unknown command %s\n", cmd);
 		usage(stderr);
 		return 2;
@@ -274,6 +303,10 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "leases") == 0)
 		snprintf(url, sizeof url, "%s/api/v1/leases?per_page=%d%s%s", from, PER_PAGE,
 			 arg ? "&state=" : "", arg ? arg : "");
+	else if (strcmp(cmd, "failover") == 0)
+		snprintf(url, sizeof url, "%s/api/v1/status", from);
+	else if (strcmp(cmd, "partner-down") == 0)
+		snprintf(url, sizeof url, "%s/api/v1/failover/partner-down", from);
 	else
 		snprintf(url, sizeof url, "%s/api/v1/%s", from, cmd);
 
