@@ -2,6 +2,7 @@
  * (see show.h).  Every member is read into a struct first; printing starts
  * only when all of them were there with the right type. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -65,6 +66,25 @@ static bool rd_bool(struct rd *r, json_object *o, const char *key)
 	return v && json_object_get_boolean(v);
 }
 
+/* A string that may be absent or null (a lease's hostname): "" then. */
+static const char *rd_opt_str(struct rd *r, json_object *o, const char *key)
+{
+	json_object *v = NULL;
+	if (r->bad || !json_object_object_get_ex(o, key, &v) || !v)
+		return "";
+	return rd_str(r, o, key);
+}
+
+static json_object *rd_obj(struct rd *r, json_object *o, const char *key)
+{
+	return member(r, o, key, json_type_object, "an object");
+}
+
+static json_object *rd_arr(struct rd *r, json_object *o, const char *key)
+{
+	return member(r, o, key, json_type_array, "an array");
+}
+
 static bool rd_object(struct rd *r, json_object *o, const char *what)
 {
 	if (!r->bad && !json_object_is_type(o, json_type_object)) {
@@ -83,8 +103,10 @@ struct fo_view {
 	bool enabled, serving, partner_addrs;
 };
 
-/* 0 and v filled; 1: no relationship; -1: the answer is not as expected. */
-static int read_failover(json_object *status, struct fo_view *v, char *err, size_t errlen)
+/* 0 and v filled; 1: no relationship; -1: the answer is not as expected.
+ * Without full only what the status line shows is read. */
+static int read_failover(json_object *status, struct fo_view *v, bool full, char *err,
+			 size_t errlen)
 {
 	struct rd r = { .where = "", .err = err, .errlen = errlen };
 	memset(v, 0, sizeof *v);
@@ -105,6 +127,10 @@ static int read_failover(json_object *status, struct fo_view *v, char *err, size
 	v->state = rd_str(&r, fo, "state");
 	v->peer_state = rd_str(&r, fo, "peer_state");
 	v->link = rd_str(&r, fo, "link");
+	v->queued = rd_int(&r, fo, "updates_queued");
+	v->in_flight = rd_int(&r, fo, "updates_in_flight");
+	if (!full)
+		return r.bad ? -1 : 0;
 	v->stos = rd_int(&r, fo, "stos");
 	v->peer_stos = rd_int(&r, fo, "peer_stos");
 	v->mclt = rd_int(&r, fo, "mclt");
@@ -113,8 +139,6 @@ static int read_failover(json_object *status, struct fo_view *v, char *err, size
 	v->skew = rd_int(&r, fo, "skew");
 	v->skew_max = rd_int(&r, fo, "skew_max");
 	v->skew_warn = rd_int(&r, fo, "skew_warn");
-	v->queued = rd_int(&r, fo, "updates_queued");
-	v->in_flight = rd_int(&r, fo, "updates_in_flight");
 	v->sent = rd_int(&r, fo, "updates_sent");
 	v->acked = rd_int(&r, fo, "updates_acked");
 	v->received = rd_int(&r, fo, "updates_received");
@@ -148,7 +172,7 @@ static void print_when(FILE *out, int64_t t, int64_t now)
 int ctl_show_failover(FILE *out, json_object *status, char *err, size_t errlen)
 {
 	struct fo_view v;
-	int rc = read_failover(status, &v, err, errlen);
+	int rc = read_failover(status, &v, true, err, errlen);
 	if (rc != 0)
 		return rc;
 	fprintf(out, "relationship %s: %s, MCLT %" PRId64 " s\n", v.name, v.role, v.mclt);
@@ -183,7 +207,7 @@ int ctl_show_failover(FILE *out, json_object *status, char *err, size_t errlen)
 int ctl_show_failover_line(FILE *out, json_object *status, char *err, size_t errlen)
 {
 	struct fo_view v;
-	int rc = read_failover(status, &v, err, errlen);
+	int rc = read_failover(status, &v, false, err, errlen);
 	if (rc == 1)
 		return 0;
 	if (rc < 0)
@@ -210,4 +234,171 @@ int ctl_show_partner_down(FILE *out, json_object *reply, char *err, size_t errle
 	print_when(out, from, now);
 	fputs(" (STOS + MCLT)\n", out);
 	return 0;
+}
+
+/* ------------------------------------------------------------ status, leases */
+
+/* Output goes to a buffer first and reaches out only when the whole
+ * answer was read. */
+struct sink {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static FILE *sink_open(struct sink *k)
+{
+	*k = (struct sink){ 0 };
+	return k->f = open_memstream(&k->buf, &k->len);
+}
+
+static int sink_close(struct sink *k, FILE *out, const struct rd *r, char *err, size_t errlen)
+{
+	int rc = r->bad ? -1 : 0;
+	if (fclose(k->f) != 0 && !r->bad) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
+	if (rc == 0 && k->buf && out)
+		fwrite(k->buf, 1, k->len, out);
+	free(k->buf);
+	return rc;
+}
+
+static void print_duration(FILE *f, int64_t s)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		fprintf(f, "%" PRId64 "d ", s / 86400);
+	fprintf(f, "%02" PRId64 ":%02" PRId64 ":%02" PRId64, s % 86400 / 3600, s % 3600 / 60,
+		s % 60);
+}
+
+static void status_pools(FILE *f, struct rd *r, json_object *o)
+{
+	json_object *pools = rd_arr(r, o, "pools");
+	char where[32];
+	for (size_t i = 0; pools && !r->bad && i < json_object_array_length(pools); i++) {
+		json_object *p = json_object_array_get_idx(pools, i);
+		snprintf(where, sizeof where, "pools[%zu]", i);
+		r->where = where;
+		if (!rd_object(r, p, where))
+			break;
+		const char *first = rd_str(r, p, "first"), *last = rd_str(r, p, "last");
+		const char *name = rd_str(r, p, "name");
+		bool relayed = rd_bool(r, p, "relayed");
+		int64_t active = rd_int(r, p, "active"), size = rd_int(r, p, "size");
+		fprintf(f, "pool %s-%s (%s%s): %" PRId64 " of %" PRId64 " active\n", first, last,
+			name, relayed ? ", relayed" : "", active, size);
+	}
+	r->where = "";
+}
+
+static void status_counters(FILE *f, struct rd *r, json_object *o)
+{
+	json_object *cn = rd_obj(r, o, "counters");
+	r->where = "counters";
+	json_object *rx = rd_obj(r, cn, "rx"), *tx = rd_obj(r, cn, "tx");
+	json_object *dr = rd_obj(r, cn, "dropped");
+	r->where = "counters.rx";
+	int64_t disc = rd_int(r, rx, "discover"), req = rd_int(r, rx, "request");
+	r->where = "counters.tx";
+	int64_t offer = rd_int(r, tx, "offer"), ack = rd_int(r, tx, "ack"), nak = rd_int(r, tx, "nak");
+	r->where = "counters.dropped";
+	int64_t mal = rd_int(r, dr, "malformed"), nos = rd_int(r, dr, "no_subnet");
+	int64_t notours = rd_int(r, dr, "not_ours");
+	fprintf(f, "received: %" PRId64 " DISCOVER, %" PRId64 " REQUEST; sent: %" PRId64
+		" OFFER, %" PRId64 " ACK, %" PRId64 " NAK\n", disc, req, offer, ack, nak);
+	fprintf(f, "dropped: %" PRId64 " malformed, %" PRId64 " no subnet, %" PRId64
+		" not ours\n", mal, nos, notours);
+	r->where = "";
+}
+
+int ctl_show_status(FILE *out, json_object *o, char *err, size_t errlen)
+{
+	struct rd r = { .where = "", .err = err, .errlen = errlen };
+	struct sink k;
+	if (!rd_object(&r, o, "the status"))
+		return -1;
+	FILE *f = sink_open(&k);
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	const char *version = rd_str(&r, o, "version");
+	json_object *srv = rd_obj(&r, o, "server");
+	r.where = "server";
+	const char *host = rd_str(&r, srv, "hostname");
+	r.where = "";
+	fprintf(f, "duodhcpd %s on %s, up ", version, host);
+	print_duration(f, rd_int(&r, o, "uptime"));
+	json_object *l = rd_obj(&r, o, "leases");
+	r.where = "leases";
+	int64_t active = rd_int(&r, l, "active"), own = rd_int(&r, l, "own");
+	int64_t partner = rd_int(&r, l, "partner"), total = rd_int(&r, l, "total");
+	r.where = "";
+	fprintf(f, "\nleases: %" PRId64 " active (%" PRId64 " ours, %" PRId64
+		" the partner's), %" PRId64 " records\n", active, own, partner, total);
+	status_pools(f, &r, o);
+	json_object *j = rd_obj(&r, o, "journal");
+	r.where = "journal";
+	int64_t bytes = rd_int(&r, j, "bytes");
+	bool failing = rd_bool(&r, j, "disk_failing");
+	int64_t withheld = rd_int(&r, j, "acks_withheld");
+	r.where = "";
+	fprintf(f, "journal: %" PRId64 " bytes, %s; ACKs withheld: %" PRId64 "\n", bytes,
+		failing ? "DISK FAILING" : "writing", withheld);
+	status_counters(f, &r, o);
+	json_object *sy = rd_obj(&r, o, "sync");
+	r.where = "sync";
+	if (rd_bool(&r, sy, "enabled")) {
+		const char *peer = rd_str(&r, sy, "partner"), *state = rd_str(&r, sy, "state");
+		const char *last = rd_str(&r, sy, "last_error");
+		fprintf(f, "sync with %s: %s%s%s\n", peer, state, last[0] ? ", " : "", last);
+	}
+	if (!r.bad && ctl_show_failover_line(f, o, err, errlen) < 0)
+		r.bad = true;
+	return sink_close(&k, out, &r, err, errlen);
+}
+
+int ctl_show_leases(FILE *out, json_object *page, bool header, size_t *count, int64_t *total,
+		    char *err, size_t errlen)
+{
+	struct rd r = { .where = "", .err = err, .errlen = errlen };
+	struct sink k;
+	*count = 0;
+	*total = 0;
+	if (!rd_object(&r, page, "the leases"))
+		return -1;
+	FILE *f = sink_open(&k);
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*total = rd_int(&r, page, "total");
+	json_object *a = rd_arr(&r, page, "leases");
+	if (header)
+		fprintf(f, "%-15s  %-17s  %-9s  %-19s  %s\n", "address", "hardware", "state", "ends",
+			"hostname");
+	char where[32];
+	for (size_t i = 0; a && !r.bad && i < json_object_array_length(a); i++) {
+		json_object *l = json_object_array_get_idx(a, i);
+		snprintf(where, sizeof where, "leases[%zu]", i);
+		r.where = where;
+		if (!rd_object(&r, l, where))
+			break;
+		const char *addr = rd_str(&r, l, "addr"), *mac = rd_str(&r, l, "mac");
+		const char *state = rd_str(&r, l, "state"), *origin = rd_str(&r, l, "origin");
+		const char *host = rd_opt_str(&r, l, "hostname");
+		time_t end = (time_t)rd_int(&r, l, "end");
+		char when[32] = "-";
+		struct tm tm;
+		if (end && localtime_r(&end, &tm))
+			strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+		fprintf(f, "%-15s  %-17s  %-9s  %-19s  %s%s\n", addr, mac, state, when, host,
+			strcmp(origin, "partner") == 0 ? " (partner's)" : "");
+	}
+	*count = a && !r.bad ? json_object_array_length(a) : 0;
+	return sink_close(&k, out, &r, err, errlen);
 }

@@ -1,4 +1,5 @@
-/* libFuzzer: duodhcpctl's reading of the daemon's answers (ctl/show.c).
+/* libFuzzer: duodhcpctl's reading of the daemon's answers (ctl/show.c):
+ * status, leases, failover and partner-down.
  * The input is any bytes, parsed as JSON by json-c as duodhcpctl does;
  * whatever the shape, the readers must answer 0, 1 or -1, and -1 or 1
  * always with a message. */
@@ -11,10 +12,18 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static int leases(FILE *f, json_object *o, char *err, size_t errlen)
+{
+	size_t n;
+	int64_t total;
+	return ctl_show_leases(f, o, true, &n, &total, err, errlen);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int (*const fns[])(FILE *, json_object *, char *, size_t) = {
 		ctl_show_failover, ctl_show_failover_line, ctl_show_partner_down,
+		ctl_show_status, leases,
 	};
 	char *text = malloc(size + 1);
 	if (!text)
