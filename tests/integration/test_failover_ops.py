@@ -25,10 +25,10 @@ STATES = ["startup", "normal", "communications-interrupted", "partner-down",
           "resolution-interrupted", "conflict-done", "recover-wait"]
 
 
-def start(pair, n, wrap=None):
+def start(pair, n, wrap=None, **kw):
     """folib's server n with an ApiToken (and a wrap for sd_notify)."""
-    text = fo_config(n, pair.journal(n)).replace("[DUODHCP]\n",
-                                                 "[DUODHCP]\nApiToken=%s\n" % TOKEN)
+    text = fo_config(n, pair.journal(n), **kw).replace("[DUODHCP]\n",
+                                                       "[DUODHCP]\nApiToken=%s\n" % TOKEN)
     d = pair._duod(pair.topo, config_text=text, ns=pair.ns[n], wrap=wrap)
     pair.d[n] = d
     return d
@@ -59,14 +59,14 @@ def state_gauges(m, side):
             for s in STATES}
 
 
-def check_metrics(m, ours, partner, link_up):
+def check_metrics(m, ours, partner, link_up, mclt=60):
     local = state_gauges(m, "local")
     assert local == {s: float(s == ours) for s in STATES}, local
     if partner is not None:
         peer = state_gauges(m, "partner")
         assert peer == {s: float(s == partner) for s in STATES}, peer
     assert fo_metric(m, "duodhcp_failover_link_up") == float(link_up)
-    assert fo_metric(m, "duodhcp_failover_mclt_seconds") == 60.0
+    assert fo_metric(m, "duodhcp_failover_mclt_seconds") == float(mclt)
     for name in ("updates_queued", "updates_in_flight", "updates_sent_total",
                  "updates_acked_total", "updates_received_total", "updates_refused_total",
                  "clock_skew_seconds", "messages_received_total", "messages_sent_total",
@@ -188,3 +188,46 @@ def test_pair_in_ctl_metrics_page_and_status_line(make_topo, duod, tmp_path):
                          15, what="STATUS= in partner-down: %s" % status_lines(notify)[-3:])
     finally:
         notify.close()
+
+
+@pytest.mark.netns
+def test_auto_partner_down_and_partner_addresses_after_stos_plus_mclt(make_topo, duod,
+                                                                      tmp_path):
+    """AutoPartnerDown=2 on the secondary: after the primary is killed it
+    goes from communications-interrupted to partner-down by itself after
+    2 s, and uses the partner's free addresses only from STOS + MCLT (5 s
+    here), which the API and /metrics show."""
+    topo = make_topo(clients=(1,), server=False)
+    pair = FoPair(topo, duod, tmp_path)
+    start(pair, 1, mclt=5)
+    start(pair, 2, fo_extra=("AutoPartnerDown=2",))
+    pair.wait_state(1, "normal")
+    pair.wait_state(2, "normal")
+    st = pair.status(2)
+    assert st["auto_partner_down"] == 2 and st["mclt"] == 5, st
+    # The primary's is off (the default): it says 0.
+    assert pair.status(1)["auto_partner_down"] == 0
+
+    pair.d[1].kill()
+    pair.wait_state(2, "communications-interrupted", timeout=30)
+    ci = time.time()
+    pair.wait_state(2, "partner-down", timeout=10)
+    assert time.time() - ci >= 1.0, "partner-down before AutoPartnerDown passed"
+    assert states(pair.d[2].log())[-2:] == ["communications-interrupted", "partner-down"]
+    st = pair.status(2)
+    assert st["state"] == "partner-down" and st["serving"], st
+    stos = st["stos"]
+    # Before STOS + MCLT: not the partner's addresses yet.
+    if time.time() < stos + 4:
+        assert st["partner_addresses"] is False, st
+    nslib.wait_until(lambda: pair.status(2)["partner_addresses"], 15,
+                     what="the partner's addresses in use after STOS + MCLT")
+    assert time.time() >= stos + 5 - 1, (time.time(), stos)
+    m = metrics(pair, 2)
+    check_metrics(m, "partner-down", None, False, mclt=5)
+    assert fo_metric(m, "duodhcp_failover_state_start_timestamp_seconds") == float(stos)
+    # The operator's partner-down now: already there.
+    r = ctl(pair, 2, "-c", pair.d[2].config, "partner-down")
+    assert r.returncode == 0 and r.stdout.startswith("already in partner-down"), r
+    r = ctl(pair, 2, "-c", pair.d[2].config, "failover")
+    assert "\nserving:   yes, with the partner's free addresses\n" in r.stdout, r.stdout
