@@ -1,6 +1,7 @@
 /* duodhcpctl: the control command.  It reads the daemon's own dhcpsrv.ini
  * to find the API ([HTTP-Settings] Port, BindAddress) and its ApiToken,
- * then asks the running daemon over that API: status, leases, reload.
+ * then asks the running daemon over that API: status, leases, reload,
+ * failover and partner-down.
  * One HTTP request per command, bounded by a timeout. */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 
 #include "conf/config.h"
 #include "core/lease.h"
+#include "ctl/show.h"
 
 #define TIMEOUT_S 10L
 #define REPLY_MAX (16u << 20)	/* far above one page of 1000 leases */
@@ -76,81 +78,42 @@ static long request(const char *url, const char *token, bool post, struct buf *o
 	return status;
 }
 
-static const char *str(json_object *o, const char *key)
+/* The error member of a refusal, when there is one as a string. */
+static const char *error_text(json_object *o)
 {
 	json_object *v;
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		? json_object_get_string(v) : "";
+	if (!json_object_is_type(o, json_type_object))
+		return "not a JSON object";
+	return json_object_object_get_ex(o, "error", &v) && json_object_is_type(v, json_type_string)
+		? json_object_get_string(v) : "no error message";
 }
 
-static int64_t num(json_object *o, const char *key)
+/* A show function's code: 1 (said in err) and -1 (the answer's shape)
+ * become exit code 1 with the reason on stderr. */
+static int shown(const char *cmd, int rc, const char *err)
 {
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+	if (rc > 0)
+		fprintf(stderr, "duodhcpctl: %s: %s\n", cmd, err);
+	else if (rc < 0)
+		fprintf(stderr, "duodhcpctl: %s: the daemon's answer is not as expected: %s\n",
+			cmd, err);
+	return rc ? 1 : 0;
 }
 
-static json_object *get(json_object *o, const char *key)
+/* The answer of one command other than leases, printed; the exit code. */
+static int show(const char *cmd, json_object *o, const char *path)
 {
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static void print_duration(int64_t s)
-{
-	if (s >= 86400)
-		printf("%lldd ", (long long)(s / 86400));
-	printf("%02lld:%02lld:%02lld", (long long)(s % 86400 / 3600),
-	       (long long)(s % 3600 / 60), (long long)(s % 60));
-}
-
-static void print_status(json_object *o)
-{
-	json_object *srv = get(o, "server"), *l = get(o, "leases"), *j = get(o, "journal"),
-		    *cn = get(o, "counters"), *sy = get(o, "sync");
-	printf("duodhcpd %s on %s, up ", str(o, "version"), str(srv, "hostname"));
-	print_duration(num(o, "uptime"));
-	printf("\nleases: %lld active (%lld ours, %lld the partner's), %lld records\n",
-	       (long long)num(l, "active"), (long long)num(l, "own"),
-	       (long long)num(l, "partner"), (long long)num(l, "total"));
-	json_object *pools = get(o, "pools");
-	for (size_t i = 0; pools && i < json_object_array_length(pools); i++) {
-		json_object *p = json_object_array_get_idx(pools, i);
-		printf("pool %s-%s (%s%s): %lld of %lld active\n", str(p, "first"),
-		       str(p, "last"), str(p, "name"),
-		       json_object_get_boolean(get(p, "relayed")) ? ", relayed" : "",
-		       (long long)num(p, "active"), (long long)num(p, "size"));
-	}
-	json_object *disk = get(j, "disk_failing");
-	printf("journal: %lld bytes, %s; ACKs withheld: %lld\n", (long long)num(j, "bytes"),
-	       disk && json_object_get_boolean(disk) ? "DISK FAILING" : "writing",
-	       (long long)num(j, "acks_withheld"));
-	json_object *rx = get(cn, "rx"), *tx = get(cn, "tx"), *dr = get(cn, "dropped");
-	printf("received: %lld DISCOVER, %lld REQUEST; sent: %lld OFFER, %lld ACK, %lld NAK\n",
-	       (long long)num(rx, "discover"), (long long)num(rx, "request"),
-	       (long long)num(tx, "offer"), (long long)num(tx, "ack"), (long long)num(tx, "nak"));
-	printf("dropped: %lld malformed, %lld no subnet, %lld not ours\n",
-	       (long long)num(dr, "malformed"), (long long)num(dr, "no_subnet"),
-	       (long long)num(dr, "not_ours"));
-	json_object *en = get(sy, "enabled");
-	if (en && json_object_get_boolean(en))
-		printf("sync with %s: %s%s%s\n", str(sy, "partner"), str(sy, "state"),
-		       str(sy, "last_error")[0] ? ", " : "", str(sy, "last_error"));
-}
-
-static void print_leases(json_object *o)
-{
-	json_object *a = get(o, "leases");
-	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
-		json_object *l = json_object_array_get_idx(a, i);
-		time_t end = (time_t)num(l, "end");
-		char when[32] = "-";
-		struct tm tm;
-		if (end && localtime_r(&end, &tm))
-			strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-		printf("%-15s  %-17s  %-9s  %-19s  %s%s\n", str(l, "addr"), str(l, "mac"),
-		       str(l, "state"), when, str(l, "hostname"),
-		       strcmp(str(l, "origin"), "partner") == 0 ? " (partner's)" : "");
-	}
+	char err[300] = "";
+	int rc = 0;
+	if (strcmp(cmd, "reload") == 0)
+		printf("reloaded %s\n", path ? path : "");
+	else if (strcmp(cmd, "partner-down") == 0)
+		rc = ctl_show_partner_down(stdout, o, err, sizeof err);
+	else if (strcmp(cmd, "failover") == 0)
+		rc = ctl_show_failover(stdout, o, err, sizeof err);
+	else
+		rc = ctl_show_status(stdout, o, err, sizeof err);
+	return shown(cmd, rc, err);
 }
 
 /* Asks url (page by page for leases) and prints the answer; returns the
@@ -158,7 +121,8 @@ static void print_leases(json_object *o)
 static int run(const char *cmd, const char *url, const char *token, bool raw,
 	       const char *path)
 {
-	bool post = strcmp(cmd, "reload") == 0, leases = strcmp(cmd, "leases") == 0;
+	bool post = strcmp(cmd, "reload") == 0 || strcmp(cmd, "partner-down") == 0;
+	bool leases = strcmp(cmd, "leases") == 0;
 	int64_t seen = 0;
 	for (int page = 1; page <= PAGES_MAX; page++) {
 		char u[700], err[800] = "";
@@ -172,28 +136,27 @@ static int run(const char *cmd, const char *url, const char *token, bool raw,
 				fprintf(stderr, "duodhcpctl: no answer: %s\n", err);
 			else
 				fprintf(stderr, "duodhcpctl: %s: HTTP %ld: %s\n", cmd, status,
-					o ? str(o, "error") : "not JSON");
+					o ? error_text(o) : "not JSON");
 			json_object_put(o);
 			return 1;
 		}
 		if (raw)
 			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
-		else if (post)
-			printf("reloaded %s\n", path ? path : "");
-		else if (!leases)
-			print_status(o);
-		else {
-			if (page == 1)
-				printf("%-15s  %-17s  %-9s  %-19s  %s\n", "address", "hardware",
-				       "state", "ends", "hostname");
-			print_leases(o);
+		if (!leases) {
+			int rc = raw ? 0 : show(cmd, o, path);
+			json_object_put(o);
+			return rc;
 		}
-		json_object *a = get(o, "leases");
-		seen += a && leases ? (int64_t)json_object_array_length(a) : 0;
-		bool more = leases && a && json_object_array_length(a) > 0 &&
-			    seen < num(o, "total");
+		/* --json reads the page too, for the paging, and prints nothing. */
+		size_t n;
+		int64_t total;
+		int rc = ctl_show_leases(raw ? NULL : stdout, o, page == 1, &n, &total, err,
+					 sizeof err);
 		json_object_put(o);
-		if (!more)
+		if (rc != 0)
+			return shown(cmd, rc, err);
+		seen += (int64_t)n;
+		if (n == 0 || seen >= total)
 			break;
 	}
 	return 0;
@@ -204,11 +167,14 @@ static void usage(FILE *f)
 	fputs("usage: duodhcpctl -c FILE [--json] status\n"
 	      "       duodhcpctl -c FILE [--json] leases [STATE]\n"
 	      "       duodhcpctl -c FILE reload\n"
+	      "       duodhcpctl -c FILE [--json] failover\n"
+	      "       duodhcpctl -c FILE [--json] partner-down\n"
 	      "  -c FILE    the daemon's dhcpsrv.ini: where its API listens, and ApiToken\n"
 	      "  -u URL     the API at URL instead (http://host:port)\n"
 	      "  --json     print the API's answer as it came\n"
 	      "STATE: active, free, expired, released, abandoned, reset or backup.\n"
-	      "The API must be on ([HTTP-Settings] EnableHTTP=1); reload needs ApiToken\n"
+	      "The API must be on ([HTTP-Settings] EnableHTTP=1); reload and partner-down\n"
+	      "need ApiToken "
 	      "([DUODHCP]) or $DUODHCP_TOKEN.  Exit 0: done; 1: refused or no answer;\n"
 	      "2: bad usage or configuration.\n", f);
 }
@@ -236,7 +202,8 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[optind];
 	const char *arg = optind + 1 < argc ? argv[optind + 1] : NULL;
-	if (strcmp(cmd, "reload") && strcmp(cmd, "status") && strcmp(cmd, "leases")) {
+	if (strcmp(cmd, "reload") && strcmp(cmd, "status") && strcmp(cmd, "leases") &&
+	    strcmp(cmd, "failover") && strcmp(cmd, "partner-down")) {
 		fprintf(stderr, "duodhcpctl: unknown command %s\n", cmd);
 		usage(stderr);
 		return 2;
@@ -274,6 +241,10 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "leases") == 0)
 		snprintf(url, sizeof url, "%s/api/v1/leases?per_page=%d%s%s", from, PER_PAGE,
 			 arg ? "&state=" : "", arg ? arg : "");
+	else if (strcmp(cmd, "failover") == 0)
+		snprintf(url, sizeof url, "%s/api/v1/status", from);
+	else if (strcmp(cmd, "partner-down") == 0)
+		snprintf(url, sizeof url, "%s/api/v1/failover/partner-down", from);
 	else
 		snprintf(url, sizeof url, "%s/api/v1/%s", from, cmd);
 

@@ -263,5 +263,55 @@ void fo_driver_status(const struct fo_driver *fd, struct api_failover *o)
 		.queued = fo_upd_queued(fd->upd), .in_flight = fo_upd_in_flight(fd->upd),
 		.sent = us->sent, .acked = us->acked, .received = us->received,
 		.applied = us->applied, .refused = us->refused,
+		.peer_stos = sm->peer_stos,
+		.last_rx = ps->last_rx, .last_tx = ps->last_tx, .up_since = ps->up_since,
+		.skew = ps->skew, .skew_max = ps->skew_max,
+		.skew_warn = fd->d.cfg->fo.clock_skew_warn,
+		.auto_partner_down = fd->d.cfg->fo.auto_partner_down,
+		.msgs_in = ps->msgs_in, .msgs_out = ps->msgs_out,
+		.links_up = ps->links_up, .links_down = ps->links_down,
+		.malformed = ps->malformed, .timeouts = ps->timeouts,
+		.disconnects_rcvd = ps->disconnects_rcvd,
+		.serving = fd->pol.svc.serve, .partner_addrs = fd->pol.svc.partner_addrs,
 	};
+}
+
+/* The operator's partner-down (draft section 9.5).  A live link means the
+ * partner answers: refused before the machine is asked, with that reason;
+ * the machine refuses any state but communications-interrupted and
+ * resolution-interrupted. */
+int fo_driver_partner_down(struct fo_driver *fd, struct api_fo_result *r)
+{
+	const struct fo_sm *sm = fo_peer_sm(fd->peer);
+	const char *was = sm->state ? fo_state_name(sm->state) : "none";
+	*r = (struct api_fo_result){ .state = was, .mclt = fd->pol.mclt };
+	if (sm->state == FO_ST_PARTNER_DOWN) {
+		r->stos = sm->stos;
+		return 0;
+	}
+	if (fd->stopping) {
+		snprintf(r->why, sizeof r->why, "the server is stopping");
+		return -1;
+	}
+	if (fo_peer_up(fd->peer)) {
+		snprintf(r->why, sizeof r->why, "the link to the partner is up (state %s, "
+			 "partner %s): it is not down", was,
+			 sm->peer ? fo_state_name(sm->peer) : "unknown");
+		return -1;
+	}
+	struct fo_event ev = { .type = FO_EV_OPERATOR_PARTNER_DOWN };
+	fo_peer_event(fd->peer, &ev);
+	if (sm->state != FO_ST_PARTNER_DOWN) {
+		snprintf(r->why, sizeof r->why, "state %s does not allow it: only "
+			 "communications-interrupted or resolution-interrupted do", was);
+		log_warn("failover: the operator's partner-down refused in state %s", was);
+		return -1;
+	}
+	r->state = fo_state_name(sm->state);
+	r->changed = true;
+	r->stos = sm->stos;
+	r->mclt = fd->pol.mclt;
+	log_warn("failover: partner-down declared by the operator (was %s); the partner's "
+		 "free addresses are used after STOS + MCLT (%u s)", was, r->mclt);
+	return 0;
 }

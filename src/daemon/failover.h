@@ -59,4 +59,10 @@ void fo_driver_free(struct fo_driver *fd);
 struct api_failover;
 void fo_driver_status(const struct fo_driver *fd, struct api_failover *out);
 
+/* The operator's partner-down: 0 with the state after it (r->changed
+ * false when we were in partner-down already), or -1 with r->why when
+ * the link is up or our state does not allow it. */
+struct api_fo_result;
+int fo_driver_partner_down(struct fo_driver *fd, struct api_fo_result *r);
+
 #endif

@@ -246,10 +246,17 @@ static void status_line(void *arg, char *buf, size_t len)
 	if (n < 0 || (size_t)n >= len)
 		return;
 	if (s->disk_failing)
-		snprintf(buf + n, len - (size_t)n, "journal FAILING, %llu ACKs withheld",
-			 (unsigned long long)s->acks_withheld);
+		n += snprintf(buf + n, len - (size_t)n, "journal FAILING, %llu ACKs withheld",
+			      (unsigned long long)s->acks_withheld);
 	else
-		snprintf(buf + n, len - (size_t)n, "journal ok");
+		n += snprintf(buf + n, len - (size_t)n, "journal ok");
+	if (s->fo && n > 0 && (size_t)n < len) {
+		struct api_failover fo;
+		char line[NOTIFY_STATUS_MAX];
+		fo_driver_status(s->fo, &fo);
+		api_failover_line(&fo, line, sizeof line);
+		snprintf(buf + n, len - (size_t)n, "; %s", line);
+	}
 }
 
 static int zone_configure(struct server *s);
@@ -498,6 +505,16 @@ static int api_reload(void *arg)
 	return 0;
 }
 
+/* API action: the operator declares the partner down; the status line
+ * shows the new state soon. */
+static int api_partner_down(void *arg, struct api_fo_result *r)
+{
+	struct server *s = arg;
+	int rc = fo_driver_partner_down(s->fo, r);
+	notify_soon(&s->nt);
+	return rc;
+}
+
 static const struct api_ctx *api_ctx_get(void *arg)
 {
 	struct server *s = arg;
@@ -519,7 +536,8 @@ static const struct api_ctx *api_ctx_get(void *arg)
 		.version = DUODHCP_VERSION, .journal_bytes = store_size(s->st),
 		.acks_withheld = s->acks_withheld, .disk_failing = s->disk_failing,
 		.failover = s->fo ? &s->fo_st : NULL,
-		.delete_lease = api_delete, .reload = api_reload, .action_arg = s,
+		.delete_lease = api_delete, .reload = api_reload,
+		.partner_down = s->fo ? api_partner_down : NULL, .action_arg = s,
 	};
 	return &s->api;
 }

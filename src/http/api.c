@@ -11,6 +11,7 @@
 #include "http/api.h"
 #include "common/text.h"
 #include "core/record.h"
+#include "failover/wire.h"
 
 #define LEASES_PER_PAGE 100
 #define LEASES_PER_PAGE_MAX 1000
@@ -623,7 +624,32 @@ static json_object *failover_json(struct jb *b, const struct api_failover *f)
 	put(b, o, "updates_received", json_object_new_uint64(f->received));
 	put(b, o, "updates_applied", json_object_new_uint64(f->applied));
 	put(b, o, "updates_refused", json_object_new_uint64(f->refused));
+	put(b, o, "peer_stos", json_object_new_int64(f->peer_stos));
+	put(b, o, "serving", json_object_new_boolean(f->serving));
+	put(b, o, "partner_addresses", json_object_new_boolean(f->partner_addrs));
+	put(b, o, "last_contact", json_object_new_int64(f->last_rx));
+	put(b, o, "last_sent", json_object_new_int64(f->last_tx));
+	put(b, o, "link_up_since", json_object_new_int64(f->up_since));
+	put(b, o, "skew", json_object_new_int64(f->skew));
+	put(b, o, "skew_max", json_object_new_int64(f->skew_max));
+	put(b, o, "skew_warn", json_object_new_int64(f->skew_warn));
+	put(b, o, "auto_partner_down", json_object_new_int64(f->auto_partner_down));
+	put(b, o, "messages_in", json_object_new_uint64(f->msgs_in));
+	put(b, o, "messages_out", json_object_new_uint64(f->msgs_out));
+	put(b, o, "links_up", json_object_new_uint64(f->links_up));
+	put(b, o, "links_down", json_object_new_uint64(f->links_down));
+	put(b, o, "malformed", json_object_new_uint64(f->malformed));
+	put(b, o, "timeouts", json_object_new_uint64(f->timeouts));
+	put(b, o, "disconnects_received", json_object_new_uint64(f->disconnects_rcvd));
 	return o;
+}
+
+void api_failover_line(const struct api_failover *f, char *buf, size_t len)
+{
+	bool up = f->link && strcmp(f->link, "up") == 0;
+	snprintf(buf, len, "failover %s (partner %s%s%s)", f->state ? f->state : "none",
+		 f->peer_state ? f->peer_state : "unknown", up ? "" : ", link ",
+		 up ? "" : f->link ? f->link : "down");
 }
 
 static json_object *server_json(struct jb *b, const struct api_ctx *ctx)
@@ -695,6 +721,36 @@ static void h_reload(const struct api_ctx *ctx, const struct api_request *req,
 	struct jb b = { 0 };
 	json_object *o = json_object_new_object();
 	put(&b, o, "reloaded", json_object_new_boolean(true));
+	reply_built(out, &b, o);
+}
+
+/* ---- failover: the operator's partner-down ---- */
+
+/* Draft section 9.5: only the operator knows the partner is really down
+ * (not cut off and still serving), so this is a token-guarded POST; the
+ * state machine decides whether our state allows it. */
+static void h_partner_down(const struct api_ctx *ctx, const struct api_request *req,
+			   const char *rest, struct api_reply *out)
+{
+	static const char *const allowed[] = { NULL };
+	(void)rest;
+	if (!authorized(ctx, req, out) || !args_ok(req, allowed, out))
+		return;
+	if (!ctx->failover || !ctx->partner_down) {
+		reply_error(out, 404, "no failover relationship is configured");
+		return;
+	}
+	struct api_fo_result r = { 0 };
+	if (ctx->partner_down(ctx->action_arg, &r) != 0) {
+		reply_error(out, 409, "partner-down refused: %s", r.why[0] ? r.why : "not allowed");
+		return;
+	}
+	struct jb b = { 0 };
+	json_object *o = json_object_new_object();
+	put(&b, o, "state", j_text(r.state ? r.state : "none"));
+	put(&b, o, "changed", json_object_new_boolean(r.changed));
+	put(&b, o, "stos", json_object_new_int64(r.stos));
+	put(&b, o, "partner_addresses_from", json_object_new_int64((int64_t)r.stos + r.mclt));
 	reply_built(out, &b, o);
 }
 
@@ -810,6 +866,95 @@ static void prom_state(FILE *f, const struct api_ctx *ctx)
 		 (unsigned long long)(ctx->now > ctx->started ? ctx->now - ctx->started : 0));
 }
 
+/* One sample of a failover series: name{relationship="..."} value. */
+static void prom_fo(FILE *f, const char *name, const char *type, const char *help,
+		    const char *rel, long long v)
+{
+	prom_head(f, name, type, help);
+	fprintf(f, "%s{relationship=\"", name);
+	prom_label(f, rel);
+	fprintf(f, "\"} %lld\n", v);
+}
+
+/* Our state and the partner's, one-hot over the twelve server states. */
+static void prom_fo_states(FILE *f, const struct api_failover *fo)
+{
+	static const uint8_t all[] = {
+		FO_ST_STARTUP, FO_ST_NORMAL, FO_ST_COMM_INTERRUPTED, FO_ST_PARTNER_DOWN,
+		FO_ST_POTENTIAL_CONFLICT, FO_ST_RECOVER, FO_ST_PAUSED, FO_ST_SHUTDOWN,
+		FO_ST_RECOVER_DONE, FO_ST_RESOLUTION_INTERRUPTED, FO_ST_CONFLICT_DONE,
+		FO_ST_RECOVER_WAIT,
+	};
+	prom_head(f, "duodhcp_failover_state", "gauge",
+		  "1 for the failover state each side is in (the partner's as last heard).");
+	for (int side = 0; side < 2; side++) {
+		const char *cur = side ? fo->peer_state : fo->state;
+		for (size_t i = 0; i < sizeof all; i++) {
+			const char *name = fo_state_name(all[i]);
+			fputs("duodhcp_failover_state{relationship=\"", f);
+			prom_label(f, fo->name);
+			fprintf(f, "\",side=\"%s\",state=\"%s\"} %d\n", side ? "partner" : "local",
+				name, cur && strcmp(cur, name) == 0);
+		}
+	}
+}
+
+static void prom_failover(FILE *f, const struct api_failover *fo)
+{
+	if (!fo)
+		return;
+	const char *r = fo->name;
+	const struct { const char *name, *type, *help; long long v; } m[] = {
+		{ "duodhcp_failover_link_up", "gauge",
+		  "1 while the link to the partner is up (CONNECT/CONNECTACK done).",
+		  fo->link && strcmp(fo->link, "up") == 0 },
+		{ "duodhcp_failover_serving", "gauge", "1 while failover lets us answer clients.",
+		  fo->serving },
+		{ "duodhcp_failover_state_start_timestamp_seconds", "gauge",
+		  "When our failover state began (STOS).", fo->stos },
+		{ "duodhcp_failover_mclt_seconds", "gauge", "The maximum client lead time.",
+		  fo->mclt },
+		{ "duodhcp_failover_updates_queued", "gauge",
+		  "Binding updates waiting to be sent to the partner.", (long long)fo->queued },
+		{ "duodhcp_failover_updates_in_flight", "gauge",
+		  "Binding updates sent and not yet acknowledged.", (long long)fo->in_flight },
+		{ "duodhcp_failover_updates_sent_total", "counter", "Binding updates sent.",
+		  (long long)fo->sent },
+		{ "duodhcp_failover_updates_acked_total", "counter",
+		  "Our binding updates the partner acknowledged.", (long long)fo->acked },
+		{ "duodhcp_failover_updates_received_total", "counter",
+		  "Binding updates received from the partner.", (long long)fo->received },
+		{ "duodhcp_failover_updates_applied_total", "counter",
+		  "The partner's binding updates stored.", (long long)fo->applied },
+		{ "duodhcp_failover_updates_refused_total", "counter",
+		  "The partner's binding updates refused.", (long long)fo->refused },
+		{ "duodhcp_failover_clock_skew_seconds", "gauge",
+		  "The partner's clock minus ours, at its last message.", fo->skew },
+		{ "duodhcp_failover_clock_skew_max_seconds", "gauge",
+		  "The largest clock difference seen, either way.", fo->skew_max },
+		{ "duodhcp_failover_last_contact_timestamp_seconds", "gauge",
+		  "When the last message from the partner arrived (0: never).", fo->last_rx },
+		{ "duodhcp_failover_messages_received_total", "counter",
+		  "Failover messages received.", (long long)fo->msgs_in },
+		{ "duodhcp_failover_messages_sent_total", "counter", "Failover messages sent.",
+		  (long long)fo->msgs_out },
+		{ "duodhcp_failover_links_down_total", "counter",
+		  "Times the link to the partner was lost.", (long long)fo->links_down },
+		{ "duodhcp_failover_malformed_total", "counter",
+		  "Failover messages that did not decode (the link was ended).",
+		  (long long)fo->malformed },
+		{ "duodhcp_failover_timeouts_total", "counter",
+		  "Links ended for a silent partner or an unfinished greeting.",
+		  (long long)fo->timeouts },
+		{ "duodhcp_failover_disconnects_received_total", "counter",
+		  "DISCONNECT messages received from the partner.",
+		  (long long)fo->disconnects_rcvd },
+	};
+	prom_fo_states(f, fo);
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+		prom_fo(f, m[i].name, m[i].type, m[i].help, r, m[i].v);
+}
+
 static void h_metrics(const struct api_ctx *ctx, const struct api_request *req,
 		      const char *rest, struct api_reply *out)
 {
@@ -824,6 +969,7 @@ static void h_metrics(const struct api_ctx *ctx, const struct api_request *req,
 	prom_packets(f, ctx->st);
 	prom_pools(f, ctx);
 	prom_state(f, ctx);
+	prom_failover(f, ctx->failover);
 	if (ferror(f)) {
 		fclose(f);
 		free(body);
@@ -877,6 +1023,7 @@ static const struct route routes[] = {
 	{ "/api/v1/pools", false, h_pools, NULL, NULL, "GET, HEAD" },
 	{ "/api/v1/changes", false, h_changes, NULL, NULL, "GET, HEAD" },
 	{ "/api/v1/reload", false, NULL, h_reload, NULL, "POST" },
+	{ "/api/v1/failover/partner-down", false, NULL, h_partner_down, NULL, "POST" },
 };
 
 static const struct route *route_find(const char *path, const char **rest)

@@ -26,13 +26,35 @@ struct sync_status {
 
 /* What the API reads.  Everything is owned by the daemon and only read
  * here, on the daemon's thread. */
-/* A failover relationship for the status page (daemon/failover.c). */
+/* A failover relationship for the status page, /metrics, duodhcpctl and
+ * systemd's status line (daemon/failover.c). */
 struct api_failover {
 	const char *name, *role, *state, *peer_state, *link;
-	uint32_t stos, mclt;
+	uint32_t stos, peer_stos, mclt;
 	uint64_t queued, in_flight;		/* our BNDUPDs waiting, unacked */
 	uint64_t sent, acked, received, applied, refused;
+	/* The link (failover/peer.h, fo_peer_stats). */
+	int64_t last_rx, last_tx;		/* wall clock of the last message, 0 = never */
+	int64_t up_since;			/* wall clock the link came up, 0 = never */
+	int32_t skew, skew_max;			/* peer's clock minus ours, s; largest |skew| */
+	uint32_t skew_warn;			/* ClockSkewWarn, 0 = never */
+	uint32_t auto_partner_down;		/* AutoPartnerDown, 0 = operator only */
+	uint64_t msgs_in, msgs_out, links_up, links_down;
+	uint64_t malformed, timeouts, disconnects_rcvd;
+	bool serving, partner_addrs;		/* answering clients; with the partner's */
 };
+
+/* The operator's partner-down (POST /api/v1/failover/partner-down). */
+struct api_fo_result {
+	const char *state;		/* our state after the request */
+	bool changed;			/* false: we were in partner-down already */
+	uint32_t stos, mclt;		/* the partner's addresses from stos + mclt */
+	char why[200];			/* why it was refused */
+};
+
+/* systemd's status line for a relationship: "failover normal (partner
+ * normal)", the link named when it is not up. */
+void api_failover_line(const struct api_failover *f, char *buf, size_t len);
 
 struct api_ctx {
 	const struct config *cfg;
@@ -52,6 +74,8 @@ struct api_ctx {
 	/* Actions that change things (need the token); NULL = unsupported. */
 	int (*delete_lease)(void *arg, uint32_t addr);
 	int (*reload)(void *arg);
+	/* 0 with r filled, or -1 with r->why (the state forbids it). */
+	int (*partner_down)(void *arg, struct api_fo_result *r);
 	void *action_arg;
 };
 

@@ -637,7 +637,7 @@ def test_selftest_options():
 
 def test_ctl_commands_and_states():
     ctl, page = read("src/ctl/ctl.c"), (MAN / "duodhcpctl.8").read_text()
-    cmds = set(re.findall(r'strcmp\(cmd, "(\w+)"\)', ctl))
+    cmds = set(re.findall(r'strcmp\(cmd, "([\w-]+)"\)', ctl))
     assert len(cmds) >= 3, cmds
     documented = {w for heads, _ in tag_items(sh_region(page, "COMMANDS"))
                   for h in heads for w in it_words(h, "Cm")[:1]}

@@ -42,6 +42,25 @@ static int fake_reload(void *arg)
 	return 0;
 }
 
+/* Allowed every other call, so both answers are reached. */
+static int fake_partner_down(void *arg, struct api_fo_result *r)
+{
+	static unsigned calls;
+	(void)arg;
+	bool ok = calls++ & 1;
+	*r = (struct api_fo_result){ .state = ok ? "partner-down" : "normal", .changed = ok,
+				     .stos = 1700000000, .mclt = 3600 };
+	if (!ok)
+		snprintf(r->why, sizeof r->why, "the link to the partner is up");
+	return ok ? 0 : -1;
+}
+
+static const struct api_failover fo_st = {
+	.name = "pair \"q\"\\\n", .role = "primary", .state = "normal",
+	.peer_state = "unknown", .link = "connecting", .stos = 1699999000, .mclt = 3600,
+	.queued = 4, .in_flight = 1, .skew = -3, .skew_max = 61, .last_rx = 1699999990,
+};
+
 static void setup(void)
 {
 	FILE *null = fopen("/dev/null", "w");
@@ -80,6 +99,7 @@ static void setup(void)
 		.epoch = 0xfedcba9876543210u, .seq = 61, .started = 1699990000, .now = 1700000000,
 		.version = "0.1.0", .journal_bytes = 4096,
 		.delete_lease = fake_delete, .reload = fake_reload,
+		.failover = &fo_st, .partner_down = fake_partner_down,
 	};
 }
 

@@ -486,6 +486,171 @@ TEST(metrics_in_prometheus_text_format)
 	teardown(&f);
 }
 
+/* A pair in communications-interrupted: what the driver would report. */
+static const struct api_failover fo_ci = {
+	.name = "dhcp \"pair\"", .role = "secondary", .state = "communications-interrupted",
+	.peer_state = "normal", .link = "down", .stos = NOW - 30, .peer_stos = NOW - 900,
+	.mclt = 60, .queued = 3, .in_flight = 2, .sent = 40, .acked = 38, .received = 7,
+	.applied = 7, .refused = 1, .last_rx = NOW - 25, .last_tx = NOW - 26,
+	.up_since = NOW - 800, .skew = -2, .skew_max = 7, .skew_warn = 5, .msgs_in = 120,
+	.msgs_out = 130, .links_up = 1, .links_down = 1, .malformed = 0, .timeouts = 1,
+	.serving = true,
+};
+
+static int pd_calls;
+static bool pd_allow;
+
+static int on_partner_down(void *arg, struct api_fo_result *r)
+{
+	(void)arg;
+	pd_calls++;
+	*r = (struct api_fo_result){ .state = pd_allow ? "partner-down" : "normal",
+				     .changed = pd_allow, .stos = NOW, .mclt = 60 };
+	if (!pd_allow)
+		snprintf(r->why, sizeof r->why, "the link to the partner is up (state normal)");
+	return pd_allow ? 0 : -1;
+}
+
+TEST(failover_in_status_and_metrics)
+{
+	struct fixture f;
+	setup(&f);
+	f.ctx.failover = &fo_ci;
+	json_object *o = get_json(&f, "/api/v1/status", NULL, 200);
+	json_object *fo = jat(o, "failover");
+	CHECK(fo && json_object_get_boolean(jat(fo, "enabled")));
+	CHECK_STR(json_object_get_string(jat(fo, "state")), "communications-interrupted");
+	CHECK_STR(json_object_get_string(jat(fo, "peer_state")), "normal");
+	CHECK_EQ(json_object_get_int64(jat(fo, "last_contact")), NOW - 25);
+	CHECK_EQ(json_object_get_int64(jat(fo, "link_up_since")), NOW - 800);
+	CHECK_EQ(json_object_get_int64(jat(fo, "skew")), -2);
+	CHECK_EQ(json_object_get_int64(jat(fo, "skew_max")), 7);
+	CHECK_EQ(json_object_get_int64(jat(fo, "updates_queued")), 3);
+	CHECK_EQ(json_object_get_int64(jat(fo, "updates_in_flight")), 2);
+	CHECK(json_object_get_boolean(jat(fo, "serving")));
+	json_object_put(o);
+
+	struct api_reply rep = call(&f, "GET", "/metrics", NULL, NULL);
+	const char *b = rep.body ? rep.body : "";
+	const char *rel = "relationship=\"dhcp \\\"pair\\\"\"";
+	char line[256];
+	snprintf(line, sizeof line, "duodhcp_failover_state{%s,side=\"local\",state="
+		 "\"communications-interrupted\"} 1", rel);
+	CHECK(has_line(b, line));
+	snprintf(line, sizeof line, "duodhcp_failover_state{%s,side=\"local\",state=\"normal\"} 0",
+		 rel);
+	CHECK(has_line(b, line));
+	snprintf(line, sizeof line, "duodhcp_failover_state{%s,side=\"partner\",state=\"normal\"} 1",
+		 rel);
+	CHECK(has_line(b, line));
+	snprintf(line, sizeof line, "duodhcp_failover_state{%s,side=\"partner\",state="
+		 "\"recover-wait\"} 0", rel);
+	CHECK(has_line(b, line));
+	const struct { const char *name; long long v; } want[] = {
+		{ "duodhcp_failover_link_up", 0 }, { "duodhcp_failover_updates_queued", 3 },
+		{ "duodhcp_failover_updates_in_flight", 2 },
+		{ "duodhcp_failover_updates_sent_total", 40 },
+		{ "duodhcp_failover_updates_acked_total", 38 },
+		{ "duodhcp_failover_updates_received_total", 7 },
+		{ "duodhcp_failover_updates_refused_total", 1 },
+		{ "duodhcp_failover_clock_skew_seconds", -2 },
+		{ "duodhcp_failover_clock_skew_max_seconds", 7 },
+		{ "duodhcp_failover_messages_received_total", 120 },
+		{ "duodhcp_failover_messages_sent_total", 130 },
+		{ "duodhcp_failover_last_contact_timestamp_seconds", NOW - 25 },
+		{ "duodhcp_failover_mclt_seconds", 60 },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		snprintf(line, sizeof line, "%s{%s} %lld", want[i].name, rel, want[i].v);
+		if (!has_line(b, line))
+			fprintf(stderr, "missing: %s\n", line);
+		CHECK(has_line(b, line));
+	}
+	/* Twelve states a side, exactly one of them 1 each. */
+	int samples = 0, ones = 0;
+	for (const char *p = b; (p = strstr(p, "\nduodhcp_failover_state{")); p++) {
+		samples++;
+		const char *eol = strchr(p + 1, '\n');
+		ones += eol && eol[-1] == '1' && eol[-2] == ' ';
+	}
+	CHECK_EQ(samples, 24);
+	CHECK_EQ(ones, 2);
+	free(rep.body);
+
+	/* Without a relationship: no failover series at all. */
+	f.ctx.failover = NULL;
+	rep = call(&f, "GET", "/metrics", NULL, NULL);
+	CHECK(rep.body && !strstr(rep.body, "duodhcp_failover_"));
+	free(rep.body);
+	teardown(&f);
+}
+
+TEST(failover_status_line)
+{
+	char buf[160];
+	api_failover_line(&fo_ci, buf, sizeof buf);
+	CHECK_STR(buf, "failover communications-interrupted (partner normal, link down)");
+	struct api_failover n = fo_ci;
+	n.state = "normal", n.link = "up";
+	api_failover_line(&n, buf, sizeof buf);
+	CHECK_STR(buf, "failover normal (partner normal)");
+	n.link = "connecting", n.peer_state = "unknown";
+	api_failover_line(&n, buf, sizeof buf);
+	CHECK_STR(buf, "failover normal (partner unknown, link connecting)");
+	api_failover_line(&n, buf, 9);		/* truncated, terminated */
+	CHECK_STR(buf, "failover");
+}
+
+TEST(partner_down_needs_the_token_and_a_state_that_allows_it)
+{
+	struct fixture f;
+	setup(&f);
+	f.ctx.failover = &fo_ci;
+	f.ctx.partner_down = on_partner_down;
+	pd_calls = 0;
+	const char *path = "/api/v1/failover/partner-down";
+	struct api_reply rep = call(&f, "POST", path, NULL, "x");
+	CHECK_EQ(rep.status, 403);		/* no ApiToken: read-only */
+	free(rep.body);
+	snprintf(f.cfg->api_token, sizeof f.cfg->api_token, "s3cret");
+	rep = call(&f, "POST", path, NULL, NULL);
+	CHECK_EQ(rep.status, 401);
+	free(rep.body);
+	rep = call(&f, "POST", path, NULL, "wrong");
+	CHECK_EQ(rep.status, 401);
+	free(rep.body);
+	rep = call(&f, "GET", path, NULL, "s3cret");
+	CHECK_EQ(rep.status, 405);
+	free(rep.body);
+	rep = call(&f, "POST", path, "force=1", "s3cret");
+	CHECK_EQ(rep.status, 400);
+	free(rep.body);
+	CHECK_EQ(pd_calls, 0);
+	pd_allow = false;
+	rep = call(&f, "POST", path, NULL, "s3cret");
+	CHECK_EQ(rep.status, 409);
+	CHECK(rep.body && strstr(rep.body, "partner-down refused: the link to the partner is up"));
+	free(rep.body);
+	pd_allow = true;
+	rep = call(&f, "POST", path, NULL, "s3cret");
+	CHECK_EQ(rep.status, 200);
+	json_object *o = rep.body ? json_tokener_parse(rep.body) : NULL;
+	CHECK_STR(json_object_get_string(jat(o, "state")), "partner-down");
+	CHECK(json_object_get_boolean(jat(o, "changed")));
+	CHECK_EQ(json_object_get_int64(jat(o, "partner_addresses_from")), NOW + 60);
+	json_object_put(o);
+	free(rep.body);
+	CHECK_EQ(pd_calls, 2);
+	/* No relationship: said so. */
+	f.ctx.failover = NULL;
+	rep = call(&f, "POST", path, NULL, "s3cret");
+	CHECK_EQ(rep.status, 404);
+	CHECK(rep.body && strstr(rep.body, "no failover relationship"));
+	free(rep.body);
+	CHECK_EQ(pd_calls, 2);
+	teardown(&f);
+}
+
 TEST(changing_endpoints_need_the_token)
 {
 	struct fixture f;
@@ -763,6 +928,7 @@ T_RUN(T_CASE(status_reports_counts_pools_and_sync), T_CASE(leases_sorted_with_ev
       T_CASE(leases_filters), T_CASE(leases_paging), T_CASE(bad_parameters_are_400_with_an_error),
       T_CASE(one_lease_by_address), T_CASE(changes_feed_own_leases_in_seq_order),
       T_CASE(pools_endpoint), T_CASE(metrics_in_prometheus_text_format),
-      T_CASE(changing_endpoints_need_the_token), T_CASE(unknown_paths_and_wrong_methods),
+      T_CASE(changing_endpoints_need_the_token), T_CASE(failover_in_status_and_metrics),
+      T_CASE(failover_status_line), T_CASE(partner_down_needs_the_token_and_a_state_that_allows_it), T_CASE(unknown_paths_and_wrong_methods),
       T_CASE(status_page_is_one_html_document), T_CASE(hostnames_come_out_as_valid_utf8),
       T_CASE(http_round_trip_on_loopback), T_CASE(http_start_reports_errors))
