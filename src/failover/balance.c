@@ -30,6 +30,13 @@ static void count(struct lease_table *t, uint32_t first, uint32_t last,
 	}
 }
 
+/* A FREE record that never had a client: what a partner's UPDREQALL
+ * answer makes of a never-used address (ISC's "ends" of 0). */
+static bool never_bound(const struct lease *l)
+{
+	return l->state == LEASE_FREE && l->end == 0 && !l->hlen && !l->cid_len;
+}
+
 /* ISC's peer_wants_lease: the bucket of the record's client. */
 static bool secondarys_client(const struct lease *l, const uint8_t map[FO_HBA_LEN])
 {
@@ -55,7 +62,7 @@ static void give_used(struct lease_table *t, uint32_t first, uint32_t last,
 {
 	for (uint64_t a = first; a <= last && r->lts > floor; a++) {
 		struct lease *l = lease_find(t, (uint32_t)a);
-		if (!l || !is_free(ops, arg, (uint32_t)a, l))
+		if (!l || never_bound(l) || !is_free(ops, arg, (uint32_t)a, l))
 			continue;
 		if (!affinity || secondarys_client(l, map))
 			give(ops, arg, (uint32_t)a, l, r);
@@ -77,9 +84,11 @@ uint32_t fo_balance_range(struct lease_table *t, uint32_t first, uint32_t last,
 	give_used(t, first, last, map, true, -hold, ops, arg, r);
 	/* Never-used addresses are taken from the top: the primary's
 	 * cursor walks up from the bottom, so neither waits on the other. */
-	for (uint64_t a = (uint64_t)last + 1; a-- > first && r->lts > 0;)
-		if (!lease_find(t, (uint32_t)a) && ops->giveable(arg, (uint32_t)a, NULL))
-			give(ops, arg, (uint32_t)a, NULL, r);
+	for (uint64_t a = (uint64_t)last + 1; a-- > first && r->lts > 0;) {
+		struct lease *l = lease_find(t, (uint32_t)a);
+		if ((!l || never_bound(l)) && is_free(ops, arg, (uint32_t)a, l))
+			give(ops, arg, (uint32_t)a, l, r);
+	}
 	give_used(t, first, last, map, false, hold, ops, arg, r);
 	return r->given;
 }

@@ -43,8 +43,9 @@ bool fo_bal_free_record(const struct lease *l);
  *      (map: set bits are the primary's), while lts > -hold, so a
  *      returning client finds its old address on the server that
  *      answers it;
- *   2. never-used addresses from the top of the range down (the
- *      primary's cursor walks up from the bottom), while lts > 0;
+ *   2. never-used addresses (no record, or a FREE one that never had a
+ *      client) from the top of the range down (the primary's cursor
+ *      walks up from the bottom), while lts > 0;
  *   3. other used free records, while lts > hold.
  * Returns the number given. */
 uint32_t fo_balance_range(struct lease_table *t, uint32_t first, uint32_t last,

@@ -142,6 +142,14 @@ def test_with_isc_dhcpd_secondary(make_topo, duod, client, tmp_path):
                              what="ISC dhcpd in normal")
         except TimeoutError:
             raise AssertionError("ISC log:\n" + isc_log()[-6000:])
+        # Our pool balancing reached ISC: its share of the free pool is
+        # in its lease file as BACKUP, as our journal has it.
+        backup = nslib.wait_until(
+            lambda: (lambda s: s if len(s) >= 100 else None)(set(re.findall(
+                r"lease (\S+) \{[^}]*binding state backup;", leases.read_text()))),
+            20, what="BACKUP leases in ISC's lease file")
+        ours = {l["addr"] for l in pair.d[1].leases() if l["state"] == "backup"}
+        assert backup <= ours and len(ours) == 120, (len(backup), len(ours))
         c = client("dhclient", topo, 1)
         addr = c.obtain(timeout=40)["env"]["new_ip_address"]
         assert _in_pool(addr), addr

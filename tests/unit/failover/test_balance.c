@@ -184,6 +184,25 @@ TEST(used_records_within_ownership)
 	done(f);
 }
 
+/* After a partner's UPDREQALL every address has a FREE record that never
+ * had a client: those count as never used, so the pool is split evenly
+ * (not only to within max-lease-ownership). */
+TEST(never_bound_records_count_as_never_used)
+{
+	struct fx *f = setup();
+	for (uint32_t a = FIRST; a <= LAST; a++) {
+		struct lease_rec r = { .addr = a, .state = LEASE_FREE, .start = 1 };
+		CHECK(lease_upsert(f->t, &r) != NULL);
+	}
+	struct fo_bal_result r;
+	CHECK_EQ(fo_balance_range(f->t, FIRST, LAST, f->map, &ops, f, &r), 50);
+	CHECK_EQ(r.lts, 0);
+	CHECK_EQ(f->order[0], LAST);
+	CHECK_EQ(lease_find(f->t, A(60))->state, LEASE_BACKUP);
+	CHECK_EQ(lease_find(f->t, A(59))->state, LEASE_FREE);
+	done(f);
+}
+
 TEST(empty_and_reversed_ranges)
 {
 	struct fx *f = setup();
@@ -196,4 +215,5 @@ TEST(empty_and_reversed_ranges)
 
 T_RUN(T_CASE(fresh_pool_gives_half_from_the_top), T_CASE(tops_up_to_half),
       T_CASE(only_free_addresses_count_and_go), T_CASE(affinity_first),
-      T_CASE(used_records_within_ownership), T_CASE(empty_and_reversed_ranges))
+      T_CASE(used_records_within_ownership), T_CASE(empty_and_reversed_ranges),
+      T_CASE(never_bound_records_count_as_never_used))
