@@ -26,7 +26,13 @@ struct fo_driver {
 	struct fo_policy pol;
 	bool link;		/* what the update queue was last told */
 	bool stopping;
+	struct loop_timer rebalance;	/* the primary's next balancing pass */
 };
+
+/* ISC's min-balance: a pool is balanced again at most this often. */
+#define REBALANCE_MS 60000
+
+static void want_rebalance(struct fo_driver *fd);
 
 /* ------------------------------------------------------------ update queue */
 
@@ -41,11 +47,16 @@ static int upd_send(void *arg, struct fo_msg *m, bool reply)
 static uint64_t upd_apply(void *arg, const struct lease_rec *rec)
 {
 	struct fo_driver *fd = arg;
+	const struct lease *old = lease_find(fd->d.leases, rec->addr);
+	bool used_backup = old && old->state == LEASE_BACKUP && rec->state != LEASE_BACKUP;
 	struct lease *l = lease_upsert(fd->d.leases, rec);
 	if (!l)
 		return 0;
 	l->offer_until = 0;
-	return commit_change(fd->d.cm, l);
+	uint64_t seq = commit_change(fd->d.cm, l);
+	if (used_backup)
+		want_rebalance(fd);	/* the secondary's stock shrank */
+	return seq;
 }
 
 static void upd_changed(void *arg, struct lease *l)
@@ -130,6 +141,21 @@ static uint32_t balance_pools(struct fo_driver *fd, const char *why)
 		}
 	}
 	return total;
+}
+
+/* ISC's dhcp_failover_pool_check schedules the next pass when FREE or
+ * BACKUP leases change; here a BACKUP record the secondary used arms one
+ * pass REBALANCE_MS later, so a busy secondary is topped up once a
+ * minute at most and an idle pair costs nothing. */
+static void on_rebalance(void *arg)
+{
+	balance_pools(arg, "the secondary used BACKUP addresses");
+}
+
+static void want_rebalance(struct fo_driver *fd)
+{
+	if (fd->pol.role == FO_PRIMARY && !loop_timer_armed(&fd->rebalance))
+		loop_timer_in(fd->d.lp, &fd->rebalance, REBALANCE_MS);
 }
 
 /* ISC's peer_has_leases, on the primary: the BACKUP records it holds are
@@ -271,6 +297,7 @@ struct fo_driver *fo_driver_new(const struct fo_driver_deps *d, char *err, size_
 		return NULL;
 	}
 	fd->d = *d;
+	loop_timer_init(&fd->rebalance, on_rebalance, fd);
 	const struct cfg_failover *f = &d->cfg->fo;
 	fo_policy_init(&fd->pol, d->cfg);
 	struct fo_upd_conf uc = { .role = fd->pol.role, .max_unacked = f->max_unacked };
@@ -374,6 +401,7 @@ void fo_driver_free(struct fo_driver *fd)
 {
 	if (!fd)
 		return;
+	loop_timer_stop(fd->d.lp, &fd->rebalance);
 	fo_peer_free(fd->peer);
 	fo_upd_free(fd->upd);
 	free(fd);

@@ -233,6 +233,13 @@ def test_balancing_gives_the_secondary_addresses(make_topo, duod, client, tmp_pa
     for n in (1, 2):
         pair.d[n].wait_lease(lambda l: l["addr"] == addr and l["state"] == "active",
                              timeout=10, what="%s active on fo%d" % (addr, n))
+    # The secondary used one of its addresses: a minute later (ISC's
+    # min-balance) the primary tops it up: (121 - 119) / 2 = 1 more.
+    nslib.wait_until(lambda: re.search(
+        r"\(the secondary used BACKUP addresses\): free 121 backup 119, 1 given",
+        pair.d[1].log()), 80, what="the primary's second balancing pass")
+    nslib.wait_until(lambda: len(_backup_set(pair.d[2])) == 120, 10,
+                     what="120 BACKUP records on the secondary again")
     assert "198.18.0.10" not in _backup_set(pair.d[2])
 
 
