@@ -79,8 +79,6 @@ static bool upd_in_pool(void *arg, uint32_t addr)
 	return sn && sn->failover;
 }
 
-/* ------------------------------------------------------------ peer link */
-
 /* ------------------------------------------------------------ pool balancing */
 
 /* What may become the secondary's: a failover pool's address that is no
@@ -177,6 +175,8 @@ static bool partner_stock(void *arg, const struct cfg_subnet *sn)
 	}
 	return false;
 }
+
+/* ------------------------------------------------------------ peer link */
 
 /* A POOLREQ: the primary balances now and says how many moved; anyone
  * else, or a primary not in normal, answers 0 (ISC). */
