@@ -157,6 +157,11 @@ static bool is_reserved(const struct engine *e, uint32_t a)
 	return bsearch(&a, e->reserved, e->nreserved, sizeof a, cmp_u32) != NULL;
 }
 
+bool engine_reserved(const struct engine *e, uint32_t addr)
+{
+	return is_reserved(e, addr);
+}
+
 const char *engine_hw_str(char *buf, uint8_t htype, const uint8_t *hw, uint8_t hlen)
 {
 	(void)htype;

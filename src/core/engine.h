@@ -64,6 +64,9 @@ struct engine_policy {
 
 /* The policy without failover (split scope included). */
 bool engine_owns_alone(void *arg, uint32_t addr, const struct lease *l);
+/* Whether addr is a host reservation's (never pool stock for anyone). */
+struct engine;
+bool engine_reserved(const struct engine *e, uint32_t addr);
 
 struct engine {
 	const struct config *cfg;

@@ -3,13 +3,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/loop.h"
+#include "common/text.h"
 #include "conf/config.h"
 #include "core/engine.h"
 #include "core/lease.h"
 #include "daemon/commit.h"
 #include "daemon/failover.h"
+#include "failover/balance.h"
 #include "failover/peer.h"
 #include "http/api.h"
 #include "failover/policy.h"
@@ -22,7 +26,13 @@ struct fo_driver {
 	struct fo_policy pol;
 	bool link;		/* what the update queue was last told */
 	bool stopping;
+	struct loop_timer rebalance;	/* the primary's next balancing pass */
 };
+
+/* ISC's min-balance: a pool is balanced again at most this often. */
+#define REBALANCE_MS 60000
+
+static void want_rebalance(struct fo_driver *fd);
 
 /* ------------------------------------------------------------ update queue */
 
@@ -37,11 +47,16 @@ static int upd_send(void *arg, struct fo_msg *m, bool reply)
 static uint64_t upd_apply(void *arg, const struct lease_rec *rec)
 {
 	struct fo_driver *fd = arg;
+	const struct lease *old = lease_find(fd->d.leases, rec->addr);
+	bool used_backup = old && old->state == LEASE_BACKUP && rec->state != LEASE_BACKUP;
 	struct lease *l = lease_upsert(fd->d.leases, rec);
 	if (!l)
 		return 0;
 	l->offer_until = 0;
-	return commit_change(fd->d.cm, l);
+	uint64_t seq = commit_change(fd->d.cm, l);
+	if (used_backup)
+		want_rebalance(fd);	/* the secondary's stock shrank */
+	return seq;
 }
 
 static void upd_changed(void *arg, struct lease *l)
@@ -64,18 +79,123 @@ static bool upd_in_pool(void *arg, uint32_t addr)
 	return sn && sn->failover;
 }
 
+/* ------------------------------------------------------------ pool balancing */
+
+/* What may become the secondary's: a failover pool's address that is no
+ * reservation, not the network, broadcast or our own address, and not
+ * held by an offer of ours. */
+static bool bal_giveable(void *arg, uint32_t a, const struct lease *l)
+{
+	struct fo_driver *fd = arg;
+	const struct cfg_subnet *sn = config_subnet_for(fd->d.cfg, a);
+	if (!sn || !sn->failover || a == sn->net || a == (sn->net | ~sn->mask) ||
+	    a == sn->bind_addr || engine_reserved(fd->d.eng, a))
+		return false;
+	return !l || l->offer_until <= mono_ms();
+}
+
+/* ISC's giveaway: the record is BACKUP from now on (start and potential
+ * expiry now); the pipeline journals it and queues its BNDUPD.  A used
+ * record keeps its client, so that client finds it on the secondary. */
+static void bal_give(void *arg, uint32_t a, struct lease *l)
+{
+	struct fo_driver *fd = arg;
+	int64_t now = time(NULL);
+	if (!l) {
+		struct lease_rec r = { .addr = a, .state = LEASE_BACKUP };
+		if (!(l = lease_upsert(fd->d.leases, &r))) {
+			log_err("failover: out of memory giving an address to the secondary");
+			return;
+		}
+	} else {
+		lease_set_state(fd->d.leases, l, LEASE_BACKUP, l->end);
+	}
+	l->start = l->tstp = now;
+	l->offer_until = 0;
+	commit_change(fd->d.cm, l);
+}
+
+/* The primary in normal gives the secondary its share of every failover
+ * pool (ISC's dhcp_failover_pool_dobalance).  Returns how many moved. */
+static uint32_t balance_pools(struct fo_driver *fd, const char *why)
+{
+	if (fd->pol.role != FO_PRIMARY || fo_peer_sm(fd->peer)->state != FO_ST_NORMAL)
+		return 0;
+	const struct config *c = fd->d.cfg;
+	const struct fo_bal_ops ops = { bal_giveable, bal_give };
+	uint32_t total = 0;
+	for (size_t i = 0; i < c->nsubnets; i++) {
+		const struct cfg_subnet *sn = &c->subnets[i];
+		for (size_t k = 0; sn->failover && k < sn->nranges; k++) {
+			const struct cfg_range *rg = &sn->ranges[k];
+			struct fo_bal_result r;
+			char lo[TEXT_IP4_LEN], hi[TEXT_IP4_LEN];
+			total += fo_balance_range(fd->d.leases, rg->first, rg->last, fd->pol.hba,
+						  &ops, fd, &r);
+			log_info("failover: balancing %s-%s (%s): free %u backup %u, %u given to "
+				 "the secondary%s", text_ip4(rg->first, lo), text_ip4(rg->last, hi),
+				 why, r.free, r.backup, r.given,
+				 r.lts > r.thresh ? ", still imbalanced" : "");
+		}
+	}
+	return total;
+}
+
+/* ISC's dhcp_failover_pool_check schedules the next pass when FREE or
+ * BACKUP leases change; here a BACKUP record the secondary used arms one
+ * pass REBALANCE_MS later, so a busy secondary is topped up once a
+ * minute at most and an idle pair costs nothing. */
+static void on_rebalance(void *arg)
+{
+	balance_pools(arg, "the secondary used BACKUP addresses");
+}
+
+static void want_rebalance(struct fo_driver *fd)
+{
+	if (fd->pol.role == FO_PRIMARY && !loop_timer_armed(&fd->rebalance))
+		loop_timer_in(fd->d.lp, &fd->rebalance, REBALANCE_MS);
+}
+
+/* ISC's peer_has_leases, on the primary: the BACKUP records it holds are
+ * the secondary's free stock (each one the secondary uses comes back as
+ * an update that changes its state). */
+static bool any_backup(void *arg, uint32_t addr, const struct lease *l)
+{
+	(void)arg, (void)addr, (void)l;
+	return true;
+}
+
+static bool partner_stock(void *arg, const struct cfg_subnet *sn)
+{
+	struct fo_driver *fd = arg;
+	for (size_t k = 0; k < sn->nranges; k++) {
+		int p = lease_pool_of(fd->d.leases, sn->ranges[k].first);
+		if (p >= 0 && lease_pick_backup(fd->d.leases, p, any_backup, NULL))
+			return true;
+	}
+	return false;
+}
+
 /* ------------------------------------------------------------ peer link */
 
-/* A POOLREQ (ISC's secondary asks the primary to balance): pool balancing
- * is not done yet, so no address moves and the answer is "none
- * transferred" (docs/failover.md, Policy). */
+/* A POOLREQ: the primary balances now and says how many moved; anyone
+ * else, or a primary not in normal, answers 0 (ISC). */
 static void answer_poolreq(struct fo_driver *fd, const struct fo_msg *rq)
 {
 	struct fo_msg m;
 	fo_msg_init(&m, FO_POOLRESP, 0, rq->xid);
-	m.addresses_transferred = 0;
+	m.addresses_transferred = balance_pools(fd, "POOLREQ");
 	fo_set(&m, FO_OPT_ADDRESSES_TRANSFERRED);
 	fo_peer_send(fd->peer, &m, true);
+}
+
+/* The secondary asks for its share when it enters normal. */
+static void send_poolreq(struct fo_driver *fd)
+{
+	struct fo_msg m;
+	fo_msg_init(&m, FO_POOLREQ, 0, 0);
+	if (fo_peer_send(fd->peer, &m, false) == 0)
+		log_info("failover: POOLREQ sent");
 }
 
 static void on_msg(void *arg, const struct fo_msg *m)
@@ -83,6 +203,9 @@ static void on_msg(void *arg, const struct fo_msg *m)
 	struct fo_driver *fd = arg;
 	if (m->type == FO_POOLREQ)
 		answer_poolreq(fd, m);
+	else if (m->type == FO_POOLRESP)
+		log_info("failover: POOLRESP: %u addresses transferred",
+			 fo_has(m, FO_OPT_ADDRESSES_TRANSFERRED) ? m->addresses_transferred : 0);
 	else
 		fo_upd_recv(fd->upd, m);
 }
@@ -95,6 +218,13 @@ static void saved_rec(const struct fo_driver *fd, const struct fo_sm *sm,
 	fo_sm_saved(sm, &r->my_state, &r->my_stos, &r->amnesic);
 	r->peer_state = sm->peer;
 	r->peer_stos = sm->peer_stos;
+	/* The pair's MCLT and map, so a secondary restarted alone serves. */
+	r->mclt = sm->conf.mclt;
+	const uint8_t *hba = fo_peer_hba(fd->peer);
+	if (r->mclt && hba) {
+		r->have_hba = true;
+		memcpy(r->hba, hba, sizeof r->hba);
+	}
 }
 
 static void append_state(struct fo_driver *fd, const struct fo_sm *sm)
@@ -141,6 +271,13 @@ static void on_actions(void *arg, const struct fo_sm *sm, const struct fo_action
 		fo_upd_send_upddone(fd->upd);
 	if (a->send & FO_SEND_UPDATES)
 		fo_upd_flush(fd->upd);
+	if (a->changed && sm->state == FO_ST_NORMAL) {
+		/* ISC balances on entering normal; the secondary asks. */
+		if (fd->pol.role == FO_PRIMARY)
+			balance_pools(fd, "entering normal");
+		else
+			send_poolreq(fd);
+	}
 	struct fo_service was = fd->pol.svc;
 	fo_policy_set_service(&fd->pol, a->service);
 	if (was.serve != a->service.serve || was.balance != a->service.balance ||
@@ -160,6 +297,7 @@ struct fo_driver *fo_driver_new(const struct fo_driver_deps *d, char *err, size_
 		return NULL;
 	}
 	fd->d = *d;
+	loop_timer_init(&fd->rebalance, on_rebalance, fd);
 	const struct cfg_failover *f = &d->cfg->fo;
 	fo_policy_init(&fd->pol, d->cfg);
 	struct fo_upd_conf uc = { .role = fd->pol.role, .max_unacked = f->max_unacked };
@@ -177,6 +315,10 @@ struct fo_driver *fo_driver_new(const struct fo_driver_deps *d, char *err, size_
 		snprintf(err, errlen, "failover: cannot follow the change pipeline");
 		goto fail;
 	}
+	if (fd->pol.role == FO_PRIMARY) {
+		fd->pol.peer_stock = partner_stock;
+		fd->pol.peer_stock_arg = fd;
+	}
 	d->eng->policy = fo_policy_engine(&fd->pol);
 	return fd;
 fail:
@@ -189,6 +331,20 @@ void fo_driver_set_store(struct fo_driver *fd, struct store *st)
 	fd->d.st = st;
 }
 
+/* A secondary learns MCLT and the map from CONNECT; restarted while the
+ * primary is away it has only what it journalled (older journals: none,
+ * and it serves nobody in the failover pools until the primary comes). */
+static void restore_pair(struct fo_driver *fd, const struct store_fo_rec *saved)
+{
+	if (fd->pol.role != FO_SECONDARY || !saved->mclt)
+		return;
+	const uint8_t *hba = saved->have_hba ? saved->hba : NULL;
+	fo_peer_restore_pair(fd->peer, saved->mclt, hba);
+	fo_policy_set_peer(&fd->pol, saved->mclt, hba);
+	log_info("failover: MCLT %u%s restored from the journal", saved->mclt,
+		 hba ? " and bucket map" : "");
+}
+
 int fo_driver_start(struct fo_driver *fd, const struct store_fo_rec *saved, bool fresh)
 {
 	const struct cfg_failover *f = &fd->d.cfg->fo;
@@ -197,6 +353,7 @@ int fo_driver_start(struct fo_driver *fd, const struct store_fo_rec *saved, bool
 		ev.saved_state = saved->my_state;
 		ev.saved_stos = saved->my_stos;
 		ev.saved_amnesic = saved->amnesic;
+		restore_pair(fd, saved);
 	} else if (saved) {
 		log_warn("failover: the journal's state is for relationship \"%s\", not \"%s\": "
 			 "starting as if none was saved", saved->name, f->name);
@@ -244,6 +401,7 @@ void fo_driver_free(struct fo_driver *fd)
 {
 	if (!fd)
 		return;
+	loop_timer_stop(fd->d.lp, &fd->rebalance);
 	fo_peer_free(fd->peer);
 	fo_upd_free(fd->upd);
 	free(fd);

@@ -1001,6 +1001,17 @@ uint16_t fo_peer_port(const struct fo_peer *p)
 	return p->lport;
 }
 
+void fo_peer_restore_pair(struct fo_peer *p, uint32_t mclt, const uint8_t hba[FO_HBA_LEN])
+{
+	if (p->c.sm.role == FO_PRIMARY)
+		return;		/* its own configuration is the pair's */
+	p->sm.conf.mclt = mclt;
+	if (hba) {
+		memcpy(p->hba, hba, FO_HBA_LEN);
+		p->have_hba = true;
+	}
+}
+
 const uint8_t *fo_peer_hba(const struct fo_peer *p)
 {
 	return p->have_hba ? p->hba : NULL;

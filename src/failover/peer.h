@@ -118,6 +118,10 @@ bool fo_peer_up(const struct fo_peer *p);
 /* Ends the live link with DISCONNECT(reason, text); reconnection follows. */
 void fo_peer_disconnect(struct fo_peer *p, uint8_t reason, const char *text);
 
+/* A secondary's MCLT and bucket map restored from the journal, in force
+ * until a CONNECT brings the primary's (call before fo_peer_start). */
+void fo_peer_restore_pair(struct fo_peer *p, uint32_t mclt, const uint8_t hba[FO_HBA_LEN]);
+
 /* The hash bucket map in force: ours on the primary, the CONNECT's on the
  * secondary (NULL until one arrived). */
 const uint8_t *fo_peer_hba(const struct fo_peer *p);

@@ -77,7 +77,10 @@ static bool answers(void *arg, const struct dhcp_msg *m, const struct cfg_subnet
 	size_t n;
 	const uint8_t *cid = dhcp_opt(m, DO_CLIENT_ID, &n);
 	uint8_t bucket = fo_client_bucket(cid, n, m->chaddr, m->hlen);
-	return fo_client_ours(p->role, p->hba, bucket, m->secs, p->lb_max_secs);
+	if (fo_client_ours(p->role, p->hba, bucket, m->secs, p->lb_max_secs))
+		return true;
+	/* ISC's peer_has_leases: the partner could only say no. */
+	return p->peer_stock && !p->peer_stock(p->peer_stock_arg, sn);
 }
 
 /* The free stock (never used, FREE) is the primary's, the BACKUP stock

@@ -33,6 +33,12 @@ struct fo_policy {
 					 * CONNECT): nobody is answered */
 	uint8_t hba[FO_HBA_LEN];	/* bucket map: set bits are the primary's */
 	uint16_t lb_max_secs;		/* 0: no load balancing */
+	/* Whether the partner still has free addresses in sn (ISC's
+	 * peer_has_leases): when it has none, a client of its buckets is
+	 * answered at once instead of after load-balance-max-seconds.
+	 * NULL: assume it has. */
+	bool (*peer_stock)(void *arg, const struct cfg_subnet *sn);
+	void *peer_stock_arg;
 };
 
 /* A policy for cfg's [FAILOVER]: the role, and on the primary the MCLT

@@ -256,7 +256,8 @@ int journal_parse(const char *line, size_t len, struct lease_rec *rec,
 	return record_text_parse(line + 2, len - CRC_TAIL_LEN - 2, rec, bufs, err, errlen);
 }
 
-/* ---- The failover state line: "v1 fo", six fields, the checksum ----
+/* ---- The failover state line: "v1 fo", six fields (and the optional
+ * mclt and hba, absent from records written before them), the checksum ----
  * A kind token without '=' after "v1" cannot be a lease field, so the
  * two kinds never mix up; an older reader refuses the line instead of
  * misreading it. */
@@ -264,10 +265,15 @@ int journal_parse(const char *line, size_t len, struct lease_rec *rec,
 #define FO_TAG "v1 fo"
 #define FO_TAG_LEN (sizeof FO_TAG - 1)
 
-enum { FO_NAME, FO_MY, FO_MY_STOS, FO_AMNESIC, FO_PEER, FO_PEER_STOS, FO_NKEYS };
+enum { FO_NAME, FO_MY, FO_MY_STOS, FO_AMNESIC, FO_PEER, FO_PEER_STOS, FO_MCLT, FO_HBA,
+       FO_NKEYS };
 static const char *const fo_keys[FO_NKEYS] = {
-	"name", "my", "my_stos", "amnesic", "peer", "peer_stos",
+	"name", "my", "my_stos", "amnesic", "peer", "peer_stos", "mclt", "hba",
 };
+/* Keys every record has; mclt and hba came later and may be missing. */
+#define FO_REQUIRED ((1u << FO_MCLT) - 1)
+#define FO_HBA_HEX 64
+_Static_assert(sizeof ((struct store_fo_rec *)0)->hba * 2 == FO_HBA_HEX, "hba is 32 bytes");
 
 static bool fo_storable(const struct store_fo_rec *fo)
 {
@@ -275,6 +281,27 @@ static bool fo_storable(const struct store_fo_rec *fo)
 
 	return n > 0 && n <= STORE_FO_NAME_MAX && fo_state_valid(fo->my_state) &&
 	       (fo->peer_state == 0 || fo_state_valid(fo->peer_state));
+}
+
+/* The optional " mclt=... hba=..." after the six fields of buf[0..n). */
+static int fo_format_pair(char *buf, size_t cap, size_t n, const struct store_fo_rec *fo)
+{
+	char hex[FO_HBA_HEX + 1];
+	int k;
+
+	if (fo->mclt == 0)
+		return (int)n;
+	k = snprintf(buf + n, cap - n, " mclt=%" PRIu32, fo->mclt);
+	if (k < 0 || (size_t)k >= cap - n)
+		return -1;
+	n += (size_t)k;
+	if (!fo->have_hba)
+		return (int)n;
+	text_hex(hex, fo->hba, sizeof fo->hba, 0);
+	k = snprintf(buf + n, cap - n, " hba=%s", hex);
+	if (k < 0 || (size_t)k >= cap - n)
+		return -1;
+	return (int)(n + (size_t)k);
 }
 
 size_t journal_format_fo(char *buf, size_t cap, const struct store_fo_rec *fo)
@@ -290,6 +317,8 @@ size_t journal_format_fo(char *buf, size_t cap, const struct store_fo_rec *fo)
 		     "peer_stos=%" PRIu32, name, fo_state_name(fo->my_state), fo->my_stos,
 		     fo->amnesic ? 1 : 0,
 		     fo->peer_state ? fo_state_name(fo->peer_state) : "none", fo->peer_stos);
+	if (n >= 0 && (size_t)n < cap)
+		n = fo_format_pair(buf, cap, (size_t)n, fo);
 	if (n < 0 || (size_t)n >= cap || cap - (size_t)n < CRC_TAIL_LEN + 1)
 		return 0;
 	crc = crc32_ieee(buf, (size_t)n);
@@ -333,6 +362,22 @@ static uint8_t fo_state_parse(const char *v, size_t n)
 	return 0;
 }
 
+/* 64 hex digits, lower case as written. */
+static const char *fo_hba(const char *v, size_t n, struct store_fo_rec *fo)
+{
+	if (n != FO_HBA_HEX)
+		return "not 64 hex digits";
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = text_hexval(v[i]), lo = text_hexval(v[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return "not 64 hex digits";
+		fo->hba[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	fo->have_hba = true;
+	return NULL;
+}
+
 static const char *fo_value(int key, const char *v, size_t n, struct store_fo_rec *fo)
 {
 	const char *why = NULL;
@@ -362,6 +407,12 @@ static const char *fo_value(int key, const char *v, size_t n, struct store_fo_re
 		if (n != 1 || (v[0] != '0' && v[0] != '1'))
 			return "not 0 or 1";
 		fo->amnesic = v[0] == '1';
+		return NULL;
+	case FO_HBA:
+		return fo_hba(v, n, fo);
+	case FO_MCLT:
+		if (!fo_u32(v, n, &fo->mclt) || fo->mclt == 0)
+			return "not a positive 32-bit decimal number";
 		return NULL;
 	default:
 		if (!fo_u32(v, n, &x))
@@ -415,10 +466,14 @@ static int fo_fields(const char *s, size_t len, struct store_fo_rec *fo,
 		i += 1 + tlen;
 	}
 	for (int k = 0; k < FO_NKEYS; k++)
-		if (!(seen & (1u << k))) {
+		if ((FO_REQUIRED & (1u << k)) && !(seen & (1u << k))) {
 			set_err(err, errlen, "%s: missing", fo_keys[k]);
 			return -1;
 		}
+	if ((seen & (1u << FO_HBA)) && !(seen & (1u << FO_MCLT))) {
+		set_err(err, errlen, "hba: without mclt");
+		return -1;
+	}
 	return 0;
 }
 

@@ -44,6 +44,12 @@ struct store_fo_rec {
 	bool amnesic;		/* our leases were lost: recovery waits out MCLT */
 	uint8_t peer_state;	/* 0 = never heard */
 	uint32_t peer_stos;
+	/* The pair's MCLT and bucket map in force (the secondary learns them
+	 * from CONNECT, so a restart without the primary still has them).
+	 * mclt 0: none recorded (a journal written before they were). */
+	uint32_t mclt;
+	bool have_hba;
+	uint8_t hba[32];	/* failover option 11, as sent in CONNECT */
 };
 
 /* What replay delivers, oldest first.  A later lease record of an address

@@ -69,7 +69,9 @@ static int fo_same(const struct store_fo_rec *a, const struct store_fo_rec *b)
 {
 	return strcmp(a->name, b->name) == 0 && a->my_state == b->my_state &&
 	       a->my_stos == b->my_stos && a->amnesic == b->amnesic &&
-	       a->peer_state == b->peer_state && a->peer_stos == b->peer_stos;
+	       a->peer_state == b->peer_state && a->peer_stos == b->peer_stos &&
+	       a->mclt == b->mclt && a->have_hba == b->have_hba &&
+	       (!a->have_hba || memcmp(a->hba, b->hba, sizeof a->hba) == 0);
 }
 
 /* format_fo(fo), when it formats, must parse back to fo and format to the
@@ -224,6 +226,11 @@ static void fo_from_bytes(const uint8_t *data, size_t size)
 	fo.amnesic = take(&c) & 1;
 	fo.my_stos = (uint32_t)take64(&c);
 	fo.peer_stos = (uint32_t)take64(&c);
+	/* The map is only written beside an MCLT. */
+	fo.mclt = (uint32_t)take64(&c);
+	fo.have_hba = fo.mclt && (take(&c) & 1);
+	for (size_t i = 0; fo.have_hba && i < sizeof fo.hba; i++)
+		fo.hba[i] = take(&c);
 	fo_roundtrip(&fo, 0);
 }
 

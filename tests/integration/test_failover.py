@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+import folib
 import nslib
 from folib import FoPair, states
 
@@ -34,9 +35,9 @@ def test_pair_reaches_normal_and_shares_leases(make_topo, duod, client, tmp_path
         assert st["link"] == "up" and st["mclt"] == 60, st
         assert st["role"] == ("primary" if n == 1 else "secondary"), st
 
-    # Client 1's RFC 3074 bucket is the secondary's, which holds no free
-    # address (no pool balancing yet): the primary answers once dhclient's
-    # secs passes LoadBalanceMaxSeconds (3), as ISC does.
+    # Client 1's RFC 3074 bucket is the secondary's, which answers from the
+    # BACKUP addresses the primary gave it on entering normal (or, were
+    # those not there yet, the primary once it sees the secondary has none).
     c = client("dhclient", topo, 1)
     ev = c.obtain(timeout=40)
     addr = ev["env"]["new_ip_address"]
@@ -141,6 +142,14 @@ def test_with_isc_dhcpd_secondary(make_topo, duod, client, tmp_path):
                              what="ISC dhcpd in normal")
         except TimeoutError:
             raise AssertionError("ISC log:\n" + isc_log()[-6000:])
+        # Our pool balancing reached ISC: its share of the free pool is
+        # in its lease file as BACKUP, as our journal has it.
+        backup = nslib.wait_until(
+            lambda: (lambda s: s if len(s) >= 100 else None)(set(re.findall(
+                r"lease (\S+) \{[^}]*binding state backup;", leases.read_text()))),
+            20, what="BACKUP leases in ISC's lease file")
+        ours = {l["addr"] for l in pair.d[1].leases() if l["state"] == "backup"}
+        assert backup <= ours and len(ours) == 120, (len(backup), len(ours))
         c = client("dhclient", topo, 1)
         addr = c.obtain(timeout=40)["env"]["new_ip_address"]
         assert _in_pool(addr), addr
@@ -176,3 +185,102 @@ def test_reload_keeps_the_relationship(make_topo, duod, tmp_path):
     assert "new configuration refused" in d.log()
     assert states(d.log())[-1] == "normal"
     assert pair.status(1)["state"] == "normal" and pair.status(1)["mclt"] == 60
+
+
+def _backup_set(d):
+    """The addresses server d's journal holds as BACKUP (the secondary's
+    free stock)."""
+    return {l["addr"] for l in d.leases() if l["state"] == "backup"}
+
+
+def _balanced(pair, at_least=100):
+    """Waits until the secondary holds its share of the 241-address pool
+    as BACKUP records, in both journals; returns the secondary's set."""
+    got = nslib.wait_until(lambda: (lambda s: s if len(s) >= at_least else None)(
+        _backup_set(pair.d[2])), 20, what="BACKUP records on the secondary")
+    assert _backup_set(pair.d[1]) == got
+    return got
+
+
+@pytest.mark.netns
+def test_balancing_gives_the_secondary_addresses(make_topo, duod, client, tmp_path):
+    """In normal the primary gives the secondary half of the free pool as
+    BACKUP records (ISC's pool balancing), and a client of the secondary's
+    bucket gets its lease from the secondary at once, from that set."""
+    topo = make_topo(clients=(1,), server=False)
+    pair = FoPair(topo, duod, tmp_path)
+    pair.start(1)
+    pair.start(2)
+    pair.wait_state(1, "normal")
+    pair.wait_state(2, "normal")
+    backup = _balanced(pair)
+    # 241 free, none backup: (241 - 0) / 2 = 120 given, from the top.
+    assert len(backup) == 120, len(backup)
+    assert "198.18.0.250" in backup and "198.18.0.10" not in backup
+    log1, log2 = pair.d[1].log(), pair.d[2].log()
+    assert re.search(r"balancing 198\.18\.0\.10-198\.18\.0\.250 \(entering normal\): "
+                     r"free 241 backup 0, 120 given", log1), log1
+    assert "POOLREQ sent" in log2 and "POOLRESP:" in log2, log2
+
+    # Client 1's bucket is the secondary's (see the first test): it now
+    # has addresses, so it answers the first DISCOVER itself (the primary
+    # would only answer once secs passed 3, and only if it had none).
+    c = client("dhclient", topo, 1)
+    ev = c.obtain(timeout=20)
+    addr = ev["env"]["new_ip_address"]
+    assert ev["env"].get("new_dhcp_server_identifier") == folib.ADDR[2], ev["env"]
+    assert addr in backup, (addr, sorted(backup))
+    for n in (1, 2):
+        pair.d[n].wait_lease(lambda l: l["addr"] == addr and l["state"] == "active",
+                             timeout=10, what="%s active on fo%d" % (addr, n))
+    # The secondary used one of its addresses: a minute later (ISC's
+    # min-balance) the primary tops it up: (121 - 119) / 2 = 1 more.
+    nslib.wait_until(lambda: re.search(
+        r"\(the secondary used BACKUP addresses\): free 121 backup 119, 1 given",
+        pair.d[1].log()), 80, what="the primary's second balancing pass")
+    nslib.wait_until(lambda: len(_backup_set(pair.d[2])) == 120, 10,
+                     what="120 BACKUP records on the secondary again")
+    assert "198.18.0.10" not in _backup_set(pair.d[2])
+
+
+@pytest.mark.netns
+def test_secondary_alone_serves_from_backup(make_topo, duod, client, tmp_path):
+    """The primary dies: the secondary in communications-interrupted gives
+    a new client an address of its BACKUP set.  Then the secondary itself
+    restarts while the primary is still dead: it has the MCLT and map from
+    its journal, comes back to communications-interrupted, serves another
+    new client from its BACKUP set and renews the first."""
+    topo = make_topo(clients=(1, 2, 3), server=False)
+    pair = FoPair(topo, duod, tmp_path)
+    pair.start(1, mclt=30)
+    pair.start(2)
+    pair.wait_state(1, "normal")
+    pair.wait_state(2, "normal")
+    backup = _balanced(pair)
+
+    pair.d[1].kill()
+    pair.wait_state(2, "communications-interrupted", timeout=30)
+    c2 = client("dhclient", topo, 2)
+    ev = c2.obtain(timeout=30)
+    a2 = ev["env"]["new_ip_address"]
+    assert a2 in backup, (a2, sorted(backup))
+    assert ev["env"].get("new_dhcp_server_identifier") == folib.ADDR[2], ev["env"]
+    # A new client of the pair gets MCLT at most.
+    assert int(ev["env"]["new_dhcp_lease_time"]) <= 30, ev["env"]
+
+    # The secondary crashes and comes back alone.
+    d2 = pair.d[2]
+    d2.kill()
+    before = len(d2.log())
+    d2.start()
+    nslib.wait_until(lambda: "communications-interrupted" in states(d2.log()[before:]), 40,
+                     what="the restarted secondary in communications-interrupted (%s)" %
+                     states(d2.log()[before:]))
+    assert "failover: MCLT 30 and bucket map restored from the journal" in d2.log()[before:]
+    assert pair.status(2)["mclt"] == 30
+    c3 = client("dhclient", topo, 3)
+    ev = c3.obtain(timeout=30)
+    a3 = ev["env"]["new_ip_address"]
+    assert a3 in backup and a3 != a2, (a3, a2, sorted(backup))
+    ev = c2.renew(timeout=30)
+    assert ev["env"]["new_ip_address"] == a2, ev

@@ -453,6 +453,34 @@ TEST(slow_reader)
 }
 
 /* The peer's clock is measured on every message. */
+/* A secondary's MCLT and map from its journal are in force before any
+ * CONNECT (a restart while the primary is away); a CONNECT replaces
+ * them; a primary keeps its own. */
+TEST(restored_pair_until_connect)
+{
+	struct side a = {0}, b = {0};
+	struct fo_peer_conf pc = conf(FO_PRIMARY, 1000), sc = conf(FO_SECONDARY, 1000);
+	uint8_t map[FO_HBA_LEN];
+	fo_split_map(map, 64);
+	side_new(&b, &sc);
+	CHECK(fo_peer_hba(b.p) == NULL);
+	CHECK_EQ(fo_peer_sm(b.p)->conf.mclt, 0);
+	fo_peer_restore_pair(b.p, 30, map);
+	CHECK_EQ(fo_peer_sm(b.p)->conf.mclt, 30);
+	CHECK(fo_peer_hba(b.p) && memcmp(fo_peer_hba(b.p), map, FO_HBA_LEN) == 0);
+	side_new(&a, &pc);
+	fo_peer_restore_pair(a.p, 30, map);
+	CHECK_EQ(fo_peer_sm(a.p)->conf.mclt, 60);
+	CHECK(fo_peer_hba(a.p)[8] == 0xff);
+	CHECK_EQ(fo_peer_start(a.p, fo_peer_port(b.p)), 0);
+	CHECK_EQ(fo_peer_start(b.p, fo_peer_port(a.p)), 0);
+	CHECK(RUN_UNTIL(&a, &b, both_normal(&a, &b), 3000));
+	CHECK_EQ(fo_peer_sm(b.p)->conf.mclt, 60);
+	CHECK(fo_peer_hba(b.p)[8] == 0xff);
+	side_free(&a);
+	side_free(&b);
+}
+
 TEST(skew_measured)
 {
 	struct side s = {0};
@@ -476,4 +504,4 @@ TEST(skew_measured)
 
 T_RUN(T_CASE(pair_reaches_normal), T_CASE(silent_peer_dropped_then_reconnect),
       T_CASE(connect_refused_with_reason), T_CASE(garbage_and_oversize), T_CASE(slow_reader),
-      T_CASE(skew_measured))
+      T_CASE(skew_measured), T_CASE(restored_pair_until_connect))

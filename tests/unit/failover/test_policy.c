@@ -299,6 +299,33 @@ TEST(load_balancing_splits_clients_by_hash)
 	teardown(s);
 }
 
+/* ISC's peer_has_leases: the primary answers a client of the secondary's
+ * buckets at once when the secondary has no free address left, and stays
+ * silent while it has. */
+static bool stock_answer;
+static bool fake_stock(void *arg, const struct cfg_subnet *sn)
+{
+	(void)arg, (void)sn;
+	return stock_answer;
+}
+
+TEST(primary_answers_partners_clients_when_it_has_nothing)
+{
+	struct fx *p = setup(true, NORMAL);
+	uint8_t theirs = 1;
+	while (fo_bucket_primary(p->pol.hba, bucket_of(theirs)))
+		theirs++;
+	p->pol.peer_stock = fake_stock;
+	stock_answer = true;
+	CHECK_EQ(discover(p, theirs, 0), 0);
+	stock_answer = false;
+	CHECK(discover(p, theirs, 0) != 0);
+	/* Outside normal nothing changes: silent unless serving. */
+	fo_policy_set_service(&p->pol, (struct fo_service){ 0 });
+	CHECK_EQ(discover(p, theirs, 0), 0);
+	teardown(p);
+}
+
 TEST(partner_down_serves_everything)
 {
 	/* Before STOS + MCLT: each side its own addresses, every client. */
@@ -357,4 +384,5 @@ TEST(silent_unless_serving)
 T_RUN(T_CASE(primary_hands_out_free_secondary_only_backup),
       T_CASE(first_lease_capped_at_mclt_renewal_gets_full_time), T_CASE(mclt_rule),
       T_CASE(load_balancing_splits_clients_by_hash), T_CASE(partner_down_serves_everything),
-      T_CASE(silent_unless_serving))
+      T_CASE(silent_unless_serving),
+      T_CASE(primary_answers_partners_clients_when_it_has_nothing))

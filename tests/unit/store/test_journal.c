@@ -1676,7 +1676,9 @@ static int fo_eq(const struct store_fo_rec *a, const struct store_fo_rec *b)
 {
 	return strcmp(a->name, b->name) == 0 && a->my_state == b->my_state &&
 	       a->my_stos == b->my_stos && a->amnesic == b->amnesic &&
-	       a->peer_state == b->peer_state && a->peer_stos == b->peer_stos;
+	       a->peer_state == b->peer_state && a->peer_stos == b->peer_stos &&
+	       a->mclt == b->mclt && a->have_hba == b->have_hba &&
+	       memcmp(a->hba, b->hba, sizeof a->hba) == 0;
 }
 
 /* Replay collects leases in a coll and failover records here. */
@@ -1830,6 +1832,84 @@ TEST(fo_parse_strict)
 }
 
 /* Journals of older versions hold no failover line: they replay the same. */
+/* The pair's MCLT and bucket map ride on the record (a secondary restarted
+ * alone needs them); a record written before them still reads, with
+ * mclt 0, and one with them is refused by nothing else. */
+#define FO_PAIR " mclt=60 hba=ffffffffffffffffffffffffffffffff00000000000000000000000000000000"
+
+TEST(fo_mclt_and_map)
+{
+	char line[JOURNAL_LINE_MAX], again[JOURNAL_LINE_MAX], err[256];
+	struct store_fo_rec fo = mk_fo("dhcp pair", FO_ST_NORMAL, 1700000000, false), back;
+
+	/* Without them the line is byte for byte the old one. */
+	CHECK_EQ(journal_format_fo(line, sizeof line, &fo), strlen(FO_GOLDEN));
+	CHECK_EQ(journal_parse_fo(FO_GOLDEN, strlen(FO_GOLDEN) - 1, &back, err, sizeof err), 0);
+	CHECK_EQ(back.mclt, 0);
+	CHECK(!back.have_hba);
+	fo.mclt = 60;
+	fo.have_hba = true;
+	memset(fo.hba, 0xff, 16);
+	size_t n = journal_format_fo(line, sizeof line, &fo);
+	CHECK(n > 0 && strstr(line, FO_PAIR " crc=") != NULL);
+	CHECK_EQ(journal_parse_fo(line, n - 1, &back, err, sizeof err), 0);
+	CHECK(fo_eq(&fo, &back));
+	CHECK_EQ(journal_format_fo(again, sizeof again, &back), n);
+	/* MCLT alone (a primary's map is in its configuration anyway). */
+	fo.have_hba = false;
+	n = journal_format_fo(line, sizeof line, &fo);
+	CHECK(n > 0 && strstr(line, " mclt=60 crc=") != NULL);
+	CHECK_EQ(journal_parse_fo(line, n - 1, &back, err, sizeof err), 0);
+	CHECK(back.mclt == 60 && !back.have_hba);
+	CHECK_EQ(parse_fo_body(FO_OK FO_PAIR, &back, err, sizeof err), 0);
+	CHECK(back.have_hba && back.hba[15] == 0xff && back.hba[16] == 0);
+	CHECK(fo_rejects(FO_OK " mclt=0", "mclt: not a positive"));
+	CHECK(fo_rejects(FO_OK " mclt=60 mclt=60", "mclt: duplicate key"));
+	CHECK(fo_rejects(FO_OK " mclt=60 hba=ff", "hba: not 64 hex"));
+	CHECK(fo_rejects(FO_OK " mclt=60 hba=gfffffffffffffffffffffffffffffff00000000000000000000000000000000",
+			 "hba: not 64 hex"));
+	CHECK(fo_rejects(FO_OK " hba=ffffffffffffffffffffffffffffffff00000000000000000000000000000000",
+			 "hba: without mclt"));
+}
+
+/* A journal holding an old record then a new one replays both: the new
+ * one wins, and the old alone replays as before with mclt 0. */
+TEST(fo_mclt_replay_old_then_new)
+{
+	char dir[64], path[128], err[256], line[JOURNAL_LINE_MAX];
+	struct fcoll f = { .c = calloc(1, sizeof *f.c) };
+	struct journal *j;
+	struct journal_stats st;
+
+	mk_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/leases", dir);
+	FILE *w = fopen(path, "w");
+	CHECK(w != NULL);
+	fputs(FO_GOLDEN, w);
+	fclose(w);
+	CHECK_EQ(open_replay_fo(&j, path, &f, &st, err, sizeof err), 0);
+	CHECK_EQ(f.n, 1);
+	CHECK(f.fo[0].mclt == 0 && !f.fo[0].have_hba && f.fo[0].my_state == FO_ST_NORMAL);
+	journal_close(j);
+
+	w = fopen(path, "a");
+	CHECK(w != NULL);
+	size_t n = with_crc(line, sizeof line, "v1 fo name=dhcp%20pair my=communications-interrupted "
+			    "my_stos=1700000500 amnesic=0 peer=none peer_stos=0" FO_PAIR);
+	fwrite(line, 1, n, w);
+	fputc('\n', w);
+	fclose(w);
+	f.n = 0;
+	CHECK_EQ(open_replay_fo(&j, path, &f, &st, err, sizeof err), 0);
+	CHECK_EQ(st.fo_records, 2);
+	CHECK(f.n >= 1);
+	const struct store_fo_rec *last = &f.fo[f.n - 1];
+	CHECK(last->mclt == 60 && last->have_hba && last->my_state == FO_ST_COMM_INTERRUPTED);
+	journal_close(j);
+	free(f.c);
+	rm_dir(dir);
+}
+
 TEST(fo_old_journal_unchanged)
 {
 	char dir[64], path[128], err[256];
@@ -2030,7 +2110,8 @@ TEST(fo_salvage_marks_amnesic)
 }
 
 T_RUN(T_CASE(crc_matches_reference),
-      T_CASE(fo_golden_and_roundtrip), T_CASE(fo_parse_strict), T_CASE(fo_old_journal_unchanged),
+      T_CASE(fo_golden_and_roundtrip), T_CASE(fo_parse_strict), T_CASE(fo_mclt_and_map),
+      T_CASE(fo_mclt_replay_old_then_new), T_CASE(fo_old_journal_unchanged),
       T_CASE(fo_append_replay_latest_wins), T_CASE(fo_damage_mid_file_and_torn_tail),
       T_CASE(fo_compaction_keeps_latest), T_CASE(fo_salvage_marks_amnesic),
       T_CASE(format_golden_line),
