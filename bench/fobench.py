@@ -420,19 +420,24 @@ class Kea:
 
 # ---------------------------------------------------------------- load
 
-def duoload(a, servers, rate, duration):
+def duoload(a, servers, rate, duration, procs=()):
     cmd = nsexec(NS_C) + [os.path.join(a.bin_dir, "duoload"), "--local", GIADDR,
                           "--duration", str(duration), "--clients", str(CLIENTS),
                           "--timeout", "2000"]
     for s in servers:
         cmd += ["--server", s]
     cmd += ["--rate", "0", "--window", "1024"] if rate == 0 else ["--rate", str(rate)]
+    c0 = [bench.proc_cpu_ns(p.proc.pid) for p in procs]
     res = run(cmd, timeout=duration + 60)
+    cpu_s = sum(bench.proc_cpu_ns(p.proc.pid) - c for p, c in zip(procs, c0)) / 1e9
     j = json.loads(res.stdout)
     lat = j["latency_us"]["all"]
+    done = max(1, j["completed"])
     return {"rate": j["achieved_rate"], "lost_pct": j["lost_pct"],
             "avg_ms": lat["avg"] / 1000, "p99_ms": lat["p99"] / 1000,
-            "completed": j["completed"]}
+            "completed": j["completed"], "server_cpu_s": cpu_s,
+            "server_us_per_ex": cpu_s * 1e6 / done,
+            "duoload_cpu_s": j["generator_cpu_s"]}
 
 
 def load_set(a, impl, pair):
@@ -454,8 +459,8 @@ def load_set(a, impl, pair):
             servers = [P_ADDR]
         out = {"window": [], "paced": []}
         for _ in range(a.reps):
-            out["window"].append(duoload(a, servers, 0, a.duration))
-        out["paced"].append(duoload(a, servers, a.paced, a.duration))
+            out["window"].append(duoload(a, servers, 0, a.duration, procs))
+        out["paced"].append(duoload(a, servers, a.paced, a.duration, procs))
         for p in procs:
             if p.proc.poll() is not None:
                 raise RuntimeError("%s died under load: %s" % (p.name, p.tail()))
@@ -548,18 +553,20 @@ def report(res):
     w("")
     w("DHCP, duoload as a relay with every server of the set configured; %d clients, "
       "%d s runs" % (CLIENTS, res["args"]["duration"]))
-    w("%-15s %10s %7s %8s %8s %9s %7s %8s %8s %8s" % (
-        "set", "DORA/s", "lost %", "avg ms", "p99 ms", "paced/s", "lost %", "avg ms",
-        "p99 ms", "vs pair"))
+    w("%-15s %10s %7s %8s %8s %9s %9s %7s %8s %8s %9s %8s" % (
+        "set", "DORA/s", "lost %", "avg ms", "p99 ms", "CPU us/ex", "paced/s", "lost %",
+        "avg ms", "p99 ms", "CPU us/ex", "vs pair"))
     for key, r in sets.items():
         win, pc = r["window"], r["paced"]
         ratio = (med(win, "rate") / med(base["window"], "rate")) if base else None
-        w("%-15s %10s %7s %8s %8s %9s %7s %8s %8s %8s" % (
+        w("%-15s %10s %7s %8s %8s %9s %9s %7s %8s %8s %9s %8s" % (
             key, bench.fmt(med(win, "rate"), 0), bench.fmt(med(win, "lost_pct")),
             bench.fmt(med(win, "avg_ms")), bench.fmt(med(win, "p99_ms")),
+            bench.fmt(med(win, "server_us_per_ex"), 1),
             bench.fmt(med(pc, "rate"), 0), bench.fmt(med(pc, "lost_pct")),
-            bench.fmt(med(pc, "avg_ms")),
-            bench.fmt(med(pc, "p99_ms")), bench.fmt(ratio)))
+            bench.fmt(med(pc, "avg_ms")), bench.fmt(med(pc, "p99_ms")),
+            bench.fmt(med(pc, "server_us_per_ex"), 1),
+            bench.fmt(ratio)))
     for impl in ("duodhcpd", "isc", "kea"):
         if impl in sets and impl + " pair" in sets:
             w("%s pair / %s single: %.2f" % (impl, impl, med(sets[impl + " pair"]["window"], "rate")
