@@ -265,6 +265,8 @@ static void on_actions(void *arg, const struct fo_sm *sm, const struct fo_action
 	follow_link(fd);
 	if (a->changed && !a->journal)
 		append_state(fd, sm);
+	if (a->changed && fd->d.state_changed)
+		fd->d.state_changed(fd->d.arg);
 	if (a->send & (FO_SEND_UPDREQ | FO_SEND_UPDREQALL))
 		fo_upd_requested(fd->upd);
 	if (a->send & FO_SEND_UPDDONE)

@@ -31,6 +31,9 @@ struct fo_driver_deps {
 	struct commit *cm;
 	struct store *st;	/* may come later: fo_driver_set_store */
 	struct engine *eng;	/* its policy is set to the failover one */
+	/* Called after each change of our state (the status line), or NULL. */
+	void (*state_changed)(void *arg);
+	void *arg;
 };
 
 /* Binds the listener, builds the queues, sets the engine's policy and

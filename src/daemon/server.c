@@ -505,6 +505,13 @@ static int api_reload(void *arg)
 	return 0;
 }
 
+/* The failover state moved: the status line says so soon. */
+static void fo_state_changed(void *arg)
+{
+	struct server *s = arg;
+	notify_soon(&s->nt);
+}
+
 /* API action: the operator declares the partner down; the status line
  * shows the new state soon. */
 static int api_partner_down(void *arg, struct api_fo_result *r)
@@ -764,7 +771,8 @@ static int failover_new(struct server *s)
 		return 0;
 	char err[256];
 	struct fo_driver_deps d = { .lp = s->lp, .cfg = s->cfg, .leases = s->leases,
-				    .cm = s->cm, .st = NULL, .eng = &s->eng };
+				    .cm = s->cm, .st = NULL, .eng = &s->eng,
+				    .state_changed = fo_state_changed, .arg = s };
 	if (!(s->fo = fo_driver_new(&d, err, sizeof err))) {
 		log_err("%s", err);
 		return -1;

@@ -149,6 +149,12 @@ def test_pair_in_ctl_metrics_page_and_status_line(make_topo, duod, tmp_path):
         # The primary dies: the secondary goes to communications-interrupted.
         pair.d[1].kill()
         pair.wait_state(2, "communications-interrupted", timeout=30)
+        # The status line follows each state change at once, not at the
+        # next 5 s refresh.
+        nslib.wait_until(lambda: any("; failover communications-interrupted (" in s
+                                     for s in status_lines(notify)), 2,
+                         what="STATUS= in communications-interrupted: %s"
+                         % status_lines(notify)[-3:])
         m = metrics(pair, 2)
         check_metrics(m, "communications-interrupted", None, False)
 
