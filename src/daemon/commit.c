@@ -11,6 +11,8 @@
 #define SUBS_MAX 8
 /* Leases taken from the change log per step of a flush. */
 #define FLUSH_PAGE 256
+/* The longest a lazy change waits for a commit to share. */
+#define LAZY_MAX_MS 1000
 
 struct sub {
 	commit_sub_fn *fn;
@@ -25,6 +27,7 @@ struct commit {
 	uint64_t last;		/* the last change number given */
 	uint64_t appended;	/* every change through this one is in the store */
 	uint64_t durable;	/* ... and durable through this one */
+	uint64_t urgent;	/* the last change that is not lazy */
 	bool in_flight;		/* a commit is out; the next waits for it */
 	struct sub subs[SUBS_MAX];
 	size_t nsubs;
@@ -32,6 +35,7 @@ struct commit {
 	struct loop_timer t_delay;	/* the end of the commit delay */
 	uint32_t delay_ms;
 	int64_t since_ms;	/* when the oldest change not flushed was made */
+	int64_t lazy_ms;	/* ... the oldest lazy one, when only lazy ones wait */
 	struct log_limit lim;
 };
 
@@ -78,19 +82,33 @@ static uint64_t number(struct commit *c, struct lease *l)
 	return c->last;
 }
 
-uint64_t commit_change(struct commit *c, struct lease *l)
+static void tell(struct commit *c, struct lease *l, uint64_t seq)
 {
-	uint64_t seq = number(c, l);
-	if (c->since_ms == 0)
-		c->since_ms = mono_ms();
 	for (size_t i = 0; i < c->nsubs; i++)
 		c->subs[i].fn(c->subs[i].arg, l, seq);
+}
+
+uint64_t commit_change(struct commit *c, struct lease *l)
+{
+	uint64_t seq = c->urgent = number(c, l);
+	if (c->since_ms == 0)
+		c->since_ms = mono_ms();
+	tell(c, l, seq);
+	return seq;
+}
+
+uint64_t commit_change_lazy(struct commit *c, struct lease *l)
+{
+	uint64_t seq = number(c, l);
+	if (c->lazy_ms == 0)
+		c->lazy_ms = mono_ms();
+	tell(c, l, seq);
 	return seq;
 }
 
 void commit_replayed(struct commit *c, struct lease *l)
 {
-	c->appended = c->durable = number(c, l);
+	c->appended = c->durable = c->urgent = number(c, l);
 }
 
 /* Appends the changes after c->appended in change order, a page at a time.
@@ -120,7 +138,7 @@ static void append_changes(struct commit *c)
 
 void commit_flush(struct commit *c)
 {
-	c->since_ms = 0;
+	c->since_ms = c->lazy_ms = 0;
 	if (c->lp)
 		loop_timer_stop(c->lp, &c->t_delay);
 	append_changes(c);
@@ -148,15 +166,24 @@ bool commit_pending(const struct commit *c)
 	return c->durable < c->last || (c->st && store_pending(c->st));
 }
 
-/* End of every turn: flush, unless the delay lets the batch grow. */
+/* End of every turn: flush, unless the delay lets the batch grow, or
+ * only lazy changes wait (then at the latest LAZY_MAX_MS after the
+ * first of them). */
 static void flush_hook(void *arg)
 {
 	struct commit *c = arg;
 	if (!commit_pending(c)) {
-		c->since_ms = 0;
+		c->since_ms = c->lazy_ms = 0;
 		return;
 	}
 	int64_t now = mono_ms();
+	if (c->durable >= c->urgent && !(c->st && store_pending(c->st)) && c->lazy_ms) {
+		if (now - c->lazy_ms >= LAZY_MAX_MS)
+			commit_flush(c);
+		else
+			loop_timer_at(c->lp, &c->t_delay, c->lazy_ms + LAZY_MAX_MS);
+		return;
+	}
 	if (c->since_ms == 0)
 		c->since_ms = now;
 	if (now - c->since_ms >= c->delay_ms)

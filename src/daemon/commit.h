@@ -41,13 +41,18 @@ int commit_subscribe(struct commit *c, commit_sub_fn *fn, void *arg);
 /* Numbers the change of l, files it and tells the subscribers; returns
  * its number.  The store gets it at the next flush. */
 uint64_t commit_change(struct commit *c, struct lease *l);
+/* The same for a change nobody waits for and whose loss in a crash is
+ * safe: it forces no commit of its own but goes with the next one, and
+ * at the latest LAZY_MAX_MS later. */
+uint64_t commit_change_lazy(struct commit *c, struct lease *l);
 /* A lease read back from the store: numbered for the feed, already
  * durable, not told to the subscribers. */
 void commit_replayed(struct commit *c, struct lease *l);
 
 /* Stores every change since the last flush and asks for a commit. */
 void commit_flush(struct commit *c);
-/* Whether there are changes (or records in the store) not yet durable. */
+/* Whether there are changes (or records in the store) not yet durable,
+ * lazy ones included. */
 bool commit_pending(const struct commit *c);
 
 /* Flushes at the end of every loop turn, or, with a delay, up to delay_ms

@@ -59,10 +59,13 @@ static uint64_t upd_apply(void *arg, const struct lease_rec *rec)
 	return seq;
 }
 
-static void upd_changed(void *arg, struct lease *l)
+static void upd_changed(void *arg, struct lease *l, bool lazy)
 {
 	struct fo_driver *fd = arg;
-	commit_change(fd->d.cm, l);
+	if (lazy)
+		commit_change_lazy(fd->d.cm, l);
+	else
+		commit_change(fd->d.cm, l);
 }
 
 static void upd_event(void *arg, enum fo_event_type type)

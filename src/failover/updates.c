@@ -155,12 +155,12 @@ static bool transitional(uint8_t s)
 	return s == LEASE_EXPIRED || s == LEASE_RELEASED || s == LEASE_RESET;
 }
 
-static void changed(struct fo_upd *u, struct lease *l)
+static void changed(struct fo_upd *u, struct lease *l, bool lazy)
 {
 	if (!u->ops.changed)
 		return;
 	u->muted++;
-	u->ops.changed(u->arg, l);
+	u->ops.changed(u->arg, l, lazy);
 	u->muted--;
 }
 
@@ -228,7 +228,7 @@ static bool send_lease(struct fo_upd *u, struct lease *l)
 		/* ISC: EXPIRED, RELEASED and RESET stay untouchable until the
 		 * partner acks them, then become FREE. */
 		l->pending_state = l->state;
-		changed(u, l);
+		changed(u, l, false);
 	}
 	struct fo_msg m;
 	uint8_t chaddr[1 + LEASE_HW_MAX];
@@ -336,7 +336,7 @@ static void acked(struct fo_upd *u, const struct flight *f, const struct fo_msg 
 		if (s != l->state)
 			lease_set_state(u->t, l, s, l->end);
 	}
-	changed(u, l);
+	changed(u, l, true);
 }
 
 static void on_bndack(struct fo_upd *u, const struct fo_msg *m)

@@ -28,8 +28,11 @@ struct fo_upd_ops {
 	 * number the BNDACK waits for, or 0 when it could not be stored. */
 	uint64_t (*apply)(void *arg, const struct lease_rec *rec);
 	/* We changed l in place (pending_state, state, tsfp, atsfp): commit
-	 * it.  May be NULL. */
-	void (*changed)(void *arg, struct lease *l);
+	 * it.  lazy: nothing waits for it and losing it in a crash is safe
+	 * (an ack's tsfp: a lower one only shortens a later grant to MCLT;
+	 * a FREE after the ack: the lease is sent and acked again), so it
+	 * may share a later commit instead of forcing one.  May be NULL. */
+	void (*changed)(void *arg, struct lease *l, bool lazy);
 	/* FO_EV_UPDDONE (the partner finished our UPDREQ/UPDREQALL and its
 	 * updates are durable) and FO_EV_UPDATES_ACKED (the partner acked
 	 * all we sent for its request: feed the state machine, which then

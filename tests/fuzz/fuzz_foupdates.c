@@ -52,9 +52,10 @@ static uint64_t fz_apply(void *arg, const struct lease_rec *r)
 	return f->seq;
 }
 
-static void fz_changed(void *arg, struct lease *l)
+static void fz_changed(void *arg, struct lease *l, bool lazy)
 {
 	struct fz *f = arg;
+	(void)lazy;
 	lease_set_seq(f->t, l, ++f->seq);
 	fo_upd_lease_changed(f->u, l, f->seq);
 }

@@ -4,6 +4,7 @@
  * lost when the store refuses, and durable only when the store says so. */
 #include <errno.h>
 #include <stdlib.h>
+#include "common/clock.h"
 #include "common/loop.h"
 #include "daemon/commit.h"
 #include "t.h"
@@ -301,6 +302,37 @@ TEST(flushes_at_the_end_of_a_turn_or_after_the_delay)
 	loop_free(lp);
 }
 
+/* A lazy change (a failover ack's tsfp) forces no commit: it goes with
+ * the next one, or alone at most a second later. */
+TEST(lazy_changes_share_the_next_commit)
+{
+	struct fix x;
+	fix_init(&x);
+	struct loop *lp = loop_new();
+	CHECK(commit_attach(x.c, lp) == 0);
+	commit_change_lazy(x.c, lease_at(&x, 1));
+	loop_turn(lp, 0);
+	CHECK_EQ(x.f.commits, 0);
+	CHECK(commit_pending(x.c));		/* a stop still flushes it */
+	commit_change(x.c, lease_at(&x, 2));
+	loop_turn(lp, 0);
+	CHECK_EQ(x.f.commits, 1);
+	CHECK_EQ(x.f.through, 2);
+	CHECK_EQ(x.f.n, 2);			/* the lazy one went with it */
+	fake_complete(&x.f);
+	commit_change_lazy(x.c, lease_at(&x, 3));
+	int64_t t0 = mono_ms();
+	loop_turn(lp, 0);
+	CHECK_EQ(x.f.commits, 1);
+	for (int i = 0; i < 30 && x.f.commits == 1; i++)
+		loop_turn(lp, 100);
+	CHECK_EQ(x.f.commits, 2);
+	CHECK(mono_ms() - t0 >= 900);
+	CHECK_EQ(x.f.through, 3);
+	fix_free(&x);
+	loop_free(lp);
+}
+
 /* The table's counts by state and origin follow the filed changes. */
 TEST(counts_follow_the_changes)
 {
@@ -331,4 +363,4 @@ T_RUN(T_CASE(numbered_told_in_order), T_CASE(stored_once_in_change_order),
       T_CASE(nothing_queued_is_a_failed_commit), T_CASE(a_failed_commit_is_retried),
       T_CASE(replayed_leases_are_durable_and_quiet), T_CASE(expiry_reports_each_change),
       T_CASE(flushes_at_the_end_of_a_turn_or_after_the_delay),
-      T_CASE(counts_follow_the_changes))
+      T_CASE(lazy_changes_share_the_next_commit), T_CASE(counts_follow_the_changes))

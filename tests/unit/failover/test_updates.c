@@ -28,6 +28,7 @@ struct side {
 	int ev_upddone, ev_acked;
 	bool auto_done;			/* answer UPDATES_ACKED with UPDDONE */
 	size_t applied;
+	size_t changed, lazy;		/* changes made in place, and the lazy ones */
 };
 
 static int s_send(void *arg, struct fo_msg *m, bool reply)
@@ -59,9 +60,11 @@ static uint64_t s_apply(void *arg, const struct lease_rec *rec)
 	return s->seq;
 }
 
-static void s_changed(void *arg, struct lease *l)
+static void s_changed(void *arg, struct lease *l, bool lazy)
 {
 	struct side *s = arg;
+	s->changed++;
+	s->lazy += lazy;
 	lease_set_seq(s->t, l, ++s->seq);
 	fo_upd_lease_changed(s->u, l, s->seq);
 }
@@ -211,14 +214,19 @@ TEST(ack_sets_tsfp_and_clears_pending)
 	struct fo_msg m;
 	CHECK(decode(&s, 0, &m) && m.potential_expiry == NOW + 5400);
 	CHECK_EQ(l->tsfp, 0);
+	size_t before = s.changed;
 	ack(&s, m.xid, A(30), 0, false, 0);
 	CHECK_EQ(l->tsfp, NOW + 5400);
 	CHECK_EQ(l->atsfp, NOW + 5400);
+	/* The ack's change is committed, but need not force a sync. */
+	CHECK_EQ(s.changed, before + 1);
+	CHECK_EQ(s.lazy, 1);
 	CHECK_EQ(fo_upd_stats(s.u)->acked, 1);
 	/* A released lease waits for the ack (nobody's meanwhile), then is
 	 * FREE; an ack with a potential expiry sets that one (ISC). */
 	l = change(&s, A(31), LEASE_RELEASED, 4, NOW);
 	CHECK_EQ(l->pending_state, LEASE_RELEASED);
+	CHECK_EQ(s.lazy, 1);			/* marking it pending is not lazy */
 	CHECK(decode(&s, 1, &m) && m.binding_status == FO_BIND_RELEASED);
 	ack(&s, m.xid, A(31), 0, true, NOW + 77);
 	CHECK_EQ(l->pending_state, 0);
