@@ -340,10 +340,11 @@ def primary_bucket(b, split=128):
 # (flag set), so the sniffer sees every server's answer to every client.
 #  probe: one DISCOVER per MAC (secs 0), every OFFER seen within `seconds`.
 #  churn: each client runs DHCP as a client would (DISCOVER with secs
-#   growing while unanswered, REQUEST of the first OFFER, renewal by
-#   broadcast REQUEST with ciaddr at half the lease (both servers hear
-#   it), a new DISCOVER after a NAK or expiry) until `seconds` have
-#   passed.  Every ACK and NAK seen on the wire is recorded.
+#   growing while unanswered, REQUEST of the first OFFER, at half the
+#   lease a broadcast REQUEST in the INIT-REBOOT style (requested address,
+#   no ciaddr: both servers hear it and answer by broadcast), a new
+#   DISCOVER after a NAK or expiry) until `seconds` have passed.  Every
+#   ACK and NAK seen on the wire is recorded.
 CLIENTS_SCRIPT = r'''
 import json, random, sys, threading, time
 import logging
@@ -474,7 +475,9 @@ else:
                 send(c["mac"], c["xid"], "request", secs=min(secs, 65535),
                      requested=c["offer"][0], server_id=c["offer"][1])
             elif c["st"] == "renewing":
-                send(c["mac"], c["xid"], "request", ciaddr=c["addr"])
+                # INIT-REBOOT style (requested address, no ciaddr, no
+                # server id): broadcast both ways, heard by both servers.
+                send(c["mac"], c["xid"], "request", requested=c["addr"])
             c["sent"] = now
             sent += 1
             time.sleep(0.005)

@@ -24,7 +24,7 @@ from daemon import binary
 from folib import (ADDR, EXAMPLES, FoPair, IscDhcpd, bucket, example, ini_set, isc_set,
                    primary_bucket, state, states)
 
-MCLT = 30		# short, so that a recover-wait is short too
+MCLT = 15		# short, so that a recover-wait is short too
 LEASE = 600
 PAIRS = {
     # the example directory: (duodhcpd's role number in FoPair, ISC's)
