@@ -5,12 +5,12 @@ time, when), and after the heal both lease stores are read.  No address may
 be ACKed to two different clients for overlapping lease times, and no
 address may be active for two different clients in the two stores.
 
-The same harness runs three pairs: duodhcpd (examples/failover/primary.ini
+The same harness runs four pairs: duodhcpd (examples/failover/primary.ini
 and secondary.ini), ISC dhcpd 4.4.3 (the dhcpd.conf halves of
 examples/failover/isc-primary and isc-secondary: a primary and a
 secondary) and Kea 2.2 with the HA hook in load-balancing mode
 (multi-threaded, HA on its own HTTP listener, pools split by the
-HA_server1/HA_server2 classes as Kea's manual recommends).
+HA_server1/HA_server2 classes as Kea's manual recommends), and ISC dhcpd primary with duodhcpd secondary (examples/failover/isc-primary).
 
     switch ns: br0 ─┬─ fo1 ns eth0 198.18.0.2/24 (DHCP)   eth1 198.19.0.1/24 ─┐
                     ├─ fo2 ns eth0 198.18.0.3/24 (DHCP)   eth1 198.19.0.2/24 ─┤ br1
@@ -39,7 +39,7 @@ MAC = {1: "02:00:00:00:01:11", 2: "02:00:00:00:01:12"}
 LEASE = 60
 MCLT = 20
 MAX_DELAY = 5		# failover max-response-delay: the cut is noticed in ~5 s
-CUT_AT, HEAL_AT, RUN = 10, 38, 55	# seconds into the clients' run
+CUT_AT, HEAL_AT, RUN = 10, 34, 50	# seconds into the clients' run
 N_EARLY, N_LATE = 40, 30		# clients from the start, and arriving during the cut
 KEA = "/usr/sbin/kea-dhcp4"
 KEA_HOOKS = "/usr/lib/x86_64-linux-gnu/kea/hooks"
@@ -275,7 +275,66 @@ class KeaPair:
             nslib.stop_pid(p.pid, term_timeout=5, proc=p)
 
 
-PAIRS = {"duodhcpd": DuoPair, "isc": IscPair, "kea": KeaPair}
+class MixedPair:
+    """ISC dhcpd primary (fo1) and duodhcpd secondary (fo2), from
+    examples/failover/isc-primary: our secondary serves from the BACKUP
+    addresses ISC balanced to it."""
+    label = "ISC dhcpd primary + duodhcpd secondary"
+
+    def __init__(self, topo, ns, duod, tmp_path):
+        if not os.access(folib.ISC_DHCPD, os.X_OK):
+            pytest.fail("ISC dhcpd is not installed")
+        conf = example("isc-primary/dhcpd.conf")
+        for st, v in (("default-lease-time", LEASE), ("max-lease-time", LEASE),
+                      ("address", LINK_ADDR[1]), ("peer address", LINK_ADDR[2]),
+                      ("max-response-delay", MAX_DELAY), ("mclt", MCLT)):
+            conf = isc_set(conf, st, v)
+        self.isc = IscDhcpd(ns[1], tmp_path / "isc1", conf)
+        rc, out = self.isc.check()
+        assert rc == 0, out
+        self.isc.start()
+        ini = example("isc-primary/dhcpsrv.ini")
+        ini = ini_set(ini, "DUODHCP", "Journal", str(tmp_path / "journal2"))
+        ini = ini_set(ini, "GENERAL", "LEASETIME", LEASE)
+        ini = ini_set(ini, "FAILOVER", "Address", LINK_ADDR[2])
+        ini = ini_set(ini, "FAILOVER", "PeerAddress", LINK_ADDR[1])
+        ini = ini_set(ini, "FAILOVER", "MaxResponseDelay", MAX_DELAY)
+        self.d = duod(topo, config_text=ini, ns=ns[2])
+
+    def state(self, n):
+        return isc_state(self.isc.run_log()) if n == 1 else state(self.d.log())
+
+    def wait_ready(self, timeout=40):
+        self.isc.wait_normal(timeout)
+        nslib.wait_until(lambda: self.state(2) == "normal", timeout,
+                         what="duodhcpd normal (%s)" % states(self.d.log()))
+
+    def lost_partner(self, n):
+        if n == 1:
+            return any(st == "communications-interrupted" for w, st in
+                       isc_states(self.isc.run_log()) if w == "I")
+        return "communications-interrupted" in states(self.d.log())
+
+    def store(self, n):
+        now = time.time()
+        if n == 1:
+            return {a: (l["hw"], l["ends"]) for a, l in self.isc.leases().items()
+                    if l["binding"] == "active" and l.get("ends", 0) > now}
+        out = {}
+        for l in self.d.leases():
+            end = folib_end(l["end"])
+            if l["state"] == "active" and end and end > now:
+                out[l["addr"]] = (l["hw"], end)
+        return out
+
+    def logs(self):
+        return {1: self.isc.log(), 2: self.d.log()}
+
+    def stop(self):
+        self.isc.stop()
+
+
+PAIRS = {"duodhcpd": DuoPair, "isc": IscPair, "kea": KeaPair, "isc-duodhcpd": MixedPair}
 
 # A pair whose conflicts are a known finding about the peer, not about us:
 # the harness checks still fail the test, the conflict check marks it xfail
@@ -302,7 +361,7 @@ def store_conflicts(s1, s2):
 
 
 @pytest.mark.netns
-@pytest.mark.parametrize("which", ["duodhcpd", "isc", "kea"])
+@pytest.mark.parametrize("which", ["duodhcpd", "isc", "kea", "isc-duodhcpd"])
 def test_partition(make_topo, duod, tmp_path, which):
     topo, ns = _topology(make_topo)
     pair = PAIRS[which](topo, ns, duod, tmp_path)
