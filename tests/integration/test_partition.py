@@ -8,9 +8,10 @@ address may be active for two different clients in the two stores.
 The same harness runs four pairs: duodhcpd (examples/failover/primary.ini
 and secondary.ini), ISC dhcpd 4.4.3 (the dhcpd.conf halves of
 examples/failover/isc-primary and isc-secondary: a primary and a
-secondary) and Kea 2.2 with the HA hook in load-balancing mode
+secondary), Kea 2.2 with the HA hook in load-balancing mode
 (multi-threaded, HA on its own HTTP listener, pools split by the
-HA_server1/HA_server2 classes as Kea's manual recommends), and ISC dhcpd primary with duodhcpd secondary (examples/failover/isc-primary).
+HA_server1/HA_server2 classes as Kea's manual recommends), and ISC dhcpd
+primary with duodhcpd secondary (examples/failover/isc-primary).
 
     switch ns: br0 ─┬─ fo1 ns eth0 198.18.0.2/24 (DHCP)   eth1 198.19.0.1/24 ─┐
                     ├─ fo2 ns eth0 198.18.0.3/24 (DHCP)   eth1 198.19.0.2/24 ─┤ br1
