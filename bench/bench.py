@@ -168,13 +168,28 @@ def ns_delete(ns):
     run(["ip", "netns", "del", ns], check=False)
 
 
-def ns_sweep_stale():
-    """Deletes the namespaces of earlier runs of this script that died."""
+def ns_sweep_stale(name_re=None):
+    """Deletes the namespaces of earlier runs that died: names matching
+    name_re (this script's by default) whose first group is a pid that is
+    gone."""
     for ns in ns_list():
-        m = NS_RE.match(ns)
+        m = (name_re or NS_RE).match(ns)
         if m and int(m.group(1)) != PID and not pid_alive(int(m.group(1))):
             log("deleting stale namespace %s" % ns)
             ns_delete(ns)
+
+
+def veth(ns1, dev1, addr1, ns2, dev2, addr2, tmp):
+    """A veth pair between two namespaces, /24 addresses on both ends, up.
+    Made inside ns1 (tmp is the peer's name until it moves), so no end
+    ever exists in the root namespace."""
+    run(["ip", "-n", ns1, "link", "add", dev1, "type", "veth", "peer", "name", tmp,
+         "netns", ns2])
+    run(["ip", "-n", ns2, "link", "set", tmp, "name", dev2])
+    run(["ip", "-n", ns1, "addr", "add", addr1 + "/24", "dev", dev1])
+    run(["ip", "-n", ns2, "addr", "add", addr2 + "/24", "dev", dev2])
+    run(["ip", "-n", ns1, "link", "set", dev1, "up"])
+    run(["ip", "-n", ns2, "link", "set", dev2, "up"])
 
 
 def ns_setup():

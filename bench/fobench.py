@@ -63,6 +63,7 @@ from bench import PROCS, log, nsexec, run, wait_until  # noqa: E402
 
 PID = os.getpid()
 NS_P, NS_S, NS_C = "fb%dp" % PID, "fb%ds" % PID, "fb%dc" % PID
+TMP = "fb%dt" % PID    # a veth end's name until it moves
 NS_RE = re.compile(r"^fb(\d+)[psc]$")
 P_ADDR, C_P = "198.18.0.1", "198.18.0.2"         # primary <-> duoload
 P_FO, S_FO = "198.18.1.1", "198.18.1.2"          # the failover link
@@ -115,35 +116,15 @@ def data_ranges(n):
 
 # ---------------------------------------------------------------- namespaces
 
-def ns_sweep_stale():
-    for ns in bench.ns_list():
-        m = NS_RE.match(ns)
-        if m and int(m.group(1)) != PID and not bench.pid_alive(int(m.group(1))):
-            log("deleting stale namespace %s" % ns)
-            bench.ns_delete(ns)
-
-
-def veth(ns1, dev1, addr1, ns2, dev2, addr2):
-    tmp = "fb%dt" % PID
-    # Created inside ns1, so no end ever exists in the root namespace.
-    run(["ip", "-n", ns1, "link", "add", dev1, "type", "veth", "peer", "name", tmp,
-         "netns", ns2])
-    run(["ip", "-n", ns2, "link", "set", tmp, "name", dev2])
-    run(["ip", "-n", ns1, "addr", "add", addr1 + "/24", "dev", dev1])
-    run(["ip", "-n", ns2, "addr", "add", addr2 + "/24", "dev", dev2])
-    run(["ip", "-n", ns1, "link", "set", dev1, "up"])
-    run(["ip", "-n", ns2, "link", "set", dev2, "up"])
-
-
 def ns_setup():
     for ns in (NS_P, NS_S, NS_C):
         run(["ip", "netns", "add", ns])
         run(["ip", "-n", ns, "link", "set", "lo", "up"])
         run(nsexec(ns) + ["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"],
             check=False)
-    veth(NS_P, "p0", P_ADDR, NS_C, "c0", C_P)
-    veth(NS_P, "p1", P_FO, NS_S, "s1", S_FO)
-    veth(NS_S, "s0", S_ADDR, NS_C, "c1", C_S)
+    bench.veth(NS_P, "p0", P_ADDR, NS_C, "c0", C_P, TMP)
+    bench.veth(NS_P, "p1", P_FO, NS_S, "s1", S_FO, TMP)
+    bench.veth(NS_S, "s0", S_ADDR, NS_C, "c1", C_S, TMP)
     run(["ip", "-n", NS_C, "addr", "add", GIADDR + "/32", "dev", "c0"])
     run(["ip", "-n", NS_P, "route", "add", "198.19.0.0/16", "via", C_P])
     run(["ip", "-n", NS_S, "route", "add", "198.19.0.0/16", "via", C_S])
@@ -569,8 +550,14 @@ def report(res):
             bench.fmt(ratio)))
     for impl in ("duodhcpd", "isc", "kea"):
         if impl in sets and impl + " pair" in sets:
-            w("%s pair / %s single: %.2f" % (impl, impl, med(sets[impl + " pair"]["window"], "rate")
-                                             / med(sets[impl]["window"], "rate")))
+            line = "%s pair / %s single: %.2f" % (
+                impl, impl, med(sets[impl + " pair"]["window"], "rate") /
+                med(sets[impl]["window"], "rate"))
+            per = [p / s for p, s in zip(sets[impl + " pair"]["rounds"], sets[impl]["rounds"])]
+            if len(per) > 1:
+                line += " (round by round: %s; median %.2f)" % (
+                    ", ".join("%.2f" % r for r in per), statistics.median(per))
+            w(line)
     if res["resync"]:
         w("")
         w("Resync of an empty secondary (MCLT %d s)" % res["args"]["mclt"])
@@ -593,6 +580,8 @@ def parse_args():
     ap.add_argument("--no-resync", action="store_true")
     ap.add_argument("--resync", default="duodhcpd:10000,duodhcpd:100000,isc:10000")
     ap.add_argument("--mclt", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run the sets this many times, interleaved")
     ap.add_argument("--paced", type=int, default=1000)
     ap.add_argument("--out")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder (logs)")
@@ -613,16 +602,25 @@ def main():
     exe = os.path.join(a.bin_dir, "duodhcpd")
     impls = {"duodhcpd": Duo(exe, a.work), "isc": Isc(a.work), "kea": Kea(a.work)}
     res = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-           "args": {"duration": a.duration, "reps": a.reps, "mclt": a.mclt,
+           "args": {"duration": a.duration, "reps": a.reps, "rounds": a.rounds, "mclt": a.mclt,
                     "paced": a.paced, "clients": CLIENTS, "max_unacked": MAX_UNACKED},
            "machine": bench.machine_info(a.work), "sets": {}, "resync": []}
-    ns_sweep_stale()
+    bench.ns_sweep_stale(NS_RE)
     try:
         ns_setup()
-        for key in [k.strip() for k in a.sets.split(",") if k.strip()]:
-            impl = impls[key.split()[0]]
-            log("load: %s" % key)
-            res["sets"][key] = load_set(a, impl, key.endswith(" pair"))
+        keys = [k.strip() for k in a.sets.split(",") if k.strip()]
+        # Rounds interleave the sets, so that a slow spell of the machine
+        # falls on all of them; a pair's ratio is taken round by round.
+        for rnd in range(a.rounds):
+            for key in keys:
+                impl = impls[key.split()[0]]
+                log("load: %s (round %d of %d)" % (key, rnd + 1, a.rounds))
+                got = load_set(a, impl, key.endswith(" pair"))
+                got["round"] = rnd
+                res["sets"].setdefault(key, {"window": [], "paced": [], "rounds": []})
+                for k in ("window", "paced"):
+                    res["sets"][key][k] += got[k]
+                res["sets"][key]["rounds"].append(med(got["window"], "rate"))
         if not a.no_resync:
             for item in a.resync.split(","):
                 kind, n = item.split(":")

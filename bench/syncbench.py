@@ -59,6 +59,7 @@ from bench import PROCS, log, nsexec, run, wait_until  # noqa: E402
 
 PID = os.getpid()
 NS_A, NS_C, NS_B = "ds%da" % PID, "ds%dc" % PID, "ds%db" % PID
+TMP = "ds%dt" % PID    # a veth end's name until it moves
 NS_RE = re.compile(r"^ds(\d+)[acb]$")
 A_ADDR, C_ADDR = "198.18.0.1", "198.18.0.2"          # A <-> duoload
 A_SYNC, B_ADDR = "198.18.1.1", "198.18.1.2"          # A <-> B
@@ -73,34 +74,14 @@ LEASE_NET, LEASE_FIRST = "10.0.0.0/8", "10.0.0.10"
 FEED_PAGE = 1000        # sync.c's default page (limit=) of the change feed
 
 
-def ns_sweep_stale():
-    for ns in bench.ns_list():
-        m = NS_RE.match(ns)
-        if m and int(m.group(1)) != PID and not bench.pid_alive(int(m.group(1))):
-            log("deleting stale namespace %s" % ns)
-            bench.ns_delete(ns)
-
-
-def veth(ns1, dev1, addr1, ns2, dev2, addr2):
-    tmp = "ds%dt" % PID
-    # Created inside ns1, so no end ever exists in the root namespace.
-    run(["ip", "-n", ns1, "link", "add", dev1, "type", "veth", "peer", "name", tmp,
-         "netns", ns2])
-    run(["ip", "-n", ns2, "link", "set", tmp, "name", dev2])
-    run(["ip", "-n", ns1, "addr", "add", addr1 + "/24", "dev", dev1])
-    run(["ip", "-n", ns2, "addr", "add", addr2 + "/24", "dev", dev2])
-    run(["ip", "-n", ns1, "link", "set", dev1, "up"])
-    run(["ip", "-n", ns2, "link", "set", dev2, "up"])
-
-
 def ns_setup():
     for ns in (NS_A, NS_C, NS_B):
         run(["ip", "netns", "add", ns])
         run(["ip", "-n", ns, "link", "set", "lo", "up"])
         run(nsexec(ns) + ["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"],
             check=False)
-    veth(NS_A, "a0", A_ADDR, NS_C, "c0", C_ADDR)
-    veth(NS_A, "a1", A_SYNC, NS_B, "b0", B_ADDR)
+    bench.veth(NS_A, "a0", A_ADDR, NS_C, "c0", C_ADDR, TMP)
+    bench.veth(NS_A, "a1", A_SYNC, NS_B, "b0", B_ADDR, TMP)
     run(["ip", "-n", NS_C, "addr", "add", GIADDR + "/32", "dev", "c0"])
     run(["ip", "-n", NS_A, "route", "add", RELAY_NET, "via", C_ADDR])
     for ns, peer in ((NS_C, A_ADDR), (NS_B, A_SYNC)):
@@ -486,7 +467,7 @@ def main():
            "daemon": a.duodhcpd, "max_resync": a.max_resync, "slice": a.slice, "notes": []}
     failure = None
     try:
-        ns_sweep_stale()
+        bench.ns_sweep_stale(NS_RE)
         ns_setup()
         busy = bench.wait_quiet(0)
         res["busy_pct_before"] = busy
