@@ -550,13 +550,18 @@ static void note(struct req *q, bool notable, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 #include <stdarg.h>
+/* The note is only read when it is logged: a notable event, or every
+ * packet with Trace=1.  Formatting it for nothing cost a vsnprintf per
+ * OFFER and ACK. */
 static void note(struct req *q, bool notable, const char *fmt, ...)
 {
+	q->r->notable = notable;
+	if (!notable && !q->e->cfg->trace)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(q->r->note, sizeof q->r->note, fmt, ap);
 	va_end(ap);
-	q->r->notable = notable;
 }
 
 static void send_ack(struct req *q, struct lease *l, uint8_t type)
@@ -799,15 +804,15 @@ void engine_handle(struct engine *e, const struct dhcp_msg *m, const struct engi
 	engine_hw_str(q.c.hwstr, m->htype, m->chaddr, m->hlen);
 	if (!(q.sn = pick_subnet(&q))) {
 		e->st.drop_no_subnet++;
-		snprintf(r->note, sizeof r->note, "%s from %s: no subnet for this link",
-			 dhcp_type_name(m->type), q.c.hwstr);
+		note(&q, false, "%s from %s: no subnet for this link", dhcp_type_name(m->type),
+		     q.c.hwstr);
 		return;
 	}
 	const struct engine_policy *p = &e->policy;
 	if (p->answers && !p->answers(p->arg, m, q.sn)) {
 		e->st.drop_partner++;
-		snprintf(r->note, sizeof r->note, "%s from %s: left to the partner",
-			 dhcp_type_name(m->type), q.c.hwstr);
+		note(&q, false, "%s from %s: left to the partner", dhcp_type_name(m->type),
+		     q.c.hwstr);
 		return;
 	}
 	q.server_id = q.sn->bind_addr && !q.sn->relayed ? q.sn->bind_addr : in->local_addr;

@@ -122,10 +122,10 @@ static void trace(struct server *s, const struct dhcp_msg *m, const struct engin
 		  const struct dhcp_link *lk)
 {
 	char hw[49];
-	engine_hw_str(hw, m->htype, m->chaddr, m->hlen);
 	if (s->cfg->trace || r->notable) {
 		if (!r->notable && !log_allow(&s->lim_note, mono_ms(), 200, 400))
 			return;
+		engine_hw_str(hw, m->htype, m->chaddr, m->hlen);
 		log_info("%s xid=%08x hw=%s if=%s giaddr=%08x: %s", dhcp_type_name(m->type), m->xid,
 			 hw, lk ? lk->name : "-", m->giaddr, r->note[0] ? r->note : "no reply");
 	}
