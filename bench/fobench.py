@@ -410,7 +410,8 @@ def duoload(a, servers, rate, duration, procs=()):
     cmd += ["--rate", "0", "--window", "1024"] if rate == 0 else ["--rate", str(rate)]
     c0 = [bench.proc_cpu_ns(p.proc.pid) for p in procs]
     res = run(cmd, timeout=duration + 60)
-    cpu_s = sum(bench.proc_cpu_ns(p.proc.pid) - c for p, c in zip(procs, c0)) / 1e9
+    each = [(bench.proc_cpu_ns(p.proc.pid) - c) / 1e9 for p, c in zip(procs, c0)]
+    cpu_s = sum(each)
     j = json.loads(res.stdout)
     lat = j["latency_us"]["all"]
     done = max(1, j["completed"])
@@ -418,6 +419,7 @@ def duoload(a, servers, rate, duration, procs=()):
             "avg_ms": lat["avg"] / 1000, "p99_ms": lat["p99"] / 1000,
             "completed": j["completed"], "server_cpu_s": cpu_s,
             "server_us_per_ex": cpu_s * 1e6 / done,
+            "busiest_us_per_ex": max(each, default=0.0) * 1e6 / done,
             "duoload_cpu_s": j["generator_cpu_s"]}
 
 
@@ -558,6 +560,15 @@ def report(res):
                 line += " (round by round: %s; median %.2f)" % (
                     ", ".join("%.2f" % r for r in per), statistics.median(per))
             w(line)
+            # What the pair could do with a core per server, as the single
+            # server has one: its busiest server's CPU per exchange
+            # against the single server's (an estimate from CPU time).
+            busy = med(sets[impl + " pair"]["window"], "busiest_us_per_ex")
+            if busy:
+                w("  %s: busiest pair server %.1f us/ex against %.1f: with a core per server "
+                  "the pair would do %.2f of one server (CPU estimate)" % (
+                      impl, busy, med(sets[impl]["window"], "server_us_per_ex"),
+                      med(sets[impl]["window"], "server_us_per_ex") / busy))
     if res["resync"]:
         w("")
         w("Resync of an empty secondary (MCLT %d s)" % res["args"]["mclt"])
