@@ -595,15 +595,45 @@ static long read_pid(int fd)
 	return pid;
 }
 
+/* Opens a file of the journal's folder without following a link planted
+ * there (the folder belongs to User=, the daemon may open it as root): a
+ * symbolic link (O_NOFOLLOW), a file with another name too (a hard link
+ * to somebody else's file) and anything but a regular file are refused
+ * before a byte is read, written or cut.  Returns the fd, or -1 with the
+ * reason in why. */
+static int open_here(const char *path, int flags, mode_t mode, char *why, size_t whylen)
+{
+	struct stat sb;
+	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+
+	if (fd < 0) {
+		snprintf(why, whylen, "%s", errno == ELOOP ? "is a symbolic link: refusing to "
+			 "follow it (remove it)" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+	} else if (!S_ISREG(sb.st_mode)) {
+		snprintf(why, whylen, "is not a regular file");
+	} else if (sb.st_nlink > 1) {
+		snprintf(why, whylen, "has %lu names (a hard link): refusing it (remove it)",
+			 (unsigned long)sb.st_nlink);
+	} else {
+		return fd;
+	}
+	close(fd);
+	return -1;
+}
+
 static int take_lock(const char *path, char *err, size_t errlen)
 {
-	char lp[PATH_MAX], pid[24];
+	char lp[PATH_MAX], pid[24], why[128];
 	int fd, n;
 
 	snprintf(lp, sizeof lp, "%s.lock", path);
-	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open_here(lp, O_RDWR | O_CREAT, 0644, why, sizeof why);
 	if (fd < 0) {
-		set_err(err, errlen, "journal %s: cannot open %s: %s", path, lp, strerror(errno));
+		set_err(err, errlen, "journal %s: cannot open %s: %s", path, lp, why);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -984,11 +1014,12 @@ int journal_scan_cb(const char *path, const struct store_replay_cb *cb,
 		    struct journal_stats *st, char *err, size_t errlen)
 {
 	struct walk w = { .path = path, .cb = cb };
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char why[128];
+	int fd = open_here(path, O_RDONLY, 0, why, sizeof why);
 	int rc;
 
 	if (fd < 0) {
-		set_err(err, errlen, "journal %s: %s", path, strerror(errno));
+		set_err(err, errlen, "journal %s: %s", path, why);
 		return -1;
 	}
 	rc = walk_journal(fd, &w, err, errlen);
@@ -1023,6 +1054,7 @@ static int write_header(struct journal *j)
 static int open_file(struct journal *j, char *err, size_t errlen)
 {
 	struct stat sb;
+	char why[128];
 	int e;
 
 	/* The lock is ours, so a temp file can only be a crashed compaction's. */
@@ -1031,13 +1063,13 @@ static int open_file(struct journal *j, char *err, size_t errlen)
 			j->p.path, j->p.tmp, strerror(errno));
 		return -1;
 	}
-	j->fd = open(j->p.path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (j->fd < 0 || fstat(j->fd, &sb) < 0) {
-		set_err(err, errlen, "journal %s: %s", j->p.path, strerror(errno));
+	j->fd = open_here(j->p.path, O_RDWR | O_CREAT, 0640, why, sizeof why);
+	if (j->fd < 0) {
+		set_err(err, errlen, "journal %s: %s", j->p.path, why);
 		return -1;
 	}
-	if (!S_ISREG(sb.st_mode)) {
-		set_err(err, errlen, "journal %s: not a regular file", j->p.path);
+	if (fstat(j->fd, &sb) < 0) {
+		set_err(err, errlen, "journal %s: %s", j->p.path, strerror(errno));
 		return -1;
 	}
 	j->durable = j->alloc_end = (uint64_t)sb.st_size;
@@ -1247,10 +1279,14 @@ static void wb_line(struct wbuf *w, const char *p, size_t n)
 	w->total += n + 1;
 }
 
-/* Opens path.tmp for a rewrite, with the journal's permissions. */
+/* Opens path.tmp for a rewrite, with the journal's permissions.  Always
+ * a new file (O_EXCL: whatever is planted under that name, link or not,
+ * is removed, never opened). */
 static int open_tmp(const struct jpaths *p, mode_t mode)
 {
-	int fd = open(p->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (unlink(p->tmp) < 0 && errno != ENOENT)
+		return -errno;
+	int fd = open(p->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 
 	if (fd < 0)
 		return -errno;
@@ -1481,10 +1517,14 @@ static int salvage_locked(const struct jpaths *p, uint64_t *kept, uint64_t *drop
 	bool clean = false;
 	int in, e;
 
-	if ((in = open(p->path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(in, &sb) < 0) {
+	char why[128];
+	if ((in = open_here(p->path, O_RDONLY, 0, why, sizeof why)) < 0) {
+		set_err(err, errlen, "journal %s: %s", p->path, why);
+		return -1;
+	}
+	if (fstat(in, &sb) < 0) {
 		set_err(err, errlen, "journal %s: %s", p->path, strerror(errno));
-		if (in >= 0)
-			close(in);
+		close(in);
 		return -1;
 	}
 	w.buf = malloc(WRITE_CHUNK);

@@ -726,6 +726,78 @@ TEST(parse_rejects_truncation_and_bitflips)
 
 /* ---- the file ---- */
 
+/* A victim file outside the journal's folder, and what it holds. */
+static void mk_victim(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	fputs("precious\n", f);
+	fclose(f);
+}
+
+static bool victim_intact(const char *path)
+{
+	char buf[32] = "";
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return strcmp(buf, "precious\n") == 0;
+}
+
+/* Links planted in the journal's folder (which User= owns, while the
+ * daemon may open it as root) are refused, never followed: the lock file
+ * or the journal as a symbolic link to another file, the journal as a
+ * hard link; the linked file keeps its bytes. */
+TEST(planted_links_refused)
+{
+	char dir[64], out[64], path[128], lock[160], victim[160], err[256];
+	struct journal *j;
+	struct journal_stats st;
+	struct coll *c = calloc(1, sizeof *c);
+	uint64_t n = 0;
+
+	mk_dir(dir, sizeof dir);
+	mk_dir(out, sizeof out);
+	snprintf(path, sizeof path, "%s/leases", dir);
+	snprintf(lock, sizeof lock, "%s.lock", path);
+	snprintf(victim, sizeof victim, "%s/victim", out);
+	mk_victim(victim);
+
+	CHECK_EQ(symlink(victim, lock), 0);
+	CHECK_EQ(open_replay(&j, path, c, &st, err, sizeof err), -2);
+	CHECK(strstr(err, "symbolic link") != NULL);
+	CHECK(victim_intact(victim));
+	CHECK_EQ(unlink(lock), 0);
+
+	CHECK_EQ(symlink(victim, path), 0);
+	CHECK_EQ(open_replay(&j, path, c, &st, err, sizeof err), -2);
+	CHECK(strstr(err, "symbolic link") != NULL);
+	CHECK(victim_intact(victim));
+	CHECK_EQ(journal_scan(path, count, &n, &st, err, sizeof err), -1);
+	CHECK(strstr(err, "symbolic link") != NULL);
+	CHECK(victim_intact(victim));
+	CHECK_EQ(unlink(path), 0);
+
+	CHECK_EQ(link(victim, path), 0);
+	CHECK_EQ(open_replay(&j, path, c, &st, err, sizeof err), -2);
+	CHECK(strstr(err, "hard link") != NULL);
+	CHECK(victim_intact(victim));
+	CHECK_EQ(unlink(path), 0);
+
+	/* The folder clean again: a journal opens. */
+	CHECK_EQ(open_replay(&j, path, c, &st, err, sizeof err), 0);
+	journal_close(j);
+	free(c);
+	rm_dir(dir);
+	rm_dir(out);
+}
+
 TEST(append_sync_replay)
 {
 	char dir[64], path[128], err[256], host[3][32];
@@ -2109,7 +2181,7 @@ TEST(fo_salvage_marks_amnesic)
 	rm_dir(dir);
 }
 
-T_RUN(T_CASE(crc_matches_reference),
+T_RUN(T_CASE(crc_matches_reference), T_CASE(planted_links_refused),
       T_CASE(fo_golden_and_roundtrip), T_CASE(fo_parse_strict), T_CASE(fo_mclt_and_map),
       T_CASE(fo_mclt_replay_old_then_new), T_CASE(fo_old_journal_unchanged),
       T_CASE(fo_append_replay_latest_wins), T_CASE(fo_damage_mid_file_and_torn_tail),
