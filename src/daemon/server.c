@@ -8,6 +8,7 @@
  * that: signals and reloads, expiry, the DNS and HTTP servers, the
  * SyncServer pull, failover (daemon/failover.c), and systemd. */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,7 @@ struct server {
 	uint32_t sync_gen;
 	struct log_limit lim_sync;
 	struct log_limit lim_bad, lim_note, lim_disk;
+	struct log_limit lim_event;	/* NAK, DECLINE, pool exhausted lines */
 	struct notify nt;	/* systemd: readiness, status, watchdog */
 	/* [FAILOVER]: the driver, and the state the journal held for it. */
 	struct fo_driver *fo;
@@ -118,17 +120,27 @@ static void probe_conflict(void *arg, uint32_t addr)
 		change(s, l);
 }
 
+/* A line per packet with Trace=1 (at most 200 a second), and one per
+ * notable event (NAK, DECLINE, pool exhausted).  Clients trigger the
+ * latter at will, so they get a limit of their own: a burst of 50, then
+ * 10 a second; the next line that passes counts the ones left out. */
 static void trace(struct server *s, const struct dhcp_msg *m, const struct engine_result *r,
 		  const struct dhcp_link *lk)
 {
-	char hw[49];
-	if (s->cfg->trace || r->notable) {
-		if (!r->notable && !log_allow(&s->lim_note, mono_ms(), 200, 400))
-			return;
-		engine_hw_str(hw, m->htype, m->chaddr, m->hlen);
-		log_info("%s xid=%08x hw=%s if=%s giaddr=%08x: %s", dhcp_type_name(m->type), m->xid,
-			 hw, lk ? lk->name : "-", m->giaddr, r->note[0] ? r->note : "no reply");
+	if (!s->cfg->trace && !r->notable)
+		return;
+	struct log_limit *lim = r->notable ? &s->lim_event : &s->lim_note;
+	if (!log_allow(lim, mono_ms(), r->notable ? 10 : 200, r->notable ? 50 : 400))
+		return;
+	char hw[49], more[64] = "";
+	if (lim->suppressed) {
+		snprintf(more, sizeof more, " (%" PRIu64 " earlier lines suppressed)",
+			 lim->suppressed);
+		lim->suppressed = 0;
 	}
+	engine_hw_str(hw, m->htype, m->chaddr, m->hlen);
+	log_info("%s xid=%08x hw=%s if=%s giaddr=%08x: %s%s", dhcp_type_name(m->type), m->xid,
+		 hw, lk ? lk->name : "-", m->giaddr, r->note[0] ? r->note : "no reply", more);
 }
 
 static void on_datagram(void *arg, const uint8_t *buf, size_t len, int ifindex, uint32_t dst)

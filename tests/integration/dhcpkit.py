@@ -18,6 +18,8 @@ one JSON object on stdout.  Actions:
     doras      --count DORAs, each from its own chaddr (--mac, default
                02:00:00:00:30:00, plus 1, 2, ...); --until-no-ack stops
                after the first one that gets no ACK
+    naks       --count INIT-REBOOT REQUESTs for --requested, each from its
+               own chaddr, sent at once; no reply is waited for
     sniff      records the DHCP packets seen on the interface (both ways)
                for --timeout seconds or until --count server replies;
                prints "sniffing" on stderr once it listens
@@ -331,6 +333,20 @@ class Kit:
                   "opt-len-overrun", "opt-len-at-end", "msgtype-zero-len", "msgtype-bogus",
                   "msgtype-twice", "hlen-255", "op-reply", "op-bogus", "leasequery")
 
+    def naks(self, count, requested):
+        """count INIT-REBOOT REQUESTs for `requested` (an address the
+        server must NAK), each from its own chaddr, sent in one go without
+        waiting for the replies."""
+        frames = []
+        for i in range(count):
+            mac = "02:00:00:%02x:%02x:%02x" % (0x60 + (i >> 16), (i >> 8) & 255, i & 255)
+            b = BOOTP(op=1, htype=1, hlen=6, xid=0x4e000000 + i, flags=0x8000,
+                      chaddr=mac_bytes(mac) + b"\0" * 10)
+            opts = [("message-type", "request"), ("requested_addr", requested), "end"]
+            frames.append(self.frame(b / DHCP(options=opts)))
+        sendp(frames, iface=self.iface, verbose=False)
+        return {"sent": count}
+
     def malformed(self, count):
         sent = []
         for name, payload in self.malformed_set().items():
@@ -358,7 +374,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("action", choices=["discover", "dora", "request", "decline",
                                        "release", "inform", "malformed", "doras",
-                                       "sniff"])
+                                       "sniff", "naks"])
     ap.add_argument("--iface", default="eth0")
     ap.add_argument("--mac", help="chaddr (default: the interface's MAC)")
     ap.add_argument("--client-id", help="send option 61 = 01+this MAC")
@@ -404,6 +420,8 @@ def main(argv=None):
         out = {"reply": pkt_to_json(kit.send_only("release", None, a.server_id,
                                                   ciaddr=a.ciaddr, src=a.ciaddr,
                                                   dst=a.dst, listen=min(a.timeout, 1.5)))}
+    elif a.action == "naks":
+        out = kit.naks(a.count, a.requested)
     elif a.action == "inform":
         out = {"reply": pkt_to_json(kit.inform(a.ciaddr, dst=a.dst))}
     else:

@@ -1,6 +1,7 @@
 """Protocol corners driven by hand-made packets (dhcpkit.py, scapy)."""
 
 import json
+import re
 import time
 
 import pytest
@@ -55,6 +56,34 @@ def test_init_reboot_wrong_subnet_nak(make_topo, duod, kit):
     assert r["yiaddr"] == "0.0.0.0"
     assert r["ip_dst"] == "255.255.255.255", r
     assert r["options"].get("server_id") == SERVER_ADDR, r
+
+
+@pytest.mark.netns
+def test_nak_log_lines_rate_limited(make_topo, duod, kit):
+    """2,000 NAKs in a burst: the log keeps at most a burst of 50 lines and
+    10 a second (a client on the LAN must not be able to fill the log), and
+    each line that passes after a gap says how many were left out, so the
+    lines and the counts add up to the NAKs sent."""
+    topo = make_topo(clients=(1,))
+    d = duod(topo, authoritative=True)
+    t0 = time.monotonic()
+    kit(topo.clients[1], "naks", "--requested", "198.18.9.9", "--count", "2000",
+        run_timeout=120)
+    naks = lambda: len(re.findall(r"NAK 198\.18\.9\.9 to ", d.log()))
+    time.sleep(1.5)
+    elapsed = time.monotonic() - t0
+    assert 50 <= naks() <= 50 + 10 * elapsed + 5, (naks(), elapsed)
+    # After a pause, the next NAK is logged with the count left out.
+    r = kit(topo.clients[1], "request", "--requested", "198.18.9.9")["reply"]
+    assert r is not None and r["type"] == "nak", r
+    nslib.wait_until(lambda: naks() > 0 and "earlier lines suppressed" in
+                     d.log().rsplit("NAK 198.18.9.9 to ", 1)[1], 5,
+                     what="the last NAK line with the suppressed count")
+    left_out = sum(int(n) for n in re.findall(r"NAK 198\.18\.9\.9 to .*\((\d+) earlier "
+                                              r"lines suppressed\)", d.log()))
+    # Every NAK the server sent is a line or counted in one (a few of the
+    # burst may be lost before the server reads them).
+    assert 1500 <= naks() + left_out <= 2001, (naks(), left_out)
 
 
 @pytest.mark.netns
