@@ -736,9 +736,19 @@ static void handle_release(struct req *q)
 }
 
 /* RFC 2131 section 4.3.5: options only, no lease, to ciaddr. */
+/* INFORM: the options of the link, sent to ciaddr.  Only for a ciaddr on
+ * the link the request came from (or the relay's network): an answer to
+ * any other address would send our options, and our traffic, wherever a
+ * LAN host asks. */
 static void handle_inform(struct req *q)
 {
 	char a[16];
+	if ((q->m->ciaddr & q->sn->mask) != q->sn->net) {
+		q->e->st.drop_no_subnet++;
+		note(q, false, "INFORM from %s: ciaddr %s is not on %s", q->c.hwstr,
+		     ipstr(q->m->ciaddr, a), q->sn->name);
+		return;
+	}
 	reply_init(q, DHCPACK);
 	q->r->out.ciaddr = q->m->ciaddr;
 	add_options(q);

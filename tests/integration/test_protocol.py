@@ -188,6 +188,28 @@ def test_inform_acked_without_lease(make_topo, duod, kit):
     assert not any(l["addr"] == ciaddr for l in d.leases()), "INFORM made a lease"
 
 
+@pytest.mark.netns
+def test_inform_from_another_network_unanswered(make_topo, duod, kit):
+    """A DHCPINFORM whose ciaddr is not on the link it came from (a LAN host
+    naming an address elsewhere) gets no answer: the reply would go to
+    that address.  It is counted as a drop."""
+    topo = make_topo(clients=(1,))
+    duod(topo, http_port=8067)
+    ns = topo.clients[1]
+    topo.ip(ns, "addr", "add", "198.19.7.7/24", "dev", "eth0")
+    before = _drops(topo.server, "no_subnet")
+    r = kit(ns, "inform", "--ciaddr", "198.19.7.7", timeout=2)["reply"]
+    assert r is None, r
+    nslib.wait_until(lambda: _drops(topo.server, "no_subnet") > before, 5,
+                     what="the INFORM counted as dropped")
+
+
+def _drops(ns, reason, port=8067):
+    r = http(ns, "http://%s:%d/api/v1/status" % (SERVER_ADDR, port))
+    assert r["status"] == 200, r
+    return json.loads(r["body"])["counters"]["dropped"][reason]
+
+
 def _malformed_drops(ns, port):
     r = http(ns, "http://%s:%d/api/v1/status" % (SERVER_ADDR, port))
     assert r["status"] == 200, r
