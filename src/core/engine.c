@@ -757,6 +757,23 @@ static void handle_inform(struct req *q)
 	note(q, false, "INFORM ACK to %s at %s", q->c.hwstr, ipstr(q->m->ciaddr, a));
 }
 
+/* A giaddr no relay agent can have: 0/8, loopback, multicast, class E and
+ * the limited broadcast, or the network or broadcast address of one of
+ * our subnets.  A reply goes to giaddr port 67, so answering one would
+ * broadcast our reply to every server and relay on a link. */
+static bool impossible_giaddr(const struct config *cfg, uint32_t g)
+{
+	if ((g >> 24) == 0 || (g >> 24) == 127 || (g >> 28) >= 0xe)
+		return true;
+	for (size_t i = 0; i < cfg->nsubnets; i++) {
+		const struct cfg_subnet *sn = &cfg->subnets[i];
+		if (sn->mask != 0xffffffffu && (g & sn->mask) == sn->net &&
+		    (g == sn->net || g == (sn->net | ~sn->mask)))
+			return true;
+	}
+	return false;
+}
+
 /* The subnet a request belongs to: by RFC 3527 link selection, then by
  * giaddr for relayed requests, else the receiving interface's; INFORM
  * may also be matched by ciaddr. */
@@ -804,6 +821,12 @@ void engine_handle(struct engine *e, const struct dhcp_msg *m, const struct engi
 		return;
 	}
 	struct req q = { .e = e, .m = m, .in = in, .r = r };
+	if (m->giaddr && impossible_giaddr(e->cfg, m->giaddr)) {
+		e->st.drop_malformed++;
+		note(&q, false, "%s: giaddr %08x is no relay's address", dhcp_type_name(m->type),
+		     m->giaddr);
+		return;
+	}
 	size_t n;
 	q.c.cid = dhcp_opt(m, DO_CLIENT_ID, &n);
 	q.c.cid_len = q.c.cid && n <= LEASE_CID_MAX && n > 0 ? (uint8_t)n : 0;

@@ -13,7 +13,8 @@
 struct engine_stats {
 	uint64_t rx[DHCPINFORM + 1];		/* requests by message type */
 	uint64_t tx[DHCPINFORM + 1];		/* replies by message type */
-	uint64_t drop_malformed;		/* counted by the caller */
+	uint64_t drop_malformed;		/* counted by the caller; here: a giaddr
+					   no relay can have */
 	uint64_t drop_no_subnet;
 	uint64_t drop_not_ours;			/* silent by RFC 2131 4.3.2 */
 	uint64_t drop_partner;			/* the policy left it to a failover partner */

@@ -425,6 +425,45 @@ TEST(inform_gets_options_only)
 	teardown(f);
 }
 
+/* An INFORM naming an address off the link gets nothing (the reply would
+ * go there). */
+TEST(inform_from_another_network_dropped)
+{
+	struct fx *f = setup("");
+	struct tpkt p;
+	uint64_t before = f->e.st.drop_no_subnet;
+	tp_init(&p, DHCPINFORM, 9);
+	tp_ciaddr(&p, IP4(198, 19, 7, 7));
+	CHECK_EQ(run(f, &p)->dest, DEST_NONE);
+	CHECK_EQ(f->e.st.drop_no_subnet, before + 1);
+	teardown(f);
+}
+
+/* A giaddr no relay can have is dropped and counted as malformed: the
+ * reply would go to port 67 of a broadcast, multicast or loopback
+ * address. */
+TEST(impossible_giaddr_dropped)
+{
+	struct fx *f = setup("");
+	f->in.link = NULL;
+	const uint32_t bad[] = { IP4(198, 18, 4, 255), IP4(198, 18, 4, 0), IP4(198, 18, 0, 255),
+				 IP4(255, 255, 255, 255), IP4(224, 0, 0, 9), IP4(127, 0, 0, 1),
+				 IP4(0, 1, 2, 3), IP4(240, 0, 0, 1) };
+	struct tpkt p;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		uint64_t before = f->e.st.drop_malformed;
+		tp_init(&p, DHCPDISCOVER, (uint8_t)(20 + i));
+		tp_giaddr(&p, bad[i]);
+		CHECK_EQ(run(f, &p)->dest, DEST_NONE);
+		CHECK_EQ(f->e.st.drop_malformed, before + 1);
+	}
+	/* A relay's own address on that network is fine. */
+	tp_init(&p, DHCPDISCOVER, 40);
+	tp_giaddr(&p, IP4(198, 18, 4, 1));
+	CHECK_EQ(reply_type(run(f, &p)), DHCPOFFER);
+	teardown(f);
+}
+
 TEST(relayed_request_uses_giaddr_subnet)
 {
 	struct fx *f = setup("");
@@ -616,6 +655,7 @@ T_RUN(T_CASE(discover_gets_offer), T_CASE(request_selecting_acks_after_journal),
       T_CASE(renew_and_rebind), T_CASE(returning_client_gets_same_address),
       T_CASE(every_change_of_a_binding_is_journalled),
       T_CASE(reservation), T_CASE(decline_quarantines), T_CASE(inform_gets_options_only),
+      T_CASE(inform_from_another_network_dropped), T_CASE(impossible_giaddr_dropped),
       T_CASE(relayed_request_uses_giaddr_subnet), T_CASE(broadcast_flag_and_client_id),
       T_CASE(pool_exhaustion_then_longest_expired), T_CASE(authoritative_recovers_or_naks),
       T_CASE(maxlen_honours_option_57), T_CASE(hundred_thousand_reservations),
