@@ -30,6 +30,7 @@
 
 #define DEF_LEASE	86400u
 #define DEF_JOURNAL	"/var/lib/duodhcp/leases.journal"
+#define DEF_DNS_REFUSE "wpad,localhost"	/* RefuseNames */
 #define DEF_PROBE_MS	500u
 #define DEF_DECLINE	86400u
 #define DEF_OFFER	30u
@@ -1416,6 +1417,7 @@ static const struct kdef dns_keys[] = {
 	KUNUSED("DEFAULTIPADDR", 0),
 	{ .name = "FORWARD", .fn = kv_forward },
 	KSTR("Domain", struct config, dns_domain, 0),
+	KSTR("RefuseNames", struct config, dns_refuse, 0),
 };
 
 static const struct kdef http_keys[] = {
@@ -2342,6 +2344,9 @@ static void defaults(struct config *c)
 	c->decline_secs = DEF_DECLINE;
 	c->offer_secs = DEF_OFFER;
 	c->compact_bytes = DEF_COMPACT;
+	/* Names a client could use to steer others (WPAD proxy discovery,
+	 * a localhost that is not): never a client's. */
+	snprintf(c->dns_refuse, sizeof c->dns_refuse, "%s", DEF_DNS_REFUSE);
 	c->fo.port = DEF_FO_PORT;
 	c->fo.peer_port = DEF_FO_PORT;
 	c->fo.split = DEF_FO_SPLIT;
@@ -2611,6 +2616,7 @@ static void print_duodhcp(const struct config *c, FILE *out)
 	char a[16];
 	fprintf(out, "\n[DNS-Settings]\nEnableDNS=%d\n", c->dns_enable);
 	print_str(out, "Domain", c->dns_domain);
+	print_str(out, "RefuseNames", c->dns_refuse);
 	if (c->ndns_forward) {
 		fputs("FORWARD=", out);
 		for (size_t i = 0; i < c->ndns_forward; i++)

@@ -106,6 +106,8 @@ struct config {
 	char api_token[128];		/* bearer token for changing endpoints, "" = read-only */
 	bool dns_enable;
 	char dns_domain[128];		/* local domain of client names */
+	char dns_refuse[256];		/* RefuseNames: labels no client may take,
+					   separated by commas or spaces */
 	size_t ndns_forward;
 	uint32_t dns_forward[4];	/* upstream resolvers (FORWARD) */
 

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "common/hash.h"
 #include "dns/names.h"
 
@@ -78,12 +79,29 @@ static void keep(struct names *nm, uint32_t at)
 	nm->n++;
 }
 
+/* Whether label is in RefuseNames (commas or spaces between names; the
+ * labels are lower case already, the list is compared without case). */
+static bool refused(const char *list, const char *label)
+{
+	size_t len = strlen(label);
+	for (const char *p = list; *p;) {
+		p += strspn(p, ", \t");
+		size_t n = strcspn(p, ", \t");
+		if (n == len && n && strncasecmp(p, label, n) == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
 static bool add(struct name *v, size_t *n, const char *host, uint32_t addr, int64_t start,
-		int64_t end)
+		int64_t end, const char *refuse)
 {
 	if (!host || !*host)
 		return false;
 	if (text_label_clean((const uint8_t *)host, strlen(host), v[*n].label) < 0)
+		return false;
+	if (refuse && refused(refuse, v[*n].label))
 		return false;
 	v[*n].addr = addr;
 	v[*n].start = start;
@@ -97,10 +115,11 @@ static size_t collect(struct lease_table *t, const struct config *c, int64_t now
 	size_t n = 0;
 	for (size_t i = 0; i < c->nhosts; i++)
 		if (c->hosts[i].addr)
-			add(v, &n, c->hosts[i].hostname, c->hosts[i].addr, 0, INT64_MAX);
+			add(v, &n, c->hosts[i].hostname, c->hosts[i].addr, 0, INT64_MAX, NULL);
 	for (struct lease *l = lease_next(t, NULL); l; l = lease_next(t, l))
 		if (l->state == LEASE_ACTIVE && l->end > now)
-			add(v, &n, l->hostname, l->addr, l->start ? l->start : 1, l->end);
+			add(v, &n, l->hostname, l->addr, l->start ? l->start : 1, l->end,
+			    c->dns_refuse);
 	return n;
 }
 

@@ -128,6 +128,34 @@ TEST(unnamed_expired_and_invalid_leases_are_left_out)
 	lease_table_free(t);
 }
 
+/* RefuseNames: a client asking for one of them gets no name (WPAD proxy
+ * discovery, a false localhost); a reservation the administrator named
+ * so keeps it; names that only start alike are not refused. */
+TEST(refused_names_are_never_a_clients)
+{
+	struct lease_table *t = lease_table_new();
+	struct config c = { 0 };
+	snprintf(c.dns_refuse, sizeof c.dns_refuse, "wpad, LocalHost,,printer ");
+	put(t, A(1), "WPAD", NOW - 10);
+	put(t, A(2), "localhost", NOW - 10);
+	put(t, A(3), "wpad2", NOW - 10);
+	put(t, A(4), "Printer", NOW - 10);
+	struct cfg_host h = { .addr = A(5) };
+	snprintf(h.hostname, sizeof h.hostname, "wpad");
+	c.hosts = &h;
+	c.nhosts = 1;
+	struct names *n = names_build(t, &c, NOW, NULL, NULL);
+	char buf[DNS_LABEL_MAX + 1];
+	CHECK_EQ(addr_of(n, "wpad"), A(5));	/* the reservation's */
+	CHECK_EQ(label_of(n, A(1), buf)[0], 0);
+	CHECK_EQ(addr_of(n, "localhost"), 0);
+	CHECK_EQ(addr_of(n, "printer"), 0);
+	CHECK_EQ(addr_of(n, "wpad2"), A(3));
+	CHECK_EQ(names_count(n), 2);
+	names_free(n);
+	lease_table_free(t);
+}
+
 /* 100,000 named leases, a third of them sharing labels: every label and
  * address maps both ways, nothing is lost, and the rebuild time is printed
  * (a figure, not a pass condition). */
@@ -182,4 +210,5 @@ TEST(hundred_thousand_names)
 
 T_RUN(T_CASE(first_claimant_keeps_the_label), T_CASE(reservation_wins_and_its_lease_is_one_name),
       T_CASE(suffix_taken_too_gets_no_name), T_CASE(unnamed_expired_and_invalid_leases_are_left_out),
+      T_CASE(refused_names_are_never_a_clients),
       T_CASE(hundred_thousand_names))
