@@ -286,12 +286,55 @@ static bool failover_reload_refused(const struct server *s, const struct config 
 	return true;
 }
 
+/* The DNS server's listening addresses (the IPBIND_n of its links). */
+static size_t dns_binds(const struct config *c, uint32_t binds[16])
+{
+	size_t nb = 0;
+	for (size_t i = 0; i < c->nsubnets && nb < 16; i++)
+		if (c->subnets[i].bind_addr && !c->subnets[i].relayed)
+			binds[nb++] = c->subnets[i].bind_addr;
+	return nb;
+}
+
+static void name_key(char *keys, size_t len, bool changed, const char *key)
+{
+	size_t n = strlen(keys);
+	if (changed && n < len)
+		snprintf(keys + n, len - n, "%s%s", n ? ", " : "", key);
+}
+
+/* Keys whose change takes a restart, because they start a server or
+ * bind its sockets: each is named and the reload refused, rather than
+ * taken in part.  (The networks the DNS answers and its upstreams are
+ * applied by the reload.) */
+static bool restart_reload_refused(const struct server *s, const struct config *c)
+{
+	const struct config *o = s->cfg;
+	char keys[256] = "";
+	uint32_t ob[16], nb[16];
+	size_t no = dns_binds(o, ob), nn = dns_binds(c, nb);
+	name_key(keys, sizeof keys, o->dns_enable != c->dns_enable, "[DNS-Settings] EnableDNS");
+	name_key(keys, sizeof keys, o->dns_enable && c->dns_enable &&
+		 (no != nn || memcmp(ob, nb, no * sizeof *ob) != 0),
+		 "IPBIND_n (the DNS server's addresses)");
+	name_key(keys, sizeof keys, o->http_enable != c->http_enable, "[HTTP-Settings] EnableHTTP");
+	name_key(keys, sizeof keys, o->http_enable && c->http_enable &&
+		 (o->http_port != c->http_port || strcmp(o->http_bind, c->http_bind) != 0),
+		 "[HTTP-Settings] Port or BindAddress");
+	name_key(keys, sizeof keys, strcmp(o->sync_server, c->sync_server) != 0,
+		 "[Settings] SyncServer");
+	if (!keys[0])
+		return false;
+	log_err("%s: %s changed; that takes a restart", c->path, keys);
+	return true;
+}
+
 /* The configuration file read again, or NULL (its errors logged). */
 static struct config *reload_read(struct server *s)
 {
 	log_info("reloading %s", s->opts->config_path);
 	struct config *c = config_load(s->opts->config_path, stderr);
-	if (c && failover_reload_refused(s, c)) {
+	if (c && (failover_reload_refused(s, c) || restart_reload_refused(s, c))) {
 		config_free(c);
 		c = NULL;
 	}
@@ -319,8 +362,10 @@ static void reload_apply(struct server *s, struct config *c)
 	probes_set_wait(&s->probes, c->probe_ms);
 	store_journal_tune(s->st, c->compact_bytes);
 	dhcp_io_links_refresh(&s->io, s->cfg);
-	if (s->dns)
-		zone_configure(s);
+	if (s->dns && (zone_configure(s) < 0 ||
+		       dnssrv_reconfigure(s->dns, s->zone_nets, c->nsubnets, c->dns_forward,
+					  c->ndns_forward) < 0))
+		log_err("DNS: cannot apply the new networks and upstreams; the old ones stay");
 	log_info("configuration reloaded: %zu subnets, %zu hosts, %zu leases kept",
 		 c->nsubnets, c->nhosts, lease_count(s->leases));
 }
@@ -468,10 +513,7 @@ static int dns_start(struct server *s)
 	if (zone_configure(s) < 0)
 		return -1;
 	uint32_t binds[16];
-	size_t nb = 0;
-	for (size_t i = 0; i < c->nsubnets && nb < 16; i++)
-		if (c->subnets[i].bind_addr && !c->subnets[i].relayed)
-			binds[nb++] = c->subnets[i].bind_addr;
+	size_t nb = dns_binds(c, binds);
 	struct dnssrv_conf dc = { .binds = binds, .nbinds = nb, .port = 53,
 				  .allow = s->zone_nets, .nallow = c->nsubnets,
 				  .upstream = c->dns_forward, .nupstream = c->ndns_forward };

@@ -464,6 +464,39 @@ static int listen_all(struct dnssrv *d, char *err, size_t errlen)
 	return 0;
 }
 
+int dnssrv_reconfigure(struct dnssrv *d, const struct dns_net *allow, size_t nallow,
+		       const uint32_t *upstream, size_t nupstream)
+{
+	struct dns_net *na = dup_array(allow, nallow, sizeof *na);
+	uint32_t *nu = dup_array(upstream, nupstream, sizeof *nu);
+	if (!na || !nu)
+		goto fail;
+	if (nupstream && d->up < 0) {
+		d->up = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		d->up_ref = (struct ref){ K_UPSTREAM, 0 };
+		if (d->up < 0 || watch(d, d->up, &d->up_ref) < 0) {
+			if (d->up >= 0)
+				close(d->up);
+			d->up = -1;
+			goto fail;
+		}
+	}
+	free(d->allow);
+	free(d->upstream);
+	d->allow = na;
+	d->upstream = nu;
+	d->c.allow = na;
+	d->c.nallow = nallow;
+	d->c.upstream = nu;
+	d->c.nupstream = nupstream;
+	d->next_upstream = 0;
+	return 0;
+fail:
+	free(na);
+	free(nu);
+	return -1;
+}
+
 struct dnssrv *dnssrv_start(const struct dnssrv_conf *c,
 			    const struct dns_zone *(*get_zone)(void *arg), void *arg,
 			    char *err, size_t errlen)

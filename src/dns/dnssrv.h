@@ -44,5 +44,11 @@ const struct dnssrv_stats *dnssrv_stats(const struct dnssrv *d);
  * queries, idle TCP connections).  dnssrv_stop() leaves the loop. */
 int dnssrv_attach(struct dnssrv *d, struct loop *l);
 void dnssrv_stop(struct dnssrv *d);
+/* A reload: the networks answered and the upstream resolvers replaced
+ * (the sockets stay).  Queries relayed to a resolver no longer listed
+ * time out.  0, or -1 (out of memory, no upstream socket) with the old
+ * lists kept. */
+int dnssrv_reconfigure(struct dnssrv *d, const struct dns_net *allow, size_t nallow,
+		       const uint32_t *upstream, size_t nupstream);
 
 #endif

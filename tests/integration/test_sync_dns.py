@@ -5,6 +5,7 @@ reverse, over UDP and TCP; unknown names get NXDOMAIN, other names REFUSED
 gets an answer.  See splitlib.py for the topology.
 """
 
+import signal
 import time
 
 import pytest
@@ -160,3 +161,48 @@ def test_dns_forward(make_topo, duod, client, tmp_path):
     assert r["status"] == "SERVFAIL", r["text"]
     assert 1.0 <= took <= 5.5, "SERVFAIL after %.1f s, not after the 2 s upstream " \
         "timeout" % took
+
+
+@pytest.mark.netns
+def test_dns_reload_applies_networks_and_refuses_restart_keys(make_topo, duod, client,
+                                                               tmp_path):
+    """A SIGHUP applies the networks the DNS answers: a subnet added to the
+    file is answered at once, and no more once removed again.  A change
+    that takes a restart (EnableDNS here) is refused with the key named,
+    and the old configuration stays in force."""
+    pair = S.split_pair(make_topo, duod, tmp_path, clients=(1,), start=())
+    topo = pair.topo
+    out = topo.add_host("out", "198.19.0.2/24", bridge="br1", mac="02:00:00:00:03:01")
+    topo.add_server_iface("eth1", "br1", "198.19.0.1/24", ns=pair.ns[1])
+    topo.ip(out, "route", "add", "198.18.0.0/23", "via", "198.19.0.1")
+    topo.wait_links()
+    d = pair.start(1)
+    c1 = client("dhclient", topo, 1, hostname="alpha")
+    addr = S.event_addr(c1.obtain())
+    S.wait_resolves(topo.clients[1], S.SRV[1], "alpha.lan", addr)
+    with open(d.config) as f:
+        base = f.read()
+
+    def reload(text):
+        n = d.log().count("configuration reloaded") + d.log().count("new configuration refused")
+        with open(d.config, "w") as f:
+            f.write(text)
+        d.signal(signal.SIGHUP)
+        nslib.wait_until(lambda: d.log().count("configuration reloaded") +
+                         d.log().count("new configuration refused") > n, 10,
+                         what="the reload done")
+
+    def answered_outside():
+        r = S.dig(out, S.SRV[1], "alpha.lan")
+        return r["status"] == "NOERROR" and _names(r, "A") == [addr]
+
+    assert not answered_outside()
+    reload(base + "\n[SUBNET:198.19.0.0/24]\nIPPOOL_1=198.19.0.100-198.19.0.200\n")
+    assert "configuration reloaded" in d.log()
+    assert answered_outside(), "the added network is not answered"
+    reload(base)
+    assert not answered_outside(), "the removed network is still answered"
+
+    reload(base.replace("EnableDNS=1", "EnableDNS=0"))
+    assert "[DNS-Settings] EnableDNS changed; that takes a restart" in d.log(), d.log()[-2000:]
+    S.wait_resolves(topo.clients[1], S.SRV[1], "alpha.lan", addr, timeout=2)
