@@ -71,6 +71,15 @@ int privs_drop(const char *user)
 	 * network capabilities ambient): only the capabilities narrow. */
 	bool already = getuid() == pw->pw_uid && geteuid() == pw->pw_uid &&
 		       getgid() == pw->pw_gid;
+	/* The bounding set keeps only the two, so nothing can bring any
+	 * other back (root can drop them; started as the user already, the
+	 * unit's CapabilityBoundingSet= does it). */
+	for (int cap = 0; !already && cap <= CAP_LAST_CAP; cap++)
+		if (cap != CAP_NET_ADMIN && cap != CAP_NET_RAW &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
+			log_err("cannot narrow the capability bounding set: %s", strerror(errno));
+			return -1;
+		}
 	if (!already && (prctl(PR_SET_KEEPCAPS, 1) < 0 || setgroups(1, &pw->pw_gid) < 0 ||
 			 setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)) {
 		log_err("cannot become %s: %s", user, strerror(errno));
@@ -82,6 +91,12 @@ int privs_drop(const char *user)
 	prctl(PR_SET_KEEPCAPS, 0);
 	if (rc < 0) {
 		log_err("cannot keep capabilities: %s", strerror(errno));
+		return -1;
+	}
+	/* No exec of ours, or of anything an attacker makes us run, gains
+	 * privileges again (setuid files, file capabilities). */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		log_err("cannot set no_new_privs: %s", strerror(errno));
 		return -1;
 	}
 	log_info("running as %s with cap_net_admin,cap_net_raw", user);

@@ -8,6 +8,8 @@
  * never waits for a timeout. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <curl/curl.h>
@@ -584,9 +586,22 @@ static enum pull pull(struct sync *s)
 	return take_reply(s);
 }
 
+/* The pull thread parses what the partner sends: it needs no
+ * capability at all, so it gives up its own (capabilities are per
+ * thread; the loop thread keeps CAP_NET_ADMIN and CAP_NET_RAW). */
+static void drop_thread_caps(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3];
+	memset(none, 0, sizeof none);
+	if (syscall(SYS_capset, &h, none) < 0)
+		log_warn("sync: cannot drop the pull thread's capabilities: %s", strerror(errno));
+}
+
 static void *run(void *arg)
 {
 	struct sync *s = arg;
+	drop_thread_caps();
 	begin_full(s, NULL);
 	while (wait_room(s)) {
 		switch (pull(s)) {

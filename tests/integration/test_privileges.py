@@ -34,9 +34,13 @@ def nobody_dir():
     shutil.rmtree(d, ignore_errors=True)
 
 
-def proc_status(pid):
-    with open("/proc/%d/status" % pid) as f:
+def proc_status_path(path):
+    with open(path) as f:
         return dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
+
+
+def proc_status(pid):
+    return proc_status_path("/proc/%d/status" % pid)
 
 
 def journal_line(addr, state, hw, start, end):
@@ -95,7 +99,10 @@ def test_user_nobody_keeps_only_net_caps_and_serves_unicast(
     journal = os.path.join(nobody_dir, "leases.journal")
     big = prefill_journal(journal, 500)
     assert big > 64 * 1024
-    d = duod(topo, journal=journal, extra_duodhcp="User=nobody\nCompactBytes=64K")
+    # SyncServer: a partner that is not there (198.18.0.250 on the link),
+    # so that the pull thread runs and its capabilities can be read.
+    d = duod(topo, journal=journal, extra_duodhcp="User=nobody\nCompactBytes=64K",
+             extra_settings="SyncServer=198.18.0.250:80")
 
     wait_until(lambda: "running as nobody" in d.log(), 10,
                what="'running as nobody' in the log")
@@ -108,6 +115,18 @@ def test_user_nobody_keeps_only_net_caps_and_serves_unicast(
     assert int(st["CapPrm"], 16) == NET_CAPS, "CapPrm %s" % st["CapPrm"]
     assert int(st["CapInh"], 16) == 0, "CapInh %s" % st["CapInh"]
     assert int(st.get("CapAmb", "0"), 16) == 0, "CapAmb %s" % st.get("CapAmb")
+    # Nothing can bring another capability back, nor an exec gain any.
+    assert int(st["CapBnd"], 16) == NET_CAPS, "CapBnd %s" % st["CapBnd"]
+    assert st["NoNewPrivs"].strip() == "1", st["NoNewPrivs"]
+    # Every thread but the loop's (the SyncServer pull thread, which
+    # parses the partner's JSON) has no capability at all.
+    tasks = os.listdir("/proc/%d/task" % d.proc.pid)
+    assert len(tasks) >= 2, tasks
+    for tid in tasks:
+        ts = proc_status(int(tid)) if tid == str(d.proc.pid) else \
+            proc_status_path("/proc/%d/task/%s/status" % (d.proc.pid, tid))
+        want = NET_CAPS if tid == str(d.proc.pid) else 0
+        assert int(ts["CapEff"], 16) == want, (tid, ts["Name"], ts["CapEff"])
 
     # Compaction (temp file, rename, fsync of the folder) works as nobody.
     failed = re.compile(r"error: .*compaction")

@@ -1,6 +1,7 @@
 /* Partner sync tests: the change-feed parser on good and bad replies, and
  * the pull thread against a fake partner on 127.0.0.1 (a plain-socket
  * HTTP/1.0 responder in a thread, serving the feed from a small model). */
+#include <dirent.h>
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -908,6 +909,62 @@ TEST(thread_full_then_incremental)
 	fake_stop(f);
 }
 
+/* CapEff of every thread of this process: how many have none, and the
+ * main thread's. */
+static int threads_without_caps(unsigned long long *main_caps)
+{
+	char path[300], line[256];
+	int none = 0;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	*main_caps = 0;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
+		FILE *f = fopen(path, "r");
+		while (f && fgets(line, sizeof line, f)) {
+			unsigned long long caps;
+			if (sscanf(line, "CapEff: %llx", &caps) == 1) {
+				none += caps == 0;
+				if (atoi(e->d_name) == getpid())
+					*main_caps = caps;
+			}
+		}
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return none;
+}
+
+/* The pull thread parses the partner's bytes with no capability at all,
+ * whatever the main thread keeps. */
+TEST(thread_has_no_capabilities)
+{
+	struct model m;
+	struct mirror mi;
+	model_init(&m, 7);
+	model_set(&m, A(10), "pc10");
+	unsigned long long main_caps;
+	int before = threads_without_caps(&main_caps);
+	struct fake *f = fake_start(&m, 0);
+	struct sync *s = start(f->port, &mi, &fast);
+	CHECK(s != NULL);
+	if (!s) {
+		fake_stop(f);
+		return;
+	}
+	size_t one = 1;
+	CHECK(pump(s, &mi, 3000, mirror_size, &one));	/* the thread runs */
+	if (main_caps == 0)
+		printf("# not run with capabilities: the check below proves little\n");
+	CHECK(threads_without_caps(&main_caps) >= before + 1);
+	sync_stop(s);
+	fake_stop(f);
+}
+
 TEST(thread_resync_on_410_and_on_feed_behind)
 {
 	struct model m;
@@ -1193,7 +1250,7 @@ T_RUN(T_CASE(parse_good_reply), T_CASE(parse_every_state), T_CASE(parse_bounds_e
       T_CASE(parse_skips_echoed_leases), T_CASE(parse_rejects_bad_documents),
       T_CASE(parse_rejects_bad_leases), T_CASE(parse_failover_fields_and_unknown_keys),
       T_CASE(parse_rejects_too_many_leases),
-      T_CASE(parse_partner), T_CASE(thread_full_then_incremental), T_CASE(thread_on_the_event_loop),
+      T_CASE(parse_partner), T_CASE(thread_full_then_incremental), T_CASE(thread_has_no_capabilities), T_CASE(thread_on_the_event_loop),
       T_CASE(thread_resync_on_410_and_on_feed_behind),
       T_CASE(thread_backoff_error_and_recovery), T_CASE(thread_by_name_and_wrong_server),
       T_CASE(log_is_rate_limited), T_CASE(thread_waits_for_the_main_loop),
