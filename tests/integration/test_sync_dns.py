@@ -14,6 +14,19 @@ import nslib
 import splitlib as S
 
 
+def _pair_and_outside_host(make_topo, duod, tmp_path):
+    """The split pair (not started) and a host "out" on 198.19.0.0/24,
+    outside the served networks, routed to srv1 through a second link of
+    srv1's namespace."""
+    pair = S.split_pair(make_topo, duod, tmp_path, clients=(1,), start=())
+    topo = pair.topo
+    out = topo.add_host("out", "198.19.0.2/24", bridge="br1", mac="02:00:00:00:03:01")
+    topo.add_server_iface("eth1", "br1", "198.19.0.1/24", ns=pair.ns[1])
+    topo.ip(out, "route", "add", "198.18.0.0/23", "via", "198.19.0.1")
+    topo.wait_links()
+    return pair, out
+
+
 def _names(reply, rtype):
     return [r[3] for r in reply["answer"] if r[2] == rtype]
 
@@ -102,12 +115,8 @@ def test_dns_not_an_open_resolver(make_topo, duod, client, tmp_path):
     answer, over UDP or TCP, for a known name, an unknown one or another
     domain.  The same queries from a client of the served /23 and from
     the server's own address are answered."""
-    pair = S.split_pair(make_topo, duod, tmp_path, clients=(1,), start=())
+    pair, out = _pair_and_outside_host(make_topo, duod, tmp_path)
     topo = pair.topo
-    out = topo.add_host("out", "198.19.0.2/24", bridge="br1", mac="02:00:00:00:03:01")
-    topo.add_server_iface("eth1", "br1", "198.19.0.1/24", ns=pair.ns[1])
-    topo.ip(out, "route", "add", "198.18.0.0/23", "via", "198.19.0.1")
-    topo.wait_links()
     pair.start(1)
     c1 = client("dhclient", topo, 1, hostname="alpha")
     addr = S.event_addr(c1.obtain())
@@ -170,12 +179,8 @@ def test_dns_reload_applies_networks_and_refuses_restart_keys(make_topo, duod, c
     file is answered at once, and no more once removed again.  A change
     that takes a restart (EnableDNS here) is refused with the key named,
     and the old configuration stays in force."""
-    pair = S.split_pair(make_topo, duod, tmp_path, clients=(1,), start=())
+    pair, out = _pair_and_outside_host(make_topo, duod, tmp_path)
     topo = pair.topo
-    out = topo.add_host("out", "198.19.0.2/24", bridge="br1", mac="02:00:00:00:03:01")
-    topo.add_server_iface("eth1", "br1", "198.19.0.1/24", ns=pair.ns[1])
-    topo.ip(out, "route", "add", "198.18.0.0/23", "via", "198.19.0.1")
-    topo.wait_links()
     d = pair.start(1)
     c1 = client("dhclient", topo, 1, hostname="alpha")
     addr = S.event_addr(c1.obtain())
