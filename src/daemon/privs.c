@@ -1,6 +1,8 @@
 /* Privileges and the state folder (see privs.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -101,6 +103,35 @@ int privs_drop(const char *user)
 	}
 	log_info("running as %s with cap_net_admin,cap_net_raw", user);
 	return 0;
+}
+
+int state_dir_check(const char *journal, const char *user)
+{
+	char dir[PATH_MAX], a[PATH_MAX + 32], b[PATH_MAX + 48];
+	snprintf(dir, sizeof dir, "%s", journal);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		dir[1] = 0;
+	else
+		*slash = 0;
+	snprintf(a, sizeof a, "%s/.duodhcpd-check.%ld", dir, (long)getpid());
+	snprintf(b, sizeof b, "%s.renamed", a);
+	int fd = open(a, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int err = fd < 0 ? errno : 0;
+	if (fd >= 0) {
+		close(fd);
+		if (rename(a, b) < 0)
+			err = errno;
+		unlink(err ? a : b);
+	}
+	if (!err)
+		return 0;
+	log_err("journal folder %s: %s cannot create and rename files there (%s), so the "
+		"journal could never be compacted; fix: chown %s %s && chmod 0750 %s (or "
+		"StateDirectory= in the systemd unit)", dir, user, strerror(err), user, dir, dir);
+	return -1;
 }
 
 int pid_file_write(const char *path)

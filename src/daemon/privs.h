@@ -20,6 +20,11 @@ int state_dir_make(const char *journal, struct state_dir *sd);
 int state_dir_give(const struct state_dir *sd, const char *user);
 /* Becomes user, keeping CAP_NET_ADMIN and CAP_NET_RAW.  0, or -1. */
 int privs_drop(const char *user);
+/* After the drop: whether this user can do in the journal's folder what
+ * compaction does (create a file, rename it, remove it).  -1 with the
+ * reason and the fix logged, and the daemon must not start: otherwise
+ * every compaction fails, every 10 s, forever. */
+int state_dir_check(const char *journal, const char *user);
 int pid_file_write(const char *path);
 
 #endif

@@ -867,7 +867,8 @@ static int start(struct server *s)
 		return -1;
 	if (s->opts->pid_file && pid_file_write(s->opts->pid_file) < 0)
 		log_warn("cannot write %s: %s", s->opts->pid_file, strerror(errno));
-	if (s->cfg->user[0] && privs_drop(s->cfg->user) < 0)
+	if (s->cfg->user[0] && (privs_drop(s->cfg->user) < 0 ||
+				state_dir_check(s->cfg->journal, s->cfg->user) < 0))
 		return -1;
 	if (s->fo && fo_driver_start(s->fo, s->fo_have_saved ? &s->fo_saved : NULL, s->fresh) < 0)
 		return -1;

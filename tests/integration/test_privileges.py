@@ -171,6 +171,25 @@ def test_user_nobody_keeps_only_net_caps_and_serves_unicast(
 
 
 @pytest.mark.netns
+def test_journal_folder_not_writable_by_user_refuses_to_start(make_topo, duod):
+    """A journal folder that User= cannot write (root's, 0755, as a unit
+    without StateDirectory= leaves it): the daemon refuses to start and
+    says how to fix it, instead of failing every compaction forever."""
+    folder = tempfile.mkdtemp(prefix="duodhcp-%s" % nslib.PREFIX, dir="/tmp")
+    try:
+        os.chmod(folder, 0o755)
+        topo = make_topo(clients=())
+        d = duod(topo, journal=os.path.join(folder, "leases.journal"),
+                 extra_duodhcp="User=nobody", launch=False)
+        rc, out = d.run_to_exit(timeout=20)
+        assert rc != 0, "duodhcpd ran; log:\n%s" % out
+        assert "journal folder %s: nobody cannot create and rename files there" % folder in out, out
+        assert "fix: chown nobody %s" % folder in out, out
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.netns
 def test_unknown_user_refuses_to_start(make_topo, duod):
     user = "nosuchuser"
     with pytest.raises(KeyError):
