@@ -588,6 +588,33 @@ size_t dns_error(const struct dns_zone *z, const uint8_t *q, size_t qlen, enum d
 	return emit(&a, out, cap);
 }
 
+size_t dns_fit_udp(const uint8_t *q, size_t qlen, uint8_t *ans, size_t len)
+{
+	struct dns_query dq;
+	if (dns_parse_query(&dq, q, qlen) < 0)
+		return 0;
+	if (len <= dq.udp_limit)
+		return len;
+	struct rd r = rd_init(ans, len);
+	uint16_t id, flags, cnt[4];
+	uint8_t name[DNS_NAME_MAX];
+	size_t name_len;
+	uint16_t qtype, qclass;
+	if (read_header(&r, &id, &flags, cnt) < 0 || cnt[0] != 1 ||
+	    read_question(&r, name, &name_len, &qtype, &qclass) < 0)
+		return 0;
+	size_t cut = len - rd_left(&r);
+	if (cut > dq.udp_limit)
+		return 0;
+	struct wr w = wr_init(ans + 2, 10);
+	wr_u16(&w, (uint16_t)(flags | DNS_F_TC));
+	wr_u16(&w, 1);
+	wr_u16(&w, 0);
+	wr_u16(&w, 0);
+	wr_u16(&w, 0);
+	return cut;
+}
+
 int dns_msg_id(const uint8_t *msg, size_t len)
 {
 	struct rd r = rd_init(msg, len);

@@ -105,6 +105,14 @@ enum dns_verdict dns_answer(const struct dns_zone *z, const uint8_t *q, size_t q
 size_t dns_error(const struct dns_zone *z, const uint8_t *q, size_t qlen, enum dns_rcode rc,
 		 uint8_t *out, size_t cap);
 
+/* A forwarded answer of any size made fit for the UDP client whose query
+ * is q: returned as it is (its length) when it fits the client's limit
+ * (512, or its EDNS size capped at DNS_UDP_MAX); else cut in place to its
+ * header and question with TC set and no records, so that the client
+ * asks again over TCP (RFC 2181 section 9).  0 to drop it: q does not
+ * parse, or the answer has no single question. */
+size_t dns_fit_udp(const uint8_t *q, size_t qlen, uint8_t *ans, size_t len);
+
 /* Forwarding helpers.  The ID of a message, or -1 if it is too short. */
 int dns_msg_id(const uint8_t *msg, size_t len);
 /* Rewrites a message's ID in place: 0, or -1 if it is too short. */

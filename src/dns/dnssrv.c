@@ -74,6 +74,7 @@ struct dnssrv {
 	unsigned next_upstream;
 	struct dnssrv_stats st;
 	struct log_limit lim;
+	uint8_t upbuf[65536];		/* an upstream answer, whole */
 };
 
 static int watch(struct dnssrv *d, int fd, struct ref *r)
@@ -330,13 +331,16 @@ static void on_tcp(struct dnssrv *d, int i)
 	}
 }
 
+/* Answers from upstream, read whole (a UDP answer may be up to 64 kB),
+ * go back to the client that asked: over TCP as they are, over UDP made
+ * to fit its limit (dns_fit_udp: TC set when cut). */
 static void on_upstream(struct dnssrv *d)
 {
-	uint8_t buf[DNS_UDP_MAX];
+	uint8_t *buf = d->upbuf;
 	for (int k = 0; k < 64; k++) {
 		struct sockaddr_in from;
 		socklen_t fl = sizeof from;
-		ssize_t n = recvfrom(d->up, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+		ssize_t n = recvfrom(d->up, buf, sizeof d->upbuf, 0, (struct sockaddr *)&from, &fl);
 		if (n < 0)
 			return;
 		int id = dns_msg_id(buf, (size_t)n);
@@ -351,9 +355,12 @@ static void on_upstream(struct dnssrv *d)
 				continue;
 			p->used = false;
 			dns_set_id(buf, (size_t)n, p->client_id);
-			if (p->udp_idx >= 0)
-				sendto(d->udp[p->udp_idx], buf, (size_t)n, 0,
+			size_t fit;
+			if (p->udp_idx >= 0 && (fit = dns_fit_udp(p->q, p->qlen, buf, (size_t)n)))
+				sendto(d->udp[p->udp_idx], buf, fit, 0,
 				       (struct sockaddr *)&p->client, sizeof p->client);
+			else if (p->udp_idx >= 0)
+				d->st.malformed++;	/* no question to keep: dropped */
 			else if (d->conns[p->tcp_idx].fd == p->tcp_fd && p->tcp_fd >= 0)
 				tcp_send(d, p->tcp_idx, buf, (size_t)n);
 			break;

@@ -274,7 +274,7 @@ def metric(metrics, name, **labels):
 
 # ---------------------------------------------------------------- DNS
 
-def dig(ns, server, name, qtype="A", tcp=False, timeout=2, tries=1):
+def dig(ns, server, name, qtype="A", tcp=False, timeout=2, tries=1, extra=()):
     """dig inside ns (qtype PTR: name is the address).  Returns {"rc",
     "status", "flags", "answer": [(name, ttl, type, data)], "authority",
     "text"}; status None: no reply."""
@@ -284,6 +284,7 @@ def dig(ns, server, name, qtype="A", tcp=False, timeout=2, tries=1):
         "+noall", "+comments", "+answer", "+authority"]
     if tcp:
         argv.append("+tcp")
+    argv += list(extra)
     res = nslib.run(argv, check=False, timeout=timeout * tries * 3 + 10)
     out = {"rc": res.returncode, "status": None, "flags": set(), "answer": [],
            "authority": [], "text": res.stdout + res.stderr}

@@ -6,6 +6,8 @@ gets an answer.  See splitlib.py for the topology.
 """
 
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -211,3 +213,55 @@ def test_dns_reload_applies_networks_and_refuses_restart_keys(make_topo, duod, c
     reload(base.replace("EnableDNS=1", "EnableDNS=0"))
     assert "[DNS-Settings] EnableDNS changed; that takes a restart" in d.log(), d.log()[-2000:]
     S.wait_resolves(topo.clients[1], S.SRV[1], "alpha.lan", addr, timeout=2)
+
+
+# An upstream resolver that answers every A query with 150 addresses
+# (2,400 bytes in one UDP datagram, more than any client's limit).  Runs in
+# its own namespace on the servers' link; stopped by PID.
+BIG_UPSTREAM = r"""
+import socket, struct, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 53))
+s.settimeout(1.0)
+end = time.monotonic() + 120
+while time.monotonic() < end:
+    try:
+        q, peer = s.recvfrom(4096)
+    except socket.timeout:
+        continue
+    i = 12
+    while i < len(q) and q[i]:
+        i += 1 + q[i]
+    question = q[12:i + 5]
+    rr = b"".join(b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) +
+                  bytes([198, 18, 9, i & 255]) for i in range(150))
+    s.sendto(q[:2] + struct.pack(">HHHHH", 0x8180, 1, 150, 0, 0) + question + rr, peer)
+"""
+
+
+@pytest.mark.netns
+def test_dns_forwarded_answer_too_big_for_udp(make_topo, duod, tmp_path):
+    """An upstream answer of 2,400 bytes: read whole, and sent to a UDP
+    client (512 bytes without EDNS, 1,232 with) cut to its question with
+    TC set, so that dig asks again over TCP and gets all 150 records."""
+    pair = S.split_pair(make_topo, duod, tmp_path, clients=(1,), start=())
+    topo = pair.topo
+    up = topo.add_host("up", "198.18.1.250/23", mac="02:00:00:00:03:02")
+    topo.wait_links()
+    proc = subprocess.Popen(nslib.nsexec(up) + [sys.executable, "-c", BIG_UPSTREAM],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        nslib.wait_until(lambda: topo.udp_listening(up, 53), 10, what="the upstream on udp/53")
+        pair.start(1, forward="198.18.1.250")
+        ns = pair.ns[1]			# the server's own address asks
+        for extra in (("+ignore", "+noedns"), ("+ignore", "+bufsize=4096")):
+            r = S.dig(ns, S.SRV[1], "big.example", extra=extra)
+            assert r["status"] == "NOERROR" and "tc" in r["flags"], r["text"]
+            assert r["answer"] == [], r["text"]
+        r = S.dig(ns, S.SRV[1], "big.example")		# TC: dig retries over TCP
+        assert r["status"] == "NOERROR" and len(_names(r, "A")) == 150, r["text"]
+        r = S.dig(ns, S.SRV[1], "big.example", tcp=True)
+        assert r["status"] == "NOERROR" and len(_names(r, "A")) == 150, r["text"]
+    finally:
+        nslib.stop_pid(proc.pid, term_timeout=3, proc=proc)

@@ -190,6 +190,56 @@ static size_t check_soa(size_t off, unsigned owner_off)
 	return off + 47;
 }
 
+/* A forwarded answer bigger than the client takes: cut to header and
+ * question with TC set and no records; one that fits goes as it is. */
+TEST(forwarded_answer_fit_to_the_client)
+{
+	struct tq q;
+	tq_init(&q, "big.example", DNS_T_A);		/* no EDNS: 512 bytes */
+	static uint8_t ans[4096];
+	struct tq a;
+	tq_header(&a, 0x1234, DNS_F_QR | DNS_F_RD | DNS_F_RA, 1);
+	tq_name(&a, "big.example");
+	tq_u16(&a, DNS_T_A);
+	tq_u16(&a, DNS_C_IN);
+	size_t qend = a.len;
+	memcpy(ans, a.b, a.len);
+	size_t len = a.len;
+	for (int i = 0; i < 150; i++) {		/* 150 A records: 2,400 bytes */
+		const uint8_t rr[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 0, 0, 4, 198, 18, 1,
+				       (uint8_t)i };
+		memcpy(ans + len, rr, sizeof rr);
+		len += sizeof rr;
+	}
+	ans[6] = 0, ans[7] = 150;			/* ANCOUNT */
+	size_t fit = dns_fit_udp(q.b, q.len, ans, len);
+	CHECK_EQ(fit, qend);
+	CHECK(ans[2] << 8 & DNS_F_TC);
+	CHECK_EQ(ans[4] << 8 | ans[5], 1);		/* the question stays */
+	CHECK_EQ(ans[6] << 8 | ans[7], 0);
+	CHECK_EQ(ans[10] << 8 | ans[11], 0);
+	/* With EDNS 4096 the client takes 1,232 (our cap): still cut. */
+	struct tq qe;
+	tq_init(&qe, "big.example", DNS_T_A);
+	tq_opt(&qe, 4096, 0, false);
+	memcpy(ans, a.b, a.len);
+	len = a.len;
+	CHECK_EQ(dns_fit_udp(qe.b, qe.len, ans, 1500), 0 + qend);
+	/* A small answer goes unchanged. */
+	memcpy(ans, a.b, a.len);
+	const uint8_t rr[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 0, 0, 4, 198, 18, 1, 1 };
+	memcpy(ans + a.len, rr, sizeof rr);
+	ans[6] = 0, ans[7] = 1;
+	CHECK_EQ(dns_fit_udp(q.b, q.len, ans, a.len + sizeof rr), a.len + sizeof rr);
+	CHECK(!(ans[2] << 8 & DNS_F_TC));
+	CHECK_EQ(ans[7], 1);
+	/* An answer with no question: dropped. */
+	struct tq bad;
+	tq_header(&bad, 0x1234, DNS_F_QR, 0);
+	memcpy(ans, bad.b, bad.len);
+	CHECK_EQ(dns_fit_udp(q.b, q.len, ans, 600), 0);
+}
+
 TEST(a_known)
 {
 	struct dns_zone z = zone();
@@ -977,7 +1027,7 @@ TEST(forward_helpers)
 	CHECK(!dns_same_question(t.b, t.len, t.b, 20));
 }
 
-T_RUN(T_CASE(a_known), T_CASE(a_scapy_vector), T_CASE(ptr_scapy_vector_edns_cookie),
+T_RUN(T_CASE(forwarded_answer_fit_to_the_client), T_CASE(a_known), T_CASE(a_scapy_vector), T_CASE(ptr_scapy_vector_edns_cookie),
       T_CASE(ra_only_with_recursion), T_CASE(cd_copied_ad_and_z_cleared),
       T_CASE(a_unknown_is_nxdomain_with_soa), T_CASE(negative_ttl_configurable),
       T_CASE(aaaa_known_is_nodata), T_CASE(any_known_gives_a),
