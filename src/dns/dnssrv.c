@@ -29,6 +29,7 @@ struct ref {			/* what an epoll event points at */
 
 struct tcpconn {
 	int fd;
+	uint64_t gen;		/* which connection holds the slot (never reused) */
 	int64_t last_ms;
 	size_t have;
 	uint8_t buf[2 + DNS_TCP_MAX];
@@ -51,7 +52,8 @@ struct pending {
 	struct sockaddr_in client;	/* UDP client; unused for TCP */
 	int udp_idx;			/* socket it came in on, or -1 for TCP */
 	int tcp_idx;			/* connection, or -1 */
-	int tcp_fd;			/* to detect a reused slot */
+	uint64_t tcp_gen;		/* the connection that asked: a slot and
+					   its fd number are reused, this is not */
 	size_t qlen;
 	uint8_t q[DNS_UDP_MAX];
 };
@@ -72,6 +74,7 @@ struct dnssrv {
 	struct tcpconn conns[TCP_MAX];
 	struct pending pend[PENDING_MAX];
 	unsigned next_upstream;
+	uint64_t next_gen;		/* TCP connections accepted */
 	struct dnssrv_stats st;
 	struct log_limit lim;
 	uint8_t upbuf[65536];		/* an upstream answer, whole */
@@ -133,7 +136,7 @@ static bool forward(struct dnssrv *d, const uint8_t *q, size_t qlen, int udp_idx
 	*p = (struct pending){ .used = true, .up_id = id, .client_id = (uint16_t)dns_msg_id(q, qlen),
 			       .deadline_ms = mono_ms() + d->c.forward_timeout_ms,
 			       .udp_idx = udp_idx, .tcp_idx = tcp_idx,
-			       .tcp_fd = tcp_idx >= 0 ? d->conns[tcp_idx].fd : -1, .qlen = qlen };
+			       .tcp_gen = tcp_idx >= 0 ? d->conns[tcp_idx].gen : 0, .qlen = qlen };
 	if (client)
 		p->client = *client;
 	memcpy(p->q, q, qlen);
@@ -141,7 +144,8 @@ static bool forward(struct dnssrv *d, const uint8_t *q, size_t qlen, int udp_idx
 	memcpy(buf, q, qlen);
 	dns_set_id(buf, qlen, id);
 	uint32_t up = d->upstream[d->next_upstream++ % d->c.nupstream];
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(53),
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(d->c.upstream_port ? d->c.upstream_port : 53),
 				  .sin_addr = { htonl(up) } };
 	if (sendto(d->up, buf, qlen, 0, (struct sockaddr *)&to, sizeof to) < 0) {
 		p->used = false;
@@ -296,6 +300,7 @@ static void on_accept(struct dnssrv *d, int idx)
 	}
 	struct tcpconn *c = &d->conns[slot];
 	c->fd = fd;
+	c->gen = ++d->next_gen;
 	c->have = 0;
 	c->last_ms = mono_ms();
 	c->ref = (struct ref){ K_TCP, slot };
@@ -331,6 +336,14 @@ static void on_tcp(struct dnssrv *d, int i)
 	}
 }
 
+/* Whether the TCP client of a relayed query is still connected: the
+ * same connection, not a newer one in its slot with its fd number. */
+static bool asker_connected(const struct dnssrv *d, const struct pending *p)
+{
+	const struct tcpconn *c = &d->conns[p->tcp_idx];
+	return c->fd >= 0 && c->gen == p->tcp_gen;
+}
+
 /* Answers from upstream, read whole (a UDP answer may be up to 64 kB),
  * go back to the client that asked: over TCP as they are, over UDP made
  * to fit its limit (dns_fit_udp: TC set when cut). */
@@ -361,7 +374,7 @@ static void on_upstream(struct dnssrv *d)
 				       (struct sockaddr *)&p->client, sizeof p->client);
 			else if (p->udp_idx >= 0)
 				d->st.malformed++;	/* no question to keep: dropped */
-			else if (d->conns[p->tcp_idx].fd == p->tcp_fd && p->tcp_fd >= 0)
+			else if (asker_connected(d, p))
 				tcp_send(d, p->tcp_idx, buf, (size_t)n);
 			break;
 		}
@@ -385,7 +398,7 @@ static void expire(struct dnssrv *d)
 		if (p->udp_idx >= 0)
 			sendto(d->udp[p->udp_idx], out, len, 0, (struct sockaddr *)&p->client,
 			       sizeof p->client);
-		else if (d->conns[p->tcp_idx].fd == p->tcp_fd && p->tcp_fd >= 0)
+		else if (asker_connected(d, p))
 			tcp_send(d, p->tcp_idx, out, len);
 	}
 	for (int i = 0; i < TCP_MAX; i++)

@@ -20,6 +20,7 @@ struct dnssrv_conf {
 	size_t nallow;
 	const uint32_t *upstream;	/* resolvers for other names */
 	size_t nupstream;
+	uint16_t upstream_port;		/* 0: 53 */
 	uint32_t forward_timeout_ms;
 };
 

@@ -175,6 +175,75 @@ static void spin(struct loop *l, int n, int ms)
 		loop_turn(l, ms);
 }
 
+/* A query over TCP for a name outside the zone ("x.example", id 0x77). */
+static size_t other_query(uint8_t *b)
+{
+	static const uint8_t q[] = { 0, 0x77, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'x', 7, 'e', 'x',
+				     'a', 'm', 'p', 'l', 'e', 0, 0, 1, 0, 1 };
+	b[0] = 0, b[1] = sizeof q;
+	memcpy(b + 2, q, sizeof q);
+	return sizeof q + 2;
+}
+
+/* A relayed query's answer goes to the TCP connection that asked, never
+ * to a later one that took its slot and its fd number after it left. */
+TEST(relayed_answer_not_given_to_the_next_connection)
+{
+	struct loop *l = loop_new();
+	int up = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in ua = { .sin_family = AF_INET, .sin_addr = { htonl(0x7f000001) } };
+	socklen_t ul = sizeof ua;
+	CHECK(bind(up, (struct sockaddr *)&ua, sizeof ua) == 0);
+	CHECK(getsockname(up, (struct sockaddr *)&ua, &ul) == 0);
+	uint32_t bind_a = 0x7f000001, up_a = 0x7f000001;
+	struct dnssrv *d = NULL;
+	uint16_t port = 0;
+	the_zone.recursion = true;
+	for (int tries = 0; tries < 50 && !d; tries++) {
+		port = (uint16_t)(20000 + (getpid() * 11 + tries * 137) % 30000);
+		struct dnssrv_conf c = { .binds = &bind_a, .nbinds = 1, .port = port,
+					 .allow = nets, .nallow = 1, .upstream = &up_a, .nupstream = 1,
+					 .upstream_port = ntohs(ua.sin_port),
+					 .forward_timeout_ms = 3000 };
+		char err[128];
+		d = dnssrv_start(&c, get_zone, NULL, err, sizeof err);
+	}
+	CHECK(d != NULL);
+	if (!d) {
+		close(up);
+		loop_free(l);
+		return;
+	}
+	CHECK_EQ(dnssrv_attach(d, l), 0);
+	int a = connect_tcp(port, 4096);
+	uint8_t b[64], fwd[512];
+	size_t len = other_query(b);
+	CHECK_EQ(send(a, b, len, 0), (ssize_t)len);
+	struct sockaddr_in from;
+	socklen_t fl = sizeof from;
+	ssize_t n = -1;
+	fcntl(up, F_SETFL, O_NONBLOCK);
+	for (int i = 0; i < 100 && n < 0; i++) {	/* the server relays it */
+		loop_turn(l, 10);
+		n = recvfrom(up, fwd, sizeof fwd, 0, (struct sockaddr *)&from, &fl);
+	}
+	CHECK(n > 12);
+	close(a);				/* the asker leaves ... */
+	spin(l, 5, 10);
+	int bfd = connect_tcp(port, 4096);	/* ... and another takes its place */
+	spin(l, 5, 10);
+	fwd[2] |= 0x80;				/* the upstream answers (a QR reply) */
+	CHECK_EQ(sendto(up, fwd, (size_t)n, 0, (struct sockaddr *)&from, fl), n);
+	spin(l, 10, 10);
+	uint8_t got[512];
+	CHECK(recv(bfd, got, sizeof got, 0) < 0 && errno == EAGAIN);
+	close(bfd);
+	close(up);
+	dnssrv_stop(d);
+	loop_free(l);
+	the_zone.recursion = false;
+}
+
 TEST(tcp_replies_wait_for_a_slow_reader)
 {
 	struct fx f;
@@ -231,4 +300,4 @@ TEST(a_client_that_never_reads_is_dropped)
 }
 
 
-T_RUN(T_CASE(tcp_replies_wait_for_a_slow_reader), T_CASE(a_client_that_never_reads_is_dropped))
+T_RUN(T_CASE(relayed_answer_not_given_to_the_next_connection), T_CASE(tcp_replies_wait_for_a_slow_reader), T_CASE(a_client_that_never_reads_is_dropped))
