@@ -17,6 +17,9 @@
 
 #define LISTEN_MAX 8
 #define TCP_MAX 32
+/* Connections one address may hold: a single host cannot take all the
+ * slots (and with them DNS over TCP from everyone else). */
+#define TCP_PER_ADDR 4
 #define TCP_IDLE_MS 10000
 #define PENDING_MAX 256
 
@@ -29,6 +32,7 @@ struct ref {			/* what an epoll event points at */
 
 struct tcpconn {
 	int fd;
+	uint32_t peer;		/* the client's address, host order */
 	uint64_t gen;		/* which connection holds the slot (never reused) */
 	int64_t last_ms;
 	size_t have;
@@ -288,18 +292,24 @@ static void on_accept(struct dnssrv *d, int idx)
 	int fd = accept4(d->tcp[idx], (struct sockaddr *)&from, &fl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	int slot = -1;
-	for (int i = 0; i < TCP_MAX && slot < 0; i++)
-		if (d->conns[i].fd < 0)
+	uint32_t peer = ntohl(from.sin_addr.s_addr);
+	int slot = -1, same = 0;
+	for (int i = 0; i < TCP_MAX; i++) {
+		if (d->conns[i].fd < 0 && slot < 0)
 			slot = i;
-	if (slot < 0 || !allowed(d, ntohl(from.sin_addr.s_addr))) {
-		if (slot >= 0)
+		same += d->conns[i].fd >= 0 && d->conns[i].peer == peer;
+	}
+	if (slot < 0 || !allowed(d, peer) || same >= TCP_PER_ADDR) {
+		if (slot >= 0 && !allowed(d, peer))
 			d->st.not_allowed++;
+		else
+			d->st.tcp_busy++;
 		close(fd);
 		return;
 	}
 	struct tcpconn *c = &d->conns[slot];
 	c->fd = fd;
+	c->peer = peer;
 	c->gen = ++d->next_gen;
 	c->have = 0;
 	c->last_ms = mono_ms();

@@ -29,6 +29,7 @@ struct dnssrv_stats {
 	uint64_t upstream_timeouts, tcp_connections;
 	uint64_t tcp_waits;		/* replies that waited for a slow reader */
 	uint64_t tcp_dropped;		/* connections closed for not reading */
+	uint64_t tcp_busy;		/* refused: no slot, or its address holds 4 */
 };
 
 /* get_zone is called once per query for the current view of the leases. */

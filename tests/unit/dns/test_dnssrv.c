@@ -244,6 +244,40 @@ TEST(relayed_answer_not_given_to_the_next_connection)
 	the_zone.recursion = false;
 }
 
+/* One address holds at most 4 connections; another is still served. */
+TEST(one_address_cannot_take_every_connection)
+{
+	struct fx f;
+	if (!setup(&f))
+		return;
+	int more[4];
+	for (int i = 0; i < 4; i++)
+		more[i] = connect_tcp(f.port, 4096);	/* 5 from 127.0.0.1 with f.fd */
+	spin(f.l, 5, 10);
+	bool eof;
+	int closed = 0;
+	for (int i = 0; i < 4; i++) {
+		uint8_t c;
+		closed += recv(more[i], &c, 1, 0) == 0;
+	}
+	CHECK_EQ(closed, 1);
+	CHECK_EQ(dnssrv_stats(f.d)->tcp_busy, 1);
+	/* 127.0.0.2 (another host, for the server) still gets answers. */
+	int other = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr = { htonl(0x7f000002) } };
+	CHECK(bind(other, (struct sockaddr *)&src, sizeof src) == 0);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(f.port),
+				  .sin_addr = { htonl(0x7f000001) } };
+	CHECK(connect(other, (struct sockaddr *)&to, sizeof to) == 0);
+	fcntl(other, F_SETFL, O_NONBLOCK);
+	send_queries(f.l, other, 1, 0);
+	CHECK_EQ(read_replies(f.l, other, 1, &eof), 1);
+	close(other);
+	for (int i = 0; i < 4; i++)
+		close(more[i]);
+	teardown(&f);
+}
+
 TEST(tcp_replies_wait_for_a_slow_reader)
 {
 	struct fx f;
@@ -300,4 +334,4 @@ TEST(a_client_that_never_reads_is_dropped)
 }
 
 
-T_RUN(T_CASE(relayed_answer_not_given_to_the_next_connection), T_CASE(tcp_replies_wait_for_a_slow_reader), T_CASE(a_client_that_never_reads_is_dropped))
+T_RUN(T_CASE(relayed_answer_not_given_to_the_next_connection), T_CASE(one_address_cannot_take_every_connection), T_CASE(tcp_replies_wait_for_a_slow_reader), T_CASE(a_client_that_never_reads_is_dropped))
