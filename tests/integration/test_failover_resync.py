@@ -35,10 +35,17 @@ def _pair_with_leases(make_topo, duod, client, tmp_path, nclients):
     pair.start(2)
     pair.wait_state(1, "normal")
     pair.wait_state(2, "normal")
-    addrs = [client("dhclient", topo, i).obtain(timeout=40)["env"]["new_ip_address"]
-             for i in range(1, nclients + 1)]
+    cs = [client("dhclient", topo, i) for i in range(1, nclients + 1)]
+    addrs = [c.obtain(timeout=40)["env"]["new_ip_address"] for c in cs]
     assert len(set(addrs)) == nclients, addrs
     _leases_on_both(pair, addrs)
+    # A client new to the pair gets at most MCLT; once the partner has
+    # acknowledged its binding, asking again gets the whole lease, which
+    # outlasts the rest of the test (else it could expire during a wait).
+    for c, a in zip(cs, addrs):
+        ev = c.renew(timeout=40)
+        assert ev["env"]["new_ip_address"] == a, ev
+        assert int(ev["env"]["new_dhcp_lease_time"]) > MCLT, ev["env"]
     return topo, pair, addrs
 
 
