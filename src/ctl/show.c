@@ -165,8 +165,13 @@ static void print_when(FILE *out, int64_t t, int64_t now)
 		fputs("never", out);
 		return;
 	}
+	if (now < INT64_MIN + t) {		/* a "now" no clock gives */
+		fputs(buf, out);
+		return;
+	}
 	int64_t d = now - t;
-	fprintf(out, "%s (%" PRId64 " s %s)", buf, d >= 0 ? d : -d, d >= 0 ? "ago" : "ahead");
+	uint64_t ad = d >= 0 ? (uint64_t)d : 0 - (uint64_t)d;
+	fprintf(out, "%s (%" PRIu64 " s %s)", buf, ad, d >= 0 ? "ago" : "ahead");
 }
 
 int ctl_show_failover(FILE *out, json_object *status, char *err, size_t errlen)
@@ -204,6 +209,15 @@ int ctl_show_failover(FILE *out, json_object *status, char *err, size_t errlen)
 	return 0;
 }
 
+/* Two counts from the daemon added without overflow: whatever the JSON
+ * says, a count below 0 is 0 and the sum stops at INT64_MAX. */
+static int64_t count_sum(int64_t a, int64_t b)
+{
+	a = a < 0 ? 0 : a;
+	b = b < 0 ? 0 : b;
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 int ctl_show_failover_line(FILE *out, json_object *status, char *err, size_t errlen)
 {
 	struct fo_view v;
@@ -213,7 +227,7 @@ int ctl_show_failover_line(FILE *out, json_object *status, char *err, size_t err
 	if (rc < 0)
 		return -1;
 	fprintf(out, "failover %s (%s): %s, partner %s, link %s, %" PRId64 " updates queued\n",
-		v.name, v.role, v.state, v.peer_state, v.link, v.queued + v.in_flight);
+		v.name, v.role, v.state, v.peer_state, v.link, count_sum(v.queued, v.in_flight));
 	return 0;
 }
 
