@@ -423,10 +423,17 @@ def duoload(a, servers, rate, duration, procs=()):
             "duoload_cpu_s": j["generator_cpu_s"]}
 
 
-def load_set(a, impl, pair):
-    """Starts one server or a pair on the load pool, loads it, stops it."""
+def suffix(quota):
+    """The set name's tail for a per-server CPU limit ("" for none)."""
+    return " @%gcpu" % quota if quota else ""
+
+
+def load_set(a, impl, pair, quota=0.0):
+    """Starts one server or a pair on the load pool, loads it, stops it.
+    quota > 0: each server gets that share of a CPU (CpuQuota) once it
+    serves, as if each had a machine of that size; duoload is not limited."""
     subnets = [(LOAD_NET.split("/")[0], 18, LOAD_FIRST, LOAD_LAST)]
-    procs = []
+    procs, quotas = [], []
     try:
         if pair:
             procs = [impl.start("primary", subnets, mclt=a.mclt),
@@ -440,6 +447,10 @@ def load_set(a, impl, pair):
         else:
             procs = [impl.start("single", subnets)]
             servers = [P_ADDR]
+        if quota:
+            for p in procs:
+                quotas.append(bench.CpuQuota("fb-" + p.name, quota))
+                quotas[-1].add(p.proc.pid)
         out = {"window": [], "paced": []}
         for _ in range(a.reps):
             out["window"].append(duoload(a, servers, 0, a.duration, procs))
@@ -451,6 +462,8 @@ def load_set(a, impl, pair):
     finally:
         for p in procs:
             p.stop()
+        for q in quotas:
+            q.close()
 
 
 # ---------------------------------------------------------------- resync
@@ -528,21 +541,48 @@ def med(rows, k):
     return statistics.median(r[k] for r in rows) if rows else None
 
 
+def report_ratio(w, sets, impl, sfx):
+    """impl's pair against its single server, overall and round by round."""
+    pair, single = sets.get(impl + " pair" + sfx), sets.get(impl + sfx)
+    if not pair or not single:
+        return
+    line = "%s pair / %s single%s: %.2f" % (
+        impl, impl, sfx, med(pair["window"], "rate") / med(single["window"], "rate"))
+    per = [p / s for p, s in zip(pair["rounds"], single["rounds"])]
+    if len(per) > 1:
+        line += " (round by round: %s; median %.2f)" % (
+            ", ".join("%.2f" % r for r in per), statistics.median(per))
+    w(line)
+    if sfx:
+        return
+    # With no limit the pair's two servers and duoload share two cores,
+    # the single server and duoload have a core each: the busiest pair
+    # server's CPU per exchange against the single server's says what a
+    # core per server would give (an estimate from CPU time).
+    busy = med(pair["window"], "busiest_us_per_ex")
+    if busy:
+        w("  %s: busiest pair server %.1f us/ex against %.1f: with a core per server "
+          "the pair would do %.2f of one server (CPU estimate)" % (
+              impl, busy, med(single["window"], "server_us_per_ex"),
+              med(single["window"], "server_us_per_ex") / busy))
+
+
 def report(res):
     out = []
     w = out.append
     sets = res["sets"]
-    base = sets.get("duodhcpd pair")
     w("")
     w("DHCP, duoload as a relay with every server of the set configured; %d clients, "
-      "%d s runs" % (CLIENTS, res["args"]["duration"]))
-    w("%-15s %10s %7s %8s %8s %9s %9s %7s %8s %8s %9s %8s" % (
+      "%d s runs; @Fcpu: each server limited to F of a CPU, duoload not" % (
+          CLIENTS, res["args"]["duration"]))
+    w("%-22s %10s %7s %8s %8s %9s %9s %7s %8s %8s %9s %8s" % (
         "set", "DORA/s", "lost %", "avg ms", "p99 ms", "CPU us/ex", "paced/s", "lost %",
         "avg ms", "p99 ms", "CPU us/ex", "vs pair"))
     for key, r in sets.items():
+        base = sets.get("duodhcpd pair" + suffix(r.get("server_cpu", 0)))
         win, pc = r["window"], r["paced"]
         ratio = (med(win, "rate") / med(base["window"], "rate")) if base else None
-        w("%-15s %10s %7s %8s %8s %9s %9s %7s %8s %8s %9s %8s" % (
+        w("%-22s %10s %7s %8s %8s %9s %9s %7s %8s %8s %9s %8s" % (
             key, bench.fmt(med(win, "rate"), 0), bench.fmt(med(win, "lost_pct")),
             bench.fmt(med(win, "avg_ms")), bench.fmt(med(win, "p99_ms")),
             bench.fmt(med(win, "server_us_per_ex"), 1),
@@ -550,25 +590,9 @@ def report(res):
             bench.fmt(med(pc, "avg_ms")), bench.fmt(med(pc, "p99_ms")),
             bench.fmt(med(pc, "server_us_per_ex"), 1),
             bench.fmt(ratio)))
-    for impl in ("duodhcpd", "isc", "kea"):
-        if impl in sets and impl + " pair" in sets:
-            line = "%s pair / %s single: %.2f" % (
-                impl, impl, med(sets[impl + " pair"]["window"], "rate") /
-                med(sets[impl]["window"], "rate"))
-            per = [p / s for p, s in zip(sets[impl + " pair"]["rounds"], sets[impl]["rounds"])]
-            if len(per) > 1:
-                line += " (round by round: %s; median %.2f)" % (
-                    ", ".join("%.2f" % r for r in per), statistics.median(per))
-            w(line)
-            # What the pair could do with a core per server, as the single
-            # server has one: its busiest server's CPU per exchange
-            # against the single server's (an estimate from CPU time).
-            busy = med(sets[impl + " pair"]["window"], "busiest_us_per_ex")
-            if busy:
-                w("  %s: busiest pair server %.1f us/ex against %.1f: with a core per server "
-                  "the pair would do %.2f of one server (CPU estimate)" % (
-                      impl, busy, med(sets[impl]["window"], "server_us_per_ex"),
-                      med(sets[impl]["window"], "server_us_per_ex") / busy))
+    for quota in res["args"].get("server_cpu", [0]):
+        for impl in ("duodhcpd", "isc", "kea"):
+            report_ratio(w, sets, impl, suffix(quota))
     if res["resync"]:
         w("")
         w("Resync of an empty secondary (MCLT %d s)" % res["args"]["mclt"])
@@ -594,9 +618,13 @@ def parse_args():
     ap.add_argument("--rounds", type=int, default=1,
                     help="run the sets this many times, interleaved")
     ap.add_argument("--paced", type=int, default=1000)
+    ap.add_argument("--server-cpu", default="0,0.5",
+                    help="comma list: 0 = servers share the machine with duoload; "
+                         "F = each server limited to F of a CPU (cgroup CPU bandwidth)")
     ap.add_argument("--out")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder (logs)")
     a = ap.parse_args()
+    a.quotas = [float(x) for x in a.server_cpu.split(",") if x.strip()]
     a.duration = 3 if a.quick else 8
     a.reps = 1 if a.quick else 2
     if a.quick:
@@ -614,6 +642,7 @@ def main():
     impls = {"duodhcpd": Duo(exe, a.work), "isc": Isc(a.work), "kea": Kea(a.work)}
     res = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
            "args": {"duration": a.duration, "reps": a.reps, "rounds": a.rounds, "mclt": a.mclt,
+                    "server_cpu": a.quotas,
                     "paced": a.paced, "clients": CLIENTS, "max_unacked": MAX_UNACKED},
            "machine": bench.machine_info(a.work), "sets": {}, "resync": []}
     bench.ns_sweep_stale(NS_RE)
@@ -623,15 +652,18 @@ def main():
         # Rounds interleave the sets, so that a slow spell of the machine
         # falls on all of them; a pair's ratio is taken round by round.
         for rnd in range(a.rounds):
-            for key in keys:
-                impl = impls[key.split()[0]]
-                log("load: %s (round %d of %d)" % (key, rnd + 1, a.rounds))
-                got = load_set(a, impl, key.endswith(" pair"))
-                got["round"] = rnd
-                res["sets"].setdefault(key, {"window": [], "paced": [], "rounds": []})
-                for k in ("window", "paced"):
-                    res["sets"][key][k] += got[k]
-                res["sets"][key]["rounds"].append(med(got["window"], "rate"))
+            for quota in a.quotas:
+                for key in keys:
+                    impl = impls[key.split()[0]]
+                    skey = key + suffix(quota)
+                    log("load: %s (round %d of %d)" % (skey, rnd + 1, a.rounds))
+                    got = load_set(a, impl, key.endswith(" pair"), quota)
+                    got["round"] = rnd
+                    res["sets"].setdefault(skey, {"window": [], "paced": [], "rounds": [],
+                                                  "server_cpu": quota})
+                    for k in ("window", "paced"):
+                        res["sets"][skey][k] += got[k]
+                    res["sets"][skey]["rounds"].append(med(got["window"], "rate"))
         if not a.no_resync:
             for item in a.resync.split(","):
                 kind, n = item.split(":")

@@ -165,13 +165,7 @@ bool engine_reserved(const struct engine *e, uint32_t addr)
 const char *engine_hw_str(char *buf, uint8_t htype, const uint8_t *hw, uint8_t hlen)
 {
 	(void)htype;
-	char *p = buf;
-	if (hlen > 16)
-		hlen = 16;
-	for (uint8_t i = 0; i < hlen; i++)
-		p += sprintf(p, i ? ":%02x" : "%02x", hw[i]);
-	*p = 0;
-	return buf;
+	return text_hex(buf, hw, hlen > 16 ? 16 : hlen, ':');
 }
 
 static const char *ipstr(uint32_t a, char buf[TEXT_IP4_LEN])

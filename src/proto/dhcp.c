@@ -26,34 +26,36 @@ static int walk_area(const uint8_t *p, size_t len, opt_visit_fn visit, void *arg
 	return 0;
 }
 
-struct tally {
-	uint16_t count[256];
-	uint16_t total[256];
-	const uint8_t *first[256];
-};
-
+/* First pass: each code gets a slot on first sight; its pieces are
+ * counted and their lengths summed. */
 static void tally_visit(void *arg, uint8_t code, const uint8_t *v, uint8_t len)
 {
-	struct tally *t = arg;
-	if (t->count[code]++ == 0)
-		t->first[code] = v;
-	t->total[code] = (uint16_t)(t->total[code] + len);
+	struct dhcp_msg *m = arg;
+	unsigned i = m->opt_idx[code];
+	if (i == 0) {
+		m->optv[m->nopt] = (struct dhcp_optv){ v, len, 1 };
+		m->opt_idx[code] = ++m->nopt;
+		return;
+	}
+	m->optv[i - 1].len = (uint16_t)(m->optv[i - 1].len + len);
+	m->optv[i - 1].pieces++;
 }
 
+/* Second pass, only when some code came in pieces: RFC 3396 concatenates
+ * them, in order, into optbuf. */
 struct gather {
 	struct dhcp_msg *m;
-	const struct tally *t;
-	uint16_t off[256];	/* where each split option starts in optbuf */
-	uint16_t done[256];
+	uint16_t fill[254];	/* next byte of optbuf for each split slot */
 };
 
 static void gather_visit(void *arg, uint8_t code, const uint8_t *v, uint8_t len)
 {
 	struct gather *g = arg;
-	if (g->t->count[code] < 2)
+	unsigned i = g->m->opt_idx[code] - 1u;
+	if (g->m->optv[i].pieces < 2)
 		return;
-	memcpy(g->m->optbuf + g->off[code] + g->done[code], v, len);
-	g->done[code] = (uint16_t)(g->done[code] + len);
+	memcpy(g->m->optbuf + g->fill[i], v, len);
+	g->fill[i] = (uint16_t)(g->fill[i] + len);
 }
 
 struct area { const uint8_t *p; size_t len; };
@@ -64,6 +66,25 @@ static int walk_all(const struct area *areas, size_t n, opt_visit_fn fn, void *a
 		if (walk_area(areas[i].p, areas[i].len, fn, arg) < 0)
 			return -1;
 	return 0;
+}
+
+/* Lays the split codes out in optbuf, in slot order, and copies their
+ * pieces there.  Most packets have none and skip the second walk. */
+static void gather_split(struct dhcp_msg *m, const struct area *areas, size_t n)
+{
+	struct gather g;
+	uint16_t used = 0;
+	for (unsigned i = 0; i < m->nopt; i++) {
+		if (m->optv[i].pieces < 2)
+			continue;
+		g.fill[i] = used;
+		m->optv[i].v = m->optbuf + used;
+		used = (uint16_t)(used + m->optv[i].len);
+	}
+	if (used == 0)
+		return;
+	g.m = m;
+	walk_all(areas, n, gather_visit, &g);
 }
 
 static void read_header(struct dhcp_msg *m, struct rd *r)
@@ -89,19 +110,20 @@ static void read_header(struct dhcp_msg *m, struct rd *r)
  * order per RFC 3396 section 7).  Overload is followed exactly once: an
  * option 52 inside file or sname is ignored. */
 static size_t collect_areas(struct dhcp_msg *m, const uint8_t *pkt, size_t len,
-			    struct tally *t, struct area *areas)
+			    struct area *areas)
 {
 	size_t n = 0;
 	areas[n++] = (struct area){ pkt + DHCP_FIXED_LEN + 4, len - DHCP_FIXED_LEN - 4 };
-	if (walk_all(areas, 1, tally_visit, t) < 0)
+	if (walk_all(areas, 1, tally_visit, m) < 0)
 		return 0;
-	if (t->count[DO_OVERLOAD] == 1 && t->total[DO_OVERLOAD] == 1)
-		m->overload = t->first[DO_OVERLOAD][0] & 3;
+	unsigned o = m->opt_idx[DO_OVERLOAD];
+	if (o && m->optv[o - 1].pieces == 1 && m->optv[o - 1].len == 1)
+		m->overload = m->optv[o - 1].v[0] & 3;
 	if (m->overload & 1)
 		areas[n++] = (struct area){ pkt + 108, 128 };
 	if (m->overload & 2)
 		areas[n++] = (struct area){ pkt + 44, 64 };
-	if (n > 1 && walk_all(areas + 1, n - 1, tally_visit, t) < 0)
+	if (n > 1 && walk_all(areas + 1, n - 1, tally_visit, m) < 0)
 		return 0;
 	return n;
 }
@@ -112,7 +134,7 @@ int dhcp_decode(struct dhcp_msg *m, const uint8_t *pkt, size_t len, const char *
 		*why = len > DHCP_RECV_MAX ? "oversized packet" : "short packet";
 		return -1;
 	}
-	memset(m, 0, offsetof(struct dhcp_msg, optbuf));
+	memset(m, 0, offsetof(struct dhcp_msg, optv));
 	struct rd r = rd_init(pkt, len);
 	read_header(m, &r);
 	if (rd_u32(&r) != DHCP_MAGIC) {
@@ -123,28 +145,13 @@ int dhcp_decode(struct dhcp_msg *m, const uint8_t *pkt, size_t len, const char *
 		*why = "hardware address length over 16";
 		return -1;
 	}
-	struct tally t;
-	memset(&t, 0, sizeof t);
 	struct area areas[3];
-	size_t n = collect_areas(m, pkt, len, &t, areas);
+	size_t n = collect_areas(m, pkt, len, areas);
 	if (n == 0) {
 		*why = "option runs past the end of its field";
 		return -1;
 	}
-	struct gather g = { .m = m, .t = &t };
-	uint16_t used = 0;
-	for (int c = 1; c < 255; c++) {
-		m->opt_len[c] = t.total[c];
-		if (t.count[c] == 1) {
-			m->opt[c] = t.first[c];
-		} else if (t.count[c] > 1) {
-			/* RFC 3396: instances of one code are concatenated. */
-			g.off[c] = used;
-			m->opt[c] = m->optbuf + used;
-			used = (uint16_t)(used + t.total[c]);
-		}
-	}
-	walk_all(areas, n, gather_visit, &g);
+	gather_split(m, areas, n);
 	size_t tl;
 	const uint8_t *tp = dhcp_opt(m, DO_MSG_TYPE, &tl);
 	if (tp) {

@@ -71,8 +71,15 @@ struct dhcp_msg {
 	uint8_t file[128];
 	uint8_t overload;				/* option 52 as received */
 	uint8_t type;					/* option 53, 0 for BOOTP */
-	const uint8_t *opt[256];
-	uint16_t opt_len[256];
+	uint8_t nopt;					/* distinct codes present */
+	uint8_t opt_idx[256];				/* code -> 1 + its slot, 0: absent */
+	/* Only the header above is cleared per packet: the slots are written
+	 * before they are read, and optbuf only where an option is split. */
+	struct dhcp_optv {
+		const uint8_t *v;
+		uint16_t len;				/* all pieces together */
+		uint16_t pieces;
+	} optv[254];
 	uint8_t optbuf[DHCP_RECV_MAX];
 };
 
@@ -82,8 +89,13 @@ int dhcp_decode(struct dhcp_msg *m, const uint8_t *pkt, size_t len, const char *
 /* The value of option code, or NULL; *len gets its length. */
 static inline const uint8_t *dhcp_opt(const struct dhcp_msg *m, uint8_t code, size_t *len)
 {
-	*len = m->opt_len[code];
-	return m->opt[code];
+	unsigned i = m->opt_idx[code];
+	if (i == 0) {
+		*len = 0;
+		return NULL;
+	}
+	*len = m->optv[i - 1].len;
+	return m->optv[i - 1].v;
 }
 
 /* An IPv4 address option of exactly 4 bytes, or 0. */
