@@ -528,7 +528,10 @@ static void route_reply(struct req *q, uint8_t type)
 		r->dest_addr = m->giaddr;
 	} else if (type == DHCPNAK) {
 		r->dest = DEST_BROADCAST;
-	} else if (m->ciaddr) {
+	} else if (m->ciaddr && type == DHCPACK) {
+		/* Only an ACK goes to ciaddr: a DISCOVER has none (RFC 2131
+		 * table 5), so an OFFER to one would go nowhere (ISC and Kea
+		 * ignore it too). */
 		r->dest = DEST_CIADDR;
 		r->dest_addr = m->ciaddr;
 	} else if ((m->flags & DHCP_BROADCAST_FLAG) || m->htype != 1 || m->hlen != 6 ||
@@ -700,8 +703,14 @@ static void handle_decline(struct req *q)
 	char a[16];
 	uint32_t addr = dhcp_opt_ip(q->m, DO_REQUESTED_IP);
 	uint32_t sid = dhcp_opt_ip(q->m, DO_SERVER_ID);
+	if (!sid) {
+		/* RFC 2131 4.3.3 and table 5: a DECLINE names the server. */
+		q->e->st.drop_malformed++;
+		note(q, true, "DECLINE from %s without a server identifier: ignored", q->c.hwstr);
+		return;
+	}
 	struct lease *l = addr ? lease_find(q->e->leases, addr) : NULL;
-	if (!l || !same_client(l, &q->c) || (sid && sid != q->server_id))
+	if (!l || !same_client(l, &q->c) || sid != q->server_id)
 		return;
 	/* RFC 2131 section 4.3.3: the address is in use by someone else. */
 	lease_set_state(q->e->leases, l, LEASE_ABANDONED,
@@ -729,7 +738,6 @@ static void handle_release(struct req *q)
 	note(q, false, "RELEASE %s from %s", ipstr(l->addr, a), q->c.hwstr);
 }
 
-/* RFC 2131 section 4.3.5: options only, no lease, to ciaddr. */
 /* INFORM: the options of the link, sent to ciaddr.  Only for a ciaddr on
  * the link the request came from (or the relay's network): an answer to
  * any other address would send our options, and our traffic, wherever a
@@ -737,6 +745,14 @@ static void handle_release(struct req *q)
 static void handle_inform(struct req *q)
 {
 	char a[16];
+	if (!q->m->ciaddr) {
+		/* RFC 2131 4.4.3: only a client with an address informs; the
+		 * reply would have nowhere to go but a broadcast.  ISC dhcpd
+		 * and Kea stay silent too. */
+		q->e->st.drop_malformed++;
+		note(q, false, "INFORM from %s without ciaddr: ignored", q->c.hwstr);
+		return;
+	}
 	if ((q->m->ciaddr & q->sn->mask) != q->sn->net) {
 		q->e->st.drop_no_subnet++;
 		note(q, false, "INFORM from %s: ciaddr %s is not on %s", q->c.hwstr,
@@ -799,6 +815,18 @@ static size_t reply_maxlen(const struct dhcp_msg *m)
 	return mms < 576 ? DHCP_MIN_MAX : mms - 28;
 }
 
+/* Our identifier to this client: the relay's RFC 5107 override when it
+ * sets one (the client then talks to the relay, which forwards to us),
+ * else our address on the link or the one the request reached. */
+static uint32_t server_id_for(const struct req *q)
+{
+	size_t n;
+	const uint8_t *o = q->m->giaddr ? dhcp_rai_sub(q->m, RAI_SERVER_ID_OVERRIDE, &n) : NULL;
+	if (o && n == 4)
+		return (uint32_t)o[0] << 24 | (uint32_t)o[1] << 16 | (uint32_t)o[2] << 8 | o[3];
+	return q->sn->bind_addr && !q->sn->relayed ? q->sn->bind_addr : q->in->local_addr;
+}
+
 void engine_handle(struct engine *e, const struct dhcp_msg *m, const struct engine_in *in,
 		   struct engine_result *r)
 {
@@ -842,7 +870,7 @@ void engine_handle(struct engine *e, const struct dhcp_msg *m, const struct engi
 		     q.c.hwstr);
 		return;
 	}
-	q.server_id = q.sn->bind_addr && !q.sn->relayed ? q.sn->bind_addr : in->local_addr;
+	q.server_id = server_id_for(&q);
 	r->maxlen = reply_maxlen(m);
 	switch (m->type) {
 	case DHCPDISCOVER: handle_discover(&q); break;

@@ -55,8 +55,10 @@ enum dhcp_opt_code {
 	DO_END = 255,
 };
 
-/* RFC 3046 relay agent sub-options, and RFC 3527 link selection. */
-enum { RAI_CIRCUIT_ID = 1, RAI_REMOTE_ID = 2, RAI_LINK_SELECTION = 5 };
+/* RFC 3046 relay agent sub-options, RFC 3527 link selection and RFC 5107
+ * server identifier override. */
+enum { RAI_CIRCUIT_ID = 1, RAI_REMOTE_ID = 2, RAI_LINK_SELECTION = 5,
+       RAI_SERVER_ID_OVERRIDE = 11 };
 
 /* A decoded message.  Option values point into the packet buffer, or into
  * optbuf when an option came in several pieces (RFC 3396), so the packet

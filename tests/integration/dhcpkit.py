@@ -162,14 +162,14 @@ class Kit:
 
     # -- actions --
 
-    def discover(self, requested=None):
+    def discover(self, requested=None, ciaddr="0.0.0.0"):
         xid = self.new_xid()
         opts = [("message-type", "discover")]
         if requested:
             opts.append(("requested_addr", requested))
         opts += self.common_opts() + ["end"]
-        return self.exchange(self.frame(self.bootp(xid) / DHCP(options=opts)), xid,
-                             want={MSG["offer"]})
+        return self.exchange(self.frame(self.bootp(xid, ciaddr=ciaddr) / DHCP(options=opts)),
+                             xid, want={MSG["offer"]})
 
     def request(self, requested=None, server_id=None, ciaddr="0.0.0.0",
                 dst="255.255.255.255", src="0.0.0.0", xid=None):
@@ -401,7 +401,7 @@ def main(argv=None):
     kit = Kit(a)
 
     if a.action == "discover":
-        out = {"reply": pkt_to_json(kit.discover(requested=a.requested)),
+        out = {"reply": pkt_to_json(kit.discover(requested=a.requested, ciaddr=a.ciaddr)),
                "rtt": kit.last_rtt}
     elif a.action == "doras":
         out = kit.doras(min(a.count, 200), until_no_ack=a.until_no_ack)

@@ -407,6 +407,84 @@ TEST(decline_quarantines)
 	teardown(f);
 }
 
+/* RFC 2131 4.3.3: a DECLINE names the server it answers.  One without a
+ * server identifier is ignored and counted; the address stays leased. */
+TEST(decline_without_server_id_ignored)
+{
+	struct fx *f = setup("");
+	uint32_t a = dora(f, 1);
+	uint64_t before = f->e.st.drop_malformed;
+	struct tpkt p;
+	tp_init(&p, DHCPDECLINE, 1);
+	tp_opt_ip(&p, DO_REQUESTED_IP, a);
+	struct engine_result *r = run(f, &p);
+	CHECK_EQ(r->dest, DEST_NONE);
+	CHECK_EQ(r->ndirty, 0);
+	CHECK(r->notable);
+	CHECK_EQ(f->e.st.drop_malformed, before + 1);
+	CHECK_EQ(f->e.st.declines, 0);
+	CHECK_EQ(lease_find(f->t, a)->state, LEASE_ACTIVE);
+	teardown(f);
+}
+
+/* A DISCOVER's ciaddr is 0 (RFC 2131 table 5); one that carries an
+ * address anyway still gets its OFFER broadcast or to its MAC, never
+ * sent to that address. */
+TEST(discover_ciaddr_ignored_for_delivery)
+{
+	struct fx *f = setup("");
+	struct tpkt p;
+	tp_init(&p, DHCPDISCOVER, 5);
+	tp_ciaddr(&p, IP4(255, 255, 255, 255));
+	struct engine_result *r = run(f, &p);
+	CHECK_EQ(reply_type(r), DHCPOFFER);
+	CHECK_EQ(r->dest, DEST_HWADDR);
+	CHECK_EQ(r->dest_addr, r->out.yiaddr);
+	tp_init(&p, DHCPDISCOVER, 6);
+	tp_ciaddr(&p, IP4(198, 18, 0, 11));
+	tp_flags(&p, DHCP_BROADCAST_FLAG);
+	CHECK_EQ(run(f, &p)->dest, DEST_BROADCAST);
+	teardown(f);
+}
+
+/* RFC 5107: a relay's server identifier override (option 82 sub-option
+ * 11) is our identifier in the replies through it, and a REQUEST naming
+ * it is ours. */
+TEST(server_id_override_from_relay)
+{
+	struct fx *f = setup("");
+	f->in.link = NULL;
+	const uint32_t relay = IP4(198, 18, 4, 1), ovr = IP4(198, 18, 4, 2);
+	const uint8_t rai[] = { RAI_CIRCUIT_ID, 2, 0, 7, RAI_SERVER_ID_OVERRIDE, 4,
+				198, 18, 4, 2 };
+	struct tpkt p;
+	tp_init(&p, DHCPDISCOVER, 30);
+	tp_giaddr(&p, relay);
+	tp_opt(&p, DO_RELAY_INFO, rai, sizeof rai);
+	struct engine_result *r = run(f, &p);
+	CHECK_EQ(reply_type(r), DHCPOFFER);
+	size_t n;
+	const uint8_t *sid = reply_opt(r, DO_SERVER_ID, &n);
+	CHECK(sid && n == 4 && memcmp(sid, rai + 6, 4) == 0);
+	uint32_t a = r->out.yiaddr;
+	tp_init(&p, DHCPREQUEST, 30);
+	tp_giaddr(&p, relay);
+	tp_opt(&p, DO_RELAY_INFO, rai, sizeof rai);
+	tp_opt_ip(&p, DO_SERVER_ID, ovr);
+	tp_opt_ip(&p, DO_REQUESTED_IP, a);
+	r = run(f, &p);
+	CHECK_EQ(reply_type(r), DHCPACK);
+	CHECK_EQ(r->dest, DEST_RELAY);
+	CHECK_EQ(r->dest_addr, relay);
+	/* Without the sub-option, the same REQUEST names another server. */
+	tp_init(&p, DHCPREQUEST, 31);
+	tp_giaddr(&p, relay);
+	tp_opt_ip(&p, DO_SERVER_ID, ovr);
+	tp_opt_ip(&p, DO_REQUESTED_IP, a);
+	CHECK_EQ(run(f, &p)->dest, DEST_NONE);
+	teardown(f);
+}
+
 TEST(inform_gets_options_only)
 {
 	struct fx *f = setup("");
@@ -422,6 +500,19 @@ TEST(inform_gets_options_only)
 	CHECK(reply_opt(r, DO_ROUTER, &n) != NULL);
 	CHECK(!r->wait_sync);
 	CHECK_EQ(r->ndirty, 0);
+	teardown(f);
+}
+
+/* An INFORM without ciaddr is dropped and counted (RFC 2131 4.4.3), as
+ * ISC dhcpd and Kea do: no broadcast ACK. */
+TEST(inform_without_ciaddr_dropped)
+{
+	struct fx *f = setup("");
+	struct tpkt p;
+	uint64_t before = f->e.st.drop_malformed;
+	tp_init(&p, DHCPINFORM, 9);
+	CHECK_EQ(run(f, &p)->dest, DEST_NONE);
+	CHECK_EQ(f->e.st.drop_malformed, before + 1);
 	teardown(f);
 }
 
@@ -654,7 +745,10 @@ T_RUN(T_CASE(discover_gets_offer), T_CASE(request_selecting_acks_after_journal),
       T_CASE(init_reboot_unknown_client), T_CASE(init_reboot_known_client_acked),
       T_CASE(renew_and_rebind), T_CASE(returning_client_gets_same_address),
       T_CASE(every_change_of_a_binding_is_journalled),
-      T_CASE(reservation), T_CASE(decline_quarantines), T_CASE(inform_gets_options_only),
+      T_CASE(reservation), T_CASE(decline_quarantines),
+      T_CASE(decline_without_server_id_ignored), T_CASE(discover_ciaddr_ignored_for_delivery),
+      T_CASE(server_id_override_from_relay), T_CASE(inform_gets_options_only),
+      T_CASE(inform_without_ciaddr_dropped),
       T_CASE(inform_from_another_network_dropped), T_CASE(impossible_giaddr_dropped),
       T_CASE(relayed_request_uses_giaddr_subnet), T_CASE(broadcast_flag_and_client_id),
       T_CASE(pool_exhaustion_then_longest_expired), T_CASE(authoritative_recovers_or_naks),
