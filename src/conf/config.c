@@ -11,6 +11,7 @@
  * the result is NULL when there was any error. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -122,6 +123,7 @@ struct scope {
 	const struct sect *s;
 	size_t subnet;		/* SK_SUBNET: where IPPOOL_n ranges go */
 	uint32_t lease_time, siaddr, mask, addr;
+	uint32_t t1, t2, min_lease, max_lease;	/* seconds, 0 = not given */
 	char bootfile[128];
 	char hostname[64];
 	size_t nopts, capopts;
@@ -192,6 +194,16 @@ static void perr(struct pctx *p, int line, const char *sect, const char *key,
 
 	va_start(ap, fmt);
 	vreport(p, false, line, sect, key, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void pwarn(struct pctx *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(p, true, 0, NULL, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -1300,6 +1312,11 @@ static void kv_option(struct pctx *p, void *obj, const struct kdef *k, const str
 			opt_type_name(d->type), code, d->name);
 		return;
 	}
+	if ((rest = opt_constraint((uint8_t)code, buf, (size_t)n)) != NULL) {
+		ent_err(p, e, "option %u%s%s%s: %s", code, d ? " (" : "", d ? d->name : "",
+			d ? ")" : "", rest);
+		return;
+	}
 	if (d && !typed && d->type >= OPT_U8 && d->type <= OPT_I32 && all_digits(e->val))
 		ent_warn(p, e, "read as hex bytes (dhcpsrv syntax); write OPTION_%u=%s:%s "
 			 "for a decimal number", code, opt_type_name(d->type), e->val);
@@ -1528,6 +1545,10 @@ static const struct kdef failover_keys[] = {
 #define GSH	(K_G | K_S | K_H)
 static const struct kdef scope_keys[] = {
 	KUINT("LEASETIME", struct scope, lease_time, 1, UINT32_MAX, GSH),
+	KUINT("T1", struct scope, t1, 1, UINT32_MAX - 1, K_G | K_S),
+	KUINT("T2", struct scope, t2, 1, UINT32_MAX - 1, K_G | K_S),
+	KUINT("MinLeaseTime", struct scope, min_lease, 1, UINT32_MAX, K_G | K_S),
+	KUINT("MaxLeaseTime", struct scope, max_lease, 1, UINT32_MAX, K_G | K_S),
 	{ .name = "SUBNETMASK", .fn = kv_mask, .flags = K_G | K_H,
 	  .hint = "the mask comes from the section name" },
 	KIP("NEXTSERVER", struct scope, siaddr, GSH),
@@ -1684,12 +1705,43 @@ static size_t new_subnet(struct pctx *p, const char *name, uint32_t net, uint32_
 
 static void optset_free(struct cfg_optset *o);
 
+/* The entry of key in the subnet's own section, else in [GENERAL]. */
+static const struct ent *scope_key(struct pctx *p, const struct scope *ov, const char *key)
+{
+	const struct ent *e = ov ? key_find(p, ov->s, key) : NULL;
+	return e ? e : key_find(p, p->general.s, key);
+}
+
+/* RFC 2131 section 4.4.5: T1 < T2; the bounds around LEASETIME.  A T1 or
+ * T2 at or past a granted lease's end gives way to the defaults for that
+ * lease (engine), so only their order is checked here. */
+static void check_times(struct pctx *p, const struct cfg_subnet *sub, const struct scope *ov)
+{
+	const struct ent *e;
+
+	if (sub->min_lease > sub->lease_time && (e = scope_key(p, ov, "MinLeaseTime")))
+		ent_err(p, e, "%" PRIu32 " is above LEASETIME (%" PRIu32 ") of %s",
+			sub->min_lease, sub->lease_time, sub->name);
+	if (sub->max_lease && sub->max_lease < sub->lease_time &&
+	    (e = scope_key(p, ov, "MaxLeaseTime")))
+		ent_err(p, e, "%" PRIu32 " is below LEASETIME (%" PRIu32 ") of %s",
+			sub->max_lease, sub->lease_time, sub->name);
+	if (sub->t1 && sub->t2 && sub->t1 >= sub->t2 && (e = scope_key(p, ov, "T2")))
+		ent_err(p, e, "T1 (%" PRIu32 ") must be below T2 (%" PRIu32 ") in %s",
+			sub->t1, sub->t2, sub->name);
+}
+
 /* lease time, next server, boot file and options: overrides, else [GENERAL]. */
 static void fill_subnet(struct pctx *p, struct cfg_subnet *sub, const struct scope *ov)
 {
 	const struct scope *g = &p->general;
 
 	sub->lease_time = ov && ov->lease_time ? ov->lease_time : p->c->lease_time;
+	sub->t1 = ov && ov->t1 ? ov->t1 : g->t1;
+	sub->t2 = ov && ov->t2 ? ov->t2 : g->t2;
+	sub->min_lease = ov && ov->min_lease ? ov->min_lease : g->min_lease;
+	sub->max_lease = ov && ov->max_lease ? ov->max_lease : g->max_lease;
+	check_times(p, sub, ov);
 	sub->siaddr = ov && ov->siaddr ? ov->siaddr : g->siaddr;
 	snprintf(sub->bootfile, sizeof sub->bootfile, "%s",
 		 ov && ov->bootfile[0] ? ov->bootfile : g->bootfile);
@@ -2102,8 +2154,8 @@ static void check_whole(struct pctx *p)
 		perr(p, 0, NULL, NULL, "no subnet: give IPPOOL_n (and IPBIND_n) in [Settings] "
 		     "or a [SUBNET:a.b.c.d/n] section");
 	else if (!serve)
-		perr(p, 0, NULL, NULL, "nothing to serve: no IPPOOL_n and no client section "
-		     "with IPADDR");
+		pwarn(p, "no IPPOOL_n and no client section with IPADDR: only DHCPINFORM "
+		      "is answered");
 	for (size_t i = 0; i < p->ns; i++)
 		if (p->sv[i].kind == SK_DUODHCP) {
 			t1 = key_find(p, &p->sv[i], "T1Percent");
@@ -2591,6 +2643,18 @@ static void print_settings(const struct config *c, FILE *out)
 	}
 }
 
+/* T1, T2 and the lease time bounds, where given. */
+static void print_times(FILE *out, const struct cfg_subnet *s)
+{
+	const struct { const char *key; uint32_t v; } times[] = {
+		{ "T1", s->t1 }, { "T2", s->t2 },
+		{ "MinLeaseTime", s->min_lease }, { "MaxLeaseTime", s->max_lease },
+	};
+	for (size_t i = 0; i < NELEM(times); i++)
+		if (times[i].v)
+			fprintf(out, "%s=%lu\n", times[i].key, (unsigned long)times[i].v);
+}
+
 static void print_general(const struct config *c, FILE *out)
 {
 	const struct cfg_subnet *d = NULL;
@@ -2604,6 +2668,7 @@ static void print_general(const struct config *c, FILE *out)
 		fprintf(out, "SUBNETMASK=%s\n", ipfmt(a, c->subnet_mask));
 	if (d == NULL)
 		return;		/* [GENERAL] is already merged into each [SUBNET:...] */
+	print_times(out, d);
 	if (d->siaddr)
 		fprintf(out, "NEXTSERVER=%s\n", ipfmt(a, d->siaddr));
 	if (d->bootfile[0])
@@ -2693,6 +2758,7 @@ static void print_subnet(const struct cfg_subnet *s, FILE *out)
 		print_ranges(out, s);
 	}
 	fprintf(out, "LEASETIME=%lu\n", (unsigned long)s->lease_time);
+	print_times(out, s);
 	if (s->siaddr)
 		fprintf(out, "NEXTSERVER=%s\n", ipfmt(a, s->siaddr));
 	if (s->bootfile[0])

@@ -39,6 +39,8 @@ struct cfg_subnet {
 	size_t nranges;
 	struct cfg_range *ranges;	/* the pool */
 	uint32_t lease_time;		/* seconds */
+	uint32_t t1, t2;		/* T1, T2 in seconds; 0 = from T1Percent/T2Percent */
+	uint32_t min_lease, max_lease;	/* bounds for a requested time; 0 = LEASETIME */
 	uint32_t siaddr;		/* NEXTSERVER, 0 = none */
 	char bootfile[128];		/* BOOTFILE, "" = none */
 	struct cfg_optset opts;		/* [GENERAL] merged with overrides */

@@ -288,10 +288,22 @@ static uint32_t choose_address(struct req *q)
 	return 0;
 }
 
-/* The reservation's lease time, else the subnet's. */
+/* The reservation's lease time, else the subnet's; a time the client asks
+ * for (option 51) within MinLeaseTime..MaxLeaseTime, which default to
+ * that time, so a request changes nothing unless a bound is configured
+ * (as Kea's min- and max-valid-lifetime). */
 static uint32_t wanted_time(const struct req *q)
 {
-	return q->c.host && q->c.host->lease_time ? q->c.host->lease_time : q->sn->lease_time;
+	uint32_t base = q->c.host && q->c.host->lease_time ? q->c.host->lease_time
+							   : q->sn->lease_time;
+	size_t n;
+	const uint8_t *v = dhcp_opt(q->m, DO_LEASE_TIME, &n);
+	if (!v || n != 4)
+		return base;
+	uint32_t want = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+	uint32_t lo = q->sn->min_lease && q->sn->min_lease < base ? q->sn->min_lease : base;
+	uint32_t hi = q->sn->max_lease > base ? q->sn->max_lease : base;
+	return want < lo ? lo : want > hi ? hi : want;
 }
 
 /* The time to grant on l, as the policy allows. */
@@ -506,11 +518,20 @@ static void add_echoes(struct req *q)
 		dhcp_out_add(&q->r->out, DO_RELAY_INFO, v, n);
 }
 
+/* T1 and T2 (RFC 2131 section 4.4.5): the subnet's in seconds when they
+ * fall inside this lease in order, else T1Percent/T2Percent of it, else
+ * 1/2 and 7/8.  A lease cut short (failover's MCLT) keeps them in order. */
 static void add_times(struct req *q, uint32_t secs)
 {
 	const struct config *c = q->e->cfg;
 	uint64_t t1 = c->t1_pct ? (uint64_t)secs * c->t1_pct / 100 : secs / 2;
 	uint64_t t2 = c->t2_pct ? (uint64_t)secs * c->t2_pct / 100 : (uint64_t)secs * 7 / 8;
+	if (q->sn->t2 && q->sn->t2 < secs)
+		t2 = q->sn->t2;
+	if (q->sn->t1 && q->sn->t1 < t2)
+		t1 = q->sn->t1;
+	else if (t1 >= t2)
+		t1 = t2 * 4 / 7;	/* 1/2 against 7/8 */
 	dhcp_out_add_u32(&q->r->out, DO_LEASE_TIME, secs);
 	if (secs != UINT32_MAX) {
 		dhcp_out_add_u32(&q->r->out, DO_T1, (uint32_t)t1);

@@ -617,6 +617,51 @@ int opt_valid(enum opt_type t, const uint8_t *v, size_t len)
 	return 0;
 }
 
+static unsigned be16(const uint8_t *v)
+{
+	return (unsigned)v[0] << 8 | v[1];
+}
+
+/* Option 25: 16-bit MTUs of at least 68 (RFC 2132 section 5.6). */
+static const char *plateau_check(const uint8_t *v, size_t len)
+{
+	if (len == 0 || len % 2)
+		return "must be one or more 16-bit MTU sizes";
+	for (size_t i = 0; i < len; i += 2)
+		if (be16(v + i) < 68)
+			return "each MTU must be at least 68 (RFC 2132 section 5.6)";
+	return NULL;
+}
+
+const char *opt_constraint(uint8_t code, const uint8_t *v, size_t len)
+{
+	const struct opt_def *d = opt_def_by_code(code);
+	switch (code) {
+	case 21: case 33:
+		return len >= 8 && len % 8 == 0 ? NULL :
+		       "must be address pairs, a multiple of 8 bytes (RFC 2132 sections 4.3, 5.8)";
+	case 22:
+		return len == 2 && be16(v) >= 576 ? NULL :
+		       "must be at least 576 (RFC 2132 section 4.4)";
+	case 23: case 37:
+		return len == 1 && v[0] >= 1 ? NULL :
+		       "a TTL must be 1 to 255 (RFC 2132 sections 4.5, 6.3)";
+	case 25:
+		return plateau_check(v, len);
+	case 26:
+		return len == 2 && be16(v) >= 68 ? NULL :
+		       "must be at least 68 (RFC 2132 section 5.1)";
+	case 46:
+		return len == 1 && (v[0] == 1 || v[0] == 2 || v[0] == 4 || v[0] == 8) ? NULL :
+		       "must be 1 (B-node), 2 (P-node), 4 (M-node) or 8 (H-node) (RFC 2132 section 8.7)";
+	case 116:
+		return len == 1 && v[0] <= 1 ? NULL : "must be 0 or 1 (RFC 2563)";
+	}
+	if (d && d->type == OPT_STRING && len == 0)
+		return "must not be empty (RFC 2132: minimum length 1)";
+	return NULL;
+}
+
 static void fmt_ip(FILE *f, const uint8_t *v)
 {
 	char buf[TEXT_IP4_LEN];

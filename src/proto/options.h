@@ -48,6 +48,12 @@ void opt_format(FILE *f, enum opt_type t, const uint8_t *v, size_t len);
 /* True when len bytes at v are a well-formed value of type t, so that
  * opt_format writes text that opt_encode turns back into the same bytes. */
 int opt_valid(enum opt_type t, const uint8_t *v, size_t len);
+/* What RFC 2132 (and the option's own RFC) forbids in a value that is
+ * already valid for its type: address pairs for 21 and 33, 576 or more
+ * for 22, a TTL of at least 1 for 23 and 37, an MTU of at least 68 for 26
+ * and in 25, node types 1, 2, 4 or 8 for 46, a non-empty string.  NULL
+ * when the value is allowed, else the rule it breaks. */
+const char *opt_constraint(uint8_t code, const uint8_t *v, size_t len);
 /* The name opt_type_parse accepts for t. */
 const char *opt_type_name(enum opt_type t);
 

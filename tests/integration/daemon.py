@@ -19,15 +19,16 @@ def binary():
 def make_config(journal, authoritative=True, lease_time=120, relay=False,
                 pool="198.18.0.10-50",
                 reservations=(), decline_time=600, extra_settings="",
-                extra_duodhcp="", router="198.18.0.1", dns="198.18.0.1", http_port=None):
+                extra_duodhcp="", router="198.18.0.1", dns="198.18.0.1", http_port=None,
+                extra_general=""):
     """The dhcpsrv.ini style config the tests share.  reservations is a list
-    of (mac, addr, hostname).  router or dns None leaves ROUTER_0 or DNS_0
+    of (mac, addr, hostname); pool None gives no IPPOOL_1.  router or dns None leaves ROUTER_0 or DNS_0
     out of [GENERAL].  http_port turns the status page and API on at
     198.18.0.1:http_port."""
     lines = [
         "; written by the duodhcp integration tests",
         "[Settings]",
-        "IPPOOL_1=%s" % pool,
+        "IPPOOL_1=%s" % pool if pool else None,
         "IPBIND_1=198.18.0.1",
         "AssociateBindsToPools=1",
         "Trace=1",
@@ -38,6 +39,7 @@ def make_config(journal, authoritative=True, lease_time=120, relay=False,
         "SUBNETMASK=255.255.255.0",
         "ROUTER_0=%s" % router if router else None,
         "DNS_0=%s" % dns if dns else None,
+        extra_general,
         "",
         "[DUODHCP]",
         "Journal=%s" % journal,

@@ -105,6 +105,7 @@ class Kit:
         self.broadcast = args.broadcast
         self.hostname = args.hostname
         self.client_id = args.client_id
+        self.lease_time = getattr(args, "lease_time", None)
         self.rng = random.Random(args.seed)
         self.last_rtt = None	# seconds from send to the last reply seen
 
@@ -120,6 +121,8 @@ class Kit:
             o.append(("client_id", b"\x01" + mac_bytes(self.client_id)))
         if self.hostname:
             o.append(("hostname", self.hostname.encode()))
+        if self.lease_time:
+            o.append(("lease_time", self.lease_time))
         o.append(("param_req_list", [1, 3, 6, 12, 15, 28, 51, 54, 58, 59]))
         return o
 
@@ -380,6 +383,7 @@ def main(argv=None):
     ap.add_argument("--client-id", help="send option 61 = 01+this MAC")
     ap.add_argument("--hostname")
     ap.add_argument("--requested", help="option 50")
+    ap.add_argument("--lease-time", type=int, help="option 51: the lease time asked for")
     ap.add_argument("--server-id", help="option 54")
     ap.add_argument("--ciaddr", default="0.0.0.0")
     ap.add_argument("--dst", default="255.255.255.255", help="IP destination")

@@ -113,3 +113,40 @@ def test_server_id_override_rfc5107(make_topo, duod):
     other = _relay(topo, "--type", "request", "--mac", "02:00:00:00:00:32",
                    "--requested", offer["yiaddr"], "--server-id", GIADDR, "--timeout", "1.5")
     assert other is None, other
+
+
+@pytest.mark.netns
+def test_timers_in_seconds_and_requested_lease_time(make_topo, duod, kit, client):
+    """T1/T2 in seconds go out exactly (999 stays 999, where a percentage
+    gave 1000), and a client's requested lease time is granted within
+    MinLeaseTime..MaxLeaseTime."""
+    topo = make_topo(clients=(1, 2))
+    duod(topo, lease_time=3600,
+         extra_general="T1=999\nT2=2999\nMinLeaseTime=600\nMaxLeaseTime=7200")
+    ack = kit(topo.clients[1], "dora")["ack"]
+    assert ack and ack["type"] == "ack", ack
+    o = ack["options"]
+    assert (o.get("lease_time"), o.get("renewal_time"), o.get("rebinding_time")) == \
+        (3600, 999, 2999), o
+    for ask, got in ((100000, 7200), (60, 600), (1800, 1800)):
+        ack = kit(topo.clients[1], "dora", "--lease-time", ask)["ack"]
+        assert ack and ack["options"].get("lease_time") == got, (ask, ack)
+    # A real client sees the same timers.
+    env = client("dhclient", topo, 2).obtain()["env"]
+    assert env.get("new_dhcp_renewal_time") == "999", env
+    assert env.get("new_dhcp_rebinding_time") == "2999", env
+
+
+@pytest.mark.netns
+def test_link_without_pool_answers_inform(make_topo, duod, kit):
+    """A link with no pool and no reservation is served for INFORM only
+    (the configuration used to be refused with "nothing to serve")."""
+    topo = make_topo(clients=(1,))
+    duod(topo, pool=None)
+    ns = topo.clients[1]
+    ciaddr = "198.18.0.77"
+    topo.ip(ns, "addr", "add", ciaddr + "/24", "dev", "eth0")
+    r = kit(ns, "inform", "--ciaddr", ciaddr)["reply"]
+    assert r and r["type"] == "ack", r
+    assert r["options"].get("router") == "198.18.0.1", r
+    assert kit(ns, "discover", timeout=2)["reply"] is None

@@ -141,6 +141,8 @@ static int subnet_eq(const struct cfg_subnet *a, const struct cfg_subnet *b)
 	       (a->nranges == 0 ||
 		memcmp(a->ranges, b->ranges, a->nranges * sizeof *a->ranges) == 0) &&
 	       a->lease_time == b->lease_time && a->siaddr == b->siaddr &&
+	       a->t1 == b->t1 && a->t2 == b->t2 && a->min_lease == b->min_lease &&
+	       a->max_lease == b->max_lease &&
 	       strcmp(a->bootfile, b->bootfile) == 0 && optset_eq(&a->opts, &b->opts);
 }
 
@@ -952,6 +954,34 @@ TEST(option_errors)
 	CHECK(fails_with(buf, "t.ini:5: [GENERAL] NODETYPE: \"3\" is not a NetBIOS node type"));
 	snprintf(buf, sizeof buf, "%sDOMAINNAME=\n", head);
 	CHECK(fails_with(buf, "t.ini:5: [GENERAL] DOMAINNAME: needs 1 to 1024 characters"));
+	/* RFC 2132's limits on values of the right type (issue 13). */
+	snprintf(buf, sizeof buf, "%sOPTION_21=ips:10.0.0.0\n", head);
+	CHECK(fails_with(buf, "t.ini:5: [GENERAL] OPTION_21: option 21 (policy-filter): must be "
+			 "address pairs, a multiple of 8 bytes"));
+	snprintf(buf, sizeof buf, "%sOPTION_33=ips:10.0.0.0,10.0.0.1,10.0.0.2\n", head);
+	CHECK(fails_with(buf, "t.ini:5: [GENERAL] OPTION_33: option 33 (static-routes): must be "
+			 "address pairs"));
+	snprintf(buf, sizeof buf, "%sOPTION_22=u16:575\n", head);
+	CHECK(fails_with(buf, "t.ini:5: [GENERAL] OPTION_22: option 22 (max-dgram-reassembly): "
+			 "must be at least 576"));
+	snprintf(buf, sizeof buf, "%sOPTION_23=u8:0\n", head);
+	CHECK(fails_with(buf, "OPTION_23: option 23 (default-ip-ttl): a TTL must be 1 to 255"));
+	snprintf(buf, sizeof buf, "%sOPTION_37=00\n", head);
+	CHECK(fails_with(buf, "t.ini:5: [GENERAL] OPTION_37: option 37 (default-tcp-ttl): a TTL "
+			 "must be 1 to 255"));
+	snprintf(buf, sizeof buf, "%sOPTION_26=u16:67\n", head);
+	CHECK(fails_with(buf, "OPTION_26: option 26 (interface-mtu): must be at least 68"));
+	snprintf(buf, sizeof buf, "%sOPTION_25=hex:00440020\n", head);
+	CHECK(fails_with(buf, "OPTION_25: option 25 (path-mtu-plateau-table): each MTU must be "
+			 "at least 68"));
+	snprintf(buf, sizeof buf, "%sOPTION_40=string:\n", head);
+	CHECK(fails_with(buf, "OPTION_40: option 40 (nis-domain): must not be empty"));
+	/* The smallest allowed values pass. */
+	snprintf(buf, sizeof buf, "%sOPTION_21=ips:10.0.0.0,255.0.0.0\nOPTION_22=u16:576\n"
+		 "OPTION_23=u8:1\nOPTION_37=u8:1\nOPTION_26=u16:68\n", head);
+	struct config *c = parse(buf);
+	CHECK(c != NULL);
+	config_free(c);
 }
 
 TEST(option_decimal_warning)
@@ -1035,10 +1065,60 @@ TEST(strings_with_specials_round_trip)
 	config_free(c);
 }
 
+/* T1/T2 in seconds and the lease time bounds, per [GENERAL] and per
+ * subnet (issue 13). */
+TEST(lease_timers)
+{
+	struct config *c = parse("[Settings]\nIPBIND_1=10.0.0.1\nIPPOOL_1=10.0.0.10-20\n"
+				 "[General]\nSUBNETMASK=255.255.255.0\nLEASETIME=3600\nT1=999\n"
+				 "T2=2999\nMaxLeaseTime=86400\n"
+				 "[SUBNET:10.0.4.0/24]\nIPPOOL_1=10.0.4.10-20\nLEASETIME=600\n"
+				 "T1=100\nT2=500\nMinLeaseTime=60\nMaxLeaseTime=7200\n");
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_EQ(c->subnets[0].t1, 999);
+		CHECK_EQ(c->subnets[0].t2, 2999);
+		CHECK_EQ(c->subnets[0].min_lease, 0);
+		CHECK_EQ(c->subnets[0].max_lease, 86400);
+		CHECK_EQ(c->subnets[1].t1, 100);
+		CHECK_EQ(c->subnets[1].t2, 500);
+		CHECK_EQ(c->subnets[1].min_lease, 60);
+		CHECK_EQ(c->subnets[1].max_lease, 7200);
+		CHECK(round_trips(c));
+	}
+	config_free(c);
+	static const char head[] = "[Settings]\nIPPOOL_1=10.0.0.10-20\n[General]\n"
+				   "SUBNETMASK=255.255.255.0\nLEASETIME=3600\n";
+	char buf[512];
+	snprintf(buf, sizeof buf, "%sT1=3000\nT2=3000\n", head);
+	CHECK(fails_with(buf, "t.ini:7: [General] T2: T1 (3000) must be below T2 (3000) in "));
+	snprintf(buf, sizeof buf, "%sMinLeaseTime=4000\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [General] MinLeaseTime: 4000 is above LEASETIME (3600)"));
+	snprintf(buf, sizeof buf, "%sMaxLeaseTime=60\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [General] MaxLeaseTime: 60 is below LEASETIME (3600)"));
+	snprintf(buf, sizeof buf, "%sT1=0\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [General] T1: "));
+	snprintf(buf, sizeof buf, "[Settings]\nIPPOOL_1=10.0.0.10-20\n[10-00-00-00-00-01]\nT1=5\n");
+	CHECK(fails_with(buf, "t.ini:4: [10-00-00-00-00-01] T1: "));
+}
+
 TEST(nothing_to_serve)
 {
-	CHECK(fails_with("[Settings]\nIPBIND_1=10.0.0.1\n[General]\nSUBNETMASK=255.255.255.0\n",
-			 "t.ini: nothing to serve: no IPPOOL_n and no client section with IPADDR"));
+	/* A link with no pool and no reservation: INFORM only (issue 13),
+	 * with a warning. */
+	{
+		struct config *c = parse("[Settings]\nIPBIND_1=10.0.0.1\n[General]\n"
+					 "SUBNETMASK=255.255.255.0\n");
+		CHECK(c != NULL);
+		CHECK(said("t.ini: warning: no IPPOOL_n and no client section with IPADDR: "
+			   "only DHCPINFORM is answered"));
+		if (c) {
+			CHECK_EQ(c->nsubnets, 1);
+			CHECK_EQ(c->subnets[0].nranges, 0);
+			CHECK(round_trips(c));
+		}
+		config_free(c);
+	}
 	CHECK(fails_with("[General]\nSUBNETMASK=255.255.255.0\n", "t.ini: no subnet"));
 	/* Reservations alone are enough. */
 	{
@@ -1430,7 +1510,7 @@ T_RUN(T_CASE(seed_split_scope_configs), T_CASE(seed_file_configs), T_CASE(defaul
       T_CASE(pool_syntax), T_CASE(bind_address_left_out_of_pool), T_CASE(overlapping_pools),
       T_CASE(relayed_subnets), T_CASE(subnet_section_over_ipbind), T_CASE(options_by_code),
       T_CASE(option_errors), T_CASE(option_decimal_warning), T_CASE(variables),
-      T_CASE(strings_with_specials_round_trip), T_CASE(nothing_to_serve),
+      T_CASE(strings_with_specials_round_trip), T_CASE(lease_timers), T_CASE(nothing_to_serve),
       T_CASE(load_from_file), T_CASE(failover_defaults), T_CASE(failover_keys),
       T_CASE(failover_errors), T_CASE(failover_all_errors_reported),
       T_CASE(failover_sync_server_warns), T_CASE(failover_pair))

@@ -37,11 +37,18 @@ struct fx {
 	struct engine_result r;
 };
 
+static struct fx *setup_ini(const char *ini);
+
 static struct fx *setup(const char *extra)
 {
-	struct fx *f = calloc(1, sizeof *f);
 	char ini[4096];
 	snprintf(ini, sizeof ini, "%s%s", base_ini, extra);
+	return setup_ini(ini);
+}
+
+static struct fx *setup_ini(const char *ini)
+{
+	struct fx *f = calloc(1, sizeof *f);
 	f->cfg = config_parse("test.ini", ini, strlen(ini), stderr);
 	if (!f->cfg) {
 		fprintf(stderr, "config did not parse\n");
@@ -485,6 +492,53 @@ TEST(server_id_override_from_relay)
 	teardown(f);
 }
 
+static uint32_t reply_u32(const struct engine_result *r, uint8_t code)
+{
+	size_t n;
+	const uint8_t *v = reply_opt(r, code, &n);
+	return v && n == 4 ? (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
+			     (uint32_t)v[2] << 8 | v[3] : 0;
+}
+
+/* DISCOVER asking for lease time ask (0: none); the OFFER's option 51. */
+static struct engine_result *offer_asking(struct fx *f, uint8_t mac, uint32_t ask)
+{
+	struct tpkt p;
+	tp_init(&p, DHCPDISCOVER, mac);
+	if (ask)
+		tp_opt_ip(&p, DO_LEASE_TIME, ask);
+	return run(f, &p);
+}
+
+/* T1/T2 in seconds, exactly (999 stays 999), and a requested lease time
+ * honoured only within MinLeaseTime..MaxLeaseTime (issue 13). */
+TEST(timers_in_seconds_and_requested_time)
+{
+	struct fx *f = setup_ini("[Settings]\nIPPOOL_1=198.18.0.10-12\nIPBIND_1=198.18.0.1\n"
+				 "AssociateBindsToPools=1\n[GENERAL]\nLEASETIME=3600\n"
+				 "SUBNETMASK=255.255.255.0\nT1=999\nT2=2999\nMinLeaseTime=600\n"
+				 "MaxLeaseTime=7200\n[DUODHCP]\nJournal=/nonexistent/journal\n");
+	struct engine_result *r = offer_asking(f, 1, 0);
+	CHECK_EQ(reply_u32(r, DO_LEASE_TIME), 3600);
+	CHECK_EQ(reply_u32(r, DO_T1), 999);
+	CHECK_EQ(reply_u32(r, DO_T2), 2999);
+	CHECK_EQ(reply_u32(offer_asking(f, 2, 60), DO_LEASE_TIME), 600);
+	CHECK_EQ(reply_u32(offer_asking(f, 2, 1800), DO_LEASE_TIME), 1800);
+	r = offer_asking(f, 2, 100000);
+	CHECK_EQ(reply_u32(r, DO_LEASE_TIME), 7200);
+	CHECK_EQ(reply_u32(r, DO_T1), 999);
+	/* A lease shorter than T2: the defaults for it, in order. */
+	r = offer_asking(f, 2, 600);
+	CHECK_EQ(reply_u32(r, DO_T2), 525);
+	CHECK_EQ(reply_u32(r, DO_T1), 300);
+	teardown(f);
+	/* No bounds: the request changes nothing (dhcpsrv's behaviour). */
+	f = setup("");
+	CHECK_EQ(reply_u32(offer_asking(f, 3, 60), DO_LEASE_TIME), 3600);
+	CHECK_EQ(reply_u32(offer_asking(f, 3, 60), DO_T1), 1800);
+	teardown(f);
+}
+
 TEST(inform_gets_options_only)
 {
 	struct fx *f = setup("");
@@ -748,7 +802,7 @@ T_RUN(T_CASE(discover_gets_offer), T_CASE(request_selecting_acks_after_journal),
       T_CASE(reservation), T_CASE(decline_quarantines),
       T_CASE(decline_without_server_id_ignored), T_CASE(discover_ciaddr_ignored_for_delivery),
       T_CASE(server_id_override_from_relay), T_CASE(inform_gets_options_only),
-      T_CASE(inform_without_ciaddr_dropped),
+      T_CASE(inform_without_ciaddr_dropped), T_CASE(timers_in_seconds_and_requested_time),
       T_CASE(inform_from_another_network_dropped), T_CASE(impossible_giaddr_dropped),
       T_CASE(relayed_request_uses_giaddr_subnet), T_CASE(broadcast_flag_and_client_id),
       T_CASE(pool_exhaustion_then_longest_expired), T_CASE(authoritative_recovers_or_naks),
