@@ -143,7 +143,8 @@ static void trace(struct server *s, const struct dhcp_msg *m, const struct engin
 		 hw, lk ? lk->name : "-", m->giaddr, r->note[0] ? r->note : "no reply", more);
 }
 
-static void on_datagram(void *arg, const uint8_t *buf, size_t len, int ifindex, uint32_t dst)
+static void on_datagram(void *arg, const uint8_t *buf, size_t len, int ifindex, uint32_t dst,
+			uint32_t src)
 {
 	struct server *s = arg;
 	const char *why;
@@ -156,7 +157,8 @@ static void on_datagram(void *arg, const uint8_t *buf, size_t len, int ifindex, 
 	const struct dhcp_link *lk = dhcp_io_link_for(&s->io, ifindex);
 	uint32_t local = (dst == INADDR_BROADCAST || !dst) && lk ? lk->addr : dst;
 	struct engine_in in = { .now = time(NULL), .mono_ms = mono_ms(),
-				.link = lk ? lk->sn : NULL, .local_addr = local };
+				.link = lk ? lk->sn : NULL, .local_addr = local,
+				.src_addr = src };
 	struct engine_result *r = &s->res;
 	engine_handle(&s->eng, &s->msg, &in, r);
 	trace(s, &s->msg, r, lk);
