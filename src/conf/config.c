@@ -955,6 +955,67 @@ static void kv_forward(struct pctx *p, void *obj, const struct kdef *k, const st
 	}
 }
 
+/* One TrustedRelays item: "a.b.c.d" or "a.b.c.d/n", no host bits. */
+static bool trusted_item(struct pctx *p, const struct ent *e, const char *tok,
+			 struct cfg_net *out)
+{
+	bool hostbits = false;
+	char a[TEXT_IP4_LEN];
+	if (ip_str(tok, &out->net)) {
+		out->mask = 0xffffffffu;
+		if (out->net != 0)
+			return true;
+		ent_err(p, e, "0.0.0.0 is no relay's address");
+	} else if (!cidr_parse(tok, &out->net, &out->mask, &hostbits))
+		ent_err(p, e, "\"%s\" is not an IPv4 address or a.b.c.d/n", tok);
+	else if (hostbits)
+		ent_err(p, e, "\"%s\" has host bits set (the network is %s/%u)", tok,
+			ipfmt(a, out->net), mask_prefix(out->mask));
+	else
+		return true;
+	return false;
+}
+
+/* TrustedRelays=: the relays' own addresses (or networks), separated by
+ * commas or spaces; relayed requests from anywhere else are dropped. */
+static void kv_trusted(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		       unsigned idx)
+{
+	struct config *c = obj;
+	(void)k, (void)idx;
+	c->ntrusted = 0;
+	for (const char *s = e->val; *s;) {
+		size_t n = strcspn(s, ", ");
+		char tok[40];
+		if (n == 0) {
+			s++;
+			continue;
+		}
+		snprintf(tok, sizeof tok, "%.*s", (int)(n < sizeof tok ? n : sizeof tok - 1), s);
+		s += n;
+		if (c->ntrusted == CFG_TRUSTED_MAX) {
+			ent_err(p, e, "at most %d addresses or networks", CFG_TRUSTED_MAX);
+			return;
+		}
+		if (!trusted_item(p, e, tok, &c->trusted[c->ntrusted]))
+			return;
+		c->ntrusted++;
+	}
+}
+
+/* LinkSelection=relays|off. */
+static void kv_linksel(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		       unsigned idx)
+{
+	(void)idx;
+	if (strcasecmp(e->val, "relays") == 0)
+		*(uint8_t *)field(obj, k) = CFG_LINKSEL_RELAYS;
+	else if (strcasecmp(e->val, "off") == 0)
+		*(uint8_t *)field(obj, k) = CFG_LINKSEL_OFF;
+	else
+		ent_err(p, e, "\"%s\" is not relays or off", e->val);
+}
+
 static void kv_bindaddr(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
 			unsigned idx)
 {
@@ -1465,6 +1526,9 @@ static const struct kdef duodhcp_keys[] = {
 	{ .name = "CompactBytes", .fn = kv_size, .off = offsetof(struct config, compact_bytes),
 	  .min = 64u << 10, .max = UINT32_MAX },
 	KUINT("CommitDelayMs", struct config, commit_delay_ms, 0, 1000, 0),
+	{ .name = "TrustedRelays", .fn = kv_trusted },
+	{ .name = "LinkSelection", .fn = kv_linksel,
+	  .off = offsetof(struct config, link_selection) },
 };
 
 /* Role=primary|secondary. */
@@ -2517,6 +2581,14 @@ void config_free(struct config *c)
 	free(c);
 }
 
+bool config_relay_trusted(const struct config *c, uint32_t addr)
+{
+	for (size_t i = 0; i < c->ntrusted; i++)
+		if ((addr & c->trusted[i].mask) == c->trusted[i].net)
+			return true;
+	return c->ntrusted == 0;
+}
+
 const struct cfg_subnet *config_subnet_for(const struct config *c, uint32_t addr)
 {
 	size_t i = subnet_index(c, addr);
@@ -2700,6 +2772,14 @@ static void print_duodhcp(const struct config *c, FILE *out)
 		(unsigned long)c->probe_ms, (unsigned long)c->decline_secs,
 		(unsigned long)c->offer_secs, (unsigned long)c->t1_pct, (unsigned long)c->t2_pct,
 		(unsigned long)c->compact_bytes, (unsigned long)c->commit_delay_ms);
+	fputs("TrustedRelays=", out);
+	for (size_t i = 0; i < c->ntrusted; i++) {
+		fprintf(out, "%s%s", i ? "," : "", ipfmt(a, c->trusted[i].net));
+		if (c->trusted[i].mask != 0xffffffffu)
+			fprintf(out, "/%u", mask_prefix(c->trusted[i].mask));
+	}
+	fprintf(out, "\nLinkSelection=%s\n",
+		c->link_selection == CFG_LINKSEL_OFF ? "off" : "relays");
 }
 
 static struct cfg_range *fo_ranges(const struct config *c, size_t *n);

@@ -62,6 +62,18 @@ struct cfg_host {
 
 enum cfg_fo_role { CFG_FO_NONE, CFG_FO_PRIMARY, CFG_FO_SECONDARY };
 
+/* LinkSelection=: whose RFC 3527 link-selection sub-option is honoured. */
+enum cfg_linksel {
+	CFG_LINKSEL_RELAYS,		/* any relayed request's (giaddr set) */
+	CFG_LINKSEL_OFF,		/* nobody's: the subnet is giaddr's */
+};
+
+#define CFG_TRUSTED_MAX 32		/* TrustedRelays entries */
+
+struct cfg_net {
+	uint32_t net, mask;		/* host byte order */
+};
+
 /* [FAILOVER]: one failover relationship as ISC dhcpd's "failover peer"
  * declares it (draft-ietf-dhc-failover-12).  Parsed and checked here;
  * the protocol in src/failover/ uses it. */
@@ -124,6 +136,9 @@ struct config {
 	uint32_t t1_pct, t2_pct;	/* percent of the lease; 0 = RFC defaults */
 	uint32_t compact_bytes;		/* compact the journal past this size */
 	uint32_t commit_delay_ms;	/* how long an ACK may wait to share a sync */
+	size_t ntrusted;		/* TrustedRelays; 0 = a relay at any address */
+	struct cfg_net trusted[CFG_TRUSTED_MAX];
+	uint8_t link_selection;		/* enum cfg_linksel */
 
 	struct cfg_failover fo;		/* [FAILOVER] */
 };
@@ -148,6 +163,9 @@ uint64_t config_failover_fingerprint(const struct config *c);
  * message"; returns how many. */
 int config_failover_pair(const struct config *a, const struct config *b, FILE *errs);
 
+/* Whether addr, the IP source of a relayed request, is a relay in
+ * TrustedRelays (any address when the list is empty). */
+bool config_relay_trusted(const struct config *c, uint32_t addr);
 /* The subnet whose net/mask contains addr, or NULL. */
 const struct cfg_subnet *config_subnet_for(const struct config *c, uint32_t addr);
 /* The host section for a hardware address, or NULL. */

@@ -805,14 +805,26 @@ static bool impossible_giaddr(const struct config *cfg, uint32_t g)
 	return false;
 }
 
-/* The subnet a request belongs to: by RFC 3527 link selection, then by
- * giaddr for relayed requests, else the receiving interface's; INFORM
- * may also be matched by ciaddr. */
+/* Whether a relayed request came from a relay we take requests from.  A
+ * relay sends from an address of its own (0.0.0.0 is a client's source),
+ * and with TrustedRelays from one listed there.  The source is what is
+ * checked, not giaddr, which any host can write: ISC dhcrelay sends from
+ * its interface towards the server, usually not the giaddr. */
+static bool relay_trusted(const struct req *q)
+{
+	return q->in->src_addr != 0 && config_relay_trusted(q->e->cfg, q->in->src_addr);
+}
+
+/* The subnet a request belongs to: by RFC 3527 link selection (from a
+ * relay only: section 3 has the relay agent add it; and not at all with
+ * LinkSelection=off), then by giaddr for relayed requests, else the
+ * receiving interface's; INFORM may also be matched by ciaddr. */
 static const struct cfg_subnet *pick_subnet(const struct req *q)
 {
 	const struct dhcp_msg *m = q->m;
 	size_t n;
-	const uint8_t *ls = m->giaddr ? dhcp_rai_sub(m, RAI_LINK_SELECTION, &n) : NULL;
+	bool honour = m->giaddr && q->e->cfg->link_selection == CFG_LINKSEL_RELAYS;
+	const uint8_t *ls = honour ? dhcp_rai_sub(m, RAI_LINK_SELECTION, &n) : NULL;
 	if (ls && n == 4)
 		return config_subnet_for(q->e->cfg, (uint32_t)ls[0] << 24 | (uint32_t)ls[1] << 16 |
 						    (uint32_t)ls[2] << 8 | ls[3]);
@@ -868,6 +880,13 @@ void engine_handle(struct engine *e, const struct dhcp_msg *m, const struct engi
 		e->st.drop_malformed++;
 		note(&q, false, "%s: giaddr %08x is no relay's address", dhcp_type_name(m->type),
 		     m->giaddr);
+		return;
+	}
+	if (m->giaddr && !relay_trusted(&q)) {
+		char a[TEXT_IP4_LEN], b[TEXT_IP4_LEN];
+		e->st.drop_relay++;
+		note(&q, true, "%s: giaddr %s from %s, which is no trusted relay (TrustedRelays)",
+		     dhcp_type_name(m->type), ipstr(m->giaddr, a), ipstr(in->src_addr, b));
 		return;
 	}
 	size_t n;

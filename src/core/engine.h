@@ -18,6 +18,8 @@ struct engine_stats {
 	uint64_t drop_no_subnet;
 	uint64_t drop_not_ours;			/* silent by RFC 2131 4.3.2 */
 	uint64_t drop_partner;			/* the policy left it to a failover partner */
+	uint64_t drop_relay;			/* relayed, but not from a trusted relay's
+					   address (TrustedRelays), or from 0.0.0.0 */
 	uint64_t drop_bootp;
 	uint64_t pool_exhausted;
 	uint64_t declines;
@@ -87,6 +89,7 @@ struct engine_in {
 	int64_t mono_ms;			/* monotonic clock, milliseconds */
 	const struct cfg_subnet *link;		/* subnet of the receiving interface */
 	uint32_t local_addr;			/* our address the request reached */
+	uint32_t src_addr;			/* the IP source it came from */
 };
 
 enum engine_dest {

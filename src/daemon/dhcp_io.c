@@ -250,7 +250,9 @@ size_t dhcp_io_read(struct dhcp_io *io, size_t max, dhcp_io_rx_fn *rx,
 				io->truncated++;
 				continue;
 			}
-			rx(arg, bufs[i], mm[i].msg_len, ifindex, dst);
+			uint32_t src = mh->msg_namelen >= sizeof from[i] ?
+				       ntohl(from[i].sin_addr.s_addr) : 0;
+			rx(arg, bufs[i], mm[i].msg_len, ifindex, dst, src);
 		}
 		batch_done(arg);
 		total += (size_t)n;

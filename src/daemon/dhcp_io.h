@@ -55,9 +55,10 @@ void dhcp_io_links_refresh(struct dhcp_io *io, const struct config *cfg);
 /* The link of the interface a request came in on, or NULL. */
 const struct dhcp_link *dhcp_io_link_for(struct dhcp_io *io, int ifindex);
 
-/* One datagram: its bytes, the interface and our address it reached. */
+/* One datagram: its bytes, the interface and our address it reached, and
+ * its IP source (host byte order). */
 typedef void dhcp_io_rx_fn(void *arg, const uint8_t *buf, size_t len, int ifindex,
-			   uint32_t dst);
+			   uint32_t dst, uint32_t src);
 /* Reads up to max datagrams, a batch at a time, calling rx for each and
  * batch_done after each batch; returns how many were read. */
 size_t dhcp_io_read(struct dhcp_io *io, size_t max, dhcp_io_rx_fn *rx,

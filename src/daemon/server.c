@@ -143,7 +143,8 @@ static void trace(struct server *s, const struct dhcp_msg *m, const struct engin
 		 hw, lk ? lk->name : "-", m->giaddr, r->note[0] ? r->note : "no reply", more);
 }
 
-static void on_datagram(void *arg, const uint8_t *buf, size_t len, int ifindex, uint32_t dst)
+static void on_datagram(void *arg, const uint8_t *buf, size_t len, int ifindex, uint32_t dst,
+			uint32_t src)
 {
 	struct server *s = arg;
 	const char *why;
@@ -156,7 +157,8 @@ static void on_datagram(void *arg, const uint8_t *buf, size_t len, int ifindex, 
 	const struct dhcp_link *lk = dhcp_io_link_for(&s->io, ifindex);
 	uint32_t local = (dst == INADDR_BROADCAST || !dst) && lk ? lk->addr : dst;
 	struct engine_in in = { .now = time(NULL), .mono_ms = mono_ms(),
-				.link = lk ? lk->sn : NULL, .local_addr = local };
+				.link = lk ? lk->sn : NULL, .local_addr = local,
+				.src_addr = src };
 	struct engine_result *r = &s->res;
 	engine_handle(&s->eng, &s->msg, &in, r);
 	trace(s, &s->msg, r, lk);
@@ -667,13 +669,37 @@ static int sync_start_if(struct server *s)
 	return sync_attach(s->sync, s->lp, on_sync_batch, s);
 }
 
+/* Who may use the HTTP connections kept from strangers, besides loopback:
+ * this host's own addresses (duodhcpctl asks BindAddress), the SyncServer
+ * partner (its change feed pull; a host name gets none) and the failover
+ * peer.  None of them changes on a reload. */
+static size_t http_trusted(const struct config *c, uint32_t out[HTTP_TRUSTED_MAX])
+{
+	size_t n = 0;
+	uint32_t a;
+	if (c->http_bind[0] && text_ip4_parse(c->http_bind, strlen(c->http_bind), &a))
+		out[n++] = a;
+	const char *colon = strrchr(c->sync_server, ':');
+	size_t len = colon ? (size_t)(colon - c->sync_server) : strlen(c->sync_server);
+	if (len && text_ip4_parse(c->sync_server, len, &a))
+		out[n++] = a;
+	if (c->fo.enabled)
+		out[n++] = c->fo.peer_addr;
+	for (size_t i = 0; i < c->nsubnets && n < HTTP_TRUSTED_MAX; i++)
+		if (c->subnets[i].bind_addr && !c->subnets[i].relayed)
+			out[n++] = c->subnets[i].bind_addr;
+	return n;
+}
+
 static int http_start_if(struct server *s)
 {
 	if (!s->cfg->http_enable)
 		return 0;
 	char err[256];
-	s->http = http_start(s->cfg->http_bind, s->cfg->http_port, api_ctx_get, s, err,
-			     sizeof err);
+	uint32_t trusted[HTTP_TRUSTED_MAX];
+	size_t ntrusted = http_trusted(s->cfg, trusted);
+	s->http = http_start(s->cfg->http_bind, s->cfg->http_port, trusted, ntrusted,
+			     api_ctx_get, s, err, sizeof err);
 	if (!s->http) {
 		log_err("HTTP: %s", err);
 		return -1;

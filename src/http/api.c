@@ -575,6 +575,7 @@ static json_object *counters_json(struct jb *b, const struct engine_stats *st)
 	put(b, drop, "no_subnet", json_object_new_uint64(st->drop_no_subnet));
 	put(b, drop, "not_ours", json_object_new_uint64(st->drop_not_ours));
 	put(b, drop, "partner", json_object_new_uint64(st->drop_partner));
+	put(b, drop, "relay", json_object_new_uint64(st->drop_relay));
 	put(b, drop, "bootp", json_object_new_uint64(st->drop_bootp));
 	put(b, o, "rx", rx);
 	put(b, o, "tx", tx);
@@ -799,7 +800,7 @@ static void prom_packets(FILE *f, const struct engine_stats *st)
 	const struct { const char *reason; uint64_t v; } drops[] = {
 		{ "malformed", st->drop_malformed }, { "no_subnet", st->drop_no_subnet },
 		{ "not_ours", st->drop_not_ours }, { "partner", st->drop_partner },
-		{ "bootp", st->drop_bootp },
+		{ "relay", st->drop_relay }, { "bootp", st->drop_bootp },
 		{ "pool_exhausted", st->pool_exhausted },
 	};
 	prom_head(f, "duodhcp_dropped_total", "counter",

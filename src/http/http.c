@@ -16,9 +16,21 @@
 #include "http/http.h"
 #include "common/log.h"
 
+/* Connections: 64 in all, at most 8 from one address, and the last 16
+ * only for the trusted (this host, the SyncServer partner, the failover
+ * peer), so that strangers holding idle connections can lock neither the
+ * partner's change feed nor duodhcpctl out.  Idle ones close after 10 s. */
 #define HTTP_CONN_LIMIT 64
-#define HTTP_CONN_PER_IP 16
+#define HTTP_CONN_PER_ADDR 8
+#define HTTP_CONN_RESERVED 16
 #define HTTP_TIMEOUT_SECS 10
+
+/* The connections open from one address (IPv4 as ::ffff:a.b.c.d). */
+struct peer {
+	uint8_t addr[16];
+	unsigned n;			/* 0: a free slot */
+	bool trusted;
+};
 
 struct http {
 	struct loop_poller poll;	/* while attached */
@@ -28,6 +40,11 @@ struct http {
 	char start_err[160];		/* MHD's last message while starting */
 	bool started;
 	struct log_limit limit;		/* MHD messages a client can trigger */
+	uint32_t trusted[HTTP_TRUSTED_MAX];
+	size_t ntrusted;
+	struct peer peers[HTTP_CONN_LIMIT];	/* MHD never opens more */
+	unsigned nopen, nstrangers;
+	struct log_limit refuse_limit;
 };
 
 static const char csp[] =
@@ -183,6 +200,130 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return res;
 }
 
+/* ---- who may connect ---- */
+
+/* The address as 16 bytes, IPv4 mapped into IPv6; false for other families. */
+static bool addr_key(const struct sockaddr *sa, socklen_t len, uint8_t key[16])
+{
+	if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+		memcpy(key, mapped, sizeof mapped);
+		memcpy(key + 12, &in->sin_addr, 4);
+		return true;
+	}
+	if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		return true;
+	}
+	return false;
+}
+
+/* Loopback (127/8, ::1) or one of the addresses http_start was given. */
+static bool key_trusted(const struct http *h, const uint8_t key[16])
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t lo6[16] = { [15] = 1 };
+	if (memcmp(key, lo6, 16) == 0)
+		return true;
+	if (memcmp(key, mapped, sizeof mapped) != 0)
+		return false;
+	uint32_t a = (uint32_t)key[12] << 24 | (uint32_t)key[13] << 16 |
+		     (uint32_t)key[14] << 8 | key[15];
+	if (a >> 24 == 127)
+		return true;
+	for (size_t i = 0; i < h->ntrusted; i++)
+		if (h->trusted[i] == a)
+			return true;
+	return false;
+}
+
+static struct peer *peer_find(struct http *h, const uint8_t key[16])
+{
+	for (size_t i = 0; i < HTTP_CONN_LIMIT; i++)
+		if (h->peers[i].n && memcmp(h->peers[i].addr, key, 16) == 0)
+			return &h->peers[i];
+	return NULL;
+}
+
+static void refused(struct http *h, const struct sockaddr *sa, const char *why)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	if (!log_allow(&h->refuse_limit, mono_ms(), 1, 10))
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, a, sizeof a);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, a, sizeof a);
+	log_warn("http: refused a connection from %s: %s", a, why);
+}
+
+/* MHD's accept policy: asked before each connection is taken. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	struct http *h = cls;
+	uint8_t key[16];
+	if (!addr_key(sa, len, key))
+		return MHD_NO;
+	const struct peer *p = peer_find(h, key);
+	if (p && p->n >= HTTP_CONN_PER_ADDR) {
+		refused(h, sa, "8 connections open from it");
+		return MHD_NO;
+	}
+	if (h->nopen >= HTTP_CONN_LIMIT)
+		return MHD_NO;
+	if (!key_trusted(h, key) && h->nstrangers >= HTTP_CONN_LIMIT - HTTP_CONN_RESERVED) {
+		refused(h, sa, "the connections for other addresses are taken");
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static void conn_started(struct http *h, struct MHD_Connection *c, void **ctx)
+{
+	const union MHD_ConnectionInfo *i =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	uint8_t key[16];
+	if (!i || !i->client_addr)
+		return;
+	socklen_t len = i->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							    : sizeof(struct sockaddr_in);
+	if (!addr_key(i->client_addr, len, key))
+		return;
+	struct peer *p = peer_find(h, key);
+	for (size_t k = 0; !p && k < HTTP_CONN_LIMIT; k++)
+		if (h->peers[k].n == 0) {
+			p = &h->peers[k];
+			memcpy(p->addr, key, 16);
+			p->trusted = key_trusted(h, key);
+		}
+	if (!p)
+		return;		/* cannot happen: MHD keeps to HTTP_CONN_LIMIT */
+	p->n++;
+	h->nopen++;
+	h->nstrangers += !p->trusted;
+	*ctx = p;
+}
+
+/* Counts each connection by its address while it is open. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http *h = cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		*ctx = NULL;
+		conn_started(h, c, ctx);
+		return;
+	}
+	struct peer *p = *ctx;
+	if (toe != MHD_CONNECTION_NOTIFY_CLOSED || !p)
+		return;
+	p->n--;
+	h->nopen--;
+	h->nstrangers -= !p->trusted;
+	*ctx = NULL;
+}
+
 /* ---- the daemon ---- */
 
 union sa {
@@ -206,8 +347,8 @@ static bool bind_addr_parse(const char *s, uint16_t port, union sa *sa, bool *v6
 	return !s || !*s || inet_pton(AF_INET, s, &sa->in.sin_addr) == 1;
 }
 
-struct http *http_start(const char *bind_addr, uint16_t port,
-			const struct api_ctx *(*get_ctx)(void *arg), void *arg,
+struct http *http_start(const char *bind_addr, uint16_t port, const uint32_t *trusted,
+			size_t ntrusted, const struct api_ctx *(*get_ctx)(void *arg), void *arg,
 			char *err, size_t errlen)
 {
 	union sa sa;
@@ -223,12 +364,14 @@ struct http *http_start(const char *bind_addr, uint16_t port,
 	}
 	h->get_ctx = get_ctx;
 	h->arg = arg;
+	for (size_t i = 0; i < ntrusted && h->ntrusted < HTTP_TRUSTED_MAX; i++)
+		h->trusted[h->ntrusted++] = trusted[i];
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
-	h->d = MHD_start_daemon(flags, port, NULL, NULL, on_request, h,
+	h->d = MHD_start_daemon(flags, port, on_accept, h, on_request, h,
 				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 				MHD_OPTION_SOCK_ADDR, &sa.sa,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_CONN_PER_IP,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_SECS,
 				MHD_OPTION_END);
 	if (!h->d) {

@@ -10,12 +10,17 @@
 
 struct http;
 
+#define HTTP_TRUSTED_MAX 16
+
 /* Listens on bind_addr (an IPv4 or IPv6 literal; NULL or "" = all IPv4
- * addresses) and port.  get_ctx(arg) is called for every request and
- * returns the state to answer from, or NULL (answered with 503).
- * Returns NULL with a message in err on failure. */
-struct http *http_start(const char *bind_addr, uint16_t port,
-			const struct api_ctx *(*get_ctx)(void *arg), void *arg,
+ * addresses) and port.  trusted (host byte order, at most
+ * HTTP_TRUSTED_MAX are kept) are the IPv4 addresses besides loopback that
+ * may use the connections kept back from strangers.  get_ctx(arg) is
+ * called for every request and returns the state to answer from, or
+ * NULL (answered with 503).  Returns NULL with a message in err on
+ * failure. */
+struct http *http_start(const char *bind_addr, uint16_t port, const uint32_t *trusted,
+			size_t ntrusted, const struct api_ctx *(*get_ctx)(void *arg), void *arg,
 			char *err, size_t errlen);
 /* Registers with the loop: MHD's epoll fd and its timeouts.  http_stop()
  * leaves the loop. */

@@ -15,7 +15,7 @@ static const char ini[] =
 	"[GENERAL]\nLEASETIME=60\nSUBNETMASK=255.255.255.0\nROUTER_0=198.18.0.1\n"
 	"[SUBNET:198.18.4.0/24]\nIPPOOL_1=198.18.4.10-12\n"
 	"[02-00-00-00-00-05]\nIPADDR=198.18.0.200\nHostname=fixed\n"
-	"[DUODHCP]\nJournal=/nonexistent\nAuthoritative=1\n";
+	"[DUODHCP]\nJournal=/nonexistent\nAuthoritative=1\nTrustedRelays=198.18.0.2\n";
 
 static struct config *cfg;
 static struct lease_table *table;
@@ -53,8 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = size;
 		const char *why;
 		if (dhcp_decode(&m, data, len, &why) == 0) {
+			/* From the trusted relay or from a LAN host, by the length. */
 			struct engine_in in = { .now = now, .mono_ms = now * 1000,
-						.link = &cfg->subnets[0], .local_addr = 0xc6120001u };
+						.link = &cfg->subnets[0], .local_addr = 0xc6120001u,
+						.src_addr = len & 1 ? 0xc6120002u : 0xc6120063u };
 			engine_handle(&eng, &m, &in, &r);
 			unsigned dropped;
 			if (r.dest != DEST_NONE && dhcp_encode(&r.out, out, r.maxlen, &dropped) > r.maxlen)

@@ -6,7 +6,8 @@
 It sends on one interface, sniffs the reply for a bounded time and prints
 one JSON object on stdout.  Actions:
 
-    discover   DHCPDISCOVER; prints the offer (or null)
+    discover   DHCPDISCOVER; prints the offer (or null); --giaddr,
+               --link-selection and --src make it look relayed
     dora       DISCOVER, OFFER, REQUEST (selecting), ACK/NAK
     request    a REQUEST built from --requested/--server-id/--ciaddr
                (INIT-REBOOT, SELECTING, RENEWING: RFC 2131 table 4)
@@ -31,6 +32,7 @@ passes 198.18.0.0/15 ones.
 import argparse
 import json
 import random
+import socket
 import struct
 import sys
 import threading
@@ -107,6 +109,10 @@ class Kit:
         self.client_id = args.client_id
         self.lease_time = getattr(args, "lease_time", None)
         self.rng = random.Random(args.seed)
+        # discover as a relay would send it (or a host pretending to be one)
+        self.giaddr = args.giaddr
+        self.link_selection = args.link_selection
+        self.src = args.src
         self.last_rtt = None	# seconds from send to the last reply seen
 
     def bootp(self, xid, ciaddr="0.0.0.0", giaddr="0.0.0.0"):
@@ -165,13 +171,18 @@ class Kit:
 
     # -- actions --
 
-    def discover(self, requested=None, ciaddr="0.0.0.0"):
+    def discover(self, requested=None, dst="255.255.255.255", ciaddr="0.0.0.0"):
         xid = self.new_xid()
         opts = [("message-type", "discover")]
         if requested:
             opts.append(("requested_addr", requested))
-        opts += self.common_opts() + ["end"]
-        return self.exchange(self.frame(self.bootp(xid, ciaddr=ciaddr) / DHCP(options=opts)),
+        opts += self.common_opts()
+        if self.link_selection:	# RFC 3527 sub-option 5 in option 82
+            opts.append(("relay_agent_information",
+                         b"\x05\x04" + socket.inet_aton(self.link_selection)))
+        opts.append("end")
+        return self.exchange(self.frame(self.bootp(xid, ciaddr=ciaddr, giaddr=self.giaddr) /
+                                        DHCP(options=opts), src=self.src, dst=dst),
                              xid, want={MSG["offer"]})
 
     def request(self, requested=None, server_id=None, ciaddr="0.0.0.0",
@@ -387,6 +398,9 @@ def main(argv=None):
     ap.add_argument("--server-id", help="option 54")
     ap.add_argument("--ciaddr", default="0.0.0.0")
     ap.add_argument("--dst", default="255.255.255.255", help="IP destination")
+    ap.add_argument("--giaddr", default="0.0.0.0", help="discover: giaddr")
+    ap.add_argument("--link-selection", help="discover: option 82 sub-option 5")
+    ap.add_argument("--src", default="0.0.0.0", help="discover: IP source")
     ap.add_argument("--timeout", type=float, default=4.0,
                     help="seconds to wait for a reply (capped at 30)")
     ap.add_argument("--no-broadcast", dest="broadcast", action="store_false",
@@ -405,7 +419,8 @@ def main(argv=None):
     kit = Kit(a)
 
     if a.action == "discover":
-        out = {"reply": pkt_to_json(kit.discover(requested=a.requested, ciaddr=a.ciaddr)),
+        out = {"reply": pkt_to_json(kit.discover(requested=a.requested, dst=a.dst,
+                                                 ciaddr=a.ciaddr)),
                "rtt": kit.last_rtt}
     elif a.action == "doras":
         out = kit.doras(min(a.count, 200), until_no_ack=a.until_no_ack)

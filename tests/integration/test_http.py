@@ -367,3 +367,72 @@ def test_status_page_in_chromium(make_topo, duod, client, kit, tmp_path):
         assert os.path.getsize(tmpshot) > 20000, "a suspiciously small screenshot"
         shutil.copyfile(tmpshot, os.path.join(art, name))
         print("status page screenshot:", os.path.join(art, name))
+
+
+# ---------------------------------------------------------------- connection limits
+
+_HOLD = r'''
+import socket, sys, time
+host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+socks = []
+for _ in range(n):
+    s = socket.socket()
+    s.settimeout(2)
+    try:
+        s.connect((host, port))
+        socks.append(s)
+    except OSError:
+        pass
+time.sleep(1.5)
+held = 0
+for s in socks:
+    s.setblocking(False)
+    try:
+        held += s.recv(1, socket.MSG_PEEK) != b""
+    except BlockingIOError:
+        held += 1      # open and idle
+    except OSError:
+        pass
+print(held, flush=True)
+sys.stdin.read()       # holds them until the test closes stdin
+'''
+
+
+def _hold(ns, port, n):
+    """Opens n idle connections to the API from ns; returns the process."""
+    return subprocess.Popen(nslib.nsexec(ns) + [S.PYTHON, "-c", _HOLD, nslib.SERVER_ADDR,
+                                               str(port), str(n)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+
+@pytest.mark.netns
+def test_idle_connections_do_not_lock_out_the_partner(make_topo, duod):
+    """Eight hosts each open 10 idle connections (the old limits, 64 in all
+    and 16 per address, let four of them take every one).  Each holds at
+    most 8, strangers together at most 48; the SyncServer partner and this
+    host itself are still answered within the 10 s idle timeout, while a
+    ninth stranger is refused."""
+    port = 8067
+    topo = make_topo(clients=())
+    partner = topo.add_host("prt", "198.18.0.9/24")
+    strangers = [topo.add_host("s%d" % i, "198.18.0.%d/24" % (100 + i)) for i in range(9)]
+    duod(topo, http_port=port, extra_settings="SyncServer=198.18.0.9:%d" % port)
+    url = "http://%s:%d/api/v1/status" % (nslib.SERVER_ADDR, port)
+    assert S.http(partner, url)["status"] == 200
+    procs = [_hold(ns, port, 10) for ns in strangers[:8]]
+    try:
+        held = []
+        for p in procs:	# each prints within 2 s per connection + 1.5 s
+            held.append(int(p.stdout.readline() or -1))
+        r = S.http(partner, url, timeout=3)
+        assert r["status"] == 200, ("the partner was locked out", held, r)
+        r = S.http(topo.server, url, timeout=3)
+        assert r["status"] == 200, ("this host was locked out", held, r)
+        assert all(0 <= h <= 8 for h in held), held
+        assert sum(held) == 48, held
+        r = S.http(strangers[8], url, timeout=3)
+        assert r["status"] is None, ("a ninth stranger got in", held, r)
+    finally:
+        for p in procs:
+            p.stdin.close()
+            nslib.stop_pid(p.pid, term_timeout=3, proc=p)

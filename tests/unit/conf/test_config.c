@@ -375,6 +375,52 @@ TEST(duodhcp_errors)
 	CHECK(fails_with(buf, "t.ini:6: [DUODHCP] User: control character or '\"'"));
 }
 
+/* TrustedRelays and LinkSelection: what they take, what they refuse. */
+TEST(relay_trust_keys)
+{
+	static const char head[] = "[Settings]\nIPPOOL_1=192.168.1.10-20\n"
+				   "[General]\nSUBNETMASK=255.255.255.0\n[DUODHCP]\n";
+	char buf[768];
+
+	struct config *c = parse(head);
+	CHECK(c && c->ntrusted == 0 && c->link_selection == CFG_LINKSEL_RELAYS);
+	CHECK(c && config_relay_trusted(c, IP(203, 0, 113, 9)));	/* any relay */
+	config_free(c);
+	snprintf(buf, sizeof buf, "%sTrustedRelays=198.18.0.2, 198.18.8.0/24 10.1.2.3/32\n"
+		 "LinkSelection=Off\n", head);
+	c = parse(buf);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(c->ntrusted, 3);
+	CHECK_EQ(c->trusted[1].net, IP(198, 18, 8, 0));
+	CHECK_EQ(c->trusted[1].mask, 0xffffff00u);
+	CHECK_EQ(c->link_selection, CFG_LINKSEL_OFF);
+	CHECK(config_relay_trusted(c, IP(198, 18, 0, 2)));
+	CHECK(config_relay_trusted(c, IP(198, 18, 8, 77)));
+	CHECK(config_relay_trusted(c, IP(10, 1, 2, 3)));
+	CHECK(!config_relay_trusted(c, IP(198, 18, 0, 3)));
+	CHECK(!config_relay_trusted(c, 0));
+	CHECK(round_trips(c));
+	config_free(c);
+	snprintf(buf, sizeof buf, "%sTrustedRelays=198.18.0.2,relay1\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [DUODHCP] TrustedRelays: \"relay1\" is not an IPv4 "
+			 "address or a.b.c.d/n"));
+	snprintf(buf, sizeof buf, "%sTrustedRelays=198.18.8.1/24\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [DUODHCP] TrustedRelays: \"198.18.8.1/24\" has host "
+			 "bits set (the network is 198.18.8.0/24)"));
+	snprintf(buf, sizeof buf, "%sTrustedRelays=0.0.0.0\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [DUODHCP] TrustedRelays: 0.0.0.0 is no relay's address"));
+	size_t n = (size_t)snprintf(buf, sizeof buf, "%sTrustedRelays=", head);
+	for (int i = 1; i <= CFG_TRUSTED_MAX + 1; i++)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "10.0.0.%d,", i);
+	snprintf(buf + n, sizeof buf - n, "\n");
+	CHECK(fails_with(buf, "t.ini:6: [DUODHCP] TrustedRelays: at most 32 addresses"));
+	snprintf(buf, sizeof buf, "%sLinkSelection=trusted\n", head);
+	CHECK(fails_with(buf, "t.ini:6: [DUODHCP] LinkSelection: \"trusted\" is not relays "
+			 "or off"));
+}
+
 /* One file, many problems: each reported with its own line. */
 TEST(all_errors_reported)
 {
@@ -1503,7 +1549,8 @@ TEST(failover_pair)
 }
 
 T_RUN(T_CASE(seed_split_scope_configs), T_CASE(seed_file_configs), T_CASE(defaults),
-      T_CASE(duodhcp_section), T_CASE(duodhcp_errors), T_CASE(all_errors_reported),
+      T_CASE(duodhcp_section), T_CASE(duodhcp_errors), T_CASE(relay_trust_keys),
+      T_CASE(all_errors_reported),
       T_CASE(reader_errors), T_CASE(nul_byte), T_CASE(crlf_bom_comments_case),
       T_CASE(dhcpsrv_only_keys_warn), T_CASE(mac_forms), T_CASE(host_errors),
       T_CASE(host_overrides), T_CASE(associate_binds_to_pools), T_CASE(binds_and_indexes),

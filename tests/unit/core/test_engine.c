@@ -7,6 +7,7 @@
 #include "core/engine.h"
 
 #define SRV IP4(198, 18, 0, 1)
+#define RELAY IP4(198, 18, 0, 2)	/* a relay's source address */
 
 static const char base_ini[] =
 	"[Settings]\n"
@@ -57,7 +58,8 @@ static struct fx *setup_ini(const char *ini)
 	f->t = lease_table_new();
 	engine_set_config(&f->e, f->cfg, f->t);
 	f->in = (struct engine_in){ .now = 1700000000, .mono_ms = 1000,
-				    .link = &f->cfg->subnets[0], .local_addr = SRV };
+				    .link = &f->cfg->subnets[0], .local_addr = SRV,
+				    .src_addr = RELAY };
 	for (size_t i = 0; i < f->cfg->nsubnets; i++)
 		if (f->cfg->subnets[i].bind_addr == SRV)
 			f->in.link = &f->cfg->subnets[i];
@@ -650,6 +652,66 @@ TEST(relayed_request_uses_giaddr_subnet)
 	teardown(f);
 }
 
+static struct engine_result *relayed(struct fx *f, uint8_t n, uint32_t giaddr, uint32_t link)
+{
+	struct tpkt p;
+	tp_init(&p, DHCPDISCOVER, n);
+	tp_giaddr(&p, giaddr);
+	uint8_t ls[] = { RAI_LINK_SELECTION, 4, link >> 24, link >> 16, link >> 8, link };
+	if (link)
+		tp_opt(&p, DO_RELAY_INFO, ls, sizeof ls);
+	return run(f, &p);
+}
+
+/* A relayed request is served only from a relay's address: never from
+ * 0.0.0.0 (a client's source), and with TrustedRelays only from one
+ * listed, whatever the giaddr says. */
+TEST(relay_trust)
+{
+	struct fx *f = setup("");
+	f->in.src_addr = 0;
+	CHECK_EQ(relayed(f, 1, IP4(198, 18, 4, 1), IP4(198, 18, 4, 0))->dest, DEST_NONE);
+	CHECK_EQ(f->e.st.drop_relay, 1);
+	f->in.src_addr = IP4(198, 18, 0, 99);		/* any relay, with no list */
+	CHECK_EQ(reply_type(relayed(f, 1, IP4(198, 18, 4, 1), 0)), DHCPOFFER);
+	teardown(f);
+
+	f = setup("TrustedRelays=198.18.0.2,198.18.8.0/24\n");
+	CHECK_EQ(reply_type(relayed(f, 2, IP4(198, 18, 4, 1), 0)), DHCPOFFER);
+	f->in.src_addr = IP4(198, 18, 8, 7);
+	CHECK_EQ(reply_type(relayed(f, 3, IP4(198, 18, 4, 1), 0)), DHCPOFFER);
+	/* A LAN host writing a trusted relay's address into giaddr. */
+	f->in.src_addr = IP4(198, 18, 0, 99);
+	CHECK_EQ(relayed(f, 4, IP4(198, 18, 0, 2), IP4(198, 18, 4, 0))->dest, DEST_NONE);
+	CHECK_EQ(relayed(f, 5, IP4(198, 18, 4, 1), 0)->dest, DEST_NONE);
+	CHECK_EQ(f->e.st.drop_relay, 2);
+	CHECK(f->r.notable);
+	/* Its own requests, not relayed, are served as ever. */
+	struct tpkt p;
+	tp_init(&p, DHCPDISCOVER, 6);
+	CHECK_EQ(run(f, &p)->out.yiaddr >> 8, IP4(198, 18, 0, 0) >> 8);
+	teardown(f);
+}
+
+/* LinkSelection=off: the subnet is giaddr's, sub-option 5 or not. */
+TEST(link_selection_off)
+{
+	struct fx *f = setup("LinkSelection=off\n");
+	uint64_t before = f->e.st.drop_no_subnet;
+	CHECK_EQ(relayed(f, 1, IP4(198, 18, 7, 1), IP4(198, 18, 4, 0))->dest, DEST_NONE);
+	CHECK_EQ(f->e.st.drop_no_subnet, before + 1);
+	struct engine_result *r = relayed(f, 2, IP4(198, 18, 4, 1), IP4(198, 18, 0, 0));
+	CHECK_EQ(reply_type(r), DHCPOFFER);
+	CHECK_EQ(r->out.yiaddr >> 8, IP4(198, 18, 4, 0) >> 8);
+	teardown(f);
+	/* The default honours it from a relay: the same request gets the
+	 * link it names. */
+	f = setup("");
+	r = relayed(f, 2, IP4(198, 18, 4, 1), IP4(198, 18, 0, 0));
+	CHECK_EQ(r->out.yiaddr >> 8, IP4(198, 18, 0, 0) >> 8);
+	teardown(f);
+}
+
 TEST(broadcast_flag_and_client_id)
 {
 	struct fx *f = setup("");
@@ -804,7 +866,8 @@ T_RUN(T_CASE(discover_gets_offer), T_CASE(request_selecting_acks_after_journal),
       T_CASE(server_id_override_from_relay), T_CASE(inform_gets_options_only),
       T_CASE(inform_without_ciaddr_dropped), T_CASE(timers_in_seconds_and_requested_time),
       T_CASE(inform_from_another_network_dropped), T_CASE(impossible_giaddr_dropped),
-      T_CASE(relayed_request_uses_giaddr_subnet), T_CASE(broadcast_flag_and_client_id),
+      T_CASE(relayed_request_uses_giaddr_subnet), T_CASE(relay_trust),
+      T_CASE(link_selection_off), T_CASE(broadcast_flag_and_client_id),
       T_CASE(pool_exhaustion_then_longest_expired), T_CASE(authoritative_recovers_or_naks),
       T_CASE(maxlen_honours_option_57), T_CASE(hundred_thousand_reservations),
       T_CASE(policy_decides_ownership_and_lease_time),

@@ -71,7 +71,8 @@ static struct fx *setup(bool primary, struct fo_service svc)
 	f->t = lease_table_new();
 	engine_set_config(&f->e, f->cfg, f->t);
 	f->srv = primary ? PRI : SEC;
-	f->in = (struct engine_in){ .now = NOW, .mono_ms = 1000, .local_addr = f->srv };
+	f->in = (struct engine_in){ .now = NOW, .mono_ms = 1000, .local_addr = f->srv,
+				    .src_addr = IP4(198, 18, 0, 9) };	/* a relay */
 	for (size_t i = 0; i < f->cfg->nsubnets; i++)
 		if (f->cfg->subnets[i].bind_addr == f->srv)
 			f->in.link = &f->cfg->subnets[i];

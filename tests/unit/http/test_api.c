@@ -772,7 +772,7 @@ static struct http *start_on_loopback(struct fixture *f, uint16_t *port)
 	char err[256];
 	for (int i = 0; i < 20; i++) {
 		*port = (uint16_t)(20000 + (getpid() * 7 + i * 331) % 10000);
-		struct http *h = http_start("127.0.0.1", *port, ctx_of, f, err, sizeof err);
+		struct http *h = http_start("127.0.0.1", *port, NULL, 0, ctx_of, f, err, sizeof err);
 		if (h)
 			return h;
 	}
@@ -906,24 +906,84 @@ TEST(http_round_trip_on_loopback)
 	teardown(&f);
 }
 
+/* A TCP connection from 127.0.0.<host> to the server's port. */
+static int connect_from(uint8_t host, uint16_t port)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in from = { .sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK - 1 + host) };
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	CHECK_EQ(bind(s, (struct sockaddr *)&from, sizeof from), 0);
+	CHECK_EQ(connect(s, (struct sockaddr *)&to, sizeof to), 0);
+	return s;
+}
+
+/* Lets the server take what is waiting: 20 turns of at most 10 ms. */
+static void pump(struct http *h)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = http_fd(h) };
+	epoll_ctl(ep, EPOLL_CTL_ADD, http_fd(h), &ev);
+	for (int i = 0; i < 20; i++) {
+		epoll_wait(ep, &ev, 1, 10);
+		http_run(h);
+	}
+	close(ep);
+}
+
+/* At most 8 connections from one address, this host's too: a ninth is
+ * closed at once (the idle ones stay), and another address is answered. */
+TEST(http_connections_per_address)
+{
+	struct fixture f;
+	setup(&f);
+	uint16_t port;
+	struct http *h = start_on_loopback(&f, &port);
+	CHECK(h != NULL);
+	if (!h)
+		return;
+	int s[9];
+	for (int i = 0; i < 9; i++)
+		s[i] = connect_from(1, port);
+	pump(h);
+	int closed = 0;
+	for (int i = 0; i < 9; i++) {
+		char c;
+		closed += recv(s[i], &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+	}
+	CHECK_EQ(closed, 1);
+	int t = connect_from(2, port);
+	const char req[] = "GET /api/v1/status HTTP/1.0\r\n\r\n";
+	CHECK_EQ(write(t, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
+	char buf[8192];
+	serve_until_eof(h, t, buf, sizeof buf);
+	CHECK(strncmp(buf, "HTTP/1.0 200", 12) == 0 || strncmp(buf, "HTTP/1.1 200", 12) == 0);
+	close(t);
+	for (int i = 0; i < 9; i++)
+		close(s[i]);
+	http_stop(h);
+	teardown(&f);
+}
+
 TEST(http_start_reports_errors)
 {
 	struct fixture f;
 	setup(&f);
 	char err[256] = "";
-	CHECK(http_start("not-an-address", 20000, ctx_of, &f, err, sizeof err) == NULL);
+	CHECK(http_start("not-an-address", 20000, NULL, 0, ctx_of, &f, err, sizeof err) == NULL);
 	CHECK(strstr(err, "bad bind address") != NULL);
 	uint16_t port;
 	struct http *h = start_on_loopback(&f, &port);
 	CHECK(h != NULL);
 	err[0] = 0;
-	CHECK(http_start("127.0.0.1", port, ctx_of, &f, err, sizeof err) == NULL);
+	CHECK(http_start("127.0.0.1", port, NULL, 0, ctx_of, &f, err, sizeof err) == NULL);
 	CHECK(strstr(err, "cannot listen") != NULL);
 	http_stop(h);
 	teardown(&f);
 }
 
-T_RUN(T_CASE(status_reports_counts_pools_and_sync), T_CASE(leases_sorted_with_every_field),
+T_RUN(T_CASE(http_connections_per_address), T_CASE(status_reports_counts_pools_and_sync), T_CASE(leases_sorted_with_every_field),
       T_CASE(lease_keys_and_failover_fields),
       T_CASE(leases_filters), T_CASE(leases_paging), T_CASE(bad_parameters_are_400_with_an_error),
       T_CASE(one_lease_by_address), T_CASE(changes_feed_own_leases_in_seq_order),
