@@ -47,6 +47,8 @@
 #define DEF_FO_LBMAX	3u		/* ISC leaves it 0 (load balancing off,
 					   with a warning); its manual says 3 */
 #define DEF_FO_SKEW	5u		/* the secondary refuses a CONNECT at 60 */
+#define DEF_FO_MIN_BAL	60u		/* ISC's min-balance and max-balance */
+#define DEF_FO_MAX_BAL	3600u
 
 /* ---- parse state ---- */
 
@@ -1603,6 +1605,8 @@ static const struct kdef failover_keys[] = {
 	KUINT("LoadBalanceMaxSeconds", struct cfg_failover, lb_max_secs, 0, 65535, 0),
 	KUINT("AutoPartnerDown", struct cfg_failover, auto_partner_down, 0, 31536000, 0),
 	KUINT("ClockSkewWarn", struct cfg_failover, clock_skew_warn, 0, 59, 0),
+	KUINT("MinBalance", struct cfg_failover, min_balance, 1, 86400, 0),
+	KUINT("MaxBalance", struct cfg_failover, max_balance, 1, 86400, 0),
 	{ .name = "Pools", .fn = kv_fo_pools },
 };
 
@@ -2408,6 +2412,10 @@ static void check_failover(struct pctx *p)
 	fo_split(p, s);
 	fo_pools(p, s);
 	fo_own_addresses(p, s);
+	if (p->c->fo.min_balance > p->c->fo.max_balance &&
+	    (lb = key_find(p, s, "MinBalance")) != NULL)
+		ent_err(p, lb, "%" PRIu32 " is above MaxBalance (%" PRIu32 ")",
+			p->c->fo.min_balance, p->c->fo.max_balance);
 	/* ISC warns the same way (failover.c, dhcp_failover_sanity_check). */
 	if (p->c->fo.lb_max_secs == 0 && (lb = key_find(p, s, "LoadBalanceMaxSeconds")))
 		ent_warn(p, lb, "0 turns load balancing off: both servers answer every client");
@@ -2470,6 +2478,8 @@ static void defaults(struct config *c)
 	c->fo.max_unacked = DEF_FO_UNACKED;
 	c->fo.lb_max_secs = DEF_FO_LBMAX;
 	c->fo.clock_skew_warn = DEF_FO_SKEW;
+	c->fo.min_balance = DEF_FO_MIN_BAL;
+	c->fo.max_balance = DEF_FO_MAX_BAL;
 	c->fo.all_pools = true;
 }
 
@@ -2808,6 +2818,8 @@ static void print_failover(const struct config *c, FILE *out)
 		} else
 			fprintf(out, "Split=%u\n", fo->split);
 	}
+	fprintf(out, "MinBalance=%lu\nMaxBalance=%lu\n", (unsigned long)fo->min_balance,
+		(unsigned long)fo->max_balance);
 	fprintf(out, "MaxResponseDelay=%lu\nMaxUnackedUpdates=%lu\nLoadBalanceMaxSeconds=%lu\n"
 		"AutoPartnerDown=%lu\nClockSkewWarn=%lu\n", (unsigned long)fo->max_response_delay,
 		(unsigned long)fo->max_unacked, (unsigned long)fo->lb_max_secs,

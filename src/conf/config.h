@@ -94,6 +94,8 @@ struct cfg_failover {
 	uint32_t lb_max_secs;		/* load balancing off past this secs, 0 = off */
 	uint32_t auto_partner_down;	/* seconds, 0 = never */
 	uint32_t clock_skew_warn;	/* seconds, 0 = never */
+	uint32_t min_balance, max_balance;	/* seconds between the primary's
+					   balancing passes: at least, at most */
 	bool all_pools;			/* Pools=all; else cfg_subnet.failover says */
 };
 

@@ -29,9 +29,6 @@ struct fo_driver {
 	struct loop_timer rebalance;	/* the primary's next balancing pass */
 };
 
-/* ISC's min-balance: a pool is balanced again at most this often. */
-#define REBALANCE_MS 60000
-
 static void want_rebalance(struct fo_driver *fd);
 
 /* ------------------------------------------------------------ update queue */
@@ -119,7 +116,10 @@ static void bal_give(void *arg, uint32_t a, struct lease *l)
 }
 
 /* The primary in normal gives the secondary its share of every failover
- * pool (ISC's dhcp_failover_pool_dobalance).  Returns how many moved. */
+ * pool (ISC's dhcp_failover_pool_dobalance), then plans the next pass:
+ * MinBalance later while a pool is still out of balance, else MaxBalance
+ * (ISC's dhcp_failover_pool_check keeps within the same two bounds).
+ * Returns how many moved. */
 static uint32_t balance_pools(struct fo_driver *fd, const char *why)
 {
 	if (fd->pol.role != FO_PRIMARY || fo_peer_sm(fd->peer)->state != FO_ST_NORMAL)
@@ -127,6 +127,7 @@ static uint32_t balance_pools(struct fo_driver *fd, const char *why)
 	const struct config *c = fd->d.cfg;
 	const struct fo_bal_ops ops = { bal_giveable, bal_give };
 	uint32_t total = 0;
+	bool uneven = false;
 	for (size_t i = 0; i < c->nsubnets; i++) {
 		const struct cfg_subnet *sn = &c->subnets[i];
 		for (size_t k = 0; sn->failover && k < sn->nranges; k++) {
@@ -135,33 +136,47 @@ static uint32_t balance_pools(struct fo_driver *fd, const char *why)
 			char lo[TEXT_IP4_LEN], hi[TEXT_IP4_LEN];
 			total += fo_balance_range(fd->d.leases, rg->first, rg->last, fd->pol.hba,
 						  &ops, fd, &r);
+			uneven = uneven || r.lts > r.thresh;
 			log_info("failover: balancing %s-%s (%s): free %u backup %u, %u given to "
 				 "the secondary%s", text_ip4(rg->first, lo), text_ip4(rg->last, hi),
 				 why, r.free, r.backup, r.given,
 				 r.lts > r.thresh ? ", still imbalanced" : "");
 		}
 	}
+	loop_timer_in(fd->d.lp, &fd->rebalance,
+		      (int64_t)(uneven ? c->fo.min_balance : c->fo.max_balance) * 1000);
 	return total;
 }
 
-/* ISC's dhcp_failover_pool_check schedules the next pass when FREE or
- * BACKUP leases change; here a BACKUP record the secondary used arms one
- * pass REBALANCE_MS later, so a busy secondary is topped up once a
- * minute at most and an idle pair costs nothing. */
 static void on_rebalance(void *arg)
 {
-	balance_pools(arg, "the secondary used BACKUP addresses");
+	balance_pools(arg, "scheduled");
 }
 
+/* The stock of one side changed: a pass MinBalance from now, unless one
+ * is due sooner.  An idle pair costs one pass every MaxBalance. */
 static void want_rebalance(struct fo_driver *fd)
 {
-	if (fd->pol.role == FO_PRIMARY && !loop_timer_armed(&fd->rebalance))
-		loop_timer_in(fd->d.lp, &fd->rebalance, REBALANCE_MS);
+	if (fd->pol.role != FO_PRIMARY)
+		return;
+	int64_t at = mono_ms() + (int64_t)fd->d.cfg->fo.min_balance * 1000;
+	if (!loop_timer_armed(&fd->rebalance) || fd->rebalance.at_ms > at)
+		loop_timer_at(fd->d.lp, &fd->rebalance, at);
 }
 
-/* ISC's peer_has_leases, on the primary: the BACKUP records it holds are
- * the secondary's free stock (each one the secondary uses comes back as
- * an update that changes its state). */
+/* The change pipeline's word on every lease: an address of ours that
+ * became free again (expired, released, freed) grows the primary's stock,
+ * which the secondary may need half of (ISC checks the pool whenever a
+ * lease enters FREE or BACKUP). */
+static void stock_follow(void *arg, struct lease *l, uint64_t seq)
+{
+	struct fo_driver *fd = arg;
+	(void)seq;
+	if (fd->pol.role == FO_PRIMARY && !(l->flags & LEASE_F_PARTNER) &&
+	    lease_state_reusable(l->state) && upd_in_pool(fd, l->addr))
+		want_rebalance(fd);
+}
+
 static bool any_backup(void *arg, uint32_t addr, const struct lease *l)
 {
 	(void)arg, (void)addr, (void)l;
@@ -316,7 +331,8 @@ struct fo_driver *fo_driver_new(const struct fo_driver_deps *d, char *err, size_
 	}
 	if (!(fd->peer = fo_peer_new(d->lp, &pc, &po, fd, err, errlen)))
 		goto fail;
-	if (commit_subscribe(d->cm, fo_upd_lease_changed, fd->upd) < 0) {
+	if (commit_subscribe(d->cm, fo_upd_lease_changed, fd->upd) < 0 ||
+	    commit_subscribe(d->cm, stock_follow, fd) < 0) {
 		snprintf(err, errlen, "failover: cannot follow the change pipeline");
 		goto fail;
 	}

@@ -206,10 +206,12 @@ def _balanced(pair, at_least=100):
 def test_balancing_gives_the_secondary_addresses(make_topo, duod, client, tmp_path):
     """In normal the primary gives the secondary half of the free pool as
     BACKUP records (ISC's pool balancing), and a client of the secondary's
-    bucket gets its lease from the secondary at once, from that set."""
+    bucket gets its lease from the secondary at once, from that set.  The
+    primary balances again MinBalance after either side's stock changed:
+    the secondary used a BACKUP address, a lease came back free."""
     topo = make_topo(clients=(1,), server=False)
     pair = FoPair(topo, duod, tmp_path)
-    pair.start(1)
+    pair.start(1, fo_extra=("MinBalance=2",))
     pair.start(2)
     pair.wait_state(1, "normal")
     pair.wait_state(2, "normal")
@@ -233,14 +235,25 @@ def test_balancing_gives_the_secondary_addresses(make_topo, duod, client, tmp_pa
     for n in (1, 2):
         pair.d[n].wait_lease(lambda l: l["addr"] == addr and l["state"] == "active",
                              timeout=10, what="%s active on fo%d" % (addr, n))
-    # The secondary used one of its addresses: a minute later (ISC's
-    # min-balance) the primary tops it up: (121 - 119) / 2 = 1 more.
+    # The secondary used one of its addresses: MinBalance later (ISC's
+    # min-balance, 2 s here) the primary tops it up: (121 - 119) / 2 = 1.
     nslib.wait_until(lambda: re.search(
-        r"\(the secondary used BACKUP addresses\): free 121 backup 119, 1 given",
-        pair.d[1].log()), 80, what="the primary's second balancing pass")
+        r"\(scheduled\): free 121 backup 119, 1 given",
+        pair.d[1].log()), 20, what="the primary's second balancing pass")
     nslib.wait_until(lambda: len(_backup_set(pair.d[2])) == 120, 10,
                      what="120 BACKUP records on the secondary again")
     assert "198.18.0.10" not in _backup_set(pair.d[2])
+    # The client lets its address go: the primary's stock grew, so it
+    # looks at the pool again (a third pass) without waiting MaxBalance,
+    # and gives the address back to the secondary, whose bucket the
+    # client is in (the first step of ISC's balancing).
+    passes = len(re.findall(r"\(scheduled\)", pair.d[1].log()))
+    c.release()
+    nslib.wait_until(lambda: re.search(r"\(scheduled\): free 121 backup 120, 1 given",
+                                       pair.d[1].log()), 20, what="a pass after the release")
+    assert len(re.findall(r"\(scheduled\)", pair.d[1].log())) == passes + 1
+    nslib.wait_until(lambda: addr in _backup_set(pair.d[2]), 10,
+                     what="%s back on the secondary as BACKUP" % addr)
 
 
 @pytest.mark.netns

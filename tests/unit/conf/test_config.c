@@ -1246,6 +1246,8 @@ TEST(failover_defaults)
 	CHECK_EQ(c->fo.lb_max_secs, 3);
 	CHECK_EQ(c->fo.auto_partner_down, 0);
 	CHECK_EQ(c->fo.clock_skew_warn, 5);
+	CHECK_EQ(c->fo.min_balance, 60);
+	CHECK_EQ(c->fo.max_balance, 3600);
 	CHECK(c->fo.all_pools);
 	CHECK_EQ(c->nsubnets, 2);
 	CHECK(c->subnets[0].failover && c->subnets[1].failover);
@@ -1352,6 +1354,11 @@ TEST(failover_errors)
 		 "t.ini:8: [FAILOVER] Name: missing: required\n");
 	FO_FAILS("Role=secondary\nAddress=198.18.0.3\nPeerAddress=198.18.0.2\nName=\n",
 		 "t.ini:12: [FAILOVER] Name: empty value");
+	FO_FAILS("Role=secondary\nAddress=198.18.0.3\nPeerAddress=198.18.0.2\nName=p\n"
+		 "MinBalance=600\nMaxBalance=300\n",
+		 "t.ini:13: [FAILOVER] MinBalance: 600 is above MaxBalance (300)");
+	FO_FAILS("Role=secondary\nAddress=198.18.0.3\nPeerAddress=198.18.0.2\nName=p\n"
+		 "MinBalance=0\n", "t.ini:13: [FAILOVER] MinBalance: ");
 	memset(buf, 'n', 300);
 	snprintf(buf + 300, sizeof buf - 300, "\n");
 	{
