@@ -41,6 +41,7 @@ const struct record_field record_fields[] = {
 	{ "tstp", "tstp", RECORD_TIME, 0, OFF(tstp), FO_POTENTIAL_EXPIRATION_TIME },
 	{ "tsfp", "tsfp", RECORD_TIME, 0, OFF(tsfp), 0 },
 	{ "atsfp", "atsfp", RECORD_TIME, RECORD_OPTIONAL, OFF(atsfp), 0 },
+	{ "named", "named_since", RECORD_TIME, RECORD_OPTIONAL, OFF(named_since), 0 },
 	{ "flags", "origin", RECORD_FLAGS, 0, OFF(flags), FO_IP_FLAGS },
 };
 const size_t record_nfields = sizeof record_fields / sizeof record_fields[0];

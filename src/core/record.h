@@ -56,7 +56,7 @@ void record_clear(struct lease_rec *rec);
  * longest (a 255-byte cid, every hostname byte escaped, 20-digit times). */
 #define RECORD_TEXT_MAX ((6 + 15) + (7 + 9) + (15 + 9) + (7 + 3) + (4 + 47) + \
 			 (5 + 2 * LEASE_CID_MAX) + (6 + 3 * LEASE_HOST_MAX) + \
-			 (7 + 20) + (5 + 20) + (6 + 20) * 3 + (7 + 20) + (7 + 3))
+			 (7 + 20) + (5 + 20) + (6 + 20) * 3 + (7 + 20) + (7 + 20) + (7 + 3))
 
 /* Storage for the variable parts of a parsed record. */
 struct record_bufs {
