@@ -122,6 +122,8 @@ struct config {
 	uint32_t t1_pct, t2_pct;	/* percent of the lease; 0 = RFC defaults */
 	uint32_t compact_bytes;		/* compact the journal past this size */
 	uint32_t commit_delay_ms;	/* how long an ACK may wait to share a sync */
+	uint32_t sync_max_leases;	/* active SyncServer partner leases we hold */
+	uint32_t sync_rate;		/* partner lease changes applied per second */
 
 	struct cfg_failover fo;		/* [FAILOVER] */
 };

@@ -47,6 +47,9 @@ bool record_field_zero(const struct record_field *f, const struct lease_rec *rec
  * known states, hlen <= 16, a cid pointer when cid_len > 0, a hostname of
  * at most 255 bytes. */
 bool record_valid(const struct lease_rec *rec);
+/* True when every field of the table holds the same value in a and b (a
+ * NULL hostname and an empty one are the same). */
+bool record_same(const struct lease_rec *a, const struct lease_rec *b);
 /* Frees cid and hostname (as filled by record_json_read) and clears them. */
 void record_clear(struct lease_rec *rec);
 

@@ -281,7 +281,34 @@ TEST(json_refuses_bad_values)
 	json_object_put(o);
 }
 
-T_RUN(T_CASE(table_is_sound), T_CASE(text_every_field_roundtrips),
+/* record_same: every field counts (an unchanged re-send of a partner's
+ * lease is not journalled again); no hostname and "" are the same. */
+TEST(same_compares_every_field)
+{
+	struct lease_rec a = full(), b = full();
+	uint8_t cid2[sizeof cid];
+	char host2[sizeof host];
+	memcpy(cid2, cid, sizeof cid);
+	memcpy(host2, host, sizeof host);
+	b.cid = cid2, b.hostname = host2;
+	CHECK(record_same(&a, &b));
+	b.named_since++;
+	CHECK(!record_same(&a, &b));
+	b = a, b.hw[5] ^= 1;
+	CHECK(!record_same(&a, &b));
+	b = a, b.end++;
+	CHECK(!record_same(&a, &b));
+	b = a, b.hostname = NULL;
+	CHECK(!record_same(&a, &b));
+	a.hostname = "";
+	CHECK(record_same(&a, &b));
+	b = a, b.cid_len--;
+	CHECK(!record_same(&a, &b));
+	b = a, b.flags = 0;
+	CHECK(!record_same(&a, &b));
+}
+
+T_RUN(T_CASE(same_compares_every_field), T_CASE(table_is_sound), T_CASE(text_every_field_roundtrips),
       T_CASE(text_new_fields_only_when_non_zero), T_CASE(text_refuses_bad_values),
       T_CASE(text_refuses_invalid_records), T_CASE(json_every_field_roundtrips),
       T_CASE(json_keys_of_today), T_CASE(json_reads_todays_feed_and_ignores_unknown_keys),
