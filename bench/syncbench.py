@@ -146,12 +146,16 @@ def a_config(journal, replay_pool):
 
 def b_config(journal):
     # B serves a pool of its own that nobody asks for; its API is on its
-    # namespace's loopback, for the poller.
+    # namespace's loopback, for the poller.  A partner's leases are kept
+    # only in subnets B shares with it, so B declares A's two (without a
+    # pool), and lifts the count and rate bounds to measure the resync.
     return ("[Settings]\nIPBIND_1=%s\nIPPOOL_1=198.18.1.10-198.18.1.250\n"
             "SyncServer=%s:%d\n[GENERAL]\nLEASETIME=%d\nSUBNETMASK=255.255.255.0\n"
-            "[DUODHCP]\nJournal=%s\n"
+            "[DUODHCP]\nJournal=%s\nSyncMaxLeases=16777216\nSyncRate=1000000\n"
+            "[SUBNET:%s]\n[SUBNET:%s]\n"
             "[HTTP-Settings]\nEnableHTTP=1\nBindAddress=127.0.0.1\nPort=%d\n"
-            % (B_ADDR, A_SYNC, A_API_PORT, LEASE_TIME, journal, B_API_PORT))
+            % (B_ADDR, A_SYNC, A_API_PORT, LEASE_TIME, journal, RELAY_NET, LEASE_NET,
+               B_API_PORT))
 
 
 POLLER = r"""

@@ -37,6 +37,10 @@
 #define DEF_OFFER	30u
 #define DEF_COMPACT	(64u << 20)
 #define DEF_HTTP_PORT	80u
+/* A SyncServer partner: at most a /16 of active leases, and changes at a
+ * rate that writes about half a megabyte of journal a second. */
+#define DEF_SYNC_MAX_LEASES 65536u
+#define DEF_SYNC_RATE	2000u
 /* [FAILOVER]: what ISC dhcpd 4.4 uses when a statement is left out
  * (server/confpars.c, includes/failover.h), except where noted. */
 #define DEF_FO_PORT	647u		/* IANA's dhcp-failover port */
@@ -1531,6 +1535,8 @@ static const struct kdef duodhcp_keys[] = {
 	{ .name = "TrustedRelays", .fn = kv_trusted },
 	{ .name = "LinkSelection", .fn = kv_linksel,
 	  .off = offsetof(struct config, link_selection) },
+	KUINT("SyncMaxLeases", struct config, sync_max_leases, 1, 16777216, 0),
+	KUINT("SyncRate", struct config, sync_rate, 1, 1000000, 0),
 };
 
 /* Role=primary|secondary. */
@@ -2467,6 +2473,8 @@ static void defaults(struct config *c)
 	c->probe_ms = DEF_PROBE_MS;
 	c->decline_secs = DEF_DECLINE;
 	c->offer_secs = DEF_OFFER;
+	c->sync_max_leases = DEF_SYNC_MAX_LEASES;
+	c->sync_rate = DEF_SYNC_RATE;
 	c->compact_bytes = DEF_COMPACT;
 	/* Names a client could use to steer others (WPAD proxy discovery,
 	 * a localhost that is not): never a client's. */
@@ -2778,10 +2786,12 @@ static void print_duodhcp(const struct config *c, FILE *out)
 	print_str(out, "ApiToken", c->api_token);
 	fprintf(out, "Authoritative=%d\nConflictProbe=%d\nProbeTimeoutMs=%lu\n"
 		"DeclineTime=%lu\nOfferHold=%lu\nT1Percent=%lu\nT2Percent=%lu\n"
-		"CompactBytes=%lu\nCommitDelayMs=%lu\n", c->authoritative, c->probe,
+		"CompactBytes=%lu\nCommitDelayMs=%lu\nSyncMaxLeases=%lu\nSyncRate=%lu\n",
+		c->authoritative, c->probe,
 		(unsigned long)c->probe_ms, (unsigned long)c->decline_secs,
 		(unsigned long)c->offer_secs, (unsigned long)c->t1_pct, (unsigned long)c->t2_pct,
-		(unsigned long)c->compact_bytes, (unsigned long)c->commit_delay_ms);
+		(unsigned long)c->compact_bytes, (unsigned long)c->commit_delay_ms,
+		(unsigned long)c->sync_max_leases, (unsigned long)c->sync_rate);
 	fputs("TrustedRelays=", out);
 	for (size_t i = 0; i < c->ntrusted; i++) {
 		fprintf(out, "%s%s", i ? "," : "", ipfmt(a, c->trusted[i].net));

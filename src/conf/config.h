@@ -141,6 +141,8 @@ struct config {
 	size_t ntrusted;		/* TrustedRelays; 0 = a relay at any address */
 	struct cfg_net trusted[CFG_TRUSTED_MAX];
 	uint8_t link_selection;		/* enum cfg_linksel */
+	uint32_t sync_max_leases;	/* active SyncServer partner leases we hold */
+	uint32_t sync_rate;		/* partner lease changes applied per second */
 
 	struct cfg_failover fo;		/* [FAILOVER] */
 };

@@ -363,6 +363,22 @@ static void client_hostname(const struct req *q, char *buf, size_t cap)
 	buf[o] = 0;
 }
 
+/* The binding's hostname, and since when it has held it: in a DNS name
+ * clash the earliest active binding of the name keeps it (dns/names.c),
+ * so a renewal keeps the time, and a new name or a new binding starts it
+ * again.  A renewal without a name keeps the one it has.  A lease of an
+ * older journal has no time yet: its start stands in. */
+static void name_binding(struct lease *l, const char *host, bool fresh, int64_t now)
+{
+	if (!host[0] && !fresh)
+		return;
+	if (fresh || !l->hostname || strcmp(l->hostname, host) != 0)
+		l->named_since = host[0] ? now : 0;
+	else if (!l->named_since)
+		l->named_since = l->start ? l->start : now;
+	lease_set_hostname(l, host);
+}
+
 /* Binds addr to the client: the state change that needs the journal.
  * The lease time is asked of the policy on the address's record as it
  * was (failover reads what the partner acknowledged of it). */
@@ -390,8 +406,7 @@ static struct lease *commit(struct req *q, uint32_t addr)
 		return NULL;
 	char host[LEASE_HOST_MAX + 1];
 	client_hostname(q, host, sizeof host);
-	if (host[0] || fresh)
-		lease_set_hostname(l, host);
+	name_binding(l, host, fresh, q->in->now);
 	if (fresh)
 		l->start = q->in->now;
 	l->cltt = q->in->now;

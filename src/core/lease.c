@@ -514,6 +514,7 @@ struct lease *lease_upsert_rec(struct lease_table *t, const struct lease_rec *re
 	l->tstp = rec->tstp;
 	l->tsfp = rec->tsfp;
 	l->atsfp = rec->atsfp;
+	l->named_since = rec->named_since;
 	l->offer_until = 0;	/* a record carries no offer */
 	if (place(t, l) < 0)
 		return NULL;

@@ -50,7 +50,8 @@ enum {
 	int64_t cltt;			/* client last transaction time */ \
 	int64_t tstp;			/* potential expiry we sent the partner */ \
 	int64_t tsfp;			/* potential expiry the partner acked */ \
-	int64_t atsfp;			/* tsfp the partner acked to us (draft-12 7.1.2) */
+	int64_t atsfp;			/* tsfp the partner acked to us (draft-12 7.1.2) */ \
+	int64_t named_since;		/* hostname bound since (DNS clashes); 0: start */
 
 /* What is stored and exchanged: the journal line, the JSON of the API
  * and the feed, failover's BNDUPD.  pending_state is ISC's "next binding

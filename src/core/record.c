@@ -41,6 +41,7 @@ const struct record_field record_fields[] = {
 	{ "tstp", "tstp", RECORD_TIME, 0, OFF(tstp), FO_POTENTIAL_EXPIRATION_TIME },
 	{ "tsfp", "tsfp", RECORD_TIME, 0, OFF(tsfp), 0 },
 	{ "atsfp", "atsfp", RECORD_TIME, RECORD_OPTIONAL, OFF(atsfp), 0 },
+	{ "named", "named_since", RECORD_TIME, RECORD_OPTIONAL, OFF(named_since), 0 },
 	{ "flags", "origin", RECORD_FLAGS, 0, OFF(flags), FO_IP_FLAGS },
 };
 const size_t record_nfields = sizeof record_fields / sizeof record_fields[0];
@@ -121,6 +122,37 @@ bool record_valid(const struct lease_rec *rec)
 		return false;
 	return rec->hostname == NULL ||
 	       strnlen(rec->hostname, LEASE_HOST_MAX + 1) <= LEASE_HOST_MAX;
+}
+
+static bool field_same(const struct record_field *f, const struct lease_rec *a,
+		       const struct lease_rec *b)
+{
+	switch (f->kind) {
+	case RECORD_IPV4:
+		return get_u32(a, f) == get_u32(b, f);
+	case RECORD_STATE:
+	case RECORD_U8:
+	case RECORD_FLAGS:
+		return get_u8(a, f) == get_u8(b, f);
+	case RECORD_HW:
+		return a->hlen == b->hlen && memcmp(a->hw, b->hw, a->hlen) == 0;
+	case RECORD_CID:
+		return a->cid_len == b->cid_len &&
+		       (!a->cid_len || memcmp(a->cid, b->cid, a->cid_len) == 0);
+	case RECORD_HOST:
+		return strcmp(a->hostname ? a->hostname : "", b->hostname ? b->hostname : "") == 0;
+	case RECORD_TIME:
+		return get_i64(a, f) == get_i64(b, f);
+	}
+	return false;
+}
+
+bool record_same(const struct lease_rec *a, const struct lease_rec *b)
+{
+	for (size_t i = 0; i < record_nfields; i++)
+		if (!field_same(&record_fields[i], a, b))
+			return false;
+	return true;
 }
 
 void record_clear(struct lease_rec *rec)

@@ -47,6 +47,9 @@ bool record_field_zero(const struct record_field *f, const struct lease_rec *rec
  * known states, hlen <= 16, a cid pointer when cid_len > 0, a hostname of
  * at most 255 bytes. */
 bool record_valid(const struct lease_rec *rec);
+/* True when every field of the table holds the same value in a and b (a
+ * NULL hostname and an empty one are the same). */
+bool record_same(const struct lease_rec *a, const struct lease_rec *b);
 /* Frees cid and hostname (as filled by record_json_read) and clears them. */
 void record_clear(struct lease_rec *rec);
 
@@ -56,7 +59,7 @@ void record_clear(struct lease_rec *rec);
  * longest (a 255-byte cid, every hostname byte escaped, 20-digit times). */
 #define RECORD_TEXT_MAX ((6 + 15) + (7 + 9) + (15 + 9) + (7 + 3) + (4 + 47) + \
 			 (5 + 2 * LEASE_CID_MAX) + (6 + 3 * LEASE_HOST_MAX) + \
-			 (7 + 20) + (5 + 20) + (6 + 20) * 3 + (7 + 20) + (7 + 3))
+			 (7 + 20) + (5 + 20) + (6 + 20) * 3 + (7 + 20) + (7 + 20) + (7 + 3))
 
 /* Storage for the variable parts of a parsed record. */
 struct record_bufs {

@@ -7,7 +7,9 @@
  * for), NAKs and INFORM answers need no write and go out at once.  Around
  * that: signals and reloads, expiry, the DNS and HTTP servers, the
  * SyncServer pull, failover (daemon/failover.c), and systemd. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +27,8 @@
 #include "conf/config.h"
 #include "core/engine.h"
 #include "core/lease.h"
+#include "core/partner.h"
+#include "core/record.h"
 #include "daemon/commit.h"
 #include "daemon/dhcp_io.h"
 #include "daemon/failover.h"
@@ -42,6 +46,9 @@
 #define TURN_MAX 512		/* datagrams per loop turn before a flush */
 #define ACKQ_MAX (2 * TURN_MAX)	/* a turn's ACKs, and those held from before */
 #define FO_STOP_MS 1000		/* at most this long to tell the partner we stop */
+#define SYNC_TURN_LEASES 1024	/* a partner's leases looked at per loop turn */
+#define SYNC_WAIT_MS 100	/* the pause when SyncRate is spent */
+#define LOCAL_ADDRS_MAX 256	/* the host's own addresses kept from the partner */
 
 struct server {
 	const struct server_opts *opts;
@@ -83,6 +90,10 @@ struct server {
 	/* SyncServer: the pull of the partner's leases. */
 	struct sync *sync;
 	uint32_t sync_gen;
+	struct partner_scope pscope;	/* what the partner may hold */
+	struct log_limit sync_rate;	/* SyncRate: its changes a second */
+	struct loop_timer t_sync;	/* resumes the pull's batches */
+	uint64_t sync_refused[PARTNER_REASONS];
 	struct log_limit lim_sync;
 	struct log_limit lim_bad, lim_note, lim_disk;
 	struct log_limit lim_event;	/* NAK, DECLINE, pool exhausted lines */
@@ -274,6 +285,8 @@ static void status_line(void *arg, char *buf, size_t len)
 }
 
 static int zone_configure(struct server *s);
+static int scope_configure(struct server *s);
+static void partner_cleanup(struct server *s, const char *when);
 
 /* A reload may not add, drop or change [FAILOVER] or its pools: the
  * relationship (its listener, queues and state) lives from start to stop,
@@ -358,6 +371,9 @@ static void reload_apply(struct server *s, struct config *c)
 	/* Pending replies point at nothing in the old config: safe to swap. */
 	config_free(s->cfg);
 	s->cfg = c;
+	if (scope_configure(s) < 0)
+		log_err("out of memory: partner leases are checked against the old configuration");
+	partner_cleanup(s, "after the reload");
 	if (s->fo)
 		fo_driver_set_config(s->fo, c);
 	commit_set_delay(s->cm, c->commit_delay_ms);
@@ -529,18 +545,20 @@ static int dns_start(struct server *s)
 	return dnssrv_attach(s->dns, s->lp);
 }
 
-/* API action: forget a lease (the address becomes free). */
+static void partner_forget(struct server *s, struct lease *l);
+
+/* API action: forget a lease (the address becomes free and ours).  A
+ * partner's lease comes back only if the partner sends it again. */
 static int api_delete(void *arg, uint32_t addr)
 {
 	struct server *s = arg;
 	struct lease *l = lease_find(s->leases, addr);
-	if (!l || (l->flags & LEASE_F_PARTNER) || l->state == LEASE_FREE)
+	if (!l || l->state == LEASE_FREE)
 		return -1;
 	char a[16];
-	lease_set_state(s->leases, l, LEASE_FREE, time(NULL));
-	l->offer_until = 0;
-	change(s, l);
-	log_info("API: lease %s deleted", ipstr(addr, a));
+	bool partner = l->flags & LEASE_F_PARTNER;
+	partner_forget(s, l);
+	log_info("API: %slease %s deleted", partner ? "partner's " : "", ipstr(addr, a));
 	return 0;
 }
 
@@ -588,6 +606,9 @@ static const struct api_ctx *api_ctx_get(void *arg)
 		lease_counts(s->leases, counts);
 		s->sync_st.leases = counts[LEASE_ACTIVE][1];
 	}
+	memcpy(s->sync_st.refused, s->sync_refused, sizeof s->sync_st.refused);
+	s->sync_st.max_leases = s->cfg->sync_max_leases;
+	s->sync_st.rate = s->cfg->sync_rate;
 	s->sync_st.enabled = s->sync != NULL;
 	if (s->fo)
 		fo_driver_status(s->fo, &s->fo_st);
@@ -611,48 +632,180 @@ static void sync_log(void *arg, int level, const char *msg)
 	log_msg((enum log_level)level, "%s", msg);
 }
 
-/* Keeps a lease the partner handed out: journalled as the partner's, used
- * by DNS and the status page, never given out by us. */
-static void apply_partner(struct server *s, const struct lease *rec)
+/* The host's own IPv4 addresses (every interface of its namespace), so
+ * that no partner lease can name one of them.  Returns how many. */
+static size_t local_addrs(uint32_t *out, size_t max)
 {
-	char a[16];
-	struct lease *l = lease_find(s->leases, rec->addr);
-	if (l && !(l->flags & LEASE_F_PARTNER) && l->state == LEASE_ACTIVE) {
-		if (log_allow(&s->lim_sync, mono_ms(), 1, 5))
-			log_warn("sync: partner claims %s, which we have leased; ours is kept "
-				 "(do the two servers' pools overlap?)", ipstr(rec->addr, a));
+	struct ifaddrs *ifs, *i;
+	size_t n = 0;
+	if (getifaddrs(&ifs) < 0)
+		return 0;
+	for (i = ifs; i && n < max; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET)
+			out[n++] = ntohl(((const struct sockaddr_in *)(const void *)
+					  i->ifa_addr)->sin_addr.s_addr);
+	freeifaddrs(ifs);
+	return n;
+}
+
+/* What a partner may hold, for the configuration in force. */
+static int scope_configure(struct server *s)
+{
+	uint32_t local[LOCAL_ADDRS_MAX];
+	struct partner_scope ps;
+	if (partner_scope_build(&ps, s->cfg, local, local_addrs(local, LOCAL_ADDRS_MAX)) < 0)
+		return -1;
+	partner_scope_free(&s->pscope);
+	s->pscope = ps;
+	return 0;
+}
+
+/* A partner's lease we no longer keep: the address is free and no longer
+ * the partner's, so that it is ours to hand out again when it is in a
+ * pool of ours (a range that moved, a partner that forgot it). */
+static void partner_forget(struct server *s, struct lease *l)
+{
+	lease_set_state(s->leases, l, LEASE_FREE, time(NULL));
+	l->flags &= (uint8_t)~LEASE_F_PARTNER;
+	l->offer_until = 0;
+	change(s, l);
+}
+
+static void partner_refused(struct server *s, const struct lease *rec, enum partner_why why)
+{
+	char a[TEXT_IP4_LEN], more[64] = "";
+	s->sync_refused[why]++;
+	if (!log_allow(&s->lim_sync, mono_ms(), 1, 5))
 		return;
+	if (s->lim_sync.suppressed) {
+		snprintf(more, sizeof more, " (%" PRIu64 " earlier lines suppressed)",
+			 s->lim_sync.suppressed);
+		s->lim_sync.suppressed = 0;
+	}
+	log_warn("sync: partner's lease of %s refused: %s%s", ipstr(rec->addr, a),
+		 partner_why_name(why), more);
+}
+
+/* SyncMaxLeases: a lease that would add an active one past the limit. */
+static bool partner_full(const struct server *s, const struct lease *l, const struct lease *rec)
+{
+	if (rec->state != LEASE_ACTIVE ||
+	    (l && (l->flags & LEASE_F_PARTNER) && l->state == LEASE_ACTIVE))
+		return false;
+	uint64_t counts[LEASE_STATES][2];
+	lease_counts(s->leases, counts);
+	return counts[LEASE_ACTIVE][1] >= s->cfg->sync_max_leases;
+}
+
+/* Since when the partner's lease has held its name, as we saw it: the
+ * time we first received that name for that address, never the
+ * partner's word (dns/names.c gives a clash to the earliest). */
+static int64_t partner_named_since(const struct lease *l, const struct lease *rec,
+				   int64_t now)
+{
+	if (!rec->hostname || !rec->hostname[0])
+		return 0;
+	if (l && (l->flags & LEASE_F_PARTNER) && l->state == LEASE_ACTIVE &&
+	    l->named_since && l->hostname && strcmp(l->hostname, rec->hostname) == 0)
+		return l->named_since;
+	return now;
+}
+
+/* Keeps a lease the partner handed out, if it is one the partner can own
+ * (core/partner.h) and within SyncMaxLeases: journalled as the partner's,
+ * used by DNS and the status page, never given out by us.  A re-send of
+ * what we hold already is not journalled again.  Returns false when
+ * SyncRate is spent: the lease waits for its turn. */
+static bool apply_partner(struct server *s, const struct lease *rec)
+{
+	struct lease *l = lease_find(s->leases, rec->addr);
+	if (rec->state == LEASE_FREE && (!l || !(l->flags & LEASE_F_PARTNER)))
+		return true;	/* nothing of the partner's to forget */
+	enum partner_why why = partner_check(&s->pscope, rec->addr, l);
+	if (why == PARTNER_OK && partner_full(s, l, rec))
+		why = PARTNER_LIMIT;
+	if (why != PARTNER_OK) {
+		partner_refused(s, rec, why);
+		return true;
 	}
 	struct lease copy = *rec;
-	copy.flags |= LEASE_F_PARTNER;
+	copy.flags = LEASE_F_PARTNER | (rec->flags & LEASE_F_BOOTP);
 	copy.offer_until = 0;
+	copy.named_since = partner_named_since(l, rec, time(NULL));
+	if (l && (l->flags & LEASE_F_PARTNER) && record_same(&l->rec, &copy.rec)) {
+		l->sync_gen = s->sync_gen;
+		return true;
+	}
+	double rate = s->cfg->sync_rate;
+	if (!log_allow(&s->sync_rate, mono_ms(), rate, rate))
+		return false;
 	if (!(l = lease_upsert(s->leases, &copy)))
-		return;
+		return true;
 	l->sync_gen = s->sync_gen;
 	change(s, l);
+	return true;
 }
 
 /* After a full resync, partner leases it did not mention are gone. */
 static void drop_stale_partner(struct server *s)
 {
 	for (struct lease *l = lease_next(s->leases, NULL); l; l = lease_next(s->leases, l))
-		if ((l->flags & LEASE_F_PARTNER) && l->sync_gen != s->sync_gen &&
-		    l->state != LEASE_FREE) {
-			lease_set_state(s->leases, l, LEASE_FREE, time(NULL));
-			change(s, l);
-		}
+		if ((l->flags & LEASE_F_PARTNER) && l->sync_gen != s->sync_gen)
+			partner_forget(s, l);
 }
 
-/* A batch of the partner's change feed, in order. */
-static void on_sync_batch(void *arg, const struct sync_batch *b)
+/* A batch of the partner's change feed, in order, from lease `from` on:
+ * SYNC_TURN_LEASES a loop turn, so that DHCP is served in between, and
+ * the changes within SyncRate.  What is left waits for t_sync; the pull
+ * pauses behind it (sync.h).  A full resync's start may be seen twice
+ * when its first lease had to wait: no lease carries the new mark yet,
+ * so counting it again changes nothing. */
+static size_t on_sync_batch(void *arg, const struct sync_batch *b, size_t from)
 {
 	struct server *s = arg;
-	if (b->full_start)
+	if (from == 0 && b->full_start)
 		s->sync_gen++;
-	for (size_t i = 0; i < b->n; i++)
-		apply_partner(s, &b->leases[i]);
+	size_t end = b->n - from > SYNC_TURN_LEASES ? from + SYNC_TURN_LEASES : b->n, i;
+	for (i = from; i < end; i++)
+		if (!apply_partner(s, &b->leases[i]))
+			break;
+	if (i < b->n) {
+		loop_timer_in(s->lp, &s->t_sync, i < end ? SYNC_WAIT_MS : 0);
+		return i;
+	}
 	if (b->full_end)
 		drop_stale_partner(s);
+	return i;
+}
+
+static void on_sync_due(void *arg)
+{
+	struct server *s = arg;
+	sync_resume(s->sync);
+}
+
+/* Partner leases we cannot keep: all of them without SyncServer, else
+ * those a partner could not give us now (in a pool of ours after a range
+ * moved, a reservation, ...).  They are freed and journalled, so that no
+ * old partner lease blocks an address of ours. */
+static void partner_cleanup(struct server *s, const char *when)
+{
+	bool any = s->cfg->sync_server[0] != 0;
+	size_t n = 0, in_pool = 0;
+	for (struct lease *l = lease_next(s->leases, NULL); l; l = lease_next(s->leases, l)) {
+		if (!(l->flags & LEASE_F_PARTNER))
+			continue;
+		enum partner_why why = partner_check(&s->pscope, l->addr, NULL);
+		if (any && why == PARTNER_OK)
+			continue;
+		in_pool += why == PARTNER_OUR_POOL;
+		partner_forget(s, l);
+		n++;
+	}
+	if (n)
+		log_warn("sync: %s, %zu partner lease(s) freed (%zu in our pools): %s", when, n,
+			 in_pool, any ? "addresses the partner cannot hold" :
+			 "SyncServer is not configured");
 }
 
 static int sync_start_if(struct server *s)
@@ -666,6 +819,7 @@ static int sync_start_if(struct server *s)
 		return -1;
 	}
 	log_info("SyncServer: pulling leases from %s", s->cfg->sync_server);
+	loop_timer_init(&s->t_sync, on_sync_due, s);
 	return sync_attach(s->sync, s->lp, on_sync_batch, s);
 }
 
@@ -824,6 +978,8 @@ static void server_close(struct server *s)
 		close(s->sig);
 	probes_close(&s->probes);
 	dhcp_io_close(&s->io);
+	if (s->sync)
+		loop_timer_stop(s->lp, &s->t_sync);
 	sync_stop(s->sync);
 	fo_driver_free(s->fo);	/* DISCONNECT, best effort; before the loop goes */
 	http_stop(s->http);
@@ -834,6 +990,7 @@ static void server_close(struct server *s)
 	commit_free(s->cm);
 	loop_free(s->lp);
 	names_free(s->names);
+	partner_scope_free(&s->pscope);
 	free(s->zone_nets);
 	engine_free(&s->eng);
 	lease_table_free(s->leases);
@@ -885,8 +1042,10 @@ static int start(struct server *s)
 	    commit_subscribe(s->cm, names_follow, s) < 0 ||
 	    commit_subscribe(s->cm, status_follow, s) < 0)
 		return -1;
-	if (failover_new(s) < 0 || open_store(s) < 0 || open_sockets(s) < 0 || dns_start(s) < 0 ||
-	    http_start_if(s) < 0)
+	if (scope_configure(s) < 0 || failover_new(s) < 0 || open_store(s) < 0)
+		return -1;
+	partner_cleanup(s, "at start");
+	if (open_sockets(s) < 0 || dns_start(s) < 0 || http_start_if(s) < 0)
 		return -1;
 	dhcp_io_links_refresh(&s->io, s->cfg);
 	if (!s->opts->foreground && daemon(0, 0) < 0)

@@ -5,16 +5,24 @@
 #include "common/hash.h"
 #include "dns/names.h"
 
+/* Who claims a name, strongest first: the administrator's reservation,
+ * then a lease of ours, then a SyncServer partner's, which never takes a
+ * name from one of our clients. */
+enum rank { RANK_RESERVED, RANK_OWN, RANK_PARTNER };
+
 struct name {
 	char label[DNS_LABEL_MAX + 1];
 	uint32_t addr;
-	int64_t start;		/* 0 for reservations: they win clashes */
+	uint8_t rank;		/* enum rank */
+	int64_t since;		/* the binding has held the name since */
 	int64_t end;		/* INT64_MAX for reservations */
 };
 
-/* The order of claims: who started first (then the lower address). */
+/* The order of claims: by rank, then the earliest binding of the name
+ * (then the lower address). */
 struct claim {
-	int64_t start;
+	uint8_t rank;
+	int64_t since;
 	uint32_t addr;
 	uint32_t at;		/* index in names.v */
 };
@@ -36,8 +44,10 @@ struct names {
 static int cmp_claim(const void *a, const void *b)
 {
 	const struct claim *x = a, *y = b;
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->since != y->since)
+		return x->since < y->since ? -1 : 1;
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
@@ -94,8 +104,8 @@ static bool refused(const char *list, const char *label)
 	return false;
 }
 
-static bool add(struct name *v, size_t *n, const char *host, uint32_t addr, int64_t start,
-		int64_t end, const char *refuse)
+static bool add(struct name *v, size_t *n, const char *host, uint32_t addr, uint8_t rank,
+		int64_t since, int64_t end, const char *refuse)
 {
 	if (!host || !*host)
 		return false;
@@ -104,7 +114,8 @@ static bool add(struct name *v, size_t *n, const char *host, uint32_t addr, int6
 	if (refuse && refused(refuse, v[*n].label))
 		return false;
 	v[*n].addr = addr;
-	v[*n].start = start;
+	v[*n].rank = rank;
+	v[*n].since = since;
 	v[*n].end = end;
 	(*n)++;
 	return true;
@@ -115,11 +126,13 @@ static size_t collect(struct lease_table *t, const struct config *c, int64_t now
 	size_t n = 0;
 	for (size_t i = 0; i < c->nhosts; i++)
 		if (c->hosts[i].addr)
-			add(v, &n, c->hosts[i].hostname, c->hosts[i].addr, 0, INT64_MAX, NULL);
+			add(v, &n, c->hosts[i].hostname, c->hosts[i].addr, RANK_RESERVED, 0,
+			    INT64_MAX, NULL);
 	for (struct lease *l = lease_next(t, NULL); l; l = lease_next(t, l))
 		if (l->state == LEASE_ACTIVE && l->end > now)
-			add(v, &n, l->hostname, l->addr, l->start ? l->start : 1, l->end,
-			    c->dns_refuse);
+			add(v, &n, l->hostname, l->addr,
+			    l->flags & LEASE_F_PARTNER ? RANK_PARTNER : RANK_OWN,
+			    l->named_since ? l->named_since : l->start, l->end, c->dns_refuse);
 	return n;
 }
 
@@ -171,7 +184,8 @@ struct names *names_build(struct lease_table *t, const struct config *c, int64_t
 	}
 	size_t n = collect(t, c, now, nm->v);
 	for (size_t i = 0; i < n; i++)
-		order[i] = (struct claim){ nm->v[i].start, nm->v[i].addr, (uint32_t)i };
+		order[i] = (struct claim){ nm->v[i].rank, nm->v[i].since, nm->v[i].addr,
+					   (uint32_t)i };
 	qsort(order, n, sizeof *order, cmp_claim);
 	for (size_t i = 0; i < n; i++)
 		claim(nm, order[i].at, clash, arg);

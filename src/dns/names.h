@@ -18,8 +18,10 @@ typedef void (*names_clash_fn)(void *arg, const char *label, uint32_t winner,
 			       uint32_t loser, const char *given);
 
 /* Builds the snapshot.  A clash is resolved predictably: reservations
- * first, then the binding that started first (then the lower address)
- * keeps the name; a later one is named <label>-<last octet>. */
+ * first, then our own leases, then a SyncServer partner's; among those
+ * the earliest active binding of the name (named_since, else the start;
+ * then the lower address) keeps it, and a later one is named
+ * <label>-<last octet>. */
 struct names *names_build(struct lease_table *t, const struct config *c, int64_t now,
 			  names_clash_fn clash, void *arg);
 void names_free(struct names *n);

@@ -417,10 +417,6 @@ static void h_lease_delete(const struct api_ctx *ctx, const struct api_request *
 		reply_error(out, 501, "deleting leases is not supported");
 		return;
 	}
-	if (l->flags & LEASE_F_PARTNER) {
-		reply_error(out, 409, "the partner's lease: delete it on the partner");
-		return;
-	}
 	if (l->state == LEASE_FREE) {
 		reply_error(out, 409, "the lease is already free");
 		return;
@@ -602,6 +598,16 @@ static json_object *sync_json(struct jb *b, const struct sync_status *s)
 	put(b, o, "partner_seq", json_object_new_uint64(s->partner_seq));
 	put(b, o, "leases", json_object_new_uint64(s->leases));
 	put(b, o, "full_resyncs", json_object_new_uint64(s->full_resyncs));
+	put(b, o, "max_leases", json_object_new_uint64(s->max_leases));
+	put(b, o, "rate", json_object_new_uint64(s->rate));
+	json_object *r = json_object_new_object();
+	uint64_t total = 0;
+	for (int w = PARTNER_OK + 1; w < PARTNER_REASONS; w++) {
+		put(b, r, partner_why_name((enum partner_why)w), json_object_new_uint64(s->refused[w]));
+		total += s->refused[w];
+	}
+	put(b, o, "refused", r);
+	put(b, o, "refused_total", json_object_new_uint64(total));
 	return o;
 }
 
@@ -863,6 +869,12 @@ static void prom_state(FILE *f, const struct api_ctx *ctx)
 		 sy ? sy->leases : 0);
 	prom_one(f, "duodhcp_sync_full_resyncs_total", "counter",
 		 "Full re-reads of the partner's leases.", sy ? sy->full_resyncs : 0);
+	prom_head(f, "duodhcp_sync_refused_total", "counter",
+		  "Partner leases refused, by reason (what a partner cannot hold).");
+	for (int w = PARTNER_OK + 1; w < PARTNER_REASONS; w++)
+		fprintf(f, "duodhcp_sync_refused_total{reason=\"%s\"} %llu\n",
+			partner_why_name((enum partner_why)w),
+			(unsigned long long)(sy ? sy->refused[w] : 0));
 	prom_one(f, "duodhcp_uptime_seconds", "gauge", "Seconds since the server started.",
 		 (unsigned long long)(ctx->now > ctx->started ? ctx->now - ctx->started : 0));
 }

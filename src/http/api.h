@@ -10,6 +10,7 @@
 #include "conf/config.h"
 #include "core/engine.h"
 #include "core/lease.h"
+#include "core/partner.h"
 
 /* State of the pull from the SyncServer partner, shown on the page. */
 struct sync_status {
@@ -22,6 +23,11 @@ struct sync_status {
 	uint64_t partner_seq;		/* how far we have read the partner's feed */
 	uint64_t leases;		/* partner leases we hold */
 	uint64_t full_resyncs;
+	/* The partner's leases we refused, by enum partner_why
+	 * (core/partner.h; [0], PARTNER_OK, unused), and the bounds. */
+	uint64_t refused[PARTNER_REASONS];
+	uint32_t max_leases;		/* SyncMaxLeases */
+	uint32_t rate;			/* SyncRate */
 };
 
 /* What the API reads.  Everything is owned by the daemon and only read

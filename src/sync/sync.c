@@ -280,8 +280,11 @@ struct sync {
 	bool started;
 	atomic_bool stop;
 	struct loop *lp;		/* set by sync_attach() */
-	void (*apply)(void *arg, const struct sync_batch *b);
+	size_t (*apply)(void *arg, const struct sync_batch *b, size_t from);
 	void *apply_arg;
+	struct sync_batch *cur;		/* taken, applied up to cur_at (main thread) */
+	size_t cur_at;
+	bool paused;			/* the daemon has not taken all of cur */
 
 	pthread_mutex_t mu;		/* guards what follows */
 	struct sync_batch *head, *tail;
@@ -663,6 +666,7 @@ static int easy_setup(struct sync *s)
 static void sync_free(struct sync *s)
 {
 	struct sync_batch *b, *n;
+	sync_batch_free(s->cur);
 	for (b = s->head; b; b = n) {
 		n = b->next_;
 		sync_batch_free(b);
@@ -777,19 +781,37 @@ void sync_status_get(struct sync *s, struct sync_status *out)
 	out->leases = 0;
 }
 
+/* Batches in order, each as far as the daemon takes it: when it stops
+ * short, the eventfd is left unwatched (it stays readable) until
+ * sync_resume().  Meanwhile the queue fills and the thread waits. */
 static void on_ready(void *arg, int fd, uint32_t events)
 {
 	struct sync *s = arg;
-	struct sync_batch *b;
 	(void)fd, (void)events;
-	while ((b = sync_take(s)) != NULL) {
-		s->apply(s->apply_arg, b);
-		sync_batch_free(b);
+	while (s->cur || (s->cur = sync_take(s)) != NULL) {
+		s->cur_at = s->apply(s->apply_arg, s->cur, s->cur_at);
+		if (s->cur_at < s->cur->n) {
+			if (!s->paused && loop_fd_mod(s->lp, s->efd, 0) == 0)
+				s->paused = true;
+			return;
+		}
+		sync_batch_free(s->cur);
+		s->cur = NULL;
+		s->cur_at = 0;
 	}
 }
 
+void sync_resume(struct sync *s)
+{
+	if (!s || !s->lp)
+		return;
+	if (s->paused && loop_fd_mod(s->lp, s->efd, LOOP_READ) == 0)
+		s->paused = false;
+	on_ready(s, s->efd, 0);
+}
+
 int sync_attach(struct sync *s, struct loop *lp,
-		void (*apply)(void *arg, const struct sync_batch *b), void *arg)
+		size_t (*apply)(void *arg, const struct sync_batch *b, size_t from), void *arg)
 {
 	s->apply = apply;
 	s->apply_arg = arg;

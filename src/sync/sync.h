@@ -77,10 +77,18 @@ int sync_fd(const struct sync *s);
 struct sync_batch *sync_take(struct sync *s);
 
 /* Registers sync_fd() on the loop: every batch, in order, goes to
- * apply(arg, batch) and is freed afterwards.  0, or -1. */
+ * apply(arg, batch, from), which applies its leases from index from on
+ * and returns how far it got.  b->n: the batch is done and freed.  Less:
+ * the batch is kept and nothing more is applied until sync_resume(),
+ * which calls apply again with the rest; meanwhile the pulled batches
+ * wait, and the thread stops pulling once QUEUE_MAX of them do.  So the
+ * daemon bounds how fast a partner's leases are taken, and nothing the
+ * partner sent is dropped.  0, or -1. */
 struct loop;
 int sync_attach(struct sync *s, struct loop *lp,
-		void (*apply)(void *arg, const struct sync_batch *b), void *arg);
+		size_t (*apply)(void *arg, const struct sync_batch *b, size_t from), void *arg);
+/* Goes on with the batch apply stopped short on (and those behind it). */
+void sync_resume(struct sync *s);
 
 /* Frees a batch from sync_take() (NULL is ignored). */
 void sync_batch_free(struct sync_batch *b);

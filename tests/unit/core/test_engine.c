@@ -856,6 +856,56 @@ TEST(default_policy_leaves_partner_and_backup_addresses)
 	teardown(f);
 }
 
+/* A REQUEST from client mac with a hostname (option 12): SELECTING when
+ * ciaddr is 0, else RENEWING.  Returns the address ACKed, or 0. */
+static uint32_t request_named(struct fx *f, uint8_t mac, uint32_t addr, const char *host,
+			      bool renew)
+{
+	struct tpkt p;
+	tp_init(&p, DHCPREQUEST, mac);
+	if (renew) {
+		tp_ciaddr(&p, addr);
+	} else {
+		tp_opt_ip(&p, DO_SERVER_ID, SRV);
+		tp_opt_ip(&p, DO_REQUESTED_IP, addr);
+	}
+	tp_opt(&p, DO_HOSTNAME, host, (uint8_t)strlen(host));
+	struct engine_result *r = run(f, &p);
+	return reply_type(r) == DHCPACK ? r->out.yiaddr : 0;
+}
+
+/* named_since: when a binding took its hostname.  A renewal keeps it; a
+ * new hostname (another client's, say) starts it again, so that the
+ * earliest holder of a name keeps it in the DNS (dns/names.c). */
+TEST(renewal_keeps_named_since_and_a_new_name_restarts_it)
+{
+	struct fx *f = setup("");
+	int64_t t0 = f->in.now;
+	uint32_t a = dora(f, 1), b = dora(f, 2);
+	CHECK(a && b);
+	CHECK_EQ(request_named(f, 1, a, "alpha", false), a);
+	struct lease *la = lease_find(f->t, a), *lb = lease_find(f->t, b);
+	CHECK_EQ(la->named_since, t0);
+	f->in.now = t0 + 100;
+	CHECK_EQ(request_named(f, 2, b, "bravo", true), b);
+	CHECK_EQ(lb->named_since, t0 + 100);
+	f->in.now = t0 + 200;
+	CHECK_EQ(request_named(f, 1, a, "alpha", true), a);	/* a renewal */
+	CHECK_EQ(la->named_since, t0);
+	CHECK_EQ(la->start, t0);
+	f->in.now = t0 + 300;
+	CHECK_EQ(request_named(f, 2, b, "alpha", true), b);	/* takes another's name */
+	CHECK_EQ(lb->named_since, t0 + 300);
+	CHECK_EQ(lb->start, t0);
+	CHECK_STR(lb->hostname, "alpha");
+	CHECK(la->named_since < lb->named_since);
+	/* A lease of an older journal has none: its start stands in. */
+	la->named_since = 0;
+	CHECK_EQ(request_named(f, 1, a, "alpha", true), a);
+	CHECK_EQ(la->named_since, t0);
+	teardown(f);
+}
+
 T_RUN(T_CASE(discover_gets_offer), T_CASE(request_selecting_acks_after_journal),
       T_CASE(selecting_other_server_is_silent), T_CASE(init_reboot_wrong_network_naks), T_CASE(renew_from_wrong_network_naks),
       T_CASE(init_reboot_unknown_client), T_CASE(init_reboot_known_client_acked),
@@ -871,4 +921,5 @@ T_RUN(T_CASE(discover_gets_offer), T_CASE(request_selecting_acks_after_journal),
       T_CASE(pool_exhaustion_then_longest_expired), T_CASE(authoritative_recovers_or_naks),
       T_CASE(maxlen_honours_option_57), T_CASE(hundred_thousand_reservations),
       T_CASE(policy_decides_ownership_and_lease_time),
-      T_CASE(default_policy_leaves_partner_and_backup_addresses))
+      T_CASE(default_policy_leaves_partner_and_backup_addresses),
+      T_CASE(renewal_keeps_named_since_and_a_new_name_restarts_it))

@@ -16,6 +16,7 @@ static struct lease_rec full(void)
 		.flags = LEASE_F_PARTNER, .htype = 1, .hlen = 6, .cid_len = sizeof cid,
 		.cid = cid, .hostname = host, .start = 1700000000, .end = 1700003600,
 		.cltt = 1700000001, .tstp = 1700005400, .tsfp = 1700005300, .atsfp = 1700005200,
+		.named_since = 1700000100,
 	};
 	r.hw[0] = 2, r.hw[5] = 1;
 	return r;
@@ -31,7 +32,7 @@ static bool same(const struct lease_rec *a, const struct lease_rec *b)
 	       (a->cid_len == 0 || memcmp(a->cid, b->cid, a->cid_len) == 0) &&
 	       strcmp(ha, hb) == 0 && a->start == b->start && a->end == b->end &&
 	       a->cltt == b->cltt && a->tstp == b->tstp && a->tsfp == b->tsfp &&
-	       a->atsfp == b->atsfp;
+	       a->atsfp == b->atsfp && a->named_since == b->named_since;
 }
 
 /* Text: parse(format(r)) == r and format again gives the same bytes. */
@@ -80,7 +81,7 @@ TEST(text_every_field_roundtrips)
 	size_t n = record_text_format(line, sizeof line, &r);
 	line[n] = 0;
 	CHECK(strstr(line, " state=active pending_state=expired htype=1 ") != NULL);
-	CHECK(strstr(line, " tsfp=1700005300 atsfp=1700005200 flags=1") != NULL);
+	CHECK(strstr(line, " tsfp=1700005300 atsfp=1700005200 named=1700000100 flags=1") != NULL);
 	/* The least and the most of every field. */
 	struct lease_rec z = { .state = LEASE_FREE };
 	text_roundtrip(&z);
@@ -94,6 +95,7 @@ TEST(text_every_field_roundtrips)
 		.flags = 255, .htype = 255, .hlen = LEASE_HW_MAX, .cid_len = LEASE_CID_MAX,
 		.cid = big_cid, .hostname = big_host, .start = INT64_MIN, .end = INT64_MIN,
 		.cltt = INT64_MIN, .tstp = INT64_MIN, .tsfp = INT64_MIN, .atsfp = INT64_MIN,
+		.named_since = INT64_MIN,
 	};
 	memset(m.hw, 0xee, sizeof m.hw);
 	text_roundtrip(&m);
@@ -103,7 +105,7 @@ TEST(text_every_field_roundtrips)
 TEST(text_new_fields_only_when_non_zero)
 {
 	struct lease_rec r = full();
-	r.pending_state = 0, r.atsfp = 0;
+	r.pending_state = 0, r.atsfp = 0, r.named_since = 0;
 	char line[RECORD_TEXT_MAX + 1];
 	size_t n = record_text_format(line, sizeof line, &r);
 	line[n] = 0;
@@ -132,6 +134,7 @@ TEST(text_refuses_bad_values)
 	text_bad(OLD " atsfp=0", "atsfp: zero is written by leaving the field out");
 	text_bad(OLD " atsfp=01", "atsfp: not a 64-bit");
 	text_bad(OLD " atsfp=1 atsfp=2", "atsfp: duplicate");
+	text_bad(OLD " named=0", "named: zero is written by leaving the field out");
 	text_bad(OLD " pending_state=none", "pending_state: unknown binding state");
 	text_bad(OLD " pending_state=", "pending_state: unknown binding state");
 	text_bad(OLD " next=1", "next: unknown key");
@@ -195,7 +198,8 @@ TEST(json_keys_of_today)
 {
 	/* A record without the new fields has exactly today's keys. */
 	struct lease_rec r = full();
-	r.pending_state = 0, r.atsfp = 0, r.cid_len = 0, r.cid = NULL, r.hostname = NULL;
+	r.pending_state = 0, r.atsfp = 0, r.named_since = 0, r.cid_len = 0, r.cid = NULL;
+	r.hostname = NULL;
 	json_object *o = to_json(&r);
 	CHECK_STR(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
 		  "{\"addr\":\"198.18.0.10\",\"state\":\"active\",\"htype\":1,"
@@ -277,7 +281,34 @@ TEST(json_refuses_bad_values)
 	json_object_put(o);
 }
 
-T_RUN(T_CASE(table_is_sound), T_CASE(text_every_field_roundtrips),
+/* record_same: every field counts (an unchanged re-send of a partner's
+ * lease is not journalled again); no hostname and "" are the same. */
+TEST(same_compares_every_field)
+{
+	struct lease_rec a = full(), b = full();
+	uint8_t cid2[sizeof cid];
+	char host2[sizeof host];
+	memcpy(cid2, cid, sizeof cid);
+	memcpy(host2, host, sizeof host);
+	b.cid = cid2, b.hostname = host2;
+	CHECK(record_same(&a, &b));
+	b.named_since++;
+	CHECK(!record_same(&a, &b));
+	b = a, b.hw[5] ^= 1;
+	CHECK(!record_same(&a, &b));
+	b = a, b.end++;
+	CHECK(!record_same(&a, &b));
+	b = a, b.hostname = NULL;
+	CHECK(!record_same(&a, &b));
+	a.hostname = "";
+	CHECK(record_same(&a, &b));
+	b = a, b.cid_len--;
+	CHECK(!record_same(&a, &b));
+	b = a, b.flags = 0;
+	CHECK(!record_same(&a, &b));
+}
+
+T_RUN(T_CASE(same_compares_every_field), T_CASE(table_is_sound), T_CASE(text_every_field_roundtrips),
       T_CASE(text_new_fields_only_when_non_zero), T_CASE(text_refuses_bad_values),
       T_CASE(text_refuses_invalid_records), T_CASE(json_every_field_roundtrips),
       T_CASE(json_keys_of_today), T_CASE(json_reads_todays_feed_and_ignores_unknown_keys),

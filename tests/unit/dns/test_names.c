@@ -208,7 +208,67 @@ TEST(hundred_thousand_names)
 	lease_table_free(t);
 }
 
+/* A lease with its name's time and origin set. */
+static void put_as(struct lease_table *t, uint32_t addr, const char *name, int64_t start,
+		   int64_t named_since, bool partner)
+{
+	put(t, addr, name, start);
+	struct lease *l = lease_find(t, addr);
+	l->named_since = named_since;
+	if (partner)
+		l->flags |= LEASE_F_PARTNER;
+}
+
+/* The earliest binding of the name keeps it, not the earliest binding:
+ * a client that renamed itself to "pc" lately does not take it from the
+ * one that has been "pc" all along. */
+TEST(earliest_binding_of_the_name_keeps_it)
+{
+	struct lease_table *t = lease_table_new();
+	struct config c = { 0 };
+	put_as(t, A(10), "pc", NOW - 1000, NOW - 10, false);	/* renamed 10 s ago */
+	put_as(t, A(20), "pc", NOW - 500, NOW - 400, false);
+	put_as(t, A(30), "nas", NOW - 300, 0, false);	/* older journal: start counts */
+	put_as(t, A(40), "nas", NOW - 900, NOW - 200, false);
+	struct names *n = names_build(t, &c, NOW, NULL, NULL);
+	CHECK_EQ(addr_of(n, "pc"), A(20));
+	CHECK_EQ(addr_of(n, "pc-10"), A(10));
+	CHECK_EQ(addr_of(n, "nas"), A(30));
+	CHECK_EQ(addr_of(n, "nas-40"), A(40));
+	names_free(n);
+	lease_table_free(t);
+}
+
+/* A SyncServer partner's lease never takes a name from one of our own
+ * clients, whatever start it claims; among partner leases the same rule
+ * holds, and a reservation still wins over both. */
+TEST(partner_lease_never_takes_an_own_clients_name)
+{
+	struct lease_table *t = lease_table_new();
+	struct cfg_host h = { .addr = A(50) };
+	strcpy(h.hostname, "printer");
+	struct config c = { .nhosts = 1, .hosts = &h };
+	put_as(t, A(20), "pc", NOW - 50, NOW - 50, false);
+	put_as(t, A(110), "pc", 1, 1, true);			/* claims the dawn of time */
+	put_as(t, A(120), "gw", NOW - 10, NOW - 10, true);
+	put_as(t, A(130), "gw", NOW - 900, NOW - 20, true);
+	put_as(t, A(140), "printer", 1, 1, true);
+	struct clashes cl = { 0 };
+	struct names *n = names_build(t, &c, NOW, on_clash, &cl);
+	CHECK_EQ(addr_of(n, "pc"), A(20));
+	CHECK_EQ(addr_of(n, "pc-110"), A(110));
+	CHECK_EQ(addr_of(n, "gw"), A(130));
+	CHECK_EQ(addr_of(n, "gw-120"), A(120));
+	CHECK_EQ(addr_of(n, "printer"), A(50));
+	CHECK_EQ(addr_of(n, "printer-140"), A(140));
+	CHECK_EQ(cl.n, 3);
+	names_free(n);
+	lease_table_free(t);
+}
+
 T_RUN(T_CASE(first_claimant_keeps_the_label), T_CASE(reservation_wins_and_its_lease_is_one_name),
       T_CASE(suffix_taken_too_gets_no_name), T_CASE(unnamed_expired_and_invalid_leases_are_left_out),
       T_CASE(refused_names_are_never_a_clients),
+      T_CASE(earliest_binding_of_the_name_keeps_it),
+      T_CASE(partner_lease_never_takes_an_own_clients_name),
       T_CASE(hundred_thousand_names))

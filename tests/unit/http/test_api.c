@@ -87,7 +87,9 @@ static void setup(struct fixture *f)
 	f->st.drop_not_ours = 2;
 	f->sync = (struct sync_status){ .enabled = true, .partner = "198.18.0.2:80",
 					.state = "ok", .last_ok = NOW - 1, .partner_seq = 9,
-					.leases = 1 };
+					.leases = 1, .max_leases = 65536, .rate = 2000 };
+	f->sync.refused[PARTNER_OUR_POOL] = 3;
+	f->sync.refused[PARTNER_OFF_LINK] = 1;
 	f->ctx = (struct api_ctx){
 		.cfg = f->cfg, .leases = f->t, .st = &f->st, .sync = &f->sync,
 		.epoch = 42, .seq = 5, .started = NOW - 60, .now = NOW, .version = "0.1.0",
@@ -196,6 +198,10 @@ TEST(status_reports_counts_pools_and_sync)
 	CHECK_STR(jstr(o, "sync.state"), "ok");
 	CHECK_STR(jstr(o, "sync.partner"), "198.18.0.2:80");
 	CHECK_EQ(jint(o, "sync.partner_seq"), 9);
+	CHECK_EQ(jint(o, "sync.refused.our_pool"), 3);
+	CHECK_EQ(jint(o, "sync.refused.limit"), 0);
+	CHECK_EQ(jint(o, "sync.refused_total"), 4);
+	CHECK_EQ(jint(o, "sync.max_leases"), 65536);
 	CHECK_EQ(jint(o, "leases.total"), 5);
 	CHECK_EQ(jint(o, "leases.active"), 3);
 	CHECK_EQ(jint(o, "leases.own"), 4);
@@ -466,6 +472,8 @@ TEST(metrics_in_prometheus_text_format)
 	CHECK(has_line(b, "duodhcp_journal_bytes 1234"));
 	CHECK(has_line(b, "duodhcp_disk_failing 0"));
 	CHECK(has_line(b, "duodhcp_sync_up 1"));
+	CHECK(has_line(b, "duodhcp_sync_refused_total{reason=\"our_pool\"} 3"));
+	CHECK(has_line(b, "duodhcp_sync_refused_total{reason=\"our_address\"} 0"));
 	CHECK(has_line(b, "duodhcp_uptime_seconds 60"));
 	CHECK(has_line(b, "# HELP duodhcp_uptime_seconds Seconds since the server started."));
 	/* Every sample line belongs to a metric with HELP and TYPE before it. */
@@ -680,8 +688,8 @@ TEST(changing_endpoints_need_the_token)
 	free(rep.body);
 	f.deleted = 0;
 	rep = call(&f, "DELETE", "/api/v1/leases/198.18.0.120", NULL, "s3cret");
-	CHECK_EQ(rep.status, 409);		/* the partner's: delete it there */
-	CHECK_EQ(f.deleted, 0);
+	CHECK_EQ(rep.status, 200);		/* the partner's: always removable */
+	CHECK_EQ(f.deleted, A(120));
 	free(rep.body);
 	rep = call(&f, "POST", "/api/v1/reload", NULL, "wrong");
 	CHECK_EQ(rep.status, 401);
