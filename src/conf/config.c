@@ -72,7 +72,7 @@ struct ent {
 
 enum skind {
 	SK_SKIP, SK_SETTINGS, SK_GENERAL, SK_DNS, SK_HTTP, SK_TFTP, SK_DUODHCP,
-	SK_FAILOVER, SK_SUBNET, SK_HOST, SK_WILDCARD, SK_UNKNOWN,
+	SK_FAILOVER, SK_SUBNET, SK_HOST, SK_CLASS, SK_WILDCARD, SK_UNKNOWN,
 };
 
 struct sect {
@@ -89,6 +89,7 @@ struct prange {
 	uint32_t first, last;
 	const struct ent *e;
 	size_t subnet;		/* SIZE_MAX until placed */
+	uint64_t allow, deny;	/* from its POOLCLASS_n */
 };
 
 struct pool {
@@ -116,6 +117,17 @@ struct ipitem {
 	const struct ent *e;
 };
 
+struct pmatch {			/* a Match_n while its class is read */
+	unsigned idx;
+	const struct ent *e;
+	struct cfg_match m;
+};
+
+struct pclass {			/* a POOLCLASS_n, resolved once classes exist */
+	unsigned idx;
+	const struct ent *e;
+};
+
 struct iplist {
 	uint8_t code;
 	size_t slot;		/* its place in scope.opts */
@@ -130,8 +142,12 @@ struct scope {
 	size_t subnet;		/* SK_SUBNET: where IPPOOL_n ranges go */
 	uint32_t lease_time, siaddr, mask, addr;
 	uint32_t t1, t2, min_lease, max_lease;	/* seconds, 0 = not given */
+	char sname[64];
 	char bootfile[128];
 	char hostname[64];
+	bool any;		/* SK_CLASS: MatchAny */
+	size_t nmatch, capmatch;
+	struct pmatch *match;	/* SK_CLASS: Match_n */
 	size_t nopts, capopts;
 	struct popt *opts;
 	struct iplist lists[3];
@@ -168,6 +184,8 @@ struct pctx {
 	struct scope general;
 	const struct sect *fo_sect;	/* [FAILOVER], NULL when absent */
 	const struct ent *fo_pools;	/* its Pools key, checked once subnets exist */
+	struct pclass *pcls;		/* POOLCLASS_n of [SUBNET:...] sections */
+	size_t npcls, cappcls, capclass;
 };
 
 /* ---- messages ---- */
@@ -818,6 +836,7 @@ enum {
 				   the primary) */
 	K_PRIMARY = 1 << 6,	/* [FAILOVER]: the primary's alone; an error on
 				   the secondary */
+	K_C = 1 << 7,		/* allowed in [CLASS:name] */
 };
 
 struct kdef {
@@ -1049,7 +1068,8 @@ static const struct kdef *kfind(const struct kdef *t, size_t n, const char *key,
 
 static unsigned kind_bit(enum skind kind)
 {
-	return kind == SK_GENERAL ? K_G : kind == SK_SUBNET ? K_S : kind == SK_HOST ? K_H : 0;
+	return kind == SK_GENERAL ? K_G : kind == SK_SUBNET ? K_S : kind == SK_HOST ? K_H :
+	       kind == SK_CLASS ? K_C : 0;
 }
 
 /* Runs every entry of s through table t. */
@@ -1071,7 +1091,8 @@ static void run_table(struct pctx *p, const struct sect *s, const struct kdef *t
 			continue;
 		}
 		if (bit && !(k->flags & bit)) {
-			ent_err(p, e, "not allowed in this section: %s", k->hint);
+			ent_err(p, e, "not allowed in this section%s%s", k->hint ? ": " : "",
+				k->hint ? k->hint : "");
 			continue;
 		}
 		k->fn(p, obj, k, e, idx);
@@ -1437,6 +1458,9 @@ static void scope_free(struct scope *sc)
 	free(sc->opts);
 	for (size_t i = 0; i < sc->nlists; i++)
 		free(sc->lists[i].v);
+	for (size_t i = 0; i < sc->nmatch; i++)
+		free(sc->match[i].m.data);
+	free(sc->match);
 	memset(sc, 0, sizeof *sc);
 }
 
@@ -1455,6 +1479,145 @@ static void kv_mask(struct pctx *p, void *obj, const struct kdef *k, const struc
 		sc->mask = m;
 }
 
+/* ---- client classes ([CLASS:name], POOLCLASS_n) ---- */
+
+/* Names for the options classes are most often about. */
+static const struct { const char *name; uint8_t code; } match_alias[] = {
+	{ "vendor-class", 60 }, { "user-class", 77 }, { "client-id", 61 },
+	{ "arch", 93 },
+};
+
+/* "option:N", "option:82.S", an alias, or "hw". */
+static const char *match_subject(const char *w, struct cfg_match *m)
+{
+	const char *n = w + 7;
+	uint32_t v;
+
+	for (size_t i = 0; i < sizeof match_alias / sizeof match_alias[0]; i++)
+		if (strcasecmp(w, match_alias[i].name) == 0) {
+			m->subject = CFG_M_OPTION;
+			m->code = match_alias[i].code;
+			return NULL;
+		}
+	if (strcasecmp(w, "hw") == 0) {
+		m->subject = CFG_M_HW;
+		return NULL;
+	}
+	if (strncasecmp(w, "option:", 7) != 0)
+		return "expected option:N, option:82.S, vendor-class, user-class, client-id, "
+		       "arch or hw";
+	if (strncmp(n, "82.", 3) == 0) {
+		if (!all_digits(n + 3) || !u32_parse(n + 3, &v) || v < 1 || v > 255)
+			return "an option 82 sub-option is 1 to 255";
+		m->subject = CFG_M_RAI;
+		m->code = (uint8_t)v;
+		return NULL;
+	}
+	if (!all_digits(n) || !u32_parse(n, &v) || v < 1 || v > 254)
+		return "an option code is 1 to 254";
+	m->subject = CFG_M_OPTION;
+	m->code = (uint8_t)v;
+	return NULL;
+}
+
+static bool match_op(const char *w, struct cfg_match *m)
+{
+	static const struct { const char *name; uint8_t op; } ops[] = {
+		{ "exists", CFG_M_EXISTS }, { "=", CFG_M_EQ }, { "prefix", CFG_M_PREFIX },
+		{ "contains", CFG_M_CONTAINS },
+	};
+
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (strcasecmp(w, ops[i].name) == 0) {
+			m->op = ops[i].op;
+			return true;
+		}
+	return false;
+}
+
+/* The value compared with: an OPTION_nn value, TYPE:VALUE or dhcpsrv's. */
+static const char *match_value(const char *v, struct cfg_match *m, char *why, size_t cap)
+{
+	uint8_t buf[OPT_VALUE_MAX];
+	const char *rest;
+	enum opt_type t;
+	int n;
+
+	n = typed_prefix(v, &t, &rest) ? opt_encode(t, rest, buf, sizeof buf, why, cap) :
+					 opt_encode_dhcpsrv(v, buf, sizeof buf, why, cap);
+	if (n < 0)
+		return why;
+	if ((m->data = malloc(n ? (size_t)n : 1)) == NULL)
+		return "out of memory";
+	memcpy(m->data, buf, (size_t)n);
+	m->len = (uint16_t)n;
+	return NULL;
+}
+
+/* Match_n=[not] SUBJECT exists | SUBJECT =|prefix|contains VALUE */
+static const char *match_parse(const char *text, struct cfg_match *m, char *why, size_t cap)
+{
+	char buf[LINE_MAX_LEN + 1], *save = NULL, *w, *rest;
+	const char *err;
+
+	snprintf(buf, sizeof buf, "%s", text);
+	w = strtok_r(buf, " \t", &save);
+	if (w && strcasecmp(w, "not") == 0) {
+		m->negate = true;
+		w = strtok_r(NULL, " \t", &save);
+	}
+	if (w == NULL)
+		return "expected [not] SUBJECT OP [VALUE]";
+	if ((err = match_subject(w, m)) != NULL)
+		return err;
+	if ((w = strtok_r(NULL, " \t", &save)) == NULL || !match_op(w, m))
+		return "expected exists, =, prefix or contains after the subject";
+	rest = save ? trim(save) : NULL;
+	if (m->op == CFG_M_EXISTS)
+		return rest && *rest ? "exists takes no value" : NULL;
+	if (m->subject == CFG_M_HW && m->op != CFG_M_PREFIX && m->op != CFG_M_EQ)
+		return "hw takes exists, = or prefix";
+	if (rest == NULL || *rest == '\0')
+		return "a value to compare with is missing";
+	return match_value(rest, m, why, cap);
+}
+
+static void kv_match(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		     unsigned idx)
+{
+	struct scope *sc = obj;
+	struct pmatch *nv;
+	struct cfg_match m = { 0 };
+	char why[128];
+	const char *err;
+
+	(void)k;
+	if ((err = match_parse(e->val, &m, why, sizeof why)) != NULL) {
+		ent_err(p, e, "%s", err);
+		free(m.data);
+		return;
+	}
+	if ((nv = grow(p, sc->match, sc->nmatch, &sc->capmatch, sizeof *nv)) == NULL) {
+		free(m.data);
+		return;
+	}
+	sc->match = nv;
+	sc->match[sc->nmatch++] = (struct pmatch){ idx, e, m };
+}
+
+/* POOLCLASS_n: checked by resolve_poolclass once every class is known. */
+static void kv_poolclass(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+			 unsigned idx)
+{
+	struct pclass *nv;
+
+	(void)obj, (void)k;
+	if ((nv = grow(p, p->pcls, p->npcls, &p->cappcls, sizeof *nv)) == NULL)
+		return;
+	p->pcls = nv;
+	p->pcls[p->npcls++] = (struct pclass){ idx, e };
+}
+
 /* ---- tables ---- */
 
 #define FSIZE(st, f)	sizeof(((st *)0)->f)
@@ -1467,7 +1630,8 @@ static void kv_mask(struct pctx *p, void *obj, const struct kdef *k, const struc
 #define KUNUSED(n, w)	{ .name = n, .fn = kv_unused, .flags = w }
 #define KSILENT(n, w)	{ .name = n, .fn = kv_silent, .flags = w }
 #define KOPT(n, c, t, w) { .name = n, .fn = kv_optkey, .code = c, .otype = t, .flags = w }
-#define KLIST(n, c)	{ .name = n, .fn = kv_list, .code = c, .flags = K_INDEXED | K_G | K_S | K_H }
+#define KLIST(n, c)	{ .name = n, .fn = kv_list, .code = c, \
+	.flags = K_INDEXED | K_G | K_S | K_H | K_C }
 #define NELEM(a)	(sizeof a / sizeof a[0])
 
 static const struct kdef settings_keys[] = {
@@ -1625,17 +1789,24 @@ static const struct kdef scope_keys[] = {
 	KUINT("MaxLeaseTime", struct scope, max_lease, 1, UINT32_MAX, K_G | K_S),
 	{ .name = "SUBNETMASK", .fn = kv_mask, .flags = K_G | K_H,
 	  .hint = "the mask comes from the section name" },
-	KIP("NEXTSERVER", struct scope, siaddr, GSH),
-	KSTR("BOOTFILE", struct scope, bootfile, GSH),
-	KOPT("DOMAINNAME", 15, OPT_STRING, GSH),
-	KOPT("NODETYPE", 46, OPT_U8, GSH),
-	KOPT("WPAD", 252, OPT_STRING, GSH),
+	KIP("NEXTSERVER", struct scope, siaddr, GSH | K_C),
+	KSTR("SNAME", struct scope, sname, GSH | K_C),
+	KSTR("BOOTFILE", struct scope, bootfile, GSH | K_C),
+	KOPT("DOMAINNAME", 15, OPT_STRING, GSH | K_C),
+	KOPT("NODETYPE", 46, OPT_U8, GSH | K_C),
+	KOPT("WPAD", 252, OPT_STRING, GSH | K_C),
 	KLIST("ROUTER_", 3),
 	KLIST("DNS_", 6),
 	KLIST("WINS_", 44),
-	{ .name = "OPTION_", .fn = kv_option, .flags = K_INDEXED | GSH },
+	{ .name = "OPTION_", .fn = kv_option, .flags = K_INDEXED | GSH | K_C },
 	{ .name = "IPPOOL_", .fn = kv_subpool, .flags = K_INDEXED | K_S,
 	  .hint = "pools belong in [Settings] or in a [SUBNET:a.b.c.d/n] section" },
+	{ .name = "POOLCLASS_", .fn = kv_poolclass, .flags = K_INDEXED | K_S,
+	  .hint = "a class-restricted pool belongs in a [SUBNET:a.b.c.d/n] section" },
+	{ .name = "Match_", .fn = kv_match, .flags = K_INDEXED | K_C,
+	  .hint = "Match_n belongs in a [CLASS:name] section" },
+	{ .name = "MatchAny", .fn = kv_bool, .off = offsetof(struct scope, any), .flags = K_C,
+	  .hint = "MatchAny belongs in a [CLASS:name] section" },
 	{ .name = "IPADDR", .fn = kv_ip, .off = offsetof(struct scope, addr), .flags = K_H,
 	  .hint = "reservations belong in a client section" },
 	{ .name = "Hostname", .fn = kv_str, .off = offsetof(struct scope, hostname),
@@ -1649,6 +1820,13 @@ static const struct kdef scope_keys[] = {
 };
 
 /* ---- sections ---- */
+
+static bool class_name_ok(const char *n)
+{
+	size_t len = strlen(n);
+
+	return len >= 1 && len < sizeof ((struct cfg_class *)0)->name && key_chars_ok(n);
+}
 
 static void classify(struct pctx *p, struct sect *s)
 {
@@ -1683,6 +1861,13 @@ static void classify(struct pctx *p, struct sect *s)
 			return;
 		}
 		s->kind = SK_SKIP;
+		return;
+	}
+	if (strncasecmp(s->name, "CLASS:", 6) == 0) {
+		s->kind = class_name_ok(s->name + 6) ? SK_CLASS : SK_SKIP;
+		if (s->kind == SK_SKIP)
+			perr(p, s->line, s->name, NULL, "expected [CLASS:name], the name 1 to 31 "
+			     "letters, digits, '-', '_' or '.'");
 		return;
 	}
 	mac = mac_parse(s->name, s->hw);
@@ -1817,6 +2002,7 @@ static void fill_subnet(struct pctx *p, struct cfg_subnet *sub, const struct sco
 	sub->max_lease = ov && ov->max_lease ? ov->max_lease : g->max_lease;
 	check_times(p, sub, ov);
 	sub->siaddr = ov && ov->siaddr ? ov->siaddr : g->siaddr;
+	snprintf(sub->sname, sizeof sub->sname, "%s", ov && ov->sname[0] ? ov->sname : g->sname);
 	snprintf(sub->bootfile, sizeof sub->bootfile, "%s",
 		 ov && ov->bootfile[0] ? ov->bootfile : g->bootfile);
 	opts_merge(p, &sub->opts, sub->mask, g, ov);
@@ -1897,12 +2083,138 @@ static void do_host(struct pctx *p, struct sect *s)
 	h->siaddr = sc.siaddr;
 	memcpy(h->hostname, sc.hostname, sizeof h->hostname);
 	memcpy(h->bootfile, sc.bootfile, sizeof h->bootfile);
+	memcpy(h->sname, sc.sname, sizeof h->sname);
 	for (size_t i = 0; i < sc.nopts; i++) {	/* the data moves to the host */
 		h->opts.v[i] = (struct cfg_opt){ sc.opts[i].code, sc.opts[i].len, sc.opts[i].data };
 		sc.opts[i].data = NULL;
 	}
 	h->opts.n = sc.nopts;
 	scope_free(&sc);
+}
+
+static bool dup_index(struct pctx *p, const struct ent *a, unsigned ia, const struct ent *b,
+		      unsigned ib);
+
+static int cmp_pmatch(const void *a, const void *b)
+{
+	const struct pmatch *x = a, *y = b;
+
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* The Match_n of a class, in the order of n, move to the class. */
+static bool class_matches(struct pctx *p, struct scope *sc, struct cfg_class *k)
+{
+	sort(sc->match, sc->nmatch, sizeof *sc->match, cmp_pmatch);
+	for (size_t i = 1; i < sc->nmatch; i++)
+		dup_index(p, sc->match[i - 1].e, sc->match[i - 1].idx, sc->match[i].e,
+			  sc->match[i].idx);
+	if (sc->nmatch == 0)
+		perr(p, sc->s->line, sc->s->name, NULL, "a class needs at least one Match_n");
+	if ((k->match = calloc(sc->nmatch + 1, sizeof *k->match)) == NULL) {
+		oom(p);
+		return false;
+	}
+	for (size_t i = 0; i < sc->nmatch; i++) {
+		k->match[i] = sc->match[i].m;
+		sc->match[i].m.data = NULL;
+	}
+	k->nmatch = sc->nmatch;
+	return true;
+}
+
+/* [CLASS:name]: its matches, boot fields and options, in file order. */
+static void do_class(struct pctx *p, struct sect *s)
+{
+	struct scope sc = { .kind = SK_CLASS, .s = s };
+	struct config *c = p->c;
+	struct cfg_class *k;
+
+	run_table(p, s, scope_keys, NELEM(scope_keys), &sc);
+	finish_lists(p, &sc);
+	if (c->nclasses == CFG_CLASS_MAX) {
+		perr(p, s->line, s->name, NULL, "more than %d classes", CFG_CLASS_MAX);
+		scope_free(&sc);
+		return;
+	}
+	if ((k = grow(p, c->classes, c->nclasses, &p->capclass, sizeof *k)) == NULL) {
+		scope_free(&sc);
+		return;
+	}
+	c->classes = k;
+	k = &c->classes[c->nclasses++];
+	memset(k, 0, sizeof *k);
+	snprintf(k->name, sizeof k->name, "%s", s->name + 6);
+	k->any = sc.any;
+	k->siaddr = sc.siaddr;
+	memcpy(k->sname, sc.sname, sizeof k->sname);
+	memcpy(k->bootfile, sc.bootfile, sizeof k->bootfile);
+	if (class_matches(p, &sc, k) && (k->opts.v = calloc(sc.nopts + 1, sizeof *k->opts.v))) {
+		for (size_t i = 0; i < sc.nopts; i++) {	/* the data moves to the class */
+			k->opts.v[i] = (struct cfg_opt){ sc.opts[i].code, sc.opts[i].len,
+							 sc.opts[i].data };
+			sc.opts[i].data = NULL;
+		}
+		k->opts.n = sc.nopts;
+	} else if (k->match)
+		oom(p);
+	scope_free(&sc);
+}
+
+static int class_index(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->nclasses; i++)
+		if (strcasecmp(c->classes[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* POOLCLASS_n=[!]name[, [!]name...]: members of a listed class only, and
+ * never members of a "!" one. */
+static bool poolclass_bits(struct pctx *p, const struct ent *e, uint64_t *allow,
+			   uint64_t *deny)
+{
+	char buf[LINE_MAX_LEN + 1], *save = NULL;
+	int i;
+
+	snprintf(buf, sizeof buf, "%s", e->val);
+	*allow = *deny = 0;
+	for (char *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		bool neg = *t == '!';
+		if ((i = class_index(p->c, t + neg)) < 0) {
+			ent_err(p, e, "no [CLASS:%.40s]", t + neg);
+			return false;
+		}
+		*(neg ? deny : allow) |= 1ull << i;
+	}
+	if (*allow == 0 && *deny == 0)
+		ent_err(p, e, "no class named");
+	return *allow || *deny;
+}
+
+/* Each POOLCLASS_n applies to the IPPOOL_n of its section. */
+static void resolve_poolclass(struct pctx *p)
+{
+	for (size_t i = 0; i < p->npcls; i++) {
+		const struct pclass *pc = &p->pcls[i];
+		uint64_t allow, deny;
+		bool found = false;
+
+		if (!poolclass_bits(p, pc->e, &allow, &deny))
+			continue;
+		for (size_t r = 0; r < p->nr; r++) {
+			struct prange *pr = &p->rv[r];
+			unsigned idx;
+			if (pr->e->sect != pc->e->sect ||
+			    !index_parse(pr->e->key + 7, &idx) || idx != pc->idx)
+				continue;
+			pr->allow = allow;
+			pr->deny = deny;
+			found = true;
+		}
+		if (!found)
+			ent_err(p, pc->e, "no IPPOOL_%u in this section to go with", pc->idx);
+	}
 }
 
 /* ---- subnets from [Settings] ---- */
@@ -2123,13 +2435,16 @@ static void distribute(struct pctx *p)
 			if (r->subnet != s)
 				continue;
 			if (b < r->first || b > r->last) {
-				sub->ranges[sub->nranges++] = (struct cfg_range){ r->first, r->last };
+				sub->ranges[sub->nranges++] = (struct cfg_range){ r->first, r->last,
+										  r->allow, r->deny };
 				continue;
 			}
 			if (b > r->first)
-				sub->ranges[sub->nranges++] = (struct cfg_range){ r->first, b - 1 };
+				sub->ranges[sub->nranges++] = (struct cfg_range){ r->first, b - 1,
+										  r->allow, r->deny };
 			if (b < r->last)
-				sub->ranges[sub->nranges++] = (struct cfg_range){ b + 1, r->last };
+				sub->ranges[sub->nranges++] = (struct cfg_range){ b + 1, r->last,
+										  r->allow, r->deny };
 		}
 	}
 }
@@ -2452,9 +2767,12 @@ static void interpret(struct pctx *p)
 			do_subnet(p, &p->sv[i]);
 		else if (p->sv[i].kind == SK_HOST)
 			do_host(p, &p->sv[i]);
+		else if (p->sv[i].kind == SK_CLASS)
+			do_class(p, &p->sv[i]);
 	}
 	if (p->oom)
 		return;
+	resolve_poolclass(p);
 	check_ranges(p);
 	check_subnets(p);
 	check_failover(p);	/* before distribute() takes bind addresses out */
@@ -2505,6 +2823,7 @@ static void pctx_free(struct pctx *p)
 	free(p->rv);
 	free(p->subw);
 	free(p->hostw);
+	free(p->pcls);
 	scope_free(&p->general);
 	free(p->buf);
 }
@@ -2594,6 +2913,13 @@ void config_free(struct config *c)
 	}
 	for (size_t i = 0; i < c->nhosts; i++)
 		optset_free(&c->hosts[i].opts);
+	for (size_t i = 0; i < c->nclasses; i++) {
+		for (size_t j = 0; j < c->classes[i].nmatch; j++)
+			free(c->classes[i].match[j].data);
+		free(c->classes[i].match);
+		optset_free(&c->classes[i].opts);
+	}
+	free(c->classes);
 	free(c->subnets);
 	free(c->hosts);
 	free(c);
@@ -2632,19 +2958,107 @@ static void print_str(FILE *out, const char *key, const char *v)
 	fprintf(out, plain_ok(v) ? "%s=%s\n" : "%s=\"%s\"\n", key, v);
 }
 
-static void print_ranges(FILE *out, const struct cfg_subnet *s)
+/* The ranges of s with these class restrictions (every range: all). */
+static void print_ranges_of(FILE *out, const struct cfg_subnet *s, bool all, uint64_t allow,
+			    uint64_t deny)
 {
 	char a[16], b[16];
 
-	for (size_t i = 0; i < s->nranges; i++) {
+	for (size_t i = 0, k = 0; i < s->nranges; i++) {
 		const struct cfg_range *r = &s->ranges[i];
-		fputs(i ? "," : "", out);
+		if (!all && (r->allow != allow || r->deny != deny))
+			continue;
+		fputs(k++ ? "," : "", out);
 		if (r->first == r->last)
 			fputs(ipfmt(a, r->first), out);
 		else
 			fprintf(out, "%s-%s", ipfmt(a, r->first), ipfmt(b, r->last));
 	}
 	fputc('\n', out);
+}
+
+static void print_ranges(FILE *out, const struct cfg_subnet *s)
+{
+	print_ranges_of(out, s, true, 0, 0);
+}
+
+static void print_class_bits(FILE *out, const struct config *c, uint64_t bits, bool neg,
+			     bool *first)
+{
+	for (size_t i = 0; i < c->nclasses; i++)
+		if (bits & (1ull << i)) {
+			fprintf(out, "%s%s%s", *first ? "" : ",", neg ? "!" : "", c->classes[i].name);
+			*first = false;
+		}
+}
+
+/* One IPPOOL_n per distinct class restriction, with its POOLCLASS_n. */
+static void print_pools(FILE *out, const struct config *c, const struct cfg_subnet *s)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < s->nranges; i++) {
+		const struct cfg_range *r = &s->ranges[i];
+		bool seen = false, first = true;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = s->ranges[j].allow == r->allow && s->ranges[j].deny == r->deny;
+		if (seen)
+			continue;
+		fprintf(out, "IPPOOL_%u=", ++n);
+		print_ranges_of(out, s, false, r->allow, r->deny);
+		if (r->allow == 0 && r->deny == 0)
+			continue;
+		fprintf(out, "POOLCLASS_%u=", n);
+		print_class_bits(out, c, r->allow, false, &first);
+		print_class_bits(out, c, r->deny, true, &first);
+		fputc('\n', out);
+	}
+}
+
+/* Match_n=[not] SUBJECT OP VALUE, the value as text when it is text. */
+static void print_match(FILE *out, unsigned n, const struct cfg_match *m)
+{
+	static const char *const ops[] = { "exists", "=", "prefix", "contains" };
+	bool text = m->len > 0;
+
+	fprintf(out, "Match_%u=%s", n, m->negate ? "not " : "");
+	if (m->subject == CFG_M_HW)
+		fputs("hw", out);
+	else
+		fprintf(out, m->subject == CFG_M_RAI ? "option:82.%u" : "option:%u", m->code);
+	fprintf(out, " %s", ops[m->op]);
+	if (m->op != CFG_M_EXISTS) {
+		for (size_t i = 0; i < m->len; i++)
+			text = text && m->data[i] >= 0x20 && m->data[i] < 0x7f;
+		fputs(text ? " string:" : " hex:", out);
+		opt_format(out, text ? OPT_STRING : OPT_BYTES, m->data, m->len);
+	}
+	fputc('\n', out);
+}
+
+static void print_boot(FILE *out, uint32_t siaddr, const char *sname, const char *bootfile)
+{
+	char a[16];
+
+	if (siaddr)
+		fprintf(out, "NEXTSERVER=%s\n", ipfmt(a, siaddr));
+	if (sname[0])
+		print_str(out, "SNAME", sname);
+	if (bootfile[0])
+		print_str(out, "BOOTFILE", bootfile);
+}
+
+static void print_opts(FILE *out, const struct cfg_optset *os);
+
+static void print_class(const struct cfg_class *k, FILE *out)
+{
+	fprintf(out, "\n[CLASS:%s]\n", k->name);
+	if (k->any)
+		fputs("MatchAny=1\n", out);
+	for (size_t i = 0; i < k->nmatch; i++)
+		print_match(out, (unsigned)i + 1, &k->match[i]);
+	print_boot(out, k->siaddr, k->sname, k->bootfile);
+	print_opts(out, &k->opts);
 }
 
 /* OPTION_n=TYPE:VALUE, in hex when the value would not fit a line. */
@@ -2759,10 +3173,7 @@ static void print_general(const struct config *c, FILE *out)
 	if (d == NULL)
 		return;		/* [GENERAL] is already merged into each [SUBNET:...] */
 	print_times(out, d);
-	if (d->siaddr)
-		fprintf(out, "NEXTSERVER=%s\n", ipfmt(a, d->siaddr));
-	if (d->bootfile[0])
-		print_str(out, "BOOTFILE", d->bootfile);
+	print_boot(out, d->siaddr, d->sname, d->bootfile);
 	print_opts(out, &d->opts);
 }
 
@@ -2850,21 +3261,15 @@ static void print_failover(const struct config *c, FILE *out)
 		(unsigned long long)config_failover_fingerprint(c));
 }
 
-static void print_subnet(const struct cfg_subnet *s, FILE *out)
+static void print_subnet(const struct config *c, const struct cfg_subnet *s, FILE *out)
 {
 	char a[16];
 
 	fprintf(out, "\n[SUBNET:%s/%u]\n", ipfmt(a, s->net), mask_prefix(s->mask));
-	if (s->nranges) {
-		fputs("IPPOOL_1=", out);
-		print_ranges(out, s);
-	}
+	print_pools(out, c, s);
 	fprintf(out, "LEASETIME=%lu\n", (unsigned long)s->lease_time);
 	print_times(out, s);
-	if (s->siaddr)
-		fprintf(out, "NEXTSERVER=%s\n", ipfmt(a, s->siaddr));
-	if (s->bootfile[0])
-		print_str(out, "BOOTFILE", s->bootfile);
+	print_boot(out, s->siaddr, s->sname, s->bootfile);
 	print_opts(out, &s->opts);
 }
 
@@ -2879,10 +3284,7 @@ static void print_host(const struct cfg_host *h, FILE *out)
 		print_str(out, "Hostname", h->hostname);
 	if (h->lease_time)
 		fprintf(out, "LEASETIME=%lu\n", (unsigned long)h->lease_time);
-	if (h->siaddr)
-		fprintf(out, "NEXTSERVER=%s\n", ipfmt(a, h->siaddr));
-	if (h->bootfile[0])
-		print_str(out, "BOOTFILE", h->bootfile);
+	print_boot(out, h->siaddr, h->sname, h->bootfile);
 	print_opts(out, &h->opts);
 }
 
@@ -2898,9 +3300,11 @@ void config_print(const struct config *c, FILE *out)
 	print_failover(c, out);
 	for (size_t i = 0; i < c->nsubnets; i++)
 		if (c->subnets[i].relayed || c->subnets[i].section)
-			print_subnet(&c->subnets[i], out);
+			print_subnet(c, &c->subnets[i], out);
 	for (size_t i = 0; i < c->nhosts; i++)
 		print_host(&c->hosts[i], out);
+	for (size_t i = 0; i < c->nclasses; i++)
+		print_class(&c->classes[i], out);
 }
 
 /* ---- the failover pools, for -t and the pair check ---- */

@@ -13,6 +13,8 @@
 
 struct cfg_range {
 	uint32_t first, last;		/* host byte order, inclusive */
+	uint64_t allow, deny;		/* POOLCLASS_n: class bits (bit i is
+					   config.classes[i]); allow 0 = anyone */
 };
 
 struct cfg_opt {
@@ -42,6 +44,7 @@ struct cfg_subnet {
 	uint32_t t1, t2;		/* T1, T2 in seconds; 0 = from T1Percent/T2Percent */
 	uint32_t min_lease, max_lease;	/* bounds for a requested time; 0 = LEASETIME */
 	uint32_t siaddr;		/* NEXTSERVER, 0 = none */
+	char sname[64];			/* SNAME, "" = none */
 	char bootfile[128];		/* BOOTFILE, "" = none */
 	struct cfg_optset opts;		/* [GENERAL] merged with overrides */
 	bool failover;			/* its pool is shared with the [FAILOVER] peer */
@@ -56,8 +59,37 @@ struct cfg_host {
 	char hostname[64];		/* Hostname, "" = none */
 	uint32_t lease_time;		/* 0 = the subnet's */
 	uint32_t siaddr;		/* NEXTSERVER, 0 = the subnet's */
+	char sname[64];			/* SNAME, "" = the subnet's */
 	char bootfile[128];		/* BOOTFILE, "" = the subnet's */
 	struct cfg_optset opts;		/* overrides */
+};
+
+/* One Match_n of a [CLASS:name]: what in the request is tested, and how
+ * (docs/config.md, "Client classes"). */
+enum cfg_msubj { CFG_M_OPTION, CFG_M_RAI, CFG_M_HW };
+enum cfg_mop { CFG_M_EXISTS, CFG_M_EQ, CFG_M_PREFIX, CFG_M_CONTAINS };
+
+struct cfg_match {
+	uint8_t subject;		/* enum cfg_msubj */
+	uint8_t op;			/* enum cfg_mop */
+	uint8_t code;			/* option code, or option 82 sub-option */
+	bool negate;			/* "not ..." */
+	uint16_t len;
+	uint8_t *data;			/* the value compared with */
+};
+
+#define CFG_CLASS_MAX 64		/* a client's classes fit a uint64_t */
+
+/* [CLASS:name]: a client class, in file order (the first wins). */
+struct cfg_class {
+	char name[32];
+	bool any;			/* MatchAny=1: one Match_n suffices */
+	size_t nmatch;
+	struct cfg_match *match;	/* in the order of n */
+	uint32_t siaddr;		/* NEXTSERVER, 0 = not set here */
+	char sname[64];			/* SNAME, "" = not set here */
+	char bootfile[128];		/* BOOTFILE, "" = not set here */
+	struct cfg_optset opts;		/* options of its members */
 };
 
 enum cfg_fo_role { CFG_FO_NONE, CFG_FO_PRIMARY, CFG_FO_SECONDARY };
@@ -105,6 +137,8 @@ struct config {
 	struct cfg_subnet *subnets;
 	size_t nhosts;
 	struct cfg_host *hosts;
+	size_t nclasses;		/* at most CFG_CLASS_MAX */
+	struct cfg_class *classes;
 
 	/* [Settings] */
 	bool associate_binds;		/* AssociateBindsToPools */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/engine.h"
+#include "core/classify.h"
 #include "common/hash.h"
 #include "common/text.h"
 
@@ -15,6 +16,7 @@ struct client {
 	uint8_t htype, hlen;
 	const uint8_t *hw;
 	const struct cfg_host *host;
+	uint64_t classes;		/* bit i: config.classes[i] matched */
 	char hwstr[49];
 };
 
@@ -186,11 +188,13 @@ static bool in_subnet(const struct cfg_subnet *sn, uint32_t a)
 	return (a & sn->mask) == sn->net;
 }
 
-static bool in_pools(const struct cfg_subnet *sn, uint32_t a)
+/* In a pool of the request's subnet that the client's classes may use. */
+static bool in_pools(const struct req *q, uint32_t a)
 {
+	const struct cfg_subnet *sn = q->sn;
 	for (size_t i = 0; i < sn->nranges; i++)
 		if (a >= sn->ranges[i].first && a <= sn->ranges[i].last)
-			return true;
+			return classify_pool_allows(&sn->ranges[i], q->c.classes);
 	return false;
 }
 
@@ -267,15 +271,17 @@ static uint32_t choose_address(struct req *q)
 		return 0;
 	}
 	struct lease *own = client_lease(q);
-	if (own && in_pools(q->sn, own->addr) && usable_for(q, own->addr, own))
+	if (own && in_pools(q, own->addr) && usable_for(q, own->addr, own))
 		return own->addr;
 	uint32_t want = dhcp_opt_ip(q->m, DO_REQUESTED_IP);
-	if (want && in_subnet(q->sn, want) && in_pools(q->sn, want) &&
+	if (want && in_subnet(q->sn, want) && in_pools(q, want) &&
 	    usable_for(q, want, lease_find(q->e->leases, want)))
 		return want;
 	const struct engine_policy *pol = &q->e->policy;
 	unsigned stock = pol->stock ? pol->stock(pol->arg, q->sn) : ENGINE_STOCK_FREE;
 	for (size_t i = 0; i < q->sn->nranges; i++) {
+		if (!classify_pool_allows(&q->sn->ranges[i], q->c.classes))
+			continue;
 		int p = lease_pool_of(q->e->leases, q->sn->ranges[i].first);
 		uint32_t a = 0;
 		if (p >= 0 && (stock & ENGINE_STOCK_FREE))
@@ -438,6 +444,35 @@ static struct lease *hold_offer(struct req *q, uint32_t addr)
 	return l;
 }
 
+/* The first of the client's classes, in file order, that sets field
+ * (0: NEXTSERVER, 1: SNAME, 2: BOOTFILE), or NULL. */
+static const struct cfg_class *class_with(const struct req *q, int field)
+{
+	const struct config *c = q->e->cfg;
+	for (size_t i = 0; q->c.classes && i < c->nclasses; i++) {
+		const struct cfg_class *k = &c->classes[i];
+		if ((q->c.classes & (1ull << i)) &&
+		    (field == 0 ? k->siaddr != 0 : field == 1 ? k->sname[0] : k->bootfile[0]))
+			return k;
+	}
+	return NULL;
+}
+
+/* siaddr, sname and file: the reservation's, else the first class's that
+ * sets one, else the subnet's (which holds [GENERAL]'s).  A set sname or
+ * file is not used for option overload (RFC 2131 section 4.1). */
+static void boot_fields(const struct req *q, struct dhcp_out *o)
+{
+	const struct cfg_host *h = q->c.host;
+	const struct cfg_class *k;
+	o->siaddr = h && h->siaddr ? h->siaddr :
+		    (k = class_with(q, 0)) ? k->siaddr : q->sn->siaddr;
+	snprintf(o->sname, sizeof o->sname, "%s", h && h->sname[0] ? h->sname :
+		 (k = class_with(q, 1)) ? k->sname : q->sn->sname);
+	snprintf(o->file, sizeof o->file, "%s", h && h->bootfile[0] ? h->bootfile :
+		 (k = class_with(q, 2)) ? k->bootfile : q->sn->bootfile);
+}
+
 /* Reply skeleton (RFC 2131 table 3). */
 static void reply_init(struct req *q, uint8_t type)
 {
@@ -451,10 +486,7 @@ static void reply_init(struct req *q, uint8_t type)
 	o->giaddr = m->giaddr;
 	memcpy(o->chaddr, m->chaddr, 16);
 	if (type != DHCPNAK) {
-		const struct cfg_host *h = q->c.host;
-		o->siaddr = h && h->siaddr ? h->siaddr : q->sn->siaddr;
-		snprintf(o->file, sizeof o->file, "%s",
-			 h && h->bootfile[0] ? h->bootfile : q->sn->bootfile);
+		boot_fields(q, o);
 	} else if (m->giaddr) {
 		o->flags |= DHCP_BROADCAST_FLAG;	/* RFC 2131 section 4.3.2 */
 	}
@@ -471,10 +503,24 @@ static const struct cfg_opt *find_opt(const struct cfg_optset *s, uint8_t code)
 	return NULL;
 }
 
-/* A configured option: the client's section overrides the subnet's. */
+/* The option of the first of the client's classes that sets code. */
+static const struct cfg_opt *class_opt(const struct req *q, uint8_t code)
+{
+	const struct config *c = q->e->cfg;
+	const struct cfg_opt *o = NULL;
+	for (size_t i = 0; q->c.classes && !o && i < c->nclasses; i++)
+		if (q->c.classes & (1ull << i))
+			o = find_opt(&c->classes[i].opts, code);
+	return o;
+}
+
+/* A configured option, the most specific first: the client's section,
+ * its classes in file order, the subnet (which holds [GENERAL]'s). */
 static const struct cfg_opt *config_opt(const struct req *q, uint8_t code)
 {
 	const struct cfg_opt *o = q->c.host ? find_opt(&q->c.host->opts, code) : NULL;
+	if (!o)
+		o = class_opt(q, code);
 	return o ? o : find_opt(&q->sn->opts, code);
 }
 
@@ -515,6 +561,10 @@ static void add_options(struct req *q)
 	}
 	for (size_t i = 0; i < q->sn->opts.n; i++)
 		add_config_opt(q, q->sn->opts.v[i].code);
+	for (size_t k = 0; q->c.classes && k < q->e->cfg->nclasses; k++)
+		for (size_t i = 0; (q->c.classes & (1ull << k)) &&
+				   i < q->e->cfg->classes[k].opts.n; i++)
+			add_config_opt(q, q->e->cfg->classes[k].opts.v[i].code);
 	for (size_t i = 0; q->c.host && i < q->c.host->opts.n; i++)
 		add_config_opt(q, q->c.host->opts.v[i].code);
 	add_config_opt(q, DO_HOSTNAME);
@@ -658,7 +708,7 @@ static void grant(struct req *q, uint32_t addr, bool may_nak)
 	bool mine = l && same_client(l, &q->c) && (lease_state_reusable(l->state) ||
 						    l->state == LEASE_ACTIVE ||
 						    l->state == LEASE_BACKUP);
-	bool ours = (h && h->addr == addr) || in_pools(q->sn, addr);
+	bool ours = (h && h->addr == addr) || in_pools(q, addr);
 	if (h && h->addr && in_subnet(q->sn, h->addr) && h->addr != addr) {
 		if (may_nak)
 			send_nak(q, "address reserved elsewhere for this client");
@@ -740,8 +790,9 @@ static void handle_decline(struct req *q)
 	uint32_t addr = dhcp_opt_ip(q->m, DO_REQUESTED_IP);
 	uint32_t sid = dhcp_opt_ip(q->m, DO_SERVER_ID);
 	if (!sid) {
-		/* RFC 2131 4.3.3 and table 5: a DECLINE names the server. */
-		q->e->st.drop_malformed++;
+		/* RFC 2131 4.3.3 and table 5: a DECLINE names the server;
+		 * without it, it is no server's (counted with the others'). */
+		q->e->st.drop_not_ours++;
 		note(q, true, "DECLINE from %s without a server identifier: ignored", q->c.hwstr);
 		return;
 	}
@@ -784,8 +835,8 @@ static void handle_inform(struct req *q)
 	if (!q->m->ciaddr) {
 		/* RFC 2131 4.4.3: only a client with an address informs; the
 		 * reply would have nowhere to go but a broadcast.  ISC dhcpd
-		 * and Kea stay silent too. */
-		q->e->st.drop_malformed++;
+		 * and Kea stay silent too.  No ciaddr: no link to answer on. */
+		q->e->st.drop_no_subnet++;
 		note(q, false, "INFORM from %s without ciaddr: ignored", q->c.hwstr);
 		return;
 	}
@@ -911,6 +962,7 @@ void engine_handle(struct engine *e, const struct dhcp_msg *m, const struct engi
 	q.c.hlen = m->hlen;
 	q.c.hw = m->chaddr;
 	q.c.host = engine_host_for(e, m->htype, m->chaddr, m->hlen);
+	q.c.classes = e->cfg->nclasses ? classify(e->cfg, m) : 0;
 	engine_hw_str(q.c.hwstr, m->htype, m->chaddr, m->hlen);
 	if (!(q.sn = pick_subnet(&q))) {
 		e->st.drop_no_subnet++;

@@ -364,15 +364,17 @@ def parser_sections(src):
     gen = re.search(r"case SK_GENERAL:.*?run_table\(p, s, (\w+),", src, re.S)
     sub = re.search(r"^static void do_subnet\(.*?run_table\(p, s, (\w+),", src, re.S | re.M)
     host = re.search(r"^static void do_host\(.*?run_table\(p, s, (\w+),", src, re.S | re.M)
+    klass = re.search(r"^static void do_class\(.*?run_table\(p, s, (\w+),", src, re.S | re.M)
     bits = dict(re.findall(r"kind == (SK_\w+) \? (K_\w+)", src))
-    assert gen and sub and host and len(bits) == 3, "config.c: section dispatch not found"
+    assert gen and sub and host and klass and len(bits) == 4, \
+        "config.c: section dispatch not found"
     out = {}
     for kind, table in runs.items():
         out[names[kind].lower()] = tables[table]
     for kind, table in (("SK_GENERAL", gen.group(1)), ("SK_SUBNET", sub.group(1)),
-                        ("SK_HOST", host.group(1))):
+                        ("SK_HOST", host.group(1)), ("SK_CLASS", klass.group(1))):
         out[kind] = {k: v for k, v in tables[table].items() if bits[kind] in v["flags"]}
-    used = set(runs.values()) | {gen.group(1), sub.group(1), host.group(1)}
+    used = set(runs.values()) | {gen.group(1), sub.group(1), host.group(1), klass.group(1)}
     assert used == set(tables), f"config.c: kdef tables not mapped: {set(tables) - used}"
     out["_names"] = {n.lower() for n in names.values()}
     return out
@@ -399,6 +401,8 @@ def parser_defaults(src):
 def readme_kind(sect, fixed_names):
     if sect.lower().startswith("subnet:"):
         return "SK_SUBNET"
+    if sect.lower().startswith("class:"):
+        return "SK_CLASS"
     if re.fullmatch(r"[0-9A-Fa-f]{2}([-:]?[0-9A-Fa-f]{2}){5}", sect):
         return "SK_HOST"
     if sect.lower() == "general":

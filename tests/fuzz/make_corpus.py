@@ -63,9 +63,30 @@ def main(root):
         for p in dora:
             f.write(struct.pack("!H", len(p)) + p)
 
+    class_seeds(os.path.join(root, "class"))
     failover_seeds(os.path.join(root, "failover"))
     fostate_seeds(os.path.join(root, "fostate"))
     foupdates_seeds(os.path.join(root, "failover"), os.path.join(root, "foupdates"))
+
+
+# Requests for the class fuzzer: PXE firmware by architecture, a phone by
+# vendor class and by relay sub-options, iPXE's user class.
+CLASS_PACKETS = {
+    "pxe-uefi": pkt(1, opts=opt(60, b"PXEClient:Arch:00007:UNDI:003016") + opt(93, b"\0\x07")),
+    "pxe-bios": pkt(1, opts=opt(60, b"PXEClient:Arch:00000:UNDI:002001") + opt(93, b"\0\0")),
+    "phone-vendor": pkt(1, mac=0x70, opts=opt(60, b"ACME Phone 9") + opt(55, bytes([1, 3, 6, 66]))),
+    "phone-relay": pkt(1, mac=0x71, giaddr=0xC6120001,
+                       opts=opt(82, opt(1, b"port-1") + opt(2, b"\x01\x02"))),
+    "ipxe-user-class": pkt(3, opts=opt(77, b"\x04iPXE") + opt(50, ip("198.18.0.20"))),
+    "phone-clientid": pkt(1, mac=0x72, opts=opt(61, b"\x01\x02\x00\x00\x00\x00\x01")),
+}
+
+
+def class_seeds(out):
+    os.makedirs(out, exist_ok=True)
+    for name, data in CLASS_PACKETS.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
 
 
 def failover_seeds(out):

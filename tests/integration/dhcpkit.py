@@ -108,6 +108,9 @@ class Kit:
         self.hostname = args.hostname
         self.client_id = args.client_id
         self.lease_time = getattr(args, "lease_time", None)
+        self.vendor_class = args.vendor_class
+        self.arch = args.arch
+        self.prl_extra = [int(c) for c in args.prl_extra.split(",") if c] if args.prl_extra else []
         self.rng = random.Random(args.seed)
         # discover as a relay would send it (or a host pretending to be one)
         self.giaddr = args.giaddr
@@ -129,7 +132,11 @@ class Kit:
             o.append(("hostname", self.hostname.encode()))
         if self.lease_time:
             o.append(("lease_time", self.lease_time))
-        o.append(("param_req_list", [1, 3, 6, 12, 15, 28, 51, 54, 58, 59]))
+        if self.vendor_class:
+            o.append((60, self.vendor_class.encode()))
+        if self.arch is not None:
+            o.append((93, struct.pack("!H", self.arch)))	# RFC 4578 section 2.1
+        o.append(("param_req_list", [1, 3, 6, 12, 15, 28, 51, 54, 58, 59] + self.prl_extra))
         return o
 
     def frame(self, payload, src="0.0.0.0", dst="255.255.255.255", dst_mac=BCAST_MAC):
@@ -393,6 +400,11 @@ def main(argv=None):
     ap.add_argument("--mac", help="chaddr (default: the interface's MAC)")
     ap.add_argument("--client-id", help="send option 61 = 01+this MAC")
     ap.add_argument("--hostname")
+    ap.add_argument("--vendor-class", help="option 60, e.g. PXEClient:Arch:00007:UNDI:003016")
+    ap.add_argument("--arch", type=int, help="option 93, the client system architecture "
+                    "(RFC 4578: 0 BIOS, 7 x64 UEFI)")
+    ap.add_argument("--prl-extra", help="codes added to the parameter request list, "
+                    "comma separated")
     ap.add_argument("--requested", help="option 50")
     ap.add_argument("--lease-time", type=int, help="option 51: the lease time asked for")
     ap.add_argument("--server-id", help="option 54")

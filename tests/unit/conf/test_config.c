@@ -143,6 +143,22 @@ static int subnet_eq(const struct cfg_subnet *a, const struct cfg_subnet *b)
 	       a->lease_time == b->lease_time && a->siaddr == b->siaddr &&
 	       a->t1 == b->t1 && a->t2 == b->t2 && a->min_lease == b->min_lease &&
 	       a->max_lease == b->max_lease &&
+	       strcmp(a->sname, b->sname) == 0 &&
+	       strcmp(a->bootfile, b->bootfile) == 0 && optset_eq(&a->opts, &b->opts);
+}
+
+static int class_eq(const struct cfg_class *a, const struct cfg_class *b)
+{
+	if (strcmp(a->name, b->name) || a->any != b->any || a->nmatch != b->nmatch)
+		return 0;
+	for (size_t i = 0; i < a->nmatch; i++) {
+		const struct cfg_match *x = &a->match[i], *y = &b->match[i];
+		if (x->subject != y->subject || x->op != y->op || x->code != y->code ||
+		    x->negate != y->negate || x->len != y->len ||
+		    memcmp(x->data, y->data, x->len) != 0)
+			return 0;
+	}
+	return a->siaddr == b->siaddr && strcmp(a->sname, b->sname) == 0 &&
 	       strcmp(a->bootfile, b->bootfile) == 0 && optset_eq(&a->opts, &b->opts);
 }
 
@@ -152,14 +168,17 @@ static int host_eq(const struct cfg_host *a, const struct cfg_host *b)
 	       memcmp(a->hw, b->hw, a->hlen) == 0 && a->addr == b->addr &&
 	       strcmp(a->hostname, b->hostname) == 0 && a->lease_time == b->lease_time &&
 	       a->siaddr == b->siaddr && strcmp(a->bootfile, b->bootfile) == 0 &&
-	       optset_eq(&a->opts, &b->opts);
+	       strcmp(a->sname, b->sname) == 0 && optset_eq(&a->opts, &b->opts);
 }
 
 /* Every field of the configuration but the path and subnet names. */
 static int config_eq(const struct config *a, const struct config *b)
 {
-	if (a->nsubnets != b->nsubnets || a->nhosts != b->nhosts)
+	if (a->nsubnets != b->nsubnets || a->nhosts != b->nhosts || a->nclasses != b->nclasses)
 		return 0;
+	for (size_t i = 0; i < a->nclasses; i++)
+		if (!class_eq(&a->classes[i], &b->classes[i]))
+			return 0;
 	for (size_t i = 0; i < a->nsubnets; i++)
 		if (!subnet_eq(&a->subnets[i], &b->subnets[i]))
 			return 0;
@@ -1555,7 +1574,98 @@ TEST(failover_pair)
 	CHECK(said("b.ini: no [FAILOVER] section"));
 }
 
-T_RUN(T_CASE(seed_split_scope_configs), T_CASE(seed_file_configs), T_CASE(defaults),
+
+#define CLASS_INI \
+	"[Settings]\nIPBIND_1=198.18.0.1\nIPPOOL_1=198.18.0.10-100\nAssociateBindsToPools=1\n" \
+	"[GENERAL]\nSUBNETMASK=255.255.255.0\nNEXTSERVER=198.18.0.1\nSNAME=boot\n" \
+	"[SUBNET:198.18.4.0/24]\nIPPOOL_1=198.18.4.10-20\nIPPOOL_2=198.18.4.100-150\n" \
+	"POOLCLASS_2=phone\nIPPOOL_3=198.18.4.200-210\nPOOLCLASS_3=!phone, !uefi\n" \
+	"[CLASS:uefi]\nMatch_1=vendor-class prefix \"PXEClient\"\nMatch_2=arch = u16:7\n" \
+	"NEXTSERVER=198.18.0.7\nSNAME=efi-server\nBOOTFILE=efi/grubx64.efi\n" \
+	"[CLASS:phone]\nMatchAny=1\nMatch_1=option:60 contains \"Phone; X\"\n" \
+	"Match_2=option:82.1 = hex:01:02\nMatch_3=not hw prefix 00:11:22\nDNS_1=198.18.0.53\n" \
+	"OPTION_66=string:tftp.phones\n"
+
+TEST(classes_parse_and_round_trip)
+{
+	struct config *c = parse(CLASS_INI);
+	const struct cfg_class *k;
+	const struct cfg_subnet *s;
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(c->nclasses, 2);
+	k = &c->classes[0];
+	CHECK_STR(k->name, "uefi");
+	CHECK(!k->any);
+	CHECK_EQ(k->nmatch, 2);
+	CHECK_EQ(k->match[0].subject, CFG_M_OPTION);
+	CHECK_EQ(k->match[0].code, 60);
+	CHECK_EQ(k->match[0].op, CFG_M_PREFIX);
+	CHECK(k->match[0].len == 9 && memcmp(k->match[0].data, "PXEClient", 9) == 0);
+	CHECK_EQ(k->match[1].code, 93);
+	CHECK(k->match[1].len == 2 && k->match[1].data[0] == 0 && k->match[1].data[1] == 7);
+	CHECK_EQ(k->siaddr, IP(198, 18, 0, 7));
+	CHECK_STR(k->sname, "efi-server");
+	CHECK_STR(k->bootfile, "efi/grubx64.efi");
+	k = &c->classes[1];
+	CHECK(k->any);
+	CHECK_EQ(k->match[1].subject, CFG_M_RAI);
+	CHECK_EQ(k->match[1].code, 1);
+	CHECK_EQ(k->match[2].subject, CFG_M_HW);
+	CHECK(k->match[2].negate);
+	CHECK(opt_is(&k->opts, 6, "\xc6\x12\x00\x35", 4));
+	CHECK(opt_is(&k->opts, 66, "tftp.phones", 11));
+	/* [GENERAL]'s SNAME reaches the subnets; pools carry their classes. */
+	s = config_subnet_for(c, IP(198, 18, 4, 1));
+	CHECK(s && strcmp(s->sname, "boot") == 0 && s->nranges == 3);
+	if (s && s->nranges == 3) {
+		CHECK(s->ranges[0].allow == 0 && s->ranges[0].deny == 0);
+		CHECK(s->ranges[1].allow == 2 && s->ranges[1].deny == 0);
+		CHECK(s->ranges[2].allow == 0 && s->ranges[2].deny == 3);
+	}
+	CHECK(round_trips(c));
+	config_free(c);
+}
+
+TEST(class_errors)
+{
+	CHECK(fails_with("[Settings]\nIPPOOL_1=198.18.0.10-20\n[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+			 "[CLASS:a]\nMatch_1=option:60 startswith \"x\"\n",
+			 "t.ini:6: [CLASS:a] Match_1: expected exists, =, prefix or contains after "
+			 "the subject"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=198.18.0.10-20\n[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+			 "[CLASS:a]\nMatch_1=option:300 exists\n",
+			 "t.ini:6: [CLASS:a] Match_1: an option code is 1 to 254"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=198.18.0.10-20\n[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+			 "[CLASS:a]\nMatch_1=option:82.0 exists\n",
+			 "t.ini:6: [CLASS:a] Match_1: an option 82 sub-option is 1 to 255"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=198.18.0.10-20\n[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+			 "[CLASS:a]\nMatch_1=option:60 =\n",
+			 "t.ini:6: [CLASS:a] Match_1: a value to compare with is missing"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=198.18.0.10-20\n[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+			 "[CLASS:a]\nBOOTFILE=x\n",
+			 "t.ini:5: [CLASS:a]: a class needs at least one Match_n"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=198.18.0.10-20\n[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+			 "[CLASS:a]\nMatch_1=hw exists\nLEASETIME=60\n",
+			 "t.ini:7: [CLASS:a] LEASETIME: not allowed in this section"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=198.18.0.10-20\n[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+			 "[CLASS:a b]\nMatch_1=hw exists\n",
+			 "t.ini:5: [CLASS:a b]: expected [CLASS:name]"));
+	CHECK(fails_with("[GENERAL]\nSUBNETMASK=255.255.255.0\n[SUBNET:198.18.4.0/24]\n"
+			 "IPPOOL_1=198.18.4.10-20\nPOOLCLASS_1=voip\n",
+			 "t.ini:5: [SUBNET:198.18.4.0/24] POOLCLASS_1: no [CLASS:voip]"));
+	CHECK(fails_with("[GENERAL]\nSUBNETMASK=255.255.255.0\n[SUBNET:198.18.4.0/24]\n"
+			 "IPPOOL_1=198.18.4.10-20\nPOOLCLASS_2=a\n[CLASS:a]\nMatch_1=hw exists\n",
+			 "t.ini:5: [SUBNET:198.18.4.0/24] POOLCLASS_2: no IPPOOL_2 in this section "
+			 "to go with"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=198.18.0.10-20\nPOOLCLASS_1=a\n[GENERAL]\n"
+			 "SUBNETMASK=255.255.255.0\n[CLASS:a]\nMatch_1=hw exists\n",
+			 "t.ini:3: [Settings] POOLCLASS_1: unknown key"));
+}
+
+T_RUN(T_CASE(seed_split_scope_configs), T_CASE(classes_parse_and_round_trip), T_CASE(class_errors), T_CASE(seed_file_configs), T_CASE(defaults),
       T_CASE(duodhcp_section), T_CASE(duodhcp_errors), T_CASE(relay_trust_keys),
       T_CASE(all_errors_reported),
       T_CASE(reader_errors), T_CASE(nul_byte), T_CASE(crlf_bom_comments_case),

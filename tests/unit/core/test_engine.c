@@ -422,7 +422,7 @@ TEST(decline_without_server_id_ignored)
 {
 	struct fx *f = setup("");
 	uint32_t a = dora(f, 1);
-	uint64_t before = f->e.st.drop_malformed;
+	uint64_t before = f->e.st.drop_not_ours;
 	struct tpkt p;
 	tp_init(&p, DHCPDECLINE, 1);
 	tp_opt_ip(&p, DO_REQUESTED_IP, a);
@@ -430,7 +430,7 @@ TEST(decline_without_server_id_ignored)
 	CHECK_EQ(r->dest, DEST_NONE);
 	CHECK_EQ(r->ndirty, 0);
 	CHECK(r->notable);
-	CHECK_EQ(f->e.st.drop_malformed, before + 1);
+	CHECK_EQ(f->e.st.drop_not_ours, before + 1);
 	CHECK_EQ(f->e.st.declines, 0);
 	CHECK_EQ(lease_find(f->t, a)->state, LEASE_ACTIVE);
 	teardown(f);
@@ -559,16 +559,16 @@ TEST(inform_gets_options_only)
 	teardown(f);
 }
 
-/* An INFORM without ciaddr is dropped and counted (RFC 2131 4.4.3), as
- * ISC dhcpd and Kea do: no broadcast ACK. */
+/* An INFORM without ciaddr is dropped and counted as having no link
+ * (RFC 2131 4.4.3), as ISC dhcpd and Kea do: no broadcast ACK. */
 TEST(inform_without_ciaddr_dropped)
 {
 	struct fx *f = setup("");
 	struct tpkt p;
-	uint64_t before = f->e.st.drop_malformed;
+	uint64_t before = f->e.st.drop_no_subnet;
 	tp_init(&p, DHCPINFORM, 9);
 	CHECK_EQ(run(f, &p)->dest, DEST_NONE);
-	CHECK_EQ(f->e.st.drop_malformed, before + 1);
+	CHECK_EQ(f->e.st.drop_no_subnet, before + 1);
 	teardown(f);
 }
 
@@ -906,7 +906,142 @@ TEST(renewal_keeps_named_since_and_a_new_name_restarts_it)
 	teardown(f);
 }
 
-T_RUN(T_CASE(discover_gets_offer), T_CASE(request_selecting_acks_after_journal),
+
+/* PXE and phones (issue 13): classes by vendor class, architecture (RFC
+ * 4578 option 93) and relay sub-option, a pool only for phones, and the
+ * precedence reservation > class > subnet. */
+static const char class_ini[] =
+	"[SUBNET:198.18.8.0/24]\nIPPOOL_1=198.18.8.10-15\nPOOLCLASS_1=!phone\n"
+	"NEXTSERVER=198.18.0.2\nBOOTFILE=default.0\nSNAME=general\n"
+	"IPPOOL_2=198.18.8.100-101\nPOOLCLASS_2=phone\nDNS_0=198.18.8.53\n"
+	"[CLASS:uefi]\nMatch_1=vendor-class prefix \"PXEClient\"\nMatch_2=arch = u16:7\n"
+	"NEXTSERVER=198.18.0.7\nBOOTFILE=efi/grubx64.efi\nSNAME=efi-server\n"
+	"[CLASS:bios]\nMatch_1=vendor-class prefix \"PXEClient\"\nMatch_2=arch = u16:0\n"
+	"NEXTSERVER=198.18.0.6\nBOOTFILE=pxelinux.0\n"
+	"[CLASS:phone]\nMatchAny=1\nMatch_1=vendor-class contains \"Phone\"\n"
+	"Match_2=option:82.2 = \"voip-port\"\nDNS_0=198.18.0.99\nOPTION_66=string:tftp.phones\n"
+	"[CLASS:pxe]\nMatch_1=vendor-class prefix \"PXEClient\"\nBOOTFILE=never.0\n"
+	"DNS_0=198.18.0.98\n"
+	"[02-00-00-00-00-60]\nBOOTFILE=host.efi\nDNS_0=198.18.0.97\n";
+
+static struct engine_result *pxe_discover(struct fx *f, uint8_t mac, uint16_t arch)
+{
+	struct tpkt p;
+	tp_init(&p, DHCPDISCOVER, mac);
+	tp_giaddr(&p, IP4(198, 18, 8, 1));
+	tp_opt(&p, DO_VENDOR_CLASS, "PXEClient:Arch:00007:UNDI:003016", 32);
+	uint8_t a[2] = { (uint8_t)(arch >> 8), (uint8_t)arch };
+	tp_opt(&p, 93, a, 2);
+	return run(f, &p);
+}
+
+static int dns_is(const struct engine_result *r, uint32_t a)
+{
+	size_t n;
+	const uint8_t *v = reply_opt(r, DO_DNS, &n);
+	return v && n == 4 && ((uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | v[2] << 8 | v[3]) == a;
+}
+
+TEST(pxe_bios_and_uefi_get_their_boot_files)
+{
+	struct fx *f = setup(class_ini);
+	f->in.link = NULL;
+	struct engine_result *r = pxe_discover(f, 0x50, 7);
+	CHECK_EQ(reply_type(r), DHCPOFFER);
+	CHECK_STR(r->out.file, "efi/grubx64.efi");
+	CHECK_EQ(r->out.siaddr, IP4(198, 18, 0, 7));
+	CHECK_STR(r->out.sname, "efi-server");
+	CHECK(dns_is(r, IP4(198, 18, 0, 98)));		/* class pxe over the subnet */
+	r = pxe_discover(f, 0x51, 0);
+	CHECK_EQ(reply_type(r), DHCPOFFER);
+	CHECK_STR(r->out.file, "pxelinux.0");
+	CHECK_EQ(r->out.siaddr, IP4(198, 18, 0, 6));
+	CHECK_STR(r->out.sname, "general");		/* no class sets it */
+	/* An architecture no class names: the pxe class, later in the file. */
+	r = pxe_discover(f, 0x52, 9);
+	CHECK_STR(r->out.file, "never.0");
+	CHECK_EQ(r->out.siaddr, IP4(198, 18, 0, 2));
+	/* A reservation's fields and options win over its classes. */
+	r = pxe_discover(f, 0x60, 7);
+	CHECK_STR(r->out.file, "host.efi");
+	CHECK_EQ(r->out.siaddr, IP4(198, 18, 0, 7));
+	CHECK(dns_is(r, IP4(198, 18, 0, 97)));
+	/* Not a PXE client: the subnet's own. */
+	struct tpkt p;
+	tp_init(&p, DHCPDISCOVER, 0x53);
+	tp_giaddr(&p, IP4(198, 18, 8, 1));
+	r = run(f, &p);
+	CHECK_STR(r->out.file, "default.0");
+	CHECK_EQ(r->out.siaddr, IP4(198, 18, 0, 2));
+	CHECK(dns_is(r, IP4(198, 18, 8, 53)));
+	teardown(f);
+}
+
+static struct engine_result *phone_discover(struct fx *f, uint8_t mac, bool phone, uint32_t want)
+{
+	struct tpkt p;
+	tp_init(&p, DHCPDISCOVER, mac);
+	tp_giaddr(&p, IP4(198, 18, 8, 1));
+	if (phone)
+		tp_opt(&p, DO_VENDOR_CLASS, "ACME Phone 9", 12);
+	if (want)
+		tp_opt_ip(&p, DO_REQUESTED_IP, want);
+	return run(f, &p);
+}
+
+TEST(class_only_pool)
+{
+	struct fx *f = setup(class_ini);
+	f->in.link = NULL;
+	struct engine_result *r = phone_discover(f, 0x70, true, IP4(198, 18, 8, 10));
+	CHECK_EQ(reply_type(r), DHCPOFFER);
+	CHECK_EQ(r->out.yiaddr, IP4(198, 18, 8, 100));	/* not the requested .10 */
+	CHECK(dns_is(r, IP4(198, 18, 0, 99)));
+	size_t n;
+	const uint8_t *v = reply_opt(r, 66, &n);
+	CHECK(v && n == 11 && memcmp(v, "tftp.phones", 11) == 0);
+	CHECK_EQ(phone_discover(f, 0x71, false, IP4(198, 18, 8, 100))->out.yiaddr,
+		 IP4(198, 18, 8, 10));
+	for (uint8_t i = 0; i < 5; i++)
+		CHECK_EQ(phone_discover(f, 0x72 + i, false, 0)->out.yiaddr,
+			 IP4(198, 18, 8, 11 + i));
+	/* The non-phone pool is empty; the phones' is not for others. */
+	CHECK_EQ(phone_discover(f, 0x77, false, 0)->dest, DEST_NONE);
+	/* A relay's remote id (RFC 3046 sub-option 2) makes a phone too. */
+	struct tpkt p;
+	tp_init(&p, DHCPDISCOVER, 0x78);
+	tp_giaddr(&p, IP4(198, 18, 8, 1));
+	uint8_t rai[] = { RAI_REMOTE_ID, 9, 'v', 'o', 'i', 'p', '-', 'p', 'o', 'r', 't' };
+	tp_opt(&p, DO_RELAY_INFO, rai, sizeof rai);
+	CHECK_EQ(run(f, &p)->out.yiaddr, IP4(198, 18, 8, 101));
+	/* A non-phone asking for a phone address by INIT-REBOOT is not ours
+	 * to give it (silent, not authoritative). */
+	tp_init(&p, DHCPREQUEST, 0x79);
+	tp_giaddr(&p, IP4(198, 18, 8, 1));
+	tp_opt_ip(&p, DO_REQUESTED_IP, IP4(198, 18, 8, 100));
+	CHECK_EQ(run(f, &p)->dest, DEST_NONE);
+	teardown(f);
+}
+
+TEST(sname_keeps_options_out_of_sname)
+{
+	struct fx *f = setup(class_ini);
+	f->in.link = NULL;
+	struct engine_result *r = pxe_discover(f, 0x50, 7);
+	for (int i = 0; i < 40; i++)		/* more than the options field holds */
+		dhcp_out_add(&r->out, (uint8_t)(200 + (i % 50)), "0123456789", 10);
+	uint8_t out[DHCP_PKT_MAX];
+	unsigned dropped;
+	size_t len = dhcp_encode(&r->out, out, DHCP_MIN_MAX, &dropped);
+	CHECK(len >= 300);
+	CHECK(memcmp(out + 44, "efi-server", 10) == 0);		/* sname as set */
+	CHECK(memcmp(out + 108, "efi/grubx64.efi", 15) == 0);	/* file as set */
+	CHECK(dropped > 0);					/* no overload */
+	teardown(f);
+}
+
+T_RUN(T_CASE(discover_gets_offer), T_CASE(pxe_bios_and_uefi_get_their_boot_files),
+      T_CASE(class_only_pool), T_CASE(sname_keeps_options_out_of_sname), T_CASE(request_selecting_acks_after_journal),
       T_CASE(selecting_other_server_is_silent), T_CASE(init_reboot_wrong_network_naks), T_CASE(renew_from_wrong_network_naks),
       T_CASE(init_reboot_unknown_client), T_CASE(init_reboot_known_client_acked),
       T_CASE(renew_and_rebind), T_CASE(returning_client_gets_same_address),
