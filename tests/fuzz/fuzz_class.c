@@ -26,26 +26,7 @@ static const char ini[] =
 	"DNS_0=198.18.0.53\n"
 	"[DUODHCP]\nJournal=/nonexistent\nAuthoritative=1\n";
 
-static struct config *cfg;
-static struct lease_table *table;
-static struct engine eng;
-static unsigned runs;
-
-static void reset(void)
-{
-	if (!cfg) {
-		FILE *null = fopen("/dev/null", "w");
-		cfg = config_parse("fuzz.ini", ini, sizeof ini - 1, null);
-		fclose(null);
-		if (!cfg)
-			abort();
-	}
-	engine_free(&eng);
-	lease_table_free(table);
-	table = lease_table_new();
-	if (engine_set_config(&eng, cfg, table) < 0)
-		abort();
-}
+#include "engine_fx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -55,8 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *why;
 	unsigned dropped;
 
-	if (!table || ++runs % 4096 == 0)
-		reset();
+	fx_next();
 	if (dhcp_decode(&m, data, size, &why) < 0)
 		return 0;
 	if (classify(cfg, &m) >> cfg->nclasses)

@@ -17,34 +17,14 @@ static const char ini[] =
 	"[02-00-00-00-00-05]\nIPADDR=198.18.0.200\nHostname=fixed\n"
 	"[DUODHCP]\nJournal=/nonexistent\nAuthoritative=1\nTrustedRelays=198.18.0.2\n";
 
-static struct config *cfg;
-static struct lease_table *table;
-static struct engine eng;
-static unsigned runs;
-
-static void reset(void)
-{
-	if (!cfg) {
-		FILE *null = fopen("/dev/null", "w");
-		cfg = config_parse("fuzz.ini", ini, sizeof ini - 1, null);
-		fclose(null);
-		if (!cfg)
-			abort();
-	}
-	engine_free(&eng);
-	lease_table_free(table);
-	table = lease_table_new();
-	if (engine_set_config(&eng, cfg, table) < 0)
-		abort();
-}
+#include "engine_fx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct dhcp_msg m;
 	static struct engine_result r;
 	static uint8_t out[DHCP_PKT_MAX];
-	if (!table || ++runs % 4096 == 0)
-		reset();
+	fx_next();
 	int64_t now = 1700000000;
 	while (size >= 2) {
 		size_t len = (size_t)(data[0] << 8 | data[1]);
