@@ -82,7 +82,8 @@ struct sect {
 	enum skind kind;
 	bool dup;
 	uint32_t net, mask;	/* SK_SUBNET */
-	uint8_t hw[6];		/* SK_HOST */
+	uint8_t hw[6];		/* SK_HOST by MAC */
+	bool cid;		/* SK_HOST by client identifier: [CLIENTID:...] */
 };
 
 struct prange {
@@ -145,6 +146,7 @@ struct scope {
 	char sname[64];
 	char bootfile[128];
 	char hostname[64];
+	struct cfg_codes always, never;	/* AlwaysSend, NeverSend */
 	bool any;		/* SK_CLASS: MatchAny */
 	size_t nmatch, capmatch;
 	struct pmatch *match;	/* SK_CLASS: Match_n */
@@ -411,6 +413,27 @@ static int mac_parse(const char *s, uint8_t hw[6])
 			hw[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return wild ? 2 : 1;
+}
+
+/* The value of [CLIENTID:...]: bytes of two hex digits each, separated
+ * by ':' or '-' or not at all ("01:00:11:22:33:44:55", "01001122334455").
+ * Returns the number of bytes, or -1.  RFC 2132 section 9.14: at least 2. */
+static int cid_parse(const char *s, uint8_t out[CFG_CID_MAX])
+{
+	int n = 0;
+
+	for (;;) {
+		int hi = text_hexval(s[0]), lo = hi < 0 ? -1 : text_hexval(s[1]);
+
+		if (lo < 0 || n == CFG_CID_MAX)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+		if (*s == '\0')
+			return n >= 2 ? n : -1;
+		if (*s == ':' || *s == '-')
+			s++;
+	}
 }
 
 /* "a.b.c.d/n" with no host bits set. */
@@ -1411,6 +1434,39 @@ static void kv_option(struct pctx *p, void *obj, const struct kdef *k, const str
 	opt_add(p, obj, (uint8_t)code, buf, (size_t)n, e);
 }
 
+static void codes_add(struct cfg_codes *set, unsigned code)
+{
+	set->w[code >> 6] |= UINT64_C(1) << (code & 63);
+}
+
+/* AlwaysSend, NeverSend: option codes separated by commas or blanks.  A
+ * code may not be in both keys of one section; the protocol's own options
+ * (lease times, server identifier...) are the engine's to send. */
+static void kv_codes(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		     unsigned idx)
+{
+	struct scope *sc = obj;
+	struct cfg_codes *set = field(obj, k), *other = k->code ? &sc->always : &sc->never;
+	char buf[LINE_MAX_LEN + 1], *save = NULL;
+	uint32_t code;
+
+	(void)idx;
+	snprintf(buf, sizeof buf, "%s", e->val);
+	for (char *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		if (!u32_parse(t, &code) || code < 1 || code > 254)
+			ent_err(p, e, "\"%s\" is not an option code (1 to 254)", t);
+		else if (code != 1 && opt_reserved(code))
+			ent_err(p, e, "option %" PRIu32 " %s", code, opt_reserved(code));
+		else if (cfg_codes_has(set, (uint8_t)code))
+			ent_err(p, e, "option %" PRIu32 " is listed twice", code);
+		else if (cfg_codes_has(other, (uint8_t)code))
+			ent_err(p, e, "option %" PRIu32 " is also in %s", code,
+				k->code ? "AlwaysSend" : "NeverSend");
+		else
+			codes_add(set, code);
+	}
+}
+
 static int cmp_item(const void *a, const void *b)
 {
 	const struct ipitem *x = a, *y = b;
@@ -1799,6 +1855,10 @@ static const struct kdef scope_keys[] = {
 	KLIST("DNS_", 6),
 	KLIST("WINS_", 44),
 	{ .name = "OPTION_", .fn = kv_option, .flags = K_INDEXED | GSH | K_C },
+	{ .name = "AlwaysSend", .fn = kv_codes, .off = offsetof(struct scope, always),
+	  .flags = GSH | K_C },
+	{ .name = "NeverSend", .fn = kv_codes, .off = offsetof(struct scope, never), .code = 1,
+	  .flags = GSH | K_C },
 	{ .name = "IPPOOL_", .fn = kv_subpool, .flags = K_INDEXED | K_S,
 	  .hint = "pools belong in [Settings] or in a [SUBNET:a.b.c.d/n] section" },
 	{ .name = "POOLCLASS_", .fn = kv_poolclass, .flags = K_INDEXED | K_S,
@@ -1868,6 +1928,15 @@ static void classify(struct pctx *p, struct sect *s)
 		if (s->kind == SK_SKIP)
 			perr(p, s->line, s->name, NULL, "expected [CLASS:name], the name 1 to 31 "
 			     "letters, digits, '-', '_' or '.'");
+		return;
+	}
+	if (strncasecmp(s->name, "CLIENTID:", 9) == 0) {
+		uint8_t cid[CFG_CID_MAX];
+		s->cid = cid_parse(s->name + 9, cid) > 0;
+		s->kind = s->cid ? SK_HOST : SK_SKIP;
+		if (!s->cid)
+			perr(p, s->line, s->name, NULL, "expected [CLIENTID:01:00:11:22:33:44:55]: "
+			     "option 61 as 2 to %d bytes of two hex digits", CFG_CID_MAX);
 		return;
 	}
 	mac = mac_parse(s->name, s->hw);
@@ -2006,6 +2075,11 @@ static void fill_subnet(struct pctx *p, struct cfg_subnet *sub, const struct sco
 	snprintf(sub->bootfile, sizeof sub->bootfile, "%s",
 		 ov && ov->bootfile[0] ? ov->bootfile : g->bootfile);
 	opts_merge(p, &sub->opts, sub->mask, g, ov);
+	for (size_t i = 0; i < NELEM(sub->always.w); i++) {	/* the section's win */
+		uint64_t a = ov ? ov->always.w[i] : 0, n = ov ? ov->never.w[i] : 0;
+		sub->always.w[i] = (g->always.w[i] & ~n) | a;
+		sub->never.w[i] = (g->never.w[i] & ~a) | n;
+	}
 }
 
 /* The IPBIND_n subnet whose address lies in net/mask, or SIZE_MAX. */
@@ -2048,6 +2122,32 @@ static void do_subnet(struct pctx *p, struct sect *s)
 	scope_free(&sc);
 }
 
+/* What a client section is named by: its MAC, or its client identifier
+ * (kept in canonical form, since -t prints it so). */
+static bool host_id(struct pctx *p, const struct sect *s, struct cfg_host *h)
+{
+	uint8_t cid[CFG_CID_MAX];
+	char hex[3 * CFG_CID_MAX];
+	int n;
+
+	if (!s->cid) {
+		snprintf(h->name, sizeof h->name, "%s", s->name);
+		h->htype = 1;
+		h->hlen = 6;
+		memcpy(h->hw, s->hw, 6);
+		return true;
+	}
+	n = cid_parse(s->name + 9, cid);
+	if ((h->cid = malloc((size_t)n)) == NULL) {
+		oom(p);
+		return false;
+	}
+	memcpy(h->cid, cid, (size_t)n);
+	h->cid_len = (uint8_t)n;
+	snprintf(h->name, sizeof h->name, "CLIENTID:%s", text_hex(hex, cid, (size_t)n, ':'));
+	return true;
+}
+
 static void do_host(struct pctx *p, struct sect *s)
 {
 	struct scope sc = { .kind = SK_HOST, .s = s };
@@ -2074,10 +2174,12 @@ static void do_host(struct pctx *p, struct sect *s)
 	memset(h, 0, sizeof *h);
 	h->opts.v = ov;
 	p->hostw[c->nhosts++] = (struct where){ s, key_find(p, s, "IPADDR") };
-	snprintf(h->name, sizeof h->name, "%s", s->name);
-	h->htype = 1;
-	h->hlen = 6;
-	memcpy(h->hw, s->hw, 6);
+	if (!host_id(p, s, h)) {
+		scope_free(&sc);
+		return;
+	}
+	h->always = sc.always;
+	h->never = sc.never;
 	h->addr = sc.addr;
 	h->lease_time = sc.lease_time;
 	h->siaddr = sc.siaddr;
@@ -2146,6 +2248,8 @@ static void do_class(struct pctx *p, struct sect *s)
 	memset(k, 0, sizeof *k);
 	snprintf(k->name, sizeof k->name, "%s", s->name + 6);
 	k->any = sc.any;
+	k->always = sc.always;
+	k->never = sc.never;
 	k->siaddr = sc.siaddr;
 	memcpy(k->sname, sc.sname, sizeof k->sname);
 	memcpy(k->bootfile, sc.bootfile, sizeof k->bootfile);
@@ -2479,13 +2583,26 @@ static int cmp_host_addr(const void *a, const void *b, void *ctx)
 	return cmp_index(i, j);
 }
 
-static int cmp_host_hw(const void *a, const void *b, void *ctx)
+/* By hardware address, then by client identifier (CLIENTID sections have
+ * hlen 0, MAC sections cid_len 0), then in file order. */
+static int cmp_host_id(const void *a, const void *b, void *ctx)
 {
 	const struct cfg_host *h = ((const struct config *)ctx)->hosts;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	int r = memcmp(h[i].hw, h[j].hw, 6);
+	int r = h[i].hlen != h[j].hlen ? h[i].hlen - h[j].hlen : memcmp(h[i].hw, h[j].hw, 6);
 
+	if (r == 0 && h[i].cid_len != h[j].cid_len)
+		r = h[i].cid_len - h[j].cid_len;
+	if (r == 0 && h[i].cid_len)
+		r = memcmp(h[i].cid, h[j].cid, h[i].cid_len);
 	return r ? r : cmp_index(i, j);
+}
+
+static bool same_id(const struct cfg_host *x, const struct cfg_host *y)
+{
+	if (x->cid_len || y->cid_len)
+		return x->cid_len == y->cid_len && memcmp(x->cid, y->cid, x->cid_len) == 0;
+	return memcmp(x->hw, y->hw, 6) == 0;
 }
 
 static void check_host_addr(struct pctx *p, size_t i)
@@ -2521,12 +2638,13 @@ static void check_hosts(struct pctx *p)
 	for (size_t i = 1; i < c->nhosts; i++)
 		if (c->hosts[v[i]].addr && c->hosts[v[i]].addr == c->hosts[v[i - 1]].addr)
 			host_err(p, v[i], "address already reserved for [%s] (line %d)",
-				 c->hosts[v[i - 1]].name, p->hostw[v[i - 1]].s->line);
-	sort_r(v, c->nhosts, sizeof *v, cmp_host_hw, (void *)c);
+				 p->hostw[v[i - 1]].s->name, p->hostw[v[i - 1]].s->line);
+	sort_r(v, c->nhosts, sizeof *v, cmp_host_id, (void *)c);
 	for (size_t i = 1; i < c->nhosts; i++)
-		if (memcmp(c->hosts[v[i]].hw, c->hosts[v[i - 1]].hw, 6) == 0)
-			perr(p, p->hostw[v[i]].s->line, c->hosts[v[i]].name, NULL,
-			     "same MAC address as [%s] (line %d)", c->hosts[v[i - 1]].name,
+		if (same_id(&c->hosts[v[i]], &c->hosts[v[i - 1]]))
+			perr(p, p->hostw[v[i]].s->line, p->hostw[v[i]].s->name, NULL,
+			     "same %s as [%s] (line %d)", c->hosts[v[i]].cid_len ?
+			     "client identifier" : "MAC address", p->hostw[v[i - 1]].s->name,
 			     p->hostw[v[i - 1]].s->line);
 	free(v);
 }
@@ -2911,8 +3029,10 @@ void config_free(struct config *c)
 		free(c->subnets[i].ranges);
 		optset_free(&c->subnets[i].opts);
 	}
-	for (size_t i = 0; i < c->nhosts; i++)
+	for (size_t i = 0; i < c->nhosts; i++) {
 		optset_free(&c->hosts[i].opts);
+		free(c->hosts[i].cid);
+	}
 	for (size_t i = 0; i < c->nclasses; i++) {
 		for (size_t j = 0; j < c->classes[i].nmatch; j++)
 			free(c->classes[i].match[j].data);
@@ -2945,7 +3065,19 @@ const struct cfg_host *config_host_for(const struct config *c, uint8_t htype,
 {
 	for (size_t i = 0; i < c->nhosts; i++) {
 		const struct cfg_host *h = &c->hosts[i];
-		if (h->htype == htype && h->hlen == hlen && memcmp(h->hw, hw, hlen) == 0)
+		if (h->cid_len == 0 && h->htype == htype && h->hlen == hlen &&
+		    memcmp(h->hw, hw, hlen) == 0)
+			return h;
+	}
+	return NULL;
+}
+
+const struct cfg_host *config_host_for_cid(const struct config *c, const uint8_t *cid,
+					   size_t len)
+{
+	for (size_t i = 0; i < c->nhosts; i++) {
+		const struct cfg_host *h = &c->hosts[i];
+		if (len && h->cid_len == len && memcmp(h->cid, cid, len) == 0)
 			return h;
 	}
 	return NULL;
@@ -3050,6 +3182,26 @@ static void print_boot(FILE *out, uint32_t siaddr, const char *sname, const char
 
 static void print_opts(FILE *out, const struct cfg_optset *os);
 
+/* AlwaysSend=66,67 */
+static void print_codes(FILE *out, const char *key, const struct cfg_codes *set)
+{
+	bool first = true;
+
+	for (unsigned code = 1; code <= 254; code++)
+		if (cfg_codes_has(set, (uint8_t)code)) {
+			fprintf(out, first ? "%s=%u" : "%.0s,%u", key, code);
+			first = false;
+		}
+	if (!first)
+		fputc('\n', out);
+}
+
+static void print_sends(FILE *out, const struct cfg_codes *always, const struct cfg_codes *never)
+{
+	print_codes(out, "AlwaysSend", always);
+	print_codes(out, "NeverSend", never);
+}
+
 static void print_class(const struct cfg_class *k, FILE *out)
 {
 	fprintf(out, "\n[CLASS:%s]\n", k->name);
@@ -3059,6 +3211,7 @@ static void print_class(const struct cfg_class *k, FILE *out)
 		print_match(out, (unsigned)i + 1, &k->match[i]);
 	print_boot(out, k->siaddr, k->sname, k->bootfile);
 	print_opts(out, &k->opts);
+	print_sends(out, &k->always, &k->never);
 }
 
 /* OPTION_n=TYPE:VALUE, in hex when the value would not fit a line. */
@@ -3175,6 +3328,7 @@ static void print_general(const struct config *c, FILE *out)
 	print_times(out, d);
 	print_boot(out, d->siaddr, d->sname, d->bootfile);
 	print_opts(out, &d->opts);
+	print_sends(out, &d->always, &d->never);
 }
 
 static void print_duodhcp(const struct config *c, FILE *out)
@@ -3271,13 +3425,17 @@ static void print_subnet(const struct config *c, const struct cfg_subnet *s, FIL
 	print_times(out, s);
 	print_boot(out, s->siaddr, s->sname, s->bootfile);
 	print_opts(out, &s->opts);
+	print_sends(out, &s->always, &s->never);
 }
 
 static void print_host(const struct cfg_host *h, FILE *out)
 {
-	char a[16];
+	char a[16], hex[3 * CFG_CID_MAX];
 
-	fprintf(out, "\n[%s]\n", h->name);
+	if (h->cid_len)
+		fprintf(out, "\n[CLIENTID:%s]\n", text_hex(hex, h->cid, h->cid_len, ':'));
+	else
+		fprintf(out, "\n[%s]\n", h->name);
 	if (h->addr)
 		fprintf(out, "IPADDR=%s\n", ipfmt(a, h->addr));
 	if (h->hostname[0])
@@ -3286,6 +3444,7 @@ static void print_host(const struct cfg_host *h, FILE *out)
 		fprintf(out, "LEASETIME=%lu\n", (unsigned long)h->lease_time);
 	print_boot(out, h->siaddr, h->sname, h->bootfile);
 	print_opts(out, &h->opts);
+	print_sends(out, &h->always, &h->never);
 }
 
 void config_print(const struct config *c, FILE *out)

@@ -23,6 +23,17 @@ struct cfg_opt {
 	uint8_t *data;
 };
 
+/* AlwaysSend / NeverSend: a set of option codes, code c is bit c % 64 of
+ * w[c / 64]. */
+struct cfg_codes {
+	uint64_t w[4];
+};
+
+static inline bool cfg_codes_has(const struct cfg_codes *s, uint8_t code)
+{
+	return s->w[code >> 6] >> (code & 63) & 1;
+}
+
 /* Options in the order they were configured; at most one per code. */
 struct cfg_optset {
 	size_t n;
@@ -47,14 +58,23 @@ struct cfg_subnet {
 	char sname[64];			/* SNAME, "" = none */
 	char bootfile[128];		/* BOOTFILE, "" = none */
 	struct cfg_optset opts;		/* [GENERAL] merged with overrides */
+	struct cfg_codes always, never;	/* AlwaysSend, NeverSend: [GENERAL]'s
+					   with the section's over them */
 	bool failover;			/* its pool is shared with the [FAILOVER] peer */
 };
 
-/* A per-client section: [00-11-22-33-44-55] or [00:11:22:33:44:55]. */
+#define CFG_CID_MAX 255			/* option 61 bytes in a [CLIENTID:...] */
+
+/* A per-client section: [00-11-22-33-44-55] or [00:11:22:33:44:55] by
+ * hardware address, or [CLIENTID:01:00:11:22:33:44:55] by client
+ * identifier (option 61); exactly one of the two is set. */
 struct cfg_host {
-	char name[48];			/* the section name as written */
-	uint8_t htype, hlen;
+	char name[48];			/* a MAC section's name as written; a
+					   CLIENTID one's in canonical form, cut */
+	uint8_t htype, hlen;		/* 0, 0 for a CLIENTID section */
 	uint8_t hw[16];
+	uint8_t cid_len;		/* option 61's length, 0 = a MAC section */
+	uint8_t *cid;			/* option 61's value, type byte first */
 	uint32_t addr;			/* IPADDR, 0 = none (dynamic) */
 	char hostname[64];		/* Hostname, "" = none */
 	uint32_t lease_time;		/* 0 = the subnet's */
@@ -62,6 +82,7 @@ struct cfg_host {
 	char sname[64];			/* SNAME, "" = the subnet's */
 	char bootfile[128];		/* BOOTFILE, "" = the subnet's */
 	struct cfg_optset opts;		/* overrides */
+	struct cfg_codes always, never;	/* its own AlwaysSend, NeverSend */
 };
 
 /* One Match_n of a [CLASS:name]: what in the request is tested, and how
@@ -90,6 +111,7 @@ struct cfg_class {
 	char sname[64];			/* SNAME, "" = not set here */
 	char bootfile[128];		/* BOOTFILE, "" = not set here */
 	struct cfg_optset opts;		/* options of its members */
+	struct cfg_codes always, never;	/* its own AlwaysSend, NeverSend */
 };
 
 enum cfg_fo_role { CFG_FO_NONE, CFG_FO_PRIMARY, CFG_FO_SECONDARY };
@@ -206,8 +228,12 @@ int config_failover_pair(const struct config *a, const struct config *b, FILE *e
 bool config_relay_trusted(const struct config *c, uint32_t addr);
 /* The subnet whose net/mask contains addr, or NULL. */
 const struct cfg_subnet *config_subnet_for(const struct config *c, uint32_t addr);
-/* The host section for a hardware address, or NULL. */
+/* The MAC client section for a hardware address, or NULL. */
 const struct cfg_host *config_host_for(const struct config *c, uint8_t htype,
 				       const uint8_t *hw, uint8_t hlen);
+
+/* The CLIENTID client section for an option 61 value, or NULL. */
+const struct cfg_host *config_host_for_cid(const struct config *c, const uint8_t *cid,
+					   size_t len);
 
 #endif

@@ -37,24 +37,44 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Seeded: the hardware address is the client's to choose.  hlen is at
- * most the size of cfg_host.hw (engine_host_for checks). */
-static size_t hash_hw(uint64_t seed, uint8_t htype, const uint8_t *hw, uint8_t hlen)
+/* What a client section is found by: htype and chaddr for a MAC section
+ * (cid 0), option 61 for a CLIENTID one (cid 1; htype unused). */
+struct host_key {
+	bool cid;
+	uint8_t htype;
+	uint8_t len;
+	const uint8_t *v;
+};
+
+static struct host_key key_of(const struct cfg_host *h)
 {
-	uint8_t k[1 + sizeof ((struct cfg_host *)0)->hw];
-	k[0] = htype;
-	memcpy(k + 1, hw, hlen);
-	return (size_t)hash_bytes(seed, k, 1u + hlen);
+	if (h->cid_len)
+		return (struct host_key){ true, 0, h->cid_len, h->cid };
+	return (struct host_key){ false, h->htype, h->hlen, h->hw };
 }
 
-static bool host_is(const struct cfg_host *h, uint8_t htype, const uint8_t *hw, uint8_t hlen)
+/* Seeded: the hardware address and the client identifier are the
+ * client's to choose. */
+static size_t hash_key(uint64_t seed, const struct host_key *k)
 {
-	return h->htype == htype && h->hlen == hlen && memcmp(h->hw, hw, hlen) == 0;
+	uint8_t b[2 + CFG_CID_MAX];
+	b[0] = k->cid;
+	b[1] = k->htype;
+	memcpy(b + 2, k->v, k->len);
+	return (size_t)hash_bytes(seed, b, 2u + k->len);
 }
 
-/* Open addressing over the client sections, at most half full.  A
- * hardware address named twice keeps its first section, as the linear
- * search did (the parser refuses duplicates anyway). */
+static bool host_is(const struct cfg_host *h, const struct host_key *k)
+{
+	struct host_key hk = key_of(h);
+	return hk.cid == k->cid && hk.htype == k->htype && hk.len == k->len &&
+	       memcmp(hk.v, k->v, k->len) == 0;
+}
+
+/* Open addressing over the client sections, by hardware address and by
+ * client identifier in one table, at most half full.  An identifier named
+ * twice keeps its first section, as the linear search did (the parser
+ * refuses duplicates anyway). */
 static uint32_t *host_index(const struct config *cfg, uint64_t seed, size_t *mask)
 {
 	size_t cap = 16;
@@ -65,11 +85,11 @@ static uint32_t *host_index(const struct config *cfg, uint64_t seed, size_t *mas
 		return NULL;
 	*mask = cap - 1;
 	for (size_t k = 0; k < cfg->nhosts; k++) {
-		const struct cfg_host *h = &cfg->hosts[k];
-		size_t i = hash_hw(seed, h->htype, h->hw, h->hlen) & *mask;
+		struct host_key hk = key_of(&cfg->hosts[k]);
+		size_t i = hash_key(seed, &hk) & *mask;
 		bool dup = false;
 		for (; slots[i]; i = (i + 1) & *mask)
-			dup |= host_is(&cfg->hosts[slots[i] - 1], h->htype, h->hw, h->hlen);
+			dup |= host_is(&cfg->hosts[slots[i] - 1], &hk);
 		if (!dup)
 			slots[i] = (uint32_t)k + 1;
 	}
@@ -140,18 +160,43 @@ void engine_free(struct engine *e)
 	e->host_slots = NULL;
 }
 
-const struct cfg_host *engine_host_for(const struct engine *e, uint8_t htype,
-				       const uint8_t *hw, uint8_t hlen)
+static const struct cfg_host *host_find(const struct engine *e, const struct host_key *k)
 {
-	if (!e->host_slots || hlen > sizeof e->cfg->hosts[0].hw)
+	if (!e->host_slots)
 		return NULL;
-	for (size_t i = hash_hw(e->host_seed, htype, hw, hlen) & e->host_mask; e->host_slots[i];
+	for (size_t i = hash_key(e->host_seed, k) & e->host_mask; e->host_slots[i];
 	     i = (i + 1) & e->host_mask) {
 		const struct cfg_host *h = &e->cfg->hosts[e->host_slots[i] - 1];
-		if (host_is(h, htype, hw, hlen))
+		if (host_is(h, k))
 			return h;
 	}
 	return NULL;
+}
+
+const struct cfg_host *engine_host_for(const struct engine *e, uint8_t htype,
+				       const uint8_t *hw, uint8_t hlen)
+{
+	if (hlen > sizeof e->cfg->hosts[0].hw)
+		return NULL;
+	return host_find(e, &(struct host_key){ false, htype, hlen, hw });
+}
+
+const struct cfg_host *engine_host_for_cid(const struct engine *e, const uint8_t *cid,
+					   size_t len)
+{
+	if (len == 0 || len > CFG_CID_MAX)
+		return NULL;
+	return host_find(e, &(struct host_key){ true, 0, (uint8_t)len, cid });
+}
+
+/* The client's section: by client identifier when the request has one,
+ * else by hardware address.  The identifier is what the client names
+ * itself by (RFC 2131 section 4.2), and what its leases are kept under;
+ * ISC dhcpd looks up by it first too (find_hosts_by_uid, then _by_haddr). */
+static const struct cfg_host *client_host(const struct engine *e, const struct client *c)
+{
+	const struct cfg_host *h = c->cid_len ? engine_host_for_cid(e, c->cid, c->cid_len) : NULL;
+	return h ? h : engine_host_for(e, c->htype, c->hw, c->hlen);
 }
 
 static bool is_reserved(const struct engine *e, uint32_t a)
@@ -536,9 +581,55 @@ static bool handled_elsewhere(uint8_t code)
 	}
 }
 
+enum send_rule { SEND_ASKED, SEND_ALWAYS, SEND_NEVER };
+
+static enum send_rule rule_in(const struct cfg_codes *always, const struct cfg_codes *never,
+			      uint8_t code)
+{
+	return cfg_codes_has(always, code) ? SEND_ALWAYS :
+	       cfg_codes_has(never, code) ? SEND_NEVER : SEND_ASKED;
+}
+
+/* AlwaysSend / NeverSend for code: the most specific scope that names it
+ * decides, in the order of config_opt (the subnet's sets already hold
+ * [GENERAL]'s under its own). */
+static enum send_rule send_rule(const struct req *q, uint8_t code)
+{
+	const struct cfg_host *h = q->c.host;
+	const struct config *c = q->e->cfg;
+	enum send_rule r = h ? rule_in(&h->always, &h->never, code) : SEND_ASKED;
+	for (size_t i = 0; r == SEND_ASKED && q->c.classes && i < c->nclasses; i++)
+		if (q->c.classes & (1ull << i))
+			r = rule_in(&c->classes[i].always, &c->classes[i].never, code);
+	return r != SEND_ASKED ? r : rule_in(&q->sn->always, &q->sn->never, code);
+}
+
+/* Every code send_rule makes SEND_ALWAYS, a word at a time. */
+static struct cfg_codes always_sent(const struct req *q)
+{
+	const struct cfg_host *h = q->c.host;
+	const struct config *c = q->e->cfg;
+	struct cfg_codes out = { { 0 } };
+	for (size_t w = 0; w < 4; w++) {
+		uint64_t named = 0;
+		if (h) {
+			out.w[w] = h->always.w[w];
+			named = h->always.w[w] | h->never.w[w];
+		}
+		for (size_t i = 0; q->c.classes && i < c->nclasses; i++)
+			if (q->c.classes & (1ull << i)) {
+				out.w[w] |= c->classes[i].always.w[w] & ~named;
+				named |= c->classes[i].always.w[w] | c->classes[i].never.w[w];
+			}
+		out.w[w] |= q->sn->always.w[w] & ~named;
+	}
+	return out;
+}
+
 static void add_config_opt(struct req *q, uint8_t code)
 {
-	if (handled_elsewhere(code) || dhcp_out_has(&q->r->out, code))
+	if (handled_elsewhere(code) || dhcp_out_has(&q->r->out, code) ||
+	    send_rule(q, code) == SEND_NEVER)
 		return;
 	const struct cfg_opt *o = config_opt(q, code);
 	if (o)
@@ -548,7 +639,9 @@ static void add_config_opt(struct req *q, uint8_t code)
 }
 
 /* Configured options: in the order of the parameter request list when
- * there is one (RFC 2132 section 9.8), else all of them; the mask always. */
+ * there is one (RFC 2132 section 9.8), then the AlwaysSend ones it left
+ * out; else all of them.  The mask always, unless NeverSend names it;
+ * NeverSend keeps an option out even when asked for. */
 static void add_options(struct req *q)
 {
 	add_config_opt(q, DO_SUBNET_MASK);
@@ -557,6 +650,10 @@ static void add_options(struct req *q)
 	if (prl) {
 		for (size_t i = 0; i < n; i++)
 			add_config_opt(q, prl[i]);
+		struct cfg_codes always = always_sent(q);
+		for (unsigned code = 2; code <= 254; code++)
+			if (cfg_codes_has(&always, (uint8_t)code))
+				add_config_opt(q, (uint8_t)code);
 		return;
 	}
 	for (size_t i = 0; i < q->sn->opts.n; i++)
@@ -961,7 +1058,7 @@ void engine_handle(struct engine *e, const struct dhcp_msg *m, const struct engi
 	q.c.htype = m->htype;
 	q.c.hlen = m->hlen;
 	q.c.hw = m->chaddr;
-	q.c.host = engine_host_for(e, m->htype, m->chaddr, m->hlen);
+	q.c.host = client_host(e, &q.c);
 	q.c.classes = e->cfg->nclasses ? classify(e->cfg, m) : 0;
 	engine_hw_str(q.c.hwstr, m->htype, m->chaddr, m->hlen);
 	if (!(q.sn = pick_subnet(&q))) {

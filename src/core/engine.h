@@ -77,9 +77,10 @@ struct engine {
 	struct lease_table *leases;
 	uint32_t *reserved;			/* sorted reserved addresses */
 	size_t nreserved;
-	uint32_t *host_slots;			/* hosts by hardware address: index + 1 */
+	uint32_t *host_slots;			/* hosts by hardware address or client
+						   identifier: index + 1 */
 	size_t host_mask;
-	uint64_t host_seed;			/* of the hardware address hash */
+	uint64_t host_seed;			/* of the host index hash */
 	struct engine_stats st;
 };
 
@@ -123,10 +124,13 @@ struct engine_result {
  * and the reservation index.  Leases are kept.  Returns 0 or -1. */
 int engine_set_config(struct engine *e, const struct config *cfg, struct lease_table *t);
 void engine_free(struct engine *e);
-/* The client section for this hardware address, or NULL: a hash lookup,
- * so the number of reservations does not slow the packet path. */
+/* The MAC client section for this hardware address, or NULL: a hash
+ * lookup, so the number of reservations does not slow the packet path. */
 const struct cfg_host *engine_host_for(const struct engine *e, uint8_t htype,
 				       const uint8_t *hw, uint8_t hlen);
+/* The CLIENTID client section for this option 61 value, or NULL. */
+const struct cfg_host *engine_host_for_cid(const struct engine *e, const uint8_t *cid,
+					   size_t len);
 
 /* Decides the answer to m.  r->dest == DEST_NONE means stay silent. */
 void engine_handle(struct engine *e, const struct dhcp_msg *m, const struct engine_in *in,

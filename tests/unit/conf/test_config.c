@@ -132,6 +132,11 @@ static int optset_eq(const struct cfg_optset *a, const struct cfg_optset *b)
 	return 1;
 }
 
+static int codes_eq(const struct cfg_codes *a, const struct cfg_codes *b)
+{
+	return memcmp(a->w, b->w, sizeof a->w) == 0;
+}
+
 static int subnet_eq(const struct cfg_subnet *a, const struct cfg_subnet *b)
 {
 	return a->net == b->net && a->mask == b->mask && a->bind_addr == b->bind_addr &&
@@ -144,7 +149,8 @@ static int subnet_eq(const struct cfg_subnet *a, const struct cfg_subnet *b)
 	       a->t1 == b->t1 && a->t2 == b->t2 && a->min_lease == b->min_lease &&
 	       a->max_lease == b->max_lease &&
 	       strcmp(a->sname, b->sname) == 0 &&
-	       strcmp(a->bootfile, b->bootfile) == 0 && optset_eq(&a->opts, &b->opts);
+	       strcmp(a->bootfile, b->bootfile) == 0 && optset_eq(&a->opts, &b->opts) &&
+	       codes_eq(&a->always, &b->always) && codes_eq(&a->never, &b->never);
 }
 
 static int class_eq(const struct cfg_class *a, const struct cfg_class *b)
@@ -159,7 +165,8 @@ static int class_eq(const struct cfg_class *a, const struct cfg_class *b)
 			return 0;
 	}
 	return a->siaddr == b->siaddr && strcmp(a->sname, b->sname) == 0 &&
-	       strcmp(a->bootfile, b->bootfile) == 0 && optset_eq(&a->opts, &b->opts);
+	       strcmp(a->bootfile, b->bootfile) == 0 && optset_eq(&a->opts, &b->opts) &&
+	       codes_eq(&a->always, &b->always) && codes_eq(&a->never, &b->never);
 }
 
 static int host_eq(const struct cfg_host *a, const struct cfg_host *b)
@@ -168,7 +175,10 @@ static int host_eq(const struct cfg_host *a, const struct cfg_host *b)
 	       memcmp(a->hw, b->hw, a->hlen) == 0 && a->addr == b->addr &&
 	       strcmp(a->hostname, b->hostname) == 0 && a->lease_time == b->lease_time &&
 	       a->siaddr == b->siaddr && strcmp(a->bootfile, b->bootfile) == 0 &&
-	       strcmp(a->sname, b->sname) == 0 && optset_eq(&a->opts, &b->opts);
+	       strcmp(a->sname, b->sname) == 0 && optset_eq(&a->opts, &b->opts) &&
+	       a->cid_len == b->cid_len && (a->cid_len == 0 ||
+	       memcmp(a->cid, b->cid, a->cid_len) == 0) &&
+	       codes_eq(&a->always, &b->always) && codes_eq(&a->never, &b->never);
 }
 
 /* Every field of the configuration but the path and subnet names. */
@@ -1665,7 +1675,115 @@ TEST(class_errors)
 			 "t.ini:3: [Settings] POOLCLASS_1: unknown key"));
 }
 
-T_RUN(T_CASE(seed_split_scope_configs), T_CASE(classes_parse_and_round_trip), T_CASE(class_errors), T_CASE(seed_file_configs), T_CASE(defaults),
+#define HEAD "[Settings]\nIPPOOL_1=198.18.0.10-20\nIPBIND_1=198.18.0.1\n" \
+	     "[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+
+/* [CLIENTID:...]: a reservation by option 61, with every key of a MAC
+ * section, inside or outside the pools; printed in canonical form. */
+TEST(client_id_sections)
+{
+	static const uint8_t cid[] = { 1, 0, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	static const uint8_t duid[] = { 0xff, 0, 0, 0, 1, 0, 1, 1, 0xab };
+	struct config *c = parse(HEAD
+		"[CLIENTID:01-00-11-22-33-44-55]\nIPADDR=198.18.0.200\nHostname=by-id\n"
+		"LEASETIME=600\nNEXTSERVER=198.18.0.9\nSNAME=boot\nBOOTFILE=id.efi\n"
+		"OPTION_66=string:tftp.id\nDNS_1=198.18.0.53\n"
+		"[clientid:FF00000001000101ab]\nIPADDR=198.18.0.15\n"
+		"[00-11-22-33-44-55]\nIPADDR=198.18.0.201\nHostname=by-mac\n");
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(c->nhosts, 3);
+	CHECK_EQ(c->hosts[0].cid_len, sizeof cid);
+	CHECK(memcmp(c->hosts[0].cid, cid, sizeof cid) == 0);
+	CHECK_EQ(c->hosts[0].hlen, 0);
+	CHECK_STR(c->hosts[0].name, "CLIENTID:01:00:11:22:33:44:55");
+	CHECK_EQ(c->hosts[0].addr, IP(198, 18, 0, 200));
+	CHECK_STR(c->hosts[0].hostname, "by-id");
+	CHECK_EQ(c->hosts[0].lease_time, 600);
+	CHECK_EQ(c->hosts[0].siaddr, IP(198, 18, 0, 9));
+	CHECK_STR(c->hosts[0].sname, "boot");
+	CHECK_STR(c->hosts[0].bootfile, "id.efi");
+	CHECK(opt(&c->hosts[0].opts, 66) != NULL && opt(&c->hosts[0].opts, 6) != NULL);
+	CHECK(config_host_for_cid(c, cid, sizeof cid) == &c->hosts[0]);
+	CHECK(config_host_for_cid(c, duid, sizeof duid) == &c->hosts[1]);
+	CHECK(config_host_for_cid(c, duid, sizeof duid - 1) == NULL);
+	CHECK(config_host_for(c, 1, cid + 1, 6) == &c->hosts[2]);
+	CHECK(round_trips(c));
+	config_free(c);
+
+	CHECK(fails_with(HEAD "[CLIENTID:ff00 0001]\n", "t.ini:6: [CLIENTID:ff00 0001]: expected"));
+	CHECK(fails_with(HEAD "[CLIENTID:01:00:11:22:33:44:55]\n[CLIENTID:01-00-11-22-33-44-55]\n",
+			 "t.ini:7: [CLIENTID:01-00-11-22-33-44-55]: same client identifier as "
+			 "[CLIENTID:01:00:11:22:33:44:55] (line 6)"));
+	CHECK(fails_with(HEAD "[CLIENTID:0100112233]\nIPADDR=198.18.0.30\n"
+			 "[00-11-22-33-44-55]\nIPADDR=198.18.0.30\n",
+			 "t.ini:9: [00-11-22-33-44-55] IPADDR: address already reserved for "
+			 "[CLIENTID:0100112233] (line 6)"));
+	CHECK(fails_with(HEAD "[CLIENTID:0100112233]\nIPADDR=10.0.0.1\n",
+			 "t.ini:7: [CLIENTID:0100112233] IPADDR: 10.0.0.1 is not inside any subnet"));
+	CHECK(fails_with(HEAD "[CLIENTID:01]\n", "t.ini:6: [CLIENTID:01]: expected "
+			 "[CLIENTID:01:00:11:22:33:44:55]: option 61 as 2 to 255 bytes"));
+	CHECK(fails_with(HEAD "[CLIENTID:01:02:]\n", "t.ini:6: [CLIENTID:01:02:]: expected"));
+	CHECK(fails_with(HEAD "[CLIENTID:01::02]\n", "t.ini:6: [CLIENTID:01::02]: expected"));
+	CHECK(fails_with(HEAD "[CLIENTID:0g12]\n", "t.ini:6: [CLIENTID:0g12]: expected"));
+	CHECK(fails_with(HEAD "[CLIENTID:]\n", "t.ini:6: [CLIENTID:]: expected"));
+	CHECK(fails_with(HEAD "[CLIENTID:0102]\nMatch_1=hw exists\n",
+			 "t.ini:7: [CLIENTID:0102] Match_1: not allowed in this section"));
+}
+
+static int codes_are(const struct cfg_codes *set, const unsigned *v, size_t n)
+{
+	struct cfg_codes want = { { 0 } };
+
+	for (size_t i = 0; i < n; i++)
+		want.w[v[i] / 64] |= UINT64_C(1) << (v[i] % 64);
+	return codes_eq(set, &want);
+}
+
+#define CODES(set, ...) codes_are(set, (const unsigned[]){ __VA_ARGS__ }, \
+	sizeof (const unsigned[]){ __VA_ARGS__ } / sizeof (unsigned))
+
+/* AlwaysSend, NeverSend: [GENERAL]'s under each subnet's own; classes and
+ * client sections keep their own for the engine to weigh. */
+TEST(always_never_send_keys)
+{
+	struct config *c = parse(HEAD "AlwaysSend=66, 67\nNeverSend=252 1\n"
+		"[SUBNET:198.18.4.0/24]\nIPPOOL_1=198.18.4.10-20\nNeverSend=66\nAlwaysSend=1\n"
+		"[CLASS:pxe]\nMatch_1=vendor-class prefix \"PXEClient\"\nAlwaysSend=42\n"
+		"[02-00-00-00-00-77]\nNeverSend=12\n[CLIENTID:0102]\nAlwaysSend=252\n");
+	struct cfg_codes none = { { 0 } };
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(c->nsubnets, 2);
+	CHECK(CODES(&c->subnets[0].always, 66, 67));
+	CHECK(CODES(&c->subnets[0].never, 1, 252));
+	CHECK(CODES(&c->subnets[1].always, 1, 67));
+	CHECK(CODES(&c->subnets[1].never, 66, 252));
+	CHECK(CODES(&c->classes[0].always, 42) && codes_eq(&c->classes[0].never, &none));
+	CHECK(CODES(&c->hosts[0].never, 12) && codes_eq(&c->hosts[0].always, &none));
+	CHECK(CODES(&c->hosts[1].always, 252));
+	CHECK(round_trips(c));
+	config_free(c);
+	CHECK(fails_with(HEAD "AlwaysSend=300\n",
+			 "t.ini:6: [GENERAL] AlwaysSend: \"300\" is not an option code (1 to 254)"));
+	CHECK(fails_with(HEAD "NeverSend=x\n", "t.ini:6: [GENERAL] NeverSend: \"x\" is not an "
+			 "option code"));
+	CHECK(fails_with(HEAD "AlwaysSend=54\n", "t.ini:6: [GENERAL] AlwaysSend: option 54 "
+			 "belongs to the protocol"));
+	CHECK(fails_with(HEAD "AlwaysSend=66,66\n",
+			 "t.ini:6: [GENERAL] AlwaysSend: option 66 is listed twice"));
+	CHECK(fails_with(HEAD "AlwaysSend=66\nNeverSend=3,66\n",
+			 "t.ini:7: [GENERAL] NeverSend: option 66 is also in AlwaysSend"));
+	CHECK(fails_with(HEAD "[SUBNET:198.18.4.0/24]\nNeverSend=6\nAlwaysSend=6\n",
+			 "t.ini:8: [SUBNET:198.18.4.0/24] AlwaysSend: option 6 is also in NeverSend"));
+}
+
+T_RUN(T_CASE(seed_split_scope_configs), T_CASE(client_id_sections),
+      T_CASE(always_never_send_keys), T_CASE(classes_parse_and_round_trip), T_CASE(class_errors), T_CASE(seed_file_configs), T_CASE(defaults),
       T_CASE(duodhcp_section), T_CASE(duodhcp_errors), T_CASE(relay_trust_keys),
       T_CASE(all_errors_reported),
       T_CASE(reader_errors), T_CASE(nul_byte), T_CASE(crlf_bom_comments_case),

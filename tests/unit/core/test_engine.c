@@ -1040,7 +1040,151 @@ TEST(sname_keeps_options_out_of_sname)
 	teardown(f);
 }
 
-T_RUN(T_CASE(discover_gets_offer), T_CASE(pxe_bios_and_uefi_get_their_boot_files),
+/* [CLIENTID:...]: found by option 61 before the MAC section of the same
+ * chaddr; without option 61, or with another one, the MAC section still
+ * applies.  Both reservations lie outside the pool. */
+static const char cid_hosts[] =
+	"[CLIENTID:01-02-00-00-00-00-66]\n"
+	"IPADDR=198.18.0.201\nHostname=cid-host\nBOOTFILE=cid.efi\nNEXTSERVER=198.18.0.9\n"
+	"OPTION_66=string:tftp.cid\n"
+	"[CLIENTID:ff0000000100010203]\nIPADDR=198.18.4.201\n"
+	"[02-00-00-00-00-66]\nIPADDR=198.18.0.203\nHostname=mac-host\n";
+
+static struct engine_result *discover_cid(struct fx *f, uint8_t mac, const uint8_t *cid,
+					  uint8_t len)
+{
+	struct tpkt p;
+	tp_init(&p, DHCPDISCOVER, mac);
+	uint8_t prl[] = { DO_HOSTNAME, 66 };
+	tp_opt(&p, DO_PARAM_LIST, prl, sizeof prl);
+	if (len)
+		tp_opt(&p, DO_CLIENT_ID, cid, len);
+	return run(f, &p);
+}
+
+static int opt_text_is(const struct engine_result *r, uint8_t code, const char *text)
+{
+	size_t n;
+	const uint8_t *v = reply_opt(r, code, &n);
+	return v && n == strlen(text) && memcmp(v, text, n) == 0;
+}
+
+TEST(client_id_reservation)
+{
+	struct fx *f = setup(cid_hosts);
+	static const uint8_t cid[] = { 1, 2, 0, 0, 0, 0, 0x66 };
+	static const uint8_t other[] = { 1, 2, 0, 0, 0, 0, 0x67 };
+	struct engine_result *r = discover_cid(f, 0x66, cid, sizeof cid);
+	CHECK_EQ(reply_type(r), DHCPOFFER);
+	CHECK_EQ(r->out.yiaddr, IP4(198, 18, 0, 201));
+	CHECK(opt_text_is(r, DO_HOSTNAME, "cid-host"));
+	CHECK(opt_text_is(r, 66, "tftp.cid"));
+	CHECK_STR(r->out.file, "cid.efi");
+	CHECK_EQ(r->out.siaddr, IP4(198, 18, 0, 9));
+	/* REQUEST it: ACKed and bound under the client identifier. */
+	struct tpkt p;
+	tp_init(&p, DHCPREQUEST, 0x66);
+	tp_opt(&p, DO_CLIENT_ID, cid, sizeof cid);
+	tp_opt_ip(&p, DO_SERVER_ID, SRV);
+	tp_opt_ip(&p, DO_REQUESTED_IP, IP4(198, 18, 0, 201));
+	r = run(f, &p);
+	CHECK_EQ(reply_type(r), DHCPACK);
+	CHECK_EQ(r->out.yiaddr, IP4(198, 18, 0, 201));
+	CHECK(r->ndirty >= 1 && r->dirty[r->ndirty - 1]->cid_len == sizeof cid);
+	CHECK_STR(r->dirty[r->ndirty - 1]->hostname, "cid-host");
+	/* The same chaddr without option 61, or with another one: the MAC
+	 * section's address and name. */
+	r = discover_cid(f, 0x66, NULL, 0);
+	CHECK_EQ(r->out.yiaddr, IP4(198, 18, 0, 203));
+	CHECK(opt_text_is(r, DO_HOSTNAME, "mac-host"));
+	CHECK_STR(r->out.file, "");
+	r = discover_cid(f, 0x66, other, sizeof other);
+	CHECK_EQ(r->out.yiaddr, IP4(198, 18, 0, 203));
+	/* Another chaddr with the reserved identifier is the same client. */
+	r = discover_cid(f, 0x67, cid, sizeof cid);
+	CHECK_EQ(r->out.yiaddr, IP4(198, 18, 0, 201));
+	/* Nobody else gets a reserved address from the pool. */
+	r = discover_cid(f, 0x68, other, sizeof other);
+	CHECK(r->out.yiaddr >= IP4(198, 18, 0, 10) && r->out.yiaddr <= IP4(198, 18, 0, 12));
+	CHECK(engine_reserved(&f->e, IP4(198, 18, 0, 201)));
+	CHECK(engine_host_for_cid(&f->e, (const uint8_t *)"\xff\0\0\0\1\0\1\2\3", 9) ==
+	      &f->cfg->hosts[2]);
+	CHECK(engine_host_for_cid(&f->e, cid, sizeof cid - 1) == NULL);
+	/* A MAC lookup never finds a CLIENTID section, whatever hlen. */
+	CHECK(engine_host_for(&f->e, 0, cid, 0) == NULL);
+	teardown(f);
+}
+
+static const char send_ini[] =
+	"[Settings]\n"
+	"IPPOOL_1=198.18.0.10-12\nIPBIND_1=198.18.0.1\nAssociateBindsToPools=1\n"
+	"[GENERAL]\n"
+	"LEASETIME=3600\nSUBNETMASK=255.255.255.0\nROUTER_0=198.18.0.1\nDNS_0=198.18.0.53\n"
+	"OPTION_66=string:tftp.example\nWPAD=http://wpad/wpad.dat\nOPTION_42=ip:198.18.0.123\n"
+	"AlwaysSend=66\nNeverSend=252\n"
+	"[SUBNET:198.18.4.0/24]\nIPPOOL_1=198.18.4.10-20\nNeverSend=66\nAlwaysSend=252\n"
+	"[CLASS:pxe]\nMatch_1=vendor-class prefix \"PXEClient\"\nAlwaysSend=42\n"
+	"[02-00-00-00-00-77]\nAlwaysSend=66\n"
+	"[DUODHCP]\nJournal=/nonexistent/journal\n";
+
+static struct engine_result *discover_prl(struct fx *f, uint8_t mac, const uint8_t *prl,
+					  uint8_t n, uint32_t giaddr, bool pxe)
+{
+	struct tpkt p;
+	tp_init(&p, DHCPDISCOVER, mac);
+	if (giaddr)
+		tp_giaddr(&p, giaddr);
+	if (prl)
+		tp_opt(&p, DO_PARAM_LIST, prl, n);
+	if (pxe)
+		tp_opt(&p, DO_VENDOR_CLASS, "PXEClient", 9);
+	return run(f, &p);
+}
+
+static int has(const struct engine_result *r, uint8_t code)
+{
+	size_t n;
+	return reply_opt(r, code, &n) != NULL;
+}
+
+static int index_of(const struct engine_result *r, uint8_t code)
+{
+	for (size_t i = 0; i < r->out.nopts; i++)
+		if (r->out.opts[i].code == code)
+			return (int)i;
+	return -1;
+}
+
+/* AlwaysSend adds a configured option the client did not ask for, after
+ * the ones it asked for; NeverSend keeps one out even when asked for;
+ * the most specific scope that names a code decides. */
+TEST(always_send_and_never_send)
+{
+	struct fx *f = setup_ini(send_ini);
+	static const uint8_t ask3[] = { DO_ROUTER }, ask_wpad[] = { DO_ROUTER, 252 };
+	struct engine_result *r = discover_prl(f, 1, ask3, 1, 0, false);
+	CHECK_EQ(reply_type(r), DHCPOFFER);
+	CHECK(has(r, DO_ROUTER) && has(r, 66) && !has(r, 252) && !has(r, DO_DNS) && !has(r, 42));
+	CHECK(index_of(r, DO_ROUTER) < index_of(r, 66));
+	CHECK(has(r, DO_SUBNET_MASK));
+	r = discover_prl(f, 1, ask_wpad, 2, 0, false);
+	CHECK(has(r, DO_ROUTER) && !has(r, 252));
+	r = discover_prl(f, 1, NULL, 0, 0, false);	/* no list: all but NeverSend */
+	CHECK(has(r, DO_DNS) && has(r, 42) && has(r, 66) && !has(r, 252));
+	/* The subnet turns both round. */
+	r = discover_prl(f, 2, ask3, 1, IP4(198, 18, 4, 1), false);
+	CHECK_EQ(r->out.yiaddr >> 8, IP4(198, 18, 4, 0) >> 8);
+	CHECK(has(r, 252) && !has(r, 66));
+	/* The client section over the subnet, the class over [GENERAL]. */
+	r = discover_prl(f, 0x77, ask3, 1, IP4(198, 18, 4, 1), false);
+	CHECK(has(r, 66) && has(r, 252));
+	r = discover_prl(f, 3, ask3, 1, 0, true);
+	CHECK(has(r, 42) && has(r, 66) && !has(r, DO_DNS));
+	teardown(f);
+}
+
+T_RUN(T_CASE(discover_gets_offer), T_CASE(client_id_reservation),
+      T_CASE(always_send_and_never_send), T_CASE(pxe_bios_and_uefi_get_their_boot_files),
       T_CASE(class_only_pool), T_CASE(sname_keeps_options_out_of_sname), T_CASE(request_selecting_acks_after_journal),
       T_CASE(selecting_other_server_is_silent), T_CASE(init_reboot_wrong_network_naks), T_CASE(renew_from_wrong_network_naks),
       T_CASE(init_reboot_unknown_client), T_CASE(init_reboot_known_client_acked),
