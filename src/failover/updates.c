@@ -435,6 +435,82 @@ static uint8_t check_update(const struct fo_upd *u, const struct fo_msg *m, cons
 	return 0;
 }
 
+/* ISC allows 60 s of clock skew between the partners and 5 s more. */
+#define EXPIRY_SLACK 65
+
+/* FREE or BACKUP before the partner's own potential expiry has passed. */
+static bool freed_early(const struct fo_transition *t)
+{
+	return (t->proposed == LEASE_FREE || t->proposed == LEASE_BACKUP) && t->tsfp > t->now;
+}
+
+/* EXPIRED while our lease still runs for more than the slack. */
+static bool expired_early(const struct fo_transition *t)
+{
+	return t->proposed == LEASE_EXPIRED && t->end - EXPIRY_SLACK > t->now;
+}
+
+/* In normal (ISC's normal_binding_state_transition_check). */
+static bool normal_ok(const struct fo_transition *t)
+{
+	switch (t->cur) {
+	case LEASE_ACTIVE:
+		/* The secondary may end an active lease only for a RELEASE
+		 * or DECLINE the client sent to it. */
+		if (t->role == FO_PRIMARY)
+			return t->proposed == LEASE_RELEASED || t->proposed == LEASE_ABANDONED;
+		return !freed_early(t) && !expired_early(t);
+	case LEASE_EXPIRED:
+	case LEASE_RESET:
+		return !freed_early(t);
+	default:	/* FREE, RELEASED, ABANDONED, BACKUP: any move */
+		return true;
+	}
+}
+
+/* In any other state (ISC's conflict_binding_state_transition_check):
+ * only an active lease of ours is defended, against FREE and BACKUP and
+ * an early EXPIRED; RELEASED, RESET and ABANDONED are news to us. */
+static bool conflict_ok(const struct fo_transition *t)
+{
+	if (t->cur != LEASE_ACTIVE)
+		return true;
+	if (t->proposed == LEASE_FREE || t->proposed == LEASE_BACKUP)
+		return false;
+	return !expired_early(t);
+}
+
+bool fo_transition_check(const struct fo_transition *t)
+{
+	if (t->proposed == t->cur)
+		return true;
+	return t->my_state == FO_ST_NORMAL ? normal_ok(t) : conflict_ok(t);
+}
+
+/* The transition check of ISC's dhcp_failover_process_bind_update, once
+ * the daemon tells our state and the time.  False: text is ISC's
+ * message. */
+static bool transition_ok(const struct fo_upd *u, const struct lease *l,
+			  const struct fo_msg *m, char *text, size_t len)
+{
+	if (!u->ops.my_state || !u->ops.now)
+		return true;
+	struct fo_transition t = {
+		.my_state = u->ops.my_state(u->arg), .role = u->c.role,
+		.cur = l ? l->state : LEASE_FREE, .proposed = m->binding_status,
+		.end = l ? l->end : 0,
+		.tsfp = fo_has(m, FO_OPT_POTENTIAL_EXPIRY) ? m->potential_expiry : 0,
+		.now = u->ops.now(u->arg),
+	};
+	if (fo_transition_check(&t))
+		return true;
+	uint32_t a = m->assigned_ip;
+	snprintf(text, len, "%u.%u.%u.%u: invalid state transition: %s to %s",
+		 a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255,
+		 lease_state_name(t.cur), lease_state_name(t.proposed));
+	return false;
+}
+
 struct upd_bufs {
 	uint8_t cid[LEASE_CID_MAX];
 	char host[LEASE_HOST_MAX + 1];
@@ -527,14 +603,21 @@ static void on_bndupd(struct fo_upd *u, const struct fo_msg *m)
 		return;
 	}
 	struct lease *l = lease_find(u->t, addr);
-	if (l && (in_flight(u, l, true) || marked(u, l))) {
-		/* Dueling updates: ours is in flight or queued. */
-		if (ours_better(u, l, m)) {
-			u->st.conflicts_won++;
-			send_ack(u, m->xid, addr, FO_REJ_LESS_CRIT_BIND_INFO,
-				 "incoming update is less critical than outgoing update");
-			return;
-		}
+	/* Dueling updates: ours is in flight or queued. */
+	bool duel = l && (in_flight(u, l, true) || marked(u, l));
+	if (duel && ours_better(u, l, m)) {
+		u->st.conflicts_won++;
+		send_ack(u, m->xid, addr, FO_REJ_LESS_CRIT_BIND_INFO,
+			 "incoming update is less critical than outgoing update");
+		return;
+	}
+	char text[100];
+	if (!transition_ok(u, l, m, text, sizeof text)) {
+		u->st.bad_transitions++;
+		send_ack(u, m->xid, addr, FO_REJ_FATAL_CONFLICT, text);
+		return;	/* ours, if any, still goes and counts */
+	}
+	if (duel) {
 		u->st.conflicts_lost++;
 		for (size_t i = 0; i < u->nfl; i++)
 			if (u->fl[i].l == l)

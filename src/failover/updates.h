@@ -41,6 +41,11 @@ struct fo_upd_ops {
 	/* Whether addr is in a pool of this relationship.  NULL: every
 	 * pool of the lease table. */
 	bool (*in_pool)(void *arg, uint32_t addr);
+	/* Our failover state (enum fo_state) and the wall clock in seconds,
+	 * for the binding-state transition checks (fo_transition_check).
+	 * Either NULL: no update is refused for its transition. */
+	uint8_t (*my_state)(void *arg);
+	int64_t (*now)(void *arg);
 };
 
 struct fo_upd_conf {
@@ -53,6 +58,7 @@ struct fo_upd_stats {
 	uint64_t received, applied, refused;	/* the partner's BNDUPDs */
 	uint64_t conflicts_won, conflicts_lost;	/* dueling updates */
 	uint64_t stray_acks;			/* BNDACK of no update in flight */
+	uint64_t bad_transitions;		/* refused by fo_transition_check */
 	uint8_t last_reject;			/* last reason received */
 	uint8_t last_refusal;			/* last reason sent */
 };
@@ -95,6 +101,25 @@ void fo_upd_send_upddone(struct fo_upd *u);
  * client-hardware-address value (htype, then the address) that m points
  * at; cid points into l.  Time and xid are left 0. */
 void fo_upd_build(struct fo_msg *m, const struct lease *l, uint8_t chaddr[1 + LEASE_HW_MAX]);
+
+/* A partner's BNDUPD moving one of our leases from cur to proposed
+ * (binding states, enum lease_state). */
+struct fo_transition {
+	uint8_t my_state;	/* ours, enum fo_state */
+	enum fo_role role;	/* ours */
+	uint8_t cur;		/* our binding state; LEASE_FREE when we have no record */
+	uint8_t proposed;	/* the update's binding status */
+	int64_t end;		/* our lease's expiry */
+	uint32_t tsfp;		/* the update's potential expiry, 0 when absent */
+	int64_t now;		/* wall clock, seconds */
+};
+
+/* Whether we take the move: ISC dhcpd 4.4's binding-state transition
+ * checks, the strict one in normal, the lenient one in every other state
+ * of ours.  ISC refuses a move it does not take with reason 2
+ * (fatal-conflict) and never rewrites it.  docs/failover.md, "Binding
+ * updates". */
+bool fo_transition_check(const struct fo_transition *t);
 
 /* Updates queued or in flight, and the window. */
 size_t fo_upd_queued(const struct fo_upd *u);

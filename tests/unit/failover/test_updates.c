@@ -29,6 +29,7 @@ struct side {
 	bool auto_done;			/* answer UPDATES_ACKED with UPDDONE */
 	size_t applied;
 	size_t changed, lazy;		/* changes made in place, and the lazy ones */
+	uint8_t fo_state;		/* ours, for the transition checks */
 };
 
 static int s_send(void *arg, struct fo_msg *m, bool reply)
@@ -92,6 +93,29 @@ static void side_init(struct side *s, enum fo_role role, uint32_t max_unacked)
 	struct fo_upd_ops ops = { s_send, s_apply, s_changed, s_event, NULL };
 	s->u = fo_upd_new(s->t, &c, &ops, s);
 	s->auto_done = true;
+}
+
+static uint8_t s_state(void *arg)
+{
+	return ((struct side *)arg)->fo_state;
+}
+
+static int64_t s_now(void *arg)
+{
+	(void)arg;
+	return NOW;
+}
+
+/* A side that knows its failover state and the time, so the partner's
+ * updates go through the transition checks. */
+static void side_init_checked(struct side *s, enum fo_role role, uint8_t state)
+{
+	side_init(s, role, 10);
+	fo_upd_free(s->u);
+	struct fo_upd_conf c = { .role = role, .max_unacked = 10 };
+	struct fo_upd_ops ops = { s_send, s_apply, s_changed, s_event, NULL, s_state, s_now };
+	s->u = fo_upd_new(s->t, &c, &ops, s);
+	s->fo_state = state;
 }
 
 static void side_free(struct side *s)
@@ -326,6 +350,198 @@ TEST(inbound_acked_after_durable)
 	side_free(&s);
 }
 
+/* The moves of a partner's update ISC refuses; every other move between
+ * the seven binding states is taken.  EARLY: only while the update's
+ * potential expiry is still ahead (FREE, BACKUP) or our lease runs more
+ * than 65 s yet (EXPIRED). */
+enum { ALWAYS = 1, EARLY };
+
+struct refusal {
+	bool normal;		/* in normal, else in any other state */
+	int role;		/* ours; -1: either */
+	uint8_t cur, proposed, when;
+};
+
+static const struct refusal refusals[] = {
+	/* Normal: the secondary ends our active lease only by RELEASED or
+	 * ABANDONED; the primary frees one only after its expiry. */
+	{ true, FO_PRIMARY, LEASE_ACTIVE, LEASE_FREE, ALWAYS },
+	{ true, FO_PRIMARY, LEASE_ACTIVE, LEASE_EXPIRED, ALWAYS },
+	{ true, FO_PRIMARY, LEASE_ACTIVE, LEASE_RESET, ALWAYS },
+	{ true, FO_PRIMARY, LEASE_ACTIVE, LEASE_BACKUP, ALWAYS },
+	{ true, FO_SECONDARY, LEASE_ACTIVE, LEASE_FREE, EARLY },
+	{ true, FO_SECONDARY, LEASE_ACTIVE, LEASE_BACKUP, EARLY },
+	{ true, FO_SECONDARY, LEASE_ACTIVE, LEASE_EXPIRED, EARLY },
+	{ true, -1, LEASE_EXPIRED, LEASE_FREE, EARLY },
+	{ true, -1, LEASE_EXPIRED, LEASE_BACKUP, EARLY },
+	{ true, -1, LEASE_RESET, LEASE_FREE, EARLY },
+	{ true, -1, LEASE_RESET, LEASE_BACKUP, EARLY },
+	/* Any other state: only an active lease is defended. */
+	{ false, -1, LEASE_ACTIVE, LEASE_FREE, ALWAYS },
+	{ false, -1, LEASE_ACTIVE, LEASE_BACKUP, ALWAYS },
+	{ false, -1, LEASE_ACTIVE, LEASE_EXPIRED, EARLY },
+};
+
+static uint8_t refused_when(bool normal, enum fo_role role, uint8_t cur, uint8_t proposed)
+{
+	for (size_t i = 0; i < sizeof refusals / sizeof *refusals; i++) {
+		const struct refusal *r = &refusals[i];
+		if (r->normal == normal && (r->role < 0 || r->role == (int)role) &&
+		    r->cur == cur && r->proposed == proposed)
+			return r->when;
+	}
+	return 0;
+}
+
+static const uint8_t all_states[] = {
+	FO_ST_STARTUP, FO_ST_NORMAL, FO_ST_COMM_INTERRUPTED, FO_ST_PARTNER_DOWN,
+	FO_ST_POTENTIAL_CONFLICT, FO_ST_RECOVER, FO_ST_PAUSED, FO_ST_SHUTDOWN,
+	FO_ST_RECOVER_DONE, FO_ST_RESOLUTION_INTERRUPTED, FO_ST_CONFLICT_DONE,
+	FO_ST_RECOVER_WAIT,
+};
+
+/* One move, early (tsfp a second ahead, our expiry 66 s ahead) or just
+ * not (tsfp now, expiry 65 s ahead), against the table. */
+static bool move_as_table(uint8_t state, enum fo_role role, uint8_t cur, uint8_t to, bool early)
+{
+	struct fo_transition t = {
+		.my_state = state, .role = role, .cur = cur, .proposed = to, .now = NOW,
+		.end = early ? NOW + 66 : NOW + 65, .tsfp = early ? NOW + 1 : NOW,
+	};
+	uint8_t when = refused_when(state == FO_ST_NORMAL, role, cur, to);
+	bool want = !(when == ALWAYS || (when == EARLY && early));
+	if (fo_transition_check(&t) == want)
+		return true;
+	fprintf(stderr, "state %u role %d: %s to %s (%s) should be %s\n", state, role,
+		lease_state_name(cur), lease_state_name(to), early ? "early" : "late",
+		want ? "taken" : "refused");
+	return false;
+}
+
+TEST(transition_table)
+{
+	size_t n = 0, bad = 0;
+	for (size_t i = 0; i < sizeof all_states; i++)
+		for (int role = FO_PRIMARY; role <= FO_SECONDARY; role++)
+			for (uint8_t cur = LEASE_FREE; cur <= LEASE_BACKUP; cur++)
+				for (uint8_t to = LEASE_FREE; to <= LEASE_BACKUP; to++, n += 2)
+					bad += !move_as_table(all_states[i], (enum fo_role)role,
+							      cur, to, false) +
+					       !move_as_table(all_states[i], (enum fo_role)role,
+							      cur, to, true);
+	CHECK_EQ(n, 12 * 2 * 7 * 7 * 2);
+	CHECK_EQ(bad, 0);
+}
+
+/* Which time each early refusal looks at. */
+TEST(transition_times)
+{
+	struct fo_transition t = {
+		.my_state = FO_ST_NORMAL, .role = FO_SECONDARY, .cur = LEASE_ACTIVE,
+		.proposed = LEASE_FREE, .now = NOW, .end = NOW + 9999, .tsfp = NOW,
+	};
+	CHECK(fo_transition_check(&t));		/* FREE: the update's tsfp, not our end */
+	t.tsfp = 0;				/* no potential expiry sent */
+	CHECK(fo_transition_check(&t));
+	t.proposed = LEASE_EXPIRED;		/* EXPIRED: our end, not the tsfp */
+	t.tsfp = NOW + 9999;
+	t.end = NOW + 65;
+	CHECK(fo_transition_check(&t));
+	t.end = NOW + 66;
+	CHECK(!fo_transition_check(&t));
+	t.my_state = FO_ST_PARTNER_DOWN;
+	CHECK(!fo_transition_check(&t));
+	t.end = 0;				/* no expiry known */
+	CHECK(fo_transition_check(&t));
+	t.my_state = FO_ST_NORMAL;
+	t.role = FO_PRIMARY;			/* the secondary: however late */
+	CHECK(!fo_transition_check(&t));
+	t.proposed = LEASE_FREE;
+	t.tsfp = 0;
+	CHECK(!fo_transition_check(&t));
+}
+
+static bool bndack_refused(const struct side *s, size_t i, uint32_t xid, uint32_t addr,
+			   const char *text)
+{
+	struct fo_msg r;
+	return decode(s, i, &r) && r.type == FO_BNDACK && r.xid == xid && r.assigned_ip == addr &&
+	       fo_has(&r, FO_OPT_REJECT_REASON) && r.reject_reason == FO_REJ_FATAL_CONFLICT &&
+	       fo_has(&r, FO_OPT_MESSAGE) && r.message.len == strlen(text) &&
+	       memcmp(r.message.p, text, r.message.len) == 0;
+}
+
+TEST(transition_refused_in_normal)
+{
+	struct side s;
+	side_init_checked(&s, FO_PRIMARY, FO_ST_NORMAL);
+	fo_upd_link(s.u, true, 10);
+	struct lease *l = change(&s, A(60), LEASE_ACTIVE, 6, NOW);
+	struct fo_msg m;
+	CHECK(decode(&s, 0, &m));
+	ack(&s, m.xid, A(60), 0, false, 0);
+	struct lease_rec was = l->rec;
+	uint64_t seq = l->seq;
+	/* The secondary frees our active lease: refused at once, as ISC. */
+	bndupd(&m, 0x51, A(60), FO_BIND_FREE);
+	fo_upd_recv(s.u, &m);
+	CHECK_EQ(s.nout, 2);
+	CHECK(bndack_refused(&s, 1, 0x51, A(60), "198.18.0.60: invalid state transition: active to free"));
+	CHECK(l->state == was.state && l->end == was.end && l->tsfp == was.tsfp &&
+	      l->hw[5] == 6 && l->seq == seq);
+	CHECK_EQ(s.applied, 0);
+	CHECK_EQ(fo_upd_acks_waiting(s.u), 0);
+	CHECK_EQ(fo_upd_queued(s.u) + fo_upd_in_flight(s.u), 0);
+	const struct fo_upd_stats *st = fo_upd_stats(s.u);
+	CHECK(st->refused == 1 && st->bad_transitions == 1 && st->applied == 0);
+	CHECK_EQ(st->last_refusal, FO_REJ_FATAL_CONFLICT);
+	/* Its client released it there: taken, stored as FREE. */
+	bndupd(&m, 0x52, A(60), FO_BIND_RELEASED);
+	fo_upd_recv(s.u, &m);
+	CHECK(l->state == LEASE_FREE && st->applied == 1);
+
+	/* In potential-conflict only an early EXPIRED or a FREE is refused. */
+	s.fo_state = FO_ST_POTENTIAL_CONFLICT;
+	l = change(&s, A(61), LEASE_ACTIVE, 7, NOW);
+	CHECK(decode(&s, 2, &m) && m.assigned_ip == A(61));
+	ack(&s, m.xid, A(61), 0, false, 0);
+	bndupd(&m, 0x53, A(61), FO_BIND_EXPIRED);
+	fo_upd_recv(s.u, &m);
+	CHECK(bndack_refused(&s, 3, 0x53, A(61), "198.18.0.61: invalid state transition: active to expired"));
+	CHECK_EQ(l->state, LEASE_ACTIVE);
+	bndupd(&m, 0x54, A(61), FO_BIND_RESET);
+	fo_upd_recv(s.u, &m);
+	CHECK(l->state == LEASE_FREE && st->applied == 2 && st->bad_transitions == 2);
+	side_free(&s);
+}
+
+/* A dueling update the primary would win but may not make: refused, and
+ * ours keeps its place (its ack counts). */
+TEST(transition_refused_in_duel)
+{
+	struct side s;
+	side_init_checked(&s, FO_SECONDARY, FO_ST_NORMAL);
+	fo_upd_link(s.u, true, 10);
+	struct lease *l = change(&s, A(70), LEASE_ACTIVE, 7, NOW);
+	struct fo_msg ours, m;
+	CHECK(decode(&s, 0, &ours));
+	bndupd(&m, 0x61, A(70), FO_BIND_FREE);	/* its potential expiry is ahead */
+	fo_upd_recv(s.u, &m);
+	CHECK(bndack_refused(&s, 1, 0x61, A(70), "198.18.0.70: invalid state transition: active to free"));
+	const struct fo_upd_stats *st = fo_upd_stats(s.u);
+	CHECK(st->conflicts_lost == 0 && st->conflicts_won == 0 && st->bad_transitions == 1);
+	CHECK_EQ(l->state, LEASE_ACTIVE);
+	ack(&s, ours.xid, A(70), 0, false, 0);
+	CHECK_EQ(st->acked, 1);
+	CHECK_EQ(l->tsfp, NOW + 5400);
+	/* Once that potential expiry has passed the primary may free it. */
+	bndupd(&m, 0x62, A(70), FO_BIND_FREE);
+	m.potential_expiry = NOW;
+	fo_upd_recv(s.u, &m);
+	CHECK(l->state == LEASE_FREE && st->applied == 1);
+	side_free(&s);
+}
+
 TEST(updreqall_in_order_then_upddone)
 {
 	enum { N = 25 };
@@ -513,5 +729,7 @@ TEST(bndupd_bytes_match_capture)
 
 T_RUN(T_CASE(max_unacked_respected), T_CASE(coalescing),
       T_CASE(ack_sets_tsfp_and_clears_pending), T_CASE(reject_counted),
-      T_CASE(inbound_acked_after_durable), T_CASE(updreqall_in_order_then_upddone),
+      T_CASE(inbound_acked_after_durable), T_CASE(transition_table),
+      T_CASE(transition_times), T_CASE(transition_refused_in_normal),
+      T_CASE(transition_refused_in_duel), T_CASE(updreqall_in_order_then_upddone),
       T_CASE(pair_converges), T_CASE(bndupd_bytes_match_capture))
