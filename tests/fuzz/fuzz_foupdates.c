@@ -1,6 +1,8 @@
 /* libFuzzer: the binding-update queues (failover/updates.h) under any
  * stream of partner messages.  Input: one control byte (bit 0 role, bits
- * 1-3 the window, bits 4-5 how often the store turns durable), then
+ * 1-3 the window, bits 4-5 how often the store turns durable, bits 6-7
+ * our failover state for the transition checks: none, normal,
+ * potential-conflict, partner-down), then
  * failover messages back to back as TCP carries them; each one that
  * decodes goes to fo_upd_recv.  A few leases of our own are queued
  * first so that BNDACKs and UPDREQs find something.  An update applied
@@ -16,6 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define POOL_FIRST 0xC6120000u	/* 198.18.0.0/16: the captures' addresses */
 #define POOL_LAST 0xC612FFFFu
+#define NOW 1795424870
 
 struct fz {
 	struct lease_table *t;
@@ -23,6 +26,7 @@ struct fz {
 	uint64_t seq;
 	uint32_t xid;
 	size_t sent;
+	uint8_t state;
 };
 
 static int fz_send(void *arg, struct fo_msg *m, bool reply)
@@ -67,15 +71,29 @@ static void fz_event(void *arg, enum fo_event_type type)
 		fo_upd_send_upddone(f->u);
 }
 
+static uint8_t fz_state(void *arg)
+{
+	return ((struct fz *)arg)->state;
+}
+
+static int64_t fz_now(void *arg)
+{
+	(void)arg;
+	return NOW;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	struct fz f = { .t = lease_table_new() };
+	static const uint8_t fo_states[] = { 0, FO_ST_NORMAL, FO_ST_POTENTIAL_CONFLICT,
+					     FO_ST_PARTNER_DOWN };
+	struct fz f = { .t = lease_table_new(), .state = fo_states[data[0] >> 6] };
 	uint32_t first = POOL_FIRST + 10, last = POOL_LAST - 1;
 	lease_table_set_pools(f.t, &first, &last, 1);
 	struct fo_upd_conf c = { .role = data[0] & 1 ? FO_SECONDARY : FO_PRIMARY };
-	struct fo_upd_ops ops = { fz_send, fz_apply, fz_changed, fz_event, NULL };
+	struct fo_upd_ops ops = { fz_send, fz_apply, fz_changed, fz_event, NULL,
+				  f.state ? fz_state : NULL, fz_now };
 	f.u = fo_upd_new(f.t, &c, &ops, &f);
 	fo_upd_link(f.u, true, (data[0] >> 1 & 7) + 1u);
 	fo_upd_requested(f.u);

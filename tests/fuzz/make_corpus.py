@@ -143,6 +143,17 @@ def foupdates_seeds(fodir, out):
     bad = fo_msg(3, fo_opt(3, b"\x02") + chaddr)
     with open(os.path.join(out, "conversation-updates"), "wb") as f:
         f.write(b"\x12" + upd + upd + bad + fo_msg(7) + fo_msg(8))
+    # The binding-state transition checks: FREE, EXPIRED and RELEASED for
+    # two of the fuzzer's own ACTIVE leases (198.18.47.255 and .251), in
+    # normal as primary, potential-conflict and partner-down as secondary.
+    def upd_to(addr, status, with_chaddr):
+        return fo_msg(3, fo_opt(2, bytes([198, 18, 47, addr])) + fo_opt(3, bytes([status]))
+                      + (chaddr if with_chaddr else b"")
+                      + fo_opt(13, struct.pack("!I", 1795424930)))
+    moves = upd_to(255, 1, False) + upd_to(255, 3, True) + upd_to(251, 4, True)
+    for ctl in (0x40, 0x81, 0xc1):
+        with open(os.path.join(out, "conversation-transitions-%02x" % ctl), "wb") as f:
+            f.write(bytes([ctl]) + moves)
 
 
 def fo_msg(mtype, opts=b"", payoff=12, pad=b""):
