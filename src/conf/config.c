@@ -146,6 +146,7 @@ struct scope {
 	char sname[64];
 	char bootfile[128];
 	char hostname[64];
+	char shared[32];	/* SK_SUBNET: SharedNetwork */
 	struct cfg_codes always, never;	/* AlwaysSend, NeverSend */
 	bool any;		/* SK_CLASS: MatchAny */
 	size_t nmatch, capmatch;
@@ -159,6 +160,7 @@ struct scope {
 struct where {			/* where a subnet or host was defined */
 	const struct sect *s;
 	const struct ent *e;
+	const struct ent *shared;	/* its SharedNetwork key, if any */
 };
 
 struct pctx {
@@ -1674,6 +1676,20 @@ static void kv_poolclass(struct pctx *p, void *obj, const struct kdef *k, const 
 	p->pcls[p->npcls++] = (struct pclass){ idx, e };
 }
 
+/* SharedNetwork=NAME: the groups are built by build_groups. */
+static void kv_shared(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		      unsigned idx)
+{
+	size_t n = strlen(e->val);
+
+	(void)idx;
+	if (n == 0 || n >= k->size || !key_chars_ok(e->val))
+		ent_err(p, e, "expected a name of 1 to %zu letters, digits, '-', '_' or '.'",
+			k->size - 1);
+	else
+		memcpy(field(obj, k), e->val, n + 1);
+}
+
 /* ---- tables ---- */
 
 #define FSIZE(st, f)	sizeof(((st *)0)->f)
@@ -1863,6 +1879,9 @@ static const struct kdef scope_keys[] = {
 	  .hint = "pools belong in [Settings] or in a [SUBNET:a.b.c.d/n] section" },
 	{ .name = "POOLCLASS_", .fn = kv_poolclass, .flags = K_INDEXED | K_S,
 	  .hint = "a class-restricted pool belongs in a [SUBNET:a.b.c.d/n] section" },
+	{ .name = "SharedNetwork", .fn = kv_shared, .off = offsetof(struct scope, shared),
+	  .size = FSIZE(struct scope, shared), .flags = K_S,
+	  .hint = "a shared network groups [SUBNET:a.b.c.d/n] sections" },
 	{ .name = "Match_", .fn = kv_match, .flags = K_INDEXED | K_C,
 	  .hint = "Match_n belongs in a [CLASS:name] section" },
 	{ .name = "MatchAny", .fn = kv_bool, .off = offsetof(struct scope, any), .flags = K_C,
@@ -2021,7 +2040,7 @@ static size_t new_subnet(struct pctx *p, const char *name, uint32_t net, uint32_
 	if ((w = grow(p, p->subw, c->nsubnets, &p->capsubw, sizeof *w)) == NULL)
 		return SIZE_MAX;
 	p->subw = w;
-	p->subw[c->nsubnets] = (struct where){ s, e };
+	p->subw[c->nsubnets] = (struct where){ s, e, NULL };
 	sub = &c->subnets[c->nsubnets];
 	memset(sub, 0, sizeof *sub);
 	snprintf(sub->name, sizeof sub->name, "%s", name);
@@ -2119,6 +2138,9 @@ static void do_subnet(struct pctx *p, struct sect *s)
 	run_table(p, s, scope_keys, NELEM(scope_keys), &sc);
 	finish_lists(p, &sc);
 	fill_subnet(p, &p->c->subnets[i], &sc);
+	memcpy(p->c->subnets[i].shared, sc.shared, sizeof sc.shared);
+	if (sc.shared[0])
+		p->subw[i].shared = key_find(p, s, "SharedNetwork");
 	scope_free(&sc);
 }
 
@@ -2553,6 +2575,90 @@ static void distribute(struct pctx *p)
 	}
 }
 
+/* ---- shared networks ---- */
+
+static bool has_pool(const struct pctx *p, size_t subnet);
+
+static bool same_group(const struct cfg_subnet *a, const struct cfg_subnet *b)
+{
+	return a->shared[0] && strcasecmp(a->shared, b->shared) == 0;
+}
+
+/* The members of i's shared network, i first, then the others in order. */
+static bool group_of(struct pctx *p, size_t i)
+{
+	struct config *c = p->c;
+	struct cfg_subnet *sub = &c->subnets[i];
+	size_t n = 0;
+
+	for (size_t j = 0; j < c->nsubnets; j++)
+		n += same_group(sub, &c->subnets[j]);
+	if ((sub->group = calloc(n, sizeof *sub->group)) == NULL) {
+		oom(p);
+		return false;
+	}
+	sub->group[sub->ngroup++] = (uint32_t)i;
+	for (size_t j = 0; j < c->nsubnets; j++)
+		if (j != i && same_group(sub, &c->subnets[j]))
+			sub->group[sub->ngroup++] = (uint32_t)j;
+	return true;
+}
+
+/* One shared network, first is its first subnet: at most one directly
+ * attached link, whose wire the others then share (the server needs no
+ * address in them); failover for all its pools or for none, since the
+ * partner's share of a client is decided once for the whole network. */
+static void check_group(struct pctx *p, size_t first)
+{
+	struct config *c = p->c;
+	const struct cfg_subnet *g = &c->subnets[first];
+	size_t direct = SIZE_MAX, pool = SIZE_MAX;
+
+	if (g->ngroup == 1)
+		ent_warn(p, p->subw[first].shared, "shared network %s has only this subnet",
+			 g->shared);
+	for (size_t k = 0; k < g->ngroup; k++) {
+		size_t j = g->group[k];
+		const struct ent *e = p->subw[j].shared;
+		if (c->subnets[j].bind_addr && direct != SIZE_MAX)
+			ent_err(p, e, "shared network %s already holds the directly attached "
+				"link %s: a shared network is one link", g->shared,
+				c->subnets[direct].name);
+		else if (c->subnets[j].bind_addr)
+			direct = j;
+		if (!has_pool(p, j))
+			continue;
+		if (pool != SIZE_MAX && c->subnets[pool].failover != c->subnets[j].failover)
+			ent_err(p, e, "shared network %s mixes pools in failover and not (%s "
+				"is%s in [FAILOVER] Pools)", g->shared, c->subnets[pool].name,
+				c->subnets[pool].failover ? "" : " not");
+		else
+			pool = j;
+	}
+	for (size_t k = 0; direct != SIZE_MAX && k < g->ngroup; k++)
+		if (g->group[k] != direct) {	/* on the direct link's wire */
+			c->subnets[g->group[k]].relayed = false;
+			c->subnets[g->group[k]].section = true;
+		}
+}
+
+/* SharedNetwork=: each subnet gets its group's members (docs/config.md,
+ * "Shared networks"); checked once per group, at its first subnet. */
+static void build_groups(struct pctx *p)
+{
+	struct config *c = p->c;
+
+	for (size_t i = 0; i < c->nsubnets && !p->oom; i++) {
+		bool seen = false;
+		if (!c->subnets[i].shared[0] || !group_of(p, i))
+			continue;
+		for (size_t j = 0; j < i; j++)
+			seen = seen || same_group(&c->subnets[i], &c->subnets[j]);
+		if (!seen)
+			check_group(p, i);
+	}
+}
+
 /* At the host's IPADDR line, or at its section header. */
 __attribute__((format(printf, 3, 4)))
 static void host_err(struct pctx *p, size_t i, const char *fmt, ...)
@@ -2894,6 +3000,7 @@ static void interpret(struct pctx *p)
 	check_ranges(p);
 	check_subnets(p);
 	check_failover(p);	/* before distribute() takes bind addresses out */
+	build_groups(p);	/* after check_failover: it reads their failover */
 	distribute(p);
 	check_hosts(p);
 	check_whole(p);
@@ -3027,6 +3134,7 @@ void config_free(struct config *c)
 		return;
 	for (size_t i = 0; i < c->nsubnets; i++) {
 		free(c->subnets[i].ranges);
+		free(c->subnets[i].group);
 		optset_free(&c->subnets[i].opts);
 	}
 	for (size_t i = 0; i < c->nhosts; i++) {
@@ -3423,6 +3531,8 @@ static void print_subnet(const struct config *c, const struct cfg_subnet *s, FIL
 	print_pools(out, c, s);
 	fprintf(out, "LEASETIME=%lu\n", (unsigned long)s->lease_time);
 	print_times(out, s);
+	if (s->shared[0])
+		fprintf(out, "SharedNetwork=%s\n", s->shared);
 	print_boot(out, s->siaddr, s->sname, s->bootfile);
 	print_opts(out, &s->opts);
 	print_sends(out, &s->always, &s->never);

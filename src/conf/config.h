@@ -61,6 +61,10 @@ struct cfg_subnet {
 	struct cfg_codes always, never;	/* AlwaysSend, NeverSend: [GENERAL]'s
 					   with the section's over them */
 	bool failover;			/* its pool is shared with the [FAILOVER] peer */
+	char shared[32];		/* SharedNetwork name, "" = none */
+	size_t ngroup;			/* its shared network's subnets, 0 = none */
+	uint32_t *group;		/* their indices in config.subnets: this
+					   subnet first, then the others in order */
 };
 
 #define CFG_CID_MAX 255			/* option 61 bytes in a [CLIENTID:...] */

@@ -26,7 +26,9 @@ struct req {
 	const struct dhcp_msg *m;
 	const struct engine_in *in;
 	struct engine_result *r;
-	const struct cfg_subnet *sn;
+	const struct cfg_subnet *link;	/* the link's or relay's subnet */
+	const struct cfg_subnet *sn;	/* the reply's: link's, or the subnet of
+					   its shared network that the address is in */
 	uint32_t server_id;
 	struct client c;
 };
@@ -233,6 +235,31 @@ static bool in_subnet(const struct cfg_subnet *sn, uint32_t a)
 	return (a & sn->mask) == sn->net;
 }
 
+/* The subnet of the link's shared network that holds a (the link's own
+ * subnet alone when it has none), or NULL: an address on the right
+ * network (RFC 2131 section 4.3.2). */
+static const struct cfg_subnet *network_of(const struct req *q, uint32_t a)
+{
+	const struct cfg_subnet *sn = q->link;
+	for (size_t i = 0; i < sn->ngroup; i++) {
+		const struct cfg_subnet *g = &q->e->cfg->subnets[sn->group[i]];
+		if (in_subnet(g, a))
+			return g;
+	}
+	return !sn->ngroup && in_subnet(sn, a) ? sn : NULL;
+}
+
+/* The i-th subnet of the link's network, the link's own first. */
+static const struct cfg_subnet *member(const struct req *q, size_t i)
+{
+	return q->link->ngroup ? &q->e->cfg->subnets[q->link->group[i]] : q->link;
+}
+
+static size_t members(const struct req *q)
+{
+	return q->link->ngroup ? q->link->ngroup : 1;
+}
+
 /* In a pool of the request's subnet that the client's classes may use. */
 static bool in_pools(const struct req *q, uint32_t a)
 {
@@ -291,7 +318,7 @@ static struct lease *client_lease(const struct req *q)
 	int best_rank = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct lease *l = ls[i];
-		if (!in_subnet(q->sn, l->addr) || !owns(q, l->addr, l))
+		if (!network_of(q, l->addr) || !owns(q, l->addr, l))
 			continue;
 		int rank = l->state == LEASE_ACTIVE ? 4
 			 : l->offer_until > q->in->mono_ms ? 3
@@ -304,30 +331,28 @@ static struct lease *client_lease(const struct req *q)
 	return best_rank ? best : NULL;
 }
 
-/* Address choice: reservation, the client's current or last address, a
- * free requested address, a never-used address, the longest-expired. */
-static uint32_t choose_address(struct req *q)
+/* Whether pool address a of the link's network may go to the client;
+ * if so the reply is built from a's subnet. */
+static bool take(struct req *q, uint32_t a, const struct lease *l)
 {
-	const struct cfg_host *h = q->c.host;
-	if (h && h->addr && in_subnet(q->sn, h->addr)) {
-		struct lease *l = lease_find(q->e->leases, h->addr);
-		if (!l || same_client(l, &q->c) || lease_state_reusable(l->state))
-			return h->addr;
-		return 0;
+	const struct cfg_subnet *was = q->sn;
+	if (!(q->sn = network_of(q, a)) || !in_pools(q, a) || !usable_for(q, a, l)) {
+		q->sn = was;
+		return false;
 	}
-	struct lease *own = client_lease(q);
-	if (own && in_pools(q, own->addr) && usable_for(q, own->addr, own))
-		return own->addr;
-	uint32_t want = dhcp_opt_ip(q->m, DO_REQUESTED_IP);
-	if (want && in_subnet(q->sn, want) && in_pools(q, want) &&
-	    usable_for(q, want, lease_find(q->e->leases, want)))
-		return want;
+	return true;
+}
+
+/* A never-used address of sn's pools, else its longest-expired one. */
+static uint32_t pick_free(struct req *q, const struct cfg_subnet *sn)
+{
 	const struct engine_policy *pol = &q->e->policy;
-	unsigned stock = pol->stock ? pol->stock(pol->arg, q->sn) : ENGINE_STOCK_FREE;
-	for (size_t i = 0; i < q->sn->nranges; i++) {
-		if (!classify_pool_allows(&q->sn->ranges[i], q->c.classes))
+	unsigned stock = pol->stock ? pol->stock(pol->arg, sn) : ENGINE_STOCK_FREE;
+	q->sn = sn;	/* usable_cb reads it */
+	for (size_t i = 0; i < sn->nranges; i++) {
+		if (!classify_pool_allows(&sn->ranges[i], q->c.classes))
 			continue;
-		int p = lease_pool_of(q->e->leases, q->sn->ranges[i].first);
+		int p = lease_pool_of(q->e->leases, sn->ranges[i].first);
 		uint32_t a = 0;
 		if (p >= 0 && (stock & ENGINE_STOCK_FREE))
 			a = lease_pick_free(q->e->leases, p, usable_cb, q);
@@ -336,6 +361,37 @@ static uint32_t choose_address(struct req *q)
 		if (a)
 			return a;
 	}
+	return 0;
+}
+
+/* Address choice: reservation, the client's current or last address, a
+ * free requested address, a never-used address, the longest-expired.
+ * On a shared network each step looks at every subnet of it, and the
+ * free stock of the link's own subnet is used up before the next one's
+ * (ISC dhcpd's shared-network, Kea's shared-networks). */
+static uint32_t choose_address(struct req *q)
+{
+	const struct cfg_host *h = q->c.host;
+	const struct cfg_subnet *sn;
+	if (h && h->addr && (sn = network_of(q, h->addr))) {
+		struct lease *l = lease_find(q->e->leases, h->addr);
+		q->sn = sn;
+		if (!l || same_client(l, &q->c) || lease_state_reusable(l->state))
+			return h->addr;
+		return 0;
+	}
+	struct lease *own = client_lease(q);
+	if (own && take(q, own->addr, own))
+		return own->addr;
+	uint32_t want = dhcp_opt_ip(q->m, DO_REQUESTED_IP);
+	if (want && take(q, want, lease_find(q->e->leases, want)))
+		return want;
+	for (size_t i = 0; i < members(q); i++) {
+		uint32_t a = pick_free(q, member(q, i));
+		if (a)
+			return a;
+	}
+	q->sn = q->link;
 	return 0;
 }
 
@@ -439,10 +495,10 @@ static struct lease *commit(struct req *q, uint32_t addr)
 	struct lease *ls[ENGINE_CLIENT_LEASES];
 	size_t n = lease_find_client(t, q->c.cid, q->c.cid_len, q->c.htype, q->c.hw,
 				     q->c.hlen, ls, ENGINE_CLIENT_LEASES);
-	/* One address per client per subnet: an older binding is released. */
+	/* One address per client per network: an older binding is released. */
 	for (size_t i = 0; i < n; i++)
 		if (ls[i]->addr != addr && ls[i]->state == LEASE_ACTIVE &&
-		    in_subnet(q->sn, ls[i]->addr) && owns(q, ls[i]->addr, ls[i])) {
+		    network_of(q, ls[i]->addr) && owns(q, ls[i]->addr, ls[i])) {
 			lease_set_state(t, ls[i], LEASE_RELEASED, q->in->now);
 			mark_dirty(q->r, ls[i]);
 		}
@@ -774,7 +830,8 @@ static void handle_discover(struct req *q)
 	uint32_t addr = choose_address(q);
 	if (!addr) {
 		q->e->st.pool_exhausted++;
-		note(q, true, "no free address in %s for %s", q->sn->name, q->c.hwstr);
+		note(q, true, "no free address in %s%s%s for %s", q->sn->name,
+		     q->sn->ngroup ? " or its shared network " : "", q->sn->shared, q->c.hwstr);
 		return;
 	}
 	struct lease *l = hold_offer(q, addr);
@@ -800,13 +857,16 @@ static void grant(struct req *q, uint32_t addr, bool may_nak)
 	char a[16];
 	struct lease *l = lease_find(q->e->leases, addr);
 	const struct cfg_host *h = q->c.host;
+	const struct cfg_subnet *sn = network_of(q, addr);
+	if (sn)
+		q->sn = sn;	/* the reply carries its subnet's options */
 	/* A BACKUP record names a client once offered to it (a failover
 	 * secondary's stock); whether it may have it is owns()'s question. */
 	bool mine = l && same_client(l, &q->c) && (lease_state_reusable(l->state) ||
 						    l->state == LEASE_ACTIVE ||
 						    l->state == LEASE_BACKUP);
 	bool ours = (h && h->addr == addr) || in_pools(q, addr);
-	if (h && h->addr && in_subnet(q->sn, h->addr) && h->addr != addr) {
+	if (h && h->addr && network_of(q, h->addr) && h->addr != addr) {
 		if (may_nak)
 			send_nak(q, "address reserved elsewhere for this client");
 		return;
@@ -859,7 +919,7 @@ static void handle_request(struct req *q)
 	}
 	if (want && !m->ciaddr) {
 		/* INIT-REBOOT: NAK an address on the wrong network. */
-		if (!in_subnet(q->sn, want)) {
+		if (!network_of(q, want)) {
 			send_nak(q, "wrong network");
 			return;
 		}
@@ -870,7 +930,7 @@ static void handle_request(struct req *q)
 		/* RENEWING (unicast) or REBINDING (broadcast).  An address on
 		 * the wrong network is NAKed whatever Authoritative says, as in
 		 * INIT-REBOOT (RFC 2131 4.3.2): no partner can own it here. */
-		if (!in_subnet(q->sn, m->ciaddr)) {
+		if (!network_of(q, m->ciaddr)) {
 			send_nak(q, "wrong network");
 			return;
 		}
@@ -937,7 +997,8 @@ static void handle_inform(struct req *q)
 		note(q, false, "INFORM from %s without ciaddr: ignored", q->c.hwstr);
 		return;
 	}
-	if ((q->m->ciaddr & q->sn->mask) != q->sn->net) {
+	if (!(q->sn = network_of(q, q->m->ciaddr))) {
+		q->sn = q->link;
 		q->e->st.drop_no_subnet++;
 		note(q, false, "INFORM from %s: ciaddr %s is not on %s", q->c.hwstr,
 		     ipstr(q->m->ciaddr, a), q->sn->name);
@@ -1000,6 +1061,16 @@ static const struct cfg_subnet *pick_subnet(const struct req *q)
 	return NULL;
 }
 
+/* The subnet a policy decides by: on a shared network whose pools are in
+ * failover (all or none of them, config.c checks), one of those. */
+static const struct cfg_subnet *answering_subnet(const struct req *q)
+{
+	for (size_t i = 0; i < members(q); i++)
+		if (member(q, i)->failover)
+			return member(q, i);
+	return q->link;
+}
+
 static size_t reply_maxlen(const struct dhcp_msg *m)
 {
 	size_t n;
@@ -1020,7 +1091,7 @@ static uint32_t server_id_for(const struct req *q)
 	const uint8_t *o = q->m->giaddr ? dhcp_rai_sub(q->m, RAI_SERVER_ID_OVERRIDE, &n) : NULL;
 	if (o && n == 4)
 		return (uint32_t)o[0] << 24 | (uint32_t)o[1] << 16 | (uint32_t)o[2] << 8 | o[3];
-	return q->sn->bind_addr && !q->sn->relayed ? q->sn->bind_addr : q->in->local_addr;
+	return q->link->bind_addr && !q->link->relayed ? q->link->bind_addr : q->in->local_addr;
 }
 
 void engine_handle(struct engine *e, const struct dhcp_msg *m, const struct engine_in *in,
@@ -1061,14 +1132,14 @@ void engine_handle(struct engine *e, const struct dhcp_msg *m, const struct engi
 	q.c.host = client_host(e, &q.c);
 	q.c.classes = e->cfg->nclasses ? classify(e->cfg, m) : 0;
 	engine_hw_str(q.c.hwstr, m->htype, m->chaddr, m->hlen);
-	if (!(q.sn = pick_subnet(&q))) {
+	if (!(q.link = q.sn = pick_subnet(&q))) {
 		e->st.drop_no_subnet++;
 		note(&q, false, "%s from %s: no subnet for this link", dhcp_type_name(m->type),
 		     q.c.hwstr);
 		return;
 	}
 	const struct engine_policy *p = &e->policy;
-	if (p->answers && !p->answers(p->arg, m, q.sn)) {
+	if (p->answers && !p->answers(p->arg, m, answering_subnet(&q))) {
 		e->st.drop_partner++;
 		note(&q, false, "%s from %s: left to the partner", dhcp_type_name(m->type),
 		     q.c.hwstr);

@@ -138,6 +138,15 @@ def test_failover_example_valid(name):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_shared_network_example_valid():
+    """examples/shared-network loads without a warning and -t keeps its
+    shared networks."""
+    r = run_t(os.path.join(REPO, "examples", "shared-network", "dhcpsrv.ini"))
+    assert r.returncode == 0 and "warning" not in r.stderr, r.stdout + r.stderr
+    assert r.stdout.count("SharedNetwork=office") == 2, r.stdout
+    assert r.stdout.count("SharedNetwork=lab") == 2, r.stdout
+
+
 def test_failover_example_pair_agrees():
     r = subprocess.run([binary(), "-t", "-c", os.path.join(EXAMPLES, "primary.ini"),
                         "--peer-config", os.path.join(EXAMPLES, "secondary.ini")],

@@ -150,7 +150,9 @@ static int subnet_eq(const struct cfg_subnet *a, const struct cfg_subnet *b)
 	       a->max_lease == b->max_lease &&
 	       strcmp(a->sname, b->sname) == 0 &&
 	       strcmp(a->bootfile, b->bootfile) == 0 && optset_eq(&a->opts, &b->opts) &&
-	       codes_eq(&a->always, &b->always) && codes_eq(&a->never, &b->never);
+	       codes_eq(&a->always, &b->always) && codes_eq(&a->never, &b->never) &&
+	       strcmp(a->shared, b->shared) == 0 && a->ngroup == b->ngroup &&
+	       (a->ngroup == 0 || memcmp(a->group, b->group, a->ngroup * sizeof *a->group) == 0);
 }
 
 static int class_eq(const struct cfg_class *a, const struct cfg_class *b)
@@ -1782,6 +1784,89 @@ TEST(always_never_send_keys)
 			 "t.ini:8: [SUBNET:198.18.4.0/24] AlwaysSend: option 6 is also in NeverSend"));
 }
 
+/* ---- shared networks ---- */
+
+/* Lines 1-5; IPBIND_1's link with a secondary subnet, and two relayed
+ * subnets behind one relay. */
+#define SN_HEAD "[Settings]\nIPBIND_1=198.18.0.1\n[GENERAL]\nSUBNETMASK=255.255.255.0\n" \
+	"LEASETIME=3600\n"
+
+TEST(shared_networks)
+{
+	struct config *c = parse(SN_HEAD
+		"[SUBNET:198.18.4.0/24]\nSharedNetwork=far\nIPPOOL_1=198.18.4.10-20\n"
+		"[SUBNET:198.18.0.0/24]\nSharedNetwork=lan\nIPPOOL_1=198.18.0.10-11\n"
+		"[SUBNET:198.18.1.0/25]\nSharedNetwork=lan\nIPPOOL_1=198.18.1.10-20\n"
+		"ROUTER_0=198.18.1.1\n"
+		"[SUBNET:198.18.5.0/24]\nSharedNetwork=FAR\nIPPOOL_1=198.18.5.10-20\n"
+		"[SUBNET:198.18.6.0/24]\nIPPOOL_1=198.18.6.10-20\n");
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(count_lines(errtext), 0);
+	CHECK_EQ(c->nsubnets, 5);
+	/* IPBIND_1 (0), then the sections in file order: 4, 1, 5, 6. */
+	const struct cfg_subnet *lan = &c->subnets[0], *far = &c->subnets[1];
+	const struct cfg_subnet *sec = &c->subnets[2], *far2 = &c->subnets[3];
+	CHECK_STR(lan->shared, "lan");
+	CHECK_EQ(lan->ngroup, 2);
+	CHECK(lan->ngroup == 2 && lan->group[0] == 0 && lan->group[1] == 2);
+	CHECK(sec->ngroup == 2 && sec->group[0] == 2 && sec->group[1] == 0);
+	/* The secondary subnet is on IPBIND_1's wire, not behind a relay. */
+	CHECK(!sec->relayed && sec->section && sec->bind_addr == 0);
+	CHECK(far->relayed && far2->relayed);
+	CHECK(far->ngroup == 2 && far->group[1] == 3);	/* names ignore case */
+	CHECK(far2->ngroup == 2 && far2->group[0] == 3 && far2->group[1] == 1);
+	CHECK_EQ(c->subnets[4].ngroup, 0);
+	CHECK(round_trips(c));
+	char *text = print(c);
+	CHECK(strstr(text, "[SUBNET:198.18.1.0/25]\nIPPOOL_1=198.18.1.10-198.18.1.20\n"
+		      "LEASETIME=3600\nSharedNetwork=lan\n") != NULL);
+	free(text);
+	config_free(c);
+}
+
+TEST(shared_network_errors)
+{
+	struct config *c = parse(SN_HEAD "[SUBNET:198.18.4.0/24]\nSharedNetwork=lonely\n"
+				 "IPPOOL_1=198.18.4.10\n");
+	CHECK(c != NULL);
+	CHECK(said("t.ini:7: warning: [SUBNET:198.18.4.0/24] SharedNetwork: shared network "
+		   "lonely has only this subnet\n"));
+	config_free(c);
+	CHECK(fails_with(SN_HEAD "[SUBNET:198.18.4.0/24]\nSharedNetwork=a b\n",
+			 "t.ini:7: [SUBNET:198.18.4.0/24] SharedNetwork: expected a name of 1 "
+			 "to 31 letters, digits, '-', '_' or '.'"));
+	CHECK(fails_with(SN_HEAD "[SUBNET:198.18.4.0/24]\nSharedNetwork=\n",
+			 "t.ini:7: [SUBNET:198.18.4.0/24] SharedNetwork: expected a name"));
+	CHECK(fails_with(SN_HEAD "SharedNetwork=x\n", "t.ini:6: [GENERAL] SharedNetwork: not "
+			 "allowed in this section: a shared network groups"));
+	/* Two directly attached links are two wires. */
+	CHECK(fails_with("[Settings]\nIPBIND_1=198.18.0.1\nIPBIND_2=198.18.1.1\n[GENERAL]\n"
+			 "SUBNETMASK=255.255.255.0\n[SUBNET:198.18.0.0/24]\nSharedNetwork=x\n"
+			 "[SUBNET:198.18.1.0/24]\nSharedNetwork=x\nIPPOOL_1=198.18.1.10\n",
+			 "t.ini:9: [SUBNET:198.18.1.0/24] SharedNetwork: shared network x "
+			 "already holds the directly attached link IPBIND_1: a shared network "
+			 "is one link"));
+	/* Failover for some pools of a shared network and not for others. */
+#define SN_FO "[Settings]\nIPBIND_1=198.18.0.2\nIPPOOL_1=198.18.0.10-250\n[GENERAL]\n" \
+	"SUBNETMASK=255.255.255.0\n[SUBNET:198.19.4.0/24]\nIPPOOL_1=198.19.4.10-250\n" \
+	"SharedNetwork=n\n[SUBNET:198.19.5.0/24]\nIPPOOL_1=198.19.5.10\nSharedNetwork=n\n" \
+	"[FAILOVER]\n" FO_PRIMARY
+	CHECK(fails_with(SN_FO "Pools=198.19.4.0/24\n", "t.ini:11: [SUBNET:198.19.5.0/24] "
+			 "SharedNetwork: shared network n mixes pools in failover and not "
+			 "(SUBNET:198.19.4.0/24 is in [FAILOVER] Pools)"));
+	c = parse(SN_FO "Pools=198.19.4.0/24,198.19.5.0/24\n");
+	CHECK(c != NULL && c->subnets[1].failover && c->subnets[2].failover);
+	CHECK(c && round_trips(c));
+	config_free(c);
+	c = parse(SN_FO);
+	CHECK(c != NULL);
+	config_free(c);
+#undef SN_FO
+}
+
 T_RUN(T_CASE(seed_split_scope_configs), T_CASE(client_id_sections),
       T_CASE(always_never_send_keys), T_CASE(classes_parse_and_round_trip), T_CASE(class_errors), T_CASE(seed_file_configs), T_CASE(defaults),
       T_CASE(duodhcp_section), T_CASE(duodhcp_errors), T_CASE(relay_trust_keys),
@@ -1795,4 +1880,5 @@ T_RUN(T_CASE(seed_split_scope_configs), T_CASE(client_id_sections),
       T_CASE(strings_with_specials_round_trip), T_CASE(lease_timers), T_CASE(nothing_to_serve),
       T_CASE(load_from_file), T_CASE(failover_defaults), T_CASE(failover_keys),
       T_CASE(failover_errors), T_CASE(failover_all_errors_reported),
-      T_CASE(failover_sync_server_warns), T_CASE(failover_pair))
+      T_CASE(failover_sync_server_warns), T_CASE(failover_pair),
+      T_CASE(shared_networks), T_CASE(shared_network_errors))

@@ -1183,6 +1183,123 @@ TEST(always_send_and_never_send)
 	teardown(f);
 }
 
+/* Shared networks (docs/config.md, "Shared networks"): the link of
+ * IPBIND_1 also carries 198.18.1.0/25, where the server has no address. */
+static const char shared_ini[] =
+	"[Settings]\n"
+	"IPBIND_1=198.18.0.1\n"
+	"[GENERAL]\n"
+	"SUBNETMASK=255.255.255.0\n"
+	"LEASETIME=3600\n"
+	"[SUBNET:198.18.0.0/24]\n"
+	"SharedNetwork=lan\n"
+	"IPPOOL_1=198.18.0.10-11\n"
+	"ROUTER_0=198.18.0.1\n"
+	"[SUBNET:198.18.1.0/25]\n"
+	"SharedNetwork=lan\n"
+	"IPPOOL_1=198.18.1.10-20\n"
+	"ROUTER_0=198.18.1.1\n"
+	"LEASETIME=600\n"
+	"[SUBNET:198.18.4.0/24]\n"
+	"SharedNetwork=far\n"
+	"IPPOOL_1=198.18.4.10\n"
+	"ROUTER_0=198.18.4.1\n"
+	"[SUBNET:198.18.5.0/24]\n"
+	"SharedNetwork=far\n"
+	"IPPOOL_1=198.18.5.10-20\n"
+	"ROUTER_0=198.18.5.1\n"
+	"[SUBNET:198.18.6.0/24]\n"
+	"IPPOOL_1=198.18.6.10-20\n"
+	"[DUODHCP]\n"
+	"Journal=/nonexistent/journal\n";
+
+/* The reply's option code as an address (mask, router), 0 if absent. */
+static uint32_t opt_addr(const struct engine_result *r, uint8_t code)
+{
+	size_t n;
+	const uint8_t *v = reply_opt(r, code, &n);
+	return v && n >= 4 ? IP4(v[0], v[1], v[2], v[3]) : 0;
+}
+
+static struct engine_result *renew(struct fx *f, uint8_t mac, uint32_t ciaddr)
+{
+	struct tpkt p;
+	tp_init(&p, DHCPREQUEST, mac);
+	tp_ciaddr(&p, ciaddr);
+	return run(f, &p);
+}
+
+TEST(shared_network_gives_from_the_next_subnet)
+{
+	struct fx *f = setup_ini(shared_ini);
+	CHECK_EQ(dora(f, 1), IP4(198, 18, 0, 10));
+	CHECK_EQ(dora(f, 2), IP4(198, 18, 0, 11));
+	struct tpkt p;
+	tp_init(&p, DHCPDISCOVER, 3);
+	struct engine_result *r = run(f, &p);
+	CHECK_EQ(reply_type(r), DHCPOFFER);
+	CHECK_EQ(r->out.yiaddr, IP4(198, 18, 1, 10));
+	CHECK_EQ(opt_addr(r, DO_SUBNET_MASK), IP4(255, 255, 255, 128));
+	CHECK_EQ(opt_addr(r, DO_ROUTER), IP4(198, 18, 1, 1));
+	CHECK_EQ(opt_addr(r, DO_SERVER_ID), SRV);	/* the link's address */
+	CHECK_EQ(opt_addr(r, DO_LEASE_TIME), 600u);	/* its subnet's */
+	CHECK_EQ(dora(f, 3), IP4(198, 18, 1, 10));
+	teardown(f);
+}
+
+/* A RENEW or INIT-REBOOT of the second subnet's address is on the right
+ * network; an address of another network is still NAKed. */
+TEST(shared_network_renew_is_the_right_network)
+{
+	struct fx *f = setup_ini(shared_ini);
+	dora(f, 1);
+	dora(f, 2);
+	uint32_t a = dora(f, 3);
+	CHECK_EQ(a, IP4(198, 18, 1, 10));
+	struct engine_result *r = renew(f, 3, a);
+	CHECK_EQ(reply_type(r), DHCPACK);
+	CHECK_EQ(r->out.yiaddr, a);
+	CHECK_EQ(opt_addr(r, DO_ROUTER), IP4(198, 18, 1, 1));
+	struct tpkt p;
+	tp_init(&p, DHCPREQUEST, 3);
+	tp_opt_ip(&p, DO_REQUESTED_IP, a);
+	r = run(f, &p);
+	CHECK_EQ(reply_type(r), DHCPACK);
+	CHECK_EQ(opt_addr(r, DO_SUBNET_MASK), IP4(255, 255, 255, 128));
+	CHECK_EQ(reply_type(renew(f, 3, IP4(198, 18, 4, 10))), DHCPNAK);
+	CHECK_EQ(reply_type(renew(f, 3, IP4(198, 18, 1, 200))), DHCPNAK);	/* not in /25 */
+	/* INFORM from the second subnet: answered with its options. */
+	tp_init(&p, DHCPINFORM, 9);
+	tp_ciaddr(&p, IP4(198, 18, 1, 77));
+	r = run(f, &p);
+	CHECK_EQ(reply_type(r), DHCPACK);
+	CHECK_EQ(opt_addr(r, DO_ROUTER), IP4(198, 18, 1, 1));
+	teardown(f);
+}
+
+/* Relayed: giaddr in 198.18.4.0/24, whose one address is taken, gets an
+ * address of 198.18.5.0/24; a subnet of no shared network stays alone. */
+TEST(shared_network_behind_a_relay)
+{
+	struct fx *f = setup_ini(shared_ini);
+	f->in.link = NULL;
+	struct engine_result *r = discover_prl(f, 1, NULL, 0, IP4(198, 18, 4, 1), false);
+	CHECK_EQ(r->out.yiaddr, IP4(198, 18, 4, 10));
+	r = discover_prl(f, 2, NULL, 0, IP4(198, 18, 4, 1), false);
+	CHECK_EQ(reply_type(r), DHCPOFFER);
+	CHECK_EQ(r->out.yiaddr, IP4(198, 18, 5, 10));
+	CHECK_EQ(opt_addr(r, DO_ROUTER), IP4(198, 18, 5, 1));
+	CHECK_EQ(r->dest_addr, IP4(198, 18, 4, 1));
+	/* From the second subnet's relay address the first one comes first. */
+	r = discover_prl(f, 3, NULL, 0, IP4(198, 18, 5, 1), false);
+	CHECK_EQ(r->out.yiaddr >> 8, IP4(198, 18, 5, 0) >> 8);
+	for (uint8_t m = 10; m < 21; m++)
+		discover_prl(f, m, NULL, 0, IP4(198, 18, 6, 1), false);
+	r = discover_prl(f, 21, NULL, 0, IP4(198, 18, 6, 1), false);
+	CHECK_EQ(r->dest, DEST_NONE);	/* 198.18.6.0/24 is full and alone */
+	teardown(f);
+}
+
 T_RUN(T_CASE(discover_gets_offer), T_CASE(client_id_reservation),
       T_CASE(always_send_and_never_send), T_CASE(pxe_bios_and_uefi_get_their_boot_files),
       T_CASE(class_only_pool), T_CASE(sname_keeps_options_out_of_sname), T_CASE(request_selecting_acks_after_journal),
@@ -1201,4 +1318,6 @@ T_RUN(T_CASE(discover_gets_offer), T_CASE(client_id_reservation),
       T_CASE(maxlen_honours_option_57), T_CASE(hundred_thousand_reservations),
       T_CASE(policy_decides_ownership_and_lease_time),
       T_CASE(default_policy_leaves_partner_and_backup_addresses),
-      T_CASE(renewal_keeps_named_since_and_a_new_name_restarts_it))
+      T_CASE(renewal_keeps_named_since_and_a_new_name_restarts_it),
+      T_CASE(shared_network_gives_from_the_next_subnet),
+      T_CASE(shared_network_renew_is_the_right_network), T_CASE(shared_network_behind_a_relay))
