@@ -79,6 +79,19 @@ static bool upd_in_pool(void *arg, uint32_t addr)
 	return sn && sn->failover;
 }
 
+/* For ISC's binding-state transition checks on a partner's BNDUPD. */
+static uint8_t upd_my_state(void *arg)
+{
+	struct fo_driver *fd = arg;
+	return (uint8_t)fo_peer_sm(fd->peer)->state;
+}
+
+static int64_t upd_now(void *arg)
+{
+	(void)arg;
+	return (int64_t)time(NULL);
+}
+
 /* ------------------------------------------------------------ pool balancing */
 
 /* What may become the secondary's: a failover pool's address that is no
@@ -321,7 +334,8 @@ struct fo_driver *fo_driver_new(const struct fo_driver_deps *d, char *err, size_
 	const struct cfg_failover *f = &d->cfg->fo;
 	fo_policy_init(&fd->pol, d->cfg);
 	struct fo_upd_conf uc = { .role = fd->pol.role, .max_unacked = f->max_unacked };
-	struct fo_upd_ops uo = { upd_send, upd_apply, upd_changed, upd_event, upd_in_pool };
+	struct fo_upd_ops uo = { upd_send, upd_apply, upd_changed, upd_event, upd_in_pool,
+				 upd_my_state, upd_now };
 	struct fo_peer_conf pc;
 	fo_peer_conf_from_cfg(&pc, f);
 	struct fo_peer_ops po = { .on_msg = on_msg, .journal = on_journal, .actions = on_actions };
