@@ -91,6 +91,7 @@ struct prange {
 	const struct ent *e;
 	size_t subnet;		/* SIZE_MAX until placed */
 	uint64_t allow, deny;	/* from its POOLCLASS_n */
+	uint32_t pool;		/* its POOL_n.KEY settings, as cfg_range.pool */
 };
 
 struct pool {
@@ -136,6 +137,8 @@ struct iplist {
 	struct ipitem *v;
 };
 
+struct ppool;
+
 /* [GENERAL], a [SUBNET:...] or a client section while it is read. */
 struct scope {
 	enum skind kind;
@@ -155,6 +158,14 @@ struct scope {
 	struct popt *opts;
 	struct iplist lists[3];
 	size_t nlists;
+	size_t npools, cappools;
+	struct ppool *pools;	/* SK_SUBNET: its POOL_n.KEY settings */
+};
+
+struct ppool {			/* the POOL_n.KEY settings of one IPPOOL_n */
+	unsigned idx;
+	const struct ent *e;	/* its first key */
+	struct scope sc;
 };
 
 struct where {			/* where a subnet or host was defined */
@@ -479,8 +490,13 @@ static bool plain_ok(const char *v)
 
 /* ---- pass 1: the reader ---- */
 
+/* OPTION_nn, also as a pool's POOL_n.OPTION_nn. */
 static bool is_option_key(const char *key)
 {
+	const char *dot = strchr(key, '.');
+
+	if (strncasecmp(key, "POOL_", 5) == 0 && dot)
+		key = dot + 1;
 	return strncasecmp(key, "OPTION_", 7) == 0;
 }
 
@@ -862,6 +878,8 @@ enum {
 	K_PRIMARY = 1 << 6,	/* [FAILOVER]: the primary's alone; an error on
 				   the secondary */
 	K_C = 1 << 7,		/* allowed in [CLASS:name] */
+	K_P = 1 << 8,		/* allowed for a pool, as POOL_n.KEY */
+	K_PREFIX = 1 << 9,	/* name is a prefix; the function reads the rest */
 };
 
 struct kdef {
@@ -1086,6 +1104,8 @@ static const struct kdef *kfind(const struct kdef *t, size_t n, const char *key,
 			return &t[i];
 		if ((t[i].flags & K_INDEXED) && strncasecmp(t[i].name, key, len) == 0 &&
 		    index_parse(key + len, idx))
+			return &t[i];
+		if ((t[i].flags & K_PREFIX) && strncasecmp(t[i].name, key, len) == 0)
 			return &t[i];
 	}
 	return NULL;
@@ -1519,6 +1539,9 @@ static void scope_free(struct scope *sc)
 	for (size_t i = 0; i < sc->nmatch; i++)
 		free(sc->match[i].m.data);
 	free(sc->match);
+	for (size_t i = 0; i < sc->npools; i++)
+		scope_free(&sc->pools[i].sc);
+	free(sc->pools);
 	memset(sc, 0, sizeof *sc);
 }
 
@@ -1703,7 +1726,7 @@ static void kv_shared(struct pctx *p, void *obj, const struct kdef *k, const str
 #define KSILENT(n, w)	{ .name = n, .fn = kv_silent, .flags = w }
 #define KOPT(n, c, t, w) { .name = n, .fn = kv_optkey, .code = c, .otype = t, .flags = w }
 #define KLIST(n, c)	{ .name = n, .fn = kv_list, .code = c, \
-	.flags = K_INDEXED | K_G | K_S | K_H | K_C }
+	.flags = K_INDEXED | K_G | K_S | K_H | K_C | K_P }
 #define NELEM(a)	(sizeof a / sizeof a[0])
 
 static const struct kdef settings_keys[] = {
@@ -1853,24 +1876,26 @@ static const struct kdef failover_keys[] = {
 };
 
 #define GSH	(K_G | K_S | K_H)
+static kfn kv_poolkey;
+
 static const struct kdef scope_keys[] = {
-	KUINT("LEASETIME", struct scope, lease_time, 1, UINT32_MAX, GSH),
+	KUINT("LEASETIME", struct scope, lease_time, 1, UINT32_MAX, GSH | K_C),
 	KUINT("T1", struct scope, t1, 1, UINT32_MAX - 1, K_G | K_S),
 	KUINT("T2", struct scope, t2, 1, UINT32_MAX - 1, K_G | K_S),
 	KUINT("MinLeaseTime", struct scope, min_lease, 1, UINT32_MAX, K_G | K_S),
 	KUINT("MaxLeaseTime", struct scope, max_lease, 1, UINT32_MAX, K_G | K_S),
 	{ .name = "SUBNETMASK", .fn = kv_mask, .flags = K_G | K_H,
 	  .hint = "the mask comes from the section name" },
-	KIP("NEXTSERVER", struct scope, siaddr, GSH | K_C),
-	KSTR("SNAME", struct scope, sname, GSH | K_C),
-	KSTR("BOOTFILE", struct scope, bootfile, GSH | K_C),
-	KOPT("DOMAINNAME", 15, OPT_STRING, GSH | K_C),
-	KOPT("NODETYPE", 46, OPT_U8, GSH | K_C),
-	KOPT("WPAD", 252, OPT_STRING, GSH | K_C),
+	KIP("NEXTSERVER", struct scope, siaddr, GSH | K_C | K_P),
+	KSTR("SNAME", struct scope, sname, GSH | K_C | K_P),
+	KSTR("BOOTFILE", struct scope, bootfile, GSH | K_C | K_P),
+	KOPT("DOMAINNAME", 15, OPT_STRING, GSH | K_C | K_P),
+	KOPT("NODETYPE", 46, OPT_U8, GSH | K_C | K_P),
+	KOPT("WPAD", 252, OPT_STRING, GSH | K_C | K_P),
 	KLIST("ROUTER_", 3),
 	KLIST("DNS_", 6),
 	KLIST("WINS_", 44),
-	{ .name = "OPTION_", .fn = kv_option, .flags = K_INDEXED | GSH | K_C },
+	{ .name = "OPTION_", .fn = kv_option, .flags = K_INDEXED | GSH | K_C | K_P },
 	{ .name = "AlwaysSend", .fn = kv_codes, .off = offsetof(struct scope, always),
 	  .flags = GSH | K_C },
 	{ .name = "NeverSend", .fn = kv_codes, .off = offsetof(struct scope, never), .code = 1,
@@ -1879,6 +1904,8 @@ static const struct kdef scope_keys[] = {
 	  .hint = "pools belong in [Settings] or in a [SUBNET:a.b.c.d/n] section" },
 	{ .name = "POOLCLASS_", .fn = kv_poolclass, .flags = K_INDEXED | K_S,
 	  .hint = "a class-restricted pool belongs in a [SUBNET:a.b.c.d/n] section" },
+	{ .name = "POOL_", .fn = kv_poolkey, .flags = K_PREFIX | K_S,
+	  .hint = "a pool's settings belong in the [SUBNET:a.b.c.d/n] section of its IPPOOL_n" },
 	{ .name = "SharedNetwork", .fn = kv_shared, .off = offsetof(struct scope, shared),
 	  .size = FSIZE(struct scope, shared), .flags = K_S,
 	  .hint = "a shared network groups [SUBNET:a.b.c.d/n] sections" },
@@ -1897,6 +1924,52 @@ static const struct kdef scope_keys[] = {
 	{ .name = "LeaseEnd", .fn = kv_silent, .flags = K_H, .hint = "a dhcpsrv client key" },
 	{ .name = "Index", .fn = kv_silent, .flags = K_H, .hint = "a dhcpsrv client key" },
 };
+
+/* POOL_n.KEY: an option or boot field of the section's IPPOOL_n, read
+ * into that pool's own scope (docs/config.md, "Options of a pool"). */
+static void kv_poolkey(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		       unsigned idx)
+{
+	struct scope *sc = obj;
+	const char *dot = strchr(e->key, '.');
+	const struct kdef *in;
+	char num[8];
+	size_t n = dot ? (size_t)(dot - e->key) - strlen(k->name) : 0;
+	unsigned pool;
+	struct ppool *pp = NULL;
+
+	if (dot == NULL || n == 0 || n >= sizeof num) {
+		ent_err(p, e, "expected POOL_n.KEY, n the index of an IPPOOL_n");
+		return;
+	}
+	memcpy(num, e->key + strlen(k->name), n);
+	num[n] = '\0';
+	if (!index_parse(num, &pool)) {
+		ent_err(p, e, "expected POOL_n.KEY, n the index of an IPPOOL_n (0 to 9999)");
+		return;
+	}
+	if ((in = kfind(scope_keys, NELEM(scope_keys), dot + 1, &idx)) == NULL) {
+		ent_err(p, e, "unknown key %s: a pool takes options, NEXTSERVER, SNAME and "
+			"BOOTFILE", dot + 1);
+		return;
+	}
+	if (!(in->flags & K_P)) {
+		ent_err(p, e, "a pool cannot set %s: only options, NEXTSERVER, SNAME and "
+			"BOOTFILE", dot + 1);
+		return;
+	}
+	for (size_t i = 0; i < sc->npools && pp == NULL; i++)
+		if (sc->pools[i].idx == pool)
+			pp = &sc->pools[i];
+	if (pp == NULL) {
+		if ((pp = grow(p, sc->pools, sc->npools, &sc->cappools, sizeof *pp)) == NULL)
+			return;
+		sc->pools = pp;
+		pp = &sc->pools[sc->npools++];
+		*pp = (struct ppool){ .idx = pool, .e = e, .sc = { .kind = SK_SUBNET, .s = sc->s } };
+	}
+	in->fn(p, &pp->sc, in, e, idx);
+}
 
 /* ---- sections ---- */
 
@@ -2110,6 +2183,83 @@ static size_t bind_in(const struct config *c, uint32_t net, uint32_t mask)
 	return SIZE_MAX;
 }
 
+/* base's options with v's over them: a same code in place, a new one at
+ * the end (as opts_merge). */
+static bool optset_over(struct pctx *p, struct cfg_optset *o, const struct cfg_optset *base,
+			const struct popt *v, size_t n)
+{
+	size_t nb = base ? base->n : 0;
+
+	if ((o->v = calloc(nb + n + 1, sizeof *o->v)) == NULL) {
+		oom(p);
+		return false;
+	}
+	for (size_t i = 0; i < nb + n; i++) {
+		struct cfg_opt src = i < nb ? base->v[i] :
+				     (struct cfg_opt){ v[i - nb].code, v[i - nb].len, v[i - nb].data };
+		size_t at = o->n;
+		for (size_t j = 0; j < o->n; j++)
+			if (o->v[j].code == src.code)
+				at = j;
+		if (at == o->n)
+			o->n++;
+		free(o->v[at].data);
+		o->v[at] = (struct cfg_opt){ src.code, src.len, malloc(src.len ? src.len : 1) };
+		if (o->v[at].data == NULL) {
+			oom(p);
+			return false;
+		}
+		memcpy(o->v[at].data, src.data, src.len);
+	}
+	return true;
+}
+
+/* Marks the ranges of IPPOOL_idx of e's section as pool's; false if none. */
+static bool pool_ranges(struct pctx *p, const struct ent *e, unsigned idx, uint32_t pool)
+{
+	bool found = false;
+
+	for (size_t r = 0; r < p->nr; r++) {
+		struct prange *pr = &p->rv[r];
+		unsigned n;
+		if (pr->e->sect != e->sect || !index_parse(pr->e->key + 7, &n) || n != idx)
+			continue;
+		pr->pool = pool;
+		found = true;
+	}
+	return found;
+}
+
+/* The section's POOL_n.KEY settings become the subnet's pools, each with
+ * the subnet's options under its own, so that the engine looks up one
+ * set.  Each needs an IPPOOL_n of the section. */
+static void make_pools(struct pctx *p, struct cfg_subnet *sub, struct scope *sc)
+{
+	if (sc->npools == 0)
+		return;
+	if ((sub->pools = calloc(sc->npools, sizeof *sub->pools)) == NULL) {
+		oom(p);
+		return;
+	}
+	for (size_t i = 0; i < sc->npools; i++) {
+		const struct ppool *pp = &sc->pools[i];
+		struct cfg_pool *cp = &sub->pools[sub->npools];
+
+		finish_lists(p, &sc->pools[i].sc);
+		if (!pool_ranges(p, pp->e, pp->idx, (uint32_t)sub->npools + 1)) {
+			ent_err(p, pp->e, "no IPPOOL_%u in this section to go with", pp->idx);
+			continue;
+		}
+		sub->npools++;
+		cp->siaddr = pp->sc.siaddr;
+		memcpy(cp->sname, pp->sc.sname, sizeof cp->sname);
+		memcpy(cp->bootfile, pp->sc.bootfile, sizeof cp->bootfile);
+		if (!optset_over(p, &cp->own, NULL, pp->sc.opts, pp->sc.nopts) ||
+		    !optset_over(p, &cp->opts, &sub->opts, pp->sc.opts, pp->sc.nopts))
+			return;
+	}
+}
+
 /* A [SUBNET:...] section holding an IPBIND_n address describes that
  * directly attached link: its mask, pools, lease time and options apply
  * there, in place of SUBNETMASK and [GENERAL]'s.  Any other section is a
@@ -2138,6 +2288,7 @@ static void do_subnet(struct pctx *p, struct sect *s)
 	run_table(p, s, scope_keys, NELEM(scope_keys), &sc);
 	finish_lists(p, &sc);
 	fill_subnet(p, &p->c->subnets[i], &sc);
+	make_pools(p, &p->c->subnets[i], &sc);
 	memcpy(p->c->subnets[i].shared, sc.shared, sizeof sc.shared);
 	if (sc.shared[0])
 		p->subw[i].shared = key_find(p, s, "SharedNetwork");
@@ -2270,6 +2421,7 @@ static void do_class(struct pctx *p, struct sect *s)
 	memset(k, 0, sizeof *k);
 	snprintf(k->name, sizeof k->name, "%s", s->name + 6);
 	k->any = sc.any;
+	k->lease_time = sc.lease_time;
 	k->always = sc.always;
 	k->never = sc.never;
 	k->siaddr = sc.siaddr;
@@ -2562,17 +2714,58 @@ static void distribute(struct pctx *p)
 				continue;
 			if (b < r->first || b > r->last) {
 				sub->ranges[sub->nranges++] = (struct cfg_range){ r->first, r->last,
-										  r->allow, r->deny };
+										  r->allow, r->deny,
+										  r->pool, 0 };
 				continue;
 			}
 			if (b > r->first)
 				sub->ranges[sub->nranges++] = (struct cfg_range){ r->first, b - 1,
-										  r->allow, r->deny };
+										  r->allow, r->deny,
+										  r->pool, 0 };
 			if (b < r->last)
 				sub->ranges[sub->nranges++] = (struct cfg_range){ b + 1, r->last,
-										  r->allow, r->deny };
+										  r->allow, r->deny,
+										  r->pool, 0 };
 		}
 	}
+}
+
+/* Pools renumbered in the order of their first range, unused ones (their
+ * ranges all taken out) dropped: -t then reads back the same. */
+static void number_pools(struct pctx *p, struct cfg_subnet *sub)
+{
+	uint32_t *map, n = 0;
+	struct cfg_pool *v;
+
+	if (sub->npools == 0)
+		return;
+	map = calloc(sub->npools, sizeof *map);
+	v = calloc(sub->npools, sizeof *v);
+	if (map == NULL || v == NULL) {
+		free(map);
+		free(v);
+		oom(p);
+		return;
+	}
+	for (size_t i = 0; i < sub->nranges; i++) {
+		struct cfg_range *r = &sub->ranges[i];
+		if (r->pool == 0)
+			continue;
+		if (map[r->pool - 1] == 0) {
+			map[r->pool - 1] = ++n;
+			v[n - 1] = sub->pools[r->pool - 1];
+		}
+		r->pool = map[r->pool - 1];
+	}
+	for (size_t i = 0; i < sub->npools; i++)
+		if (map[i] == 0) {
+			optset_free(&sub->pools[i].own);
+			optset_free(&sub->pools[i].opts);
+		}
+	free(sub->pools);
+	free(map);
+	sub->pools = v;
+	sub->npools = n;
 }
 
 /* ---- shared networks ---- */
@@ -3002,6 +3195,8 @@ static void interpret(struct pctx *p)
 	check_failover(p);	/* before distribute() takes bind addresses out */
 	build_groups(p);	/* after check_failover: it reads their failover */
 	distribute(p);
+	for (size_t i = 0; i < p->c->nsubnets && !p->oom; i++)
+		number_pools(p, &p->c->subnets[i]);
 	check_hosts(p);
 	check_whole(p);
 }
@@ -3136,6 +3331,11 @@ void config_free(struct config *c)
 		free(c->subnets[i].ranges);
 		free(c->subnets[i].group);
 		optset_free(&c->subnets[i].opts);
+		for (size_t j = 0; j < c->subnets[i].npools; j++) {
+			optset_free(&c->subnets[i].pools[j].own);
+			optset_free(&c->subnets[i].pools[j].opts);
+		}
+		free(c->subnets[i].pools);
 	}
 	for (size_t i = 0; i < c->nhosts; i++) {
 		optset_free(&c->hosts[i].opts);
@@ -3198,15 +3398,20 @@ static void print_str(FILE *out, const char *key, const char *v)
 	fprintf(out, plain_ok(v) ? "%s=%s\n" : "%s=\"%s\"\n", key, v);
 }
 
-/* The ranges of s with these class restrictions (every range: all). */
-static void print_ranges_of(FILE *out, const struct cfg_subnet *s, bool all, uint64_t allow,
-			    uint64_t deny)
+static bool same_pool(const struct cfg_range *a, const struct cfg_range *b)
+{
+	return a->allow == b->allow && a->deny == b->deny && a->pool == b->pool;
+}
+
+/* The ranges of s with like's class restrictions and pool settings (every
+ * range: like NULL). */
+static void print_ranges_of(FILE *out, const struct cfg_subnet *s, const struct cfg_range *like)
 {
 	char a[16], b[16];
 
 	for (size_t i = 0, k = 0; i < s->nranges; i++) {
 		const struct cfg_range *r = &s->ranges[i];
-		if (!all && (r->allow != allow || r->deny != deny))
+		if (like && !same_pool(r, like))
 			continue;
 		fputs(k++ ? "," : "", out);
 		if (r->first == r->last)
@@ -3219,7 +3424,7 @@ static void print_ranges_of(FILE *out, const struct cfg_subnet *s, bool all, uin
 
 static void print_ranges(FILE *out, const struct cfg_subnet *s)
 {
-	print_ranges_of(out, s, true, 0, 0);
+	print_ranges_of(out, s, NULL);
 }
 
 static void print_class_bits(FILE *out, const struct config *c, uint64_t bits, bool neg,
@@ -3232,7 +3437,28 @@ static void print_class_bits(FILE *out, const struct config *c, uint64_t bits, b
 		}
 }
 
-/* One IPPOOL_n per distinct class restriction, with its POOLCLASS_n. */
+static void print_boot(FILE *out, uint32_t siaddr, const char *sname, const char *bootfile);
+static void print_opts(FILE *out, const struct cfg_optset *os);
+
+/* A pool's own settings, as POOL_n.KEY lines. */
+static void print_pool_keys(FILE *out, unsigned n, const struct cfg_pool *pl)
+{
+	char *text = NULL, *save = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	if (m == NULL)
+		return;
+	print_boot(m, pl->siaddr, pl->sname, pl->bootfile);
+	print_opts(m, &pl->own);
+	fclose(m);
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		fprintf(out, "POOL_%u.%s\n", n, l);
+	free(text);
+}
+
+/* One IPPOOL_n per distinct class restriction and pool settings, with its
+ * POOLCLASS_n and POOL_n.KEY lines. */
 static void print_pools(FILE *out, const struct config *c, const struct cfg_subnet *s)
 {
 	unsigned n = 0;
@@ -3241,17 +3467,19 @@ static void print_pools(FILE *out, const struct config *c, const struct cfg_subn
 		const struct cfg_range *r = &s->ranges[i];
 		bool seen = false, first = true;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = s->ranges[j].allow == r->allow && s->ranges[j].deny == r->deny;
+			seen = same_pool(&s->ranges[j], r);
 		if (seen)
 			continue;
 		fprintf(out, "IPPOOL_%u=", ++n);
-		print_ranges_of(out, s, false, r->allow, r->deny);
-		if (r->allow == 0 && r->deny == 0)
-			continue;
-		fprintf(out, "POOLCLASS_%u=", n);
-		print_class_bits(out, c, r->allow, false, &first);
-		print_class_bits(out, c, r->deny, true, &first);
-		fputc('\n', out);
+		print_ranges_of(out, s, r);
+		if (r->allow || r->deny) {
+			fprintf(out, "POOLCLASS_%u=", n);
+			print_class_bits(out, c, r->allow, false, &first);
+			print_class_bits(out, c, r->deny, true, &first);
+			fputc('\n', out);
+		}
+		if (r->pool)
+			print_pool_keys(out, n, &s->pools[r->pool - 1]);
 	}
 }
 
@@ -3317,6 +3545,8 @@ static void print_class(const struct cfg_class *k, FILE *out)
 		fputs("MatchAny=1\n", out);
 	for (size_t i = 0; i < k->nmatch; i++)
 		print_match(out, (unsigned)i + 1, &k->match[i]);
+	if (k->lease_time)
+		fprintf(out, "LEASETIME=%lu\n", (unsigned long)k->lease_time);
 	print_boot(out, k->siaddr, k->sname, k->bootfile);
 	print_opts(out, &k->opts);
 	print_sends(out, &k->always, &k->never);

@@ -15,6 +15,9 @@ struct cfg_range {
 	uint32_t first, last;		/* host byte order, inclusive */
 	uint64_t allow, deny;		/* POOLCLASS_n: class bits (bit i is
 					   config.classes[i]); allow 0 = anyone */
+	uint32_t pool;			/* POOL_n.KEY settings: 1 + its index in
+					   cfg_subnet.pools, 0 = none */
+	uint32_t pad;
 };
 
 struct cfg_opt {
@@ -40,6 +43,17 @@ struct cfg_optset {
 	struct cfg_opt *v;
 };
 
+/* The POOL_n.KEY settings of one IPPOOL_n of a [SUBNET:...] section. */
+struct cfg_pool {
+	unsigned idx;			/* the n, as written */
+	uint32_t siaddr;		/* NEXTSERVER, 0 = the subnet's */
+	char sname[64];			/* SNAME, "" = the subnet's */
+	char bootfile[128];		/* BOOTFILE, "" = the subnet's */
+	struct cfg_optset own;		/* its own options, as written */
+	struct cfg_optset opts;		/* the subnet's with its own over them,
+					   what the engine sends */
+};
+
 /* A link we serve: directly attached (IPBIND_n) or behind a relay. */
 struct cfg_subnet {
 	char name[48];			/* "IPBIND_1", "SUBNET:198.18.4.0/24" */
@@ -51,6 +65,8 @@ struct cfg_subnet {
 					   section describes (mask, pools, options) */
 	size_t nranges;
 	struct cfg_range *ranges;	/* the pool */
+	size_t npools;
+	struct cfg_pool *pools;		/* POOL_n.KEY settings, by cfg_range.pool */
 	uint32_t lease_time;		/* seconds */
 	uint32_t t1, t2;		/* T1, T2 in seconds; 0 = from T1Percent/T2Percent */
 	uint32_t min_lease, max_lease;	/* bounds for a requested time; 0 = LEASETIME */
@@ -109,6 +125,7 @@ struct cfg_match {
 struct cfg_class {
 	char name[32];
 	bool any;			/* MatchAny=1: one Match_n suffices */
+	uint32_t lease_time;		/* LEASETIME, 0 = not set here */
 	size_t nmatch;
 	struct cfg_match *match;	/* in the order of n */
 	uint32_t siaddr;		/* NEXTSERVER, 0 = not set here */

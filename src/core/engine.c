@@ -29,6 +29,8 @@ struct req {
 	const struct cfg_subnet *link;	/* the link's or relay's subnet */
 	const struct cfg_subnet *sn;	/* the reply's: link's, or the subnet of
 					   its shared network that the address is in */
+	const struct cfg_pool *pool;	/* the POOL_n.KEY settings of the pool
+					   the reply's address is in, if any */
 	uint32_t server_id;
 	struct client c;
 };
@@ -395,14 +397,18 @@ static uint32_t choose_address(struct req *q)
 	return 0;
 }
 
-/* The reservation's lease time, else the subnet's; a time the client asks
- * for (option 51) within MinLeaseTime..MaxLeaseTime, which default to
- * that time, so a request changes nothing unless a bound is configured
- * (as Kea's min- and max-valid-lifetime). */
+static const struct cfg_class *class_with(const struct req *q, int field);
+
+/* The reservation's lease time, else its first class's that sets one,
+ * else the subnet's; a time the client asks for (option 51) within the
+ * subnet's MinLeaseTime..MaxLeaseTime, which default to that time, so a
+ * request changes nothing unless a bound is configured (as Kea's min- and
+ * max-valid-lifetime). */
 static uint32_t wanted_time(const struct req *q)
 {
-	uint32_t base = q->c.host && q->c.host->lease_time ? q->c.host->lease_time
-							   : q->sn->lease_time;
+	const struct cfg_class *k;
+	uint32_t base = q->c.host && q->c.host->lease_time ? q->c.host->lease_time :
+			(k = class_with(q, 3)) ? k->lease_time : q->sn->lease_time;
 	size_t n;
 	const uint8_t *v = dhcp_opt(q->m, DO_LEASE_TIME, &n);
 	if (!v || n != 4)
@@ -546,32 +552,49 @@ static struct lease *hold_offer(struct req *q, uint32_t addr)
 }
 
 /* The first of the client's classes, in file order, that sets field
- * (0: NEXTSERVER, 1: SNAME, 2: BOOTFILE), or NULL. */
+ * (0: NEXTSERVER, 1: SNAME, 2: BOOTFILE, 3: LEASETIME), or NULL. */
 static const struct cfg_class *class_with(const struct req *q, int field)
 {
 	const struct config *c = q->e->cfg;
 	for (size_t i = 0; q->c.classes && i < c->nclasses; i++) {
 		const struct cfg_class *k = &c->classes[i];
 		if ((q->c.classes & (1ull << i)) &&
-		    (field == 0 ? k->siaddr != 0 : field == 1 ? k->sname[0] : k->bootfile[0]))
+		    (field == 0 ? k->siaddr != 0 : field == 1 ? k->sname[0] :
+		     field == 2 ? k->bootfile[0] : k->lease_time != 0))
 			return k;
 	}
 	return NULL;
 }
 
+/* The pool settings of the pool of q->sn that holds a, for the reply. */
+static void set_pool(struct req *q, uint32_t a)
+{
+	const struct cfg_subnet *sn = q->sn;
+	q->pool = NULL;
+	for (size_t i = 0; sn->npools && i < sn->nranges; i++)
+		if (a >= sn->ranges[i].first && a <= sn->ranges[i].last) {
+			if (sn->ranges[i].pool)
+				q->pool = &sn->pools[sn->ranges[i].pool - 1];
+			return;
+		}
+}
+
 /* siaddr, sname and file: the reservation's, else the first class's that
- * sets one, else the subnet's (which holds [GENERAL]'s).  A set sname or
- * file is not used for option overload (RFC 2131 section 4.1). */
+ * sets one, else the pool's, else the subnet's (which holds [GENERAL]'s).
+ * A set sname or file is not used for option overload (RFC 2131 section
+ * 4.1). */
 static void boot_fields(const struct req *q, struct dhcp_out *o)
 {
 	const struct cfg_host *h = q->c.host;
+	const struct cfg_pool *p = q->pool;
 	const struct cfg_class *k;
-	o->siaddr = h && h->siaddr ? h->siaddr :
-		    (k = class_with(q, 0)) ? k->siaddr : q->sn->siaddr;
+	o->siaddr = h && h->siaddr ? h->siaddr : (k = class_with(q, 0)) ? k->siaddr :
+		    p && p->siaddr ? p->siaddr : q->sn->siaddr;
 	snprintf(o->sname, sizeof o->sname, "%s", h && h->sname[0] ? h->sname :
-		 (k = class_with(q, 1)) ? k->sname : q->sn->sname);
+		 (k = class_with(q, 1)) ? k->sname : p && p->sname[0] ? p->sname : q->sn->sname);
 	snprintf(o->file, sizeof o->file, "%s", h && h->bootfile[0] ? h->bootfile :
-		 (k = class_with(q, 2)) ? k->bootfile : q->sn->bootfile);
+		 (k = class_with(q, 2)) ? k->bootfile :
+		 p && p->bootfile[0] ? p->bootfile : q->sn->bootfile);
 }
 
 /* Reply skeleton (RFC 2131 table 3). */
@@ -615,14 +638,21 @@ static const struct cfg_opt *class_opt(const struct req *q, uint8_t code)
 	return o;
 }
 
+/* The pool's options (the subnet's under its own, merged at load), else
+ * the subnet's (which hold [GENERAL]'s). */
+static const struct cfg_optset *base_opts(const struct req *q)
+{
+	return q->pool ? &q->pool->opts : &q->sn->opts;
+}
+
 /* A configured option, the most specific first: the client's section,
- * its classes in file order, the subnet (which holds [GENERAL]'s). */
+ * its classes in file order, the pool, the subnet, [GENERAL]. */
 static const struct cfg_opt *config_opt(const struct req *q, uint8_t code)
 {
 	const struct cfg_opt *o = q->c.host ? find_opt(&q->c.host->opts, code) : NULL;
 	if (!o)
 		o = class_opt(q, code);
-	return o ? o : find_opt(&q->sn->opts, code);
+	return o ? o : find_opt(base_opts(q), code);
 }
 
 static bool handled_elsewhere(uint8_t code)
@@ -712,8 +742,9 @@ static void add_options(struct req *q)
 				add_config_opt(q, (uint8_t)code);
 		return;
 	}
-	for (size_t i = 0; i < q->sn->opts.n; i++)
-		add_config_opt(q, q->sn->opts.v[i].code);
+	const struct cfg_optset *base = base_opts(q);
+	for (size_t i = 0; i < base->n; i++)
+		add_config_opt(q, base->v[i].code);
 	for (size_t k = 0; q->c.classes && k < q->e->cfg->nclasses; k++)
 		for (size_t i = 0; (q->c.classes & (1ull << k)) &&
 				   i < q->e->cfg->classes[k].opts.n; i++)
@@ -803,6 +834,7 @@ static void note(struct req *q, bool notable, const char *fmt, ...)
 static void send_ack(struct req *q, struct lease *l, uint8_t type)
 {
 	uint32_t secs = (uint32_t)(l->end - q->in->now);
+	set_pool(q, l->addr);
 	reply_init(q, type);
 	q->r->out.yiaddr = l->addr;
 	q->r->out.ciaddr = q->m->ciaddr;
@@ -838,6 +870,7 @@ static void handle_discover(struct req *q)
 	if (!l)
 		return;
 	uint32_t secs = lease_time_for(q, l);
+	set_pool(q, addr);
 	reply_init(q, DHCPOFFER);
 	q->r->out.yiaddr = addr;
 	add_times(q, secs);
@@ -1004,6 +1037,7 @@ static void handle_inform(struct req *q)
 		     ipstr(q->m->ciaddr, a), q->sn->name);
 		return;
 	}
+	set_pool(q, q->m->ciaddr);
 	reply_init(q, DHCPACK);
 	q->r->out.ciaddr = q->m->ciaddr;
 	add_options(q);

@@ -411,8 +411,9 @@ def readme_kind(sect, fixed_names):
 
 
 def parser_key(readme_key):
-    """'IPPOOL_n' -> 'ippool_', 'OPTION_nn' -> 'option_'."""
-    return re.sub(r"_n+$", "_", readme_key).lower()
+    """'IPPOOL_n' -> 'ippool_', 'OPTION_nn' -> 'option_', 'POOL_n.KEY' ->
+    'pool_' (a prefix key: the parser reads the rest itself)."""
+    return re.sub(r"_n+(\.KEY)?$", "_", readme_key).lower()
 
 
 def size_value(s):
@@ -480,7 +481,9 @@ def compare_parser(readme_rows, parser, defaults):
                 if (d or "").startswith("none (required"):
                     problems.append(f"[{sect}] {key}: the README says required, the parser "
                                     "does not (no K_REQUIRED)")
-                if kind in ("SK_SUBNET", "SK_HOST") or not info["field"] \
+                # a class's keys are not config fields either: they fill
+                # the class (its LEASETIME is not [GENERAL]'s default)
+                if kind in ("SK_SUBNET", "SK_HOST", "SK_CLASS") or not info["field"] \
                         or (kind, pk) in RUNTIME_DEFAULTS:
                     continue
                 if info["field"] in defaults:

@@ -137,9 +137,23 @@ static int codes_eq(const struct cfg_codes *a, const struct cfg_codes *b)
 	return memcmp(a->w, b->w, sizeof a->w) == 0;
 }
 
+static int pools_eq(const struct cfg_subnet *a, const struct cfg_subnet *b)
+{
+	if (a->npools != b->npools)
+		return 0;
+	for (size_t i = 0; i < a->npools; i++) {
+		const struct cfg_pool *x = &a->pools[i], *y = &b->pools[i];
+		if (x->siaddr != y->siaddr || strcmp(x->sname, y->sname) ||
+		    strcmp(x->bootfile, y->bootfile) || !optset_eq(&x->own, &y->own) ||
+		    !optset_eq(&x->opts, &y->opts))
+			return 0;
+	}
+	return 1;
+}
+
 static int subnet_eq(const struct cfg_subnet *a, const struct cfg_subnet *b)
 {
-	return a->net == b->net && a->mask == b->mask && a->bind_addr == b->bind_addr &&
+	return pools_eq(a, b) && a->net == b->net && a->mask == b->mask && a->bind_addr == b->bind_addr &&
 	       a->relayed == b->relayed && a->section == b->section &&
 	       a->failover == b->failover &&
 	       a->nranges == b->nranges &&
@@ -167,6 +181,7 @@ static int class_eq(const struct cfg_class *a, const struct cfg_class *b)
 			return 0;
 	}
 	return a->siaddr == b->siaddr && strcmp(a->sname, b->sname) == 0 &&
+	       a->lease_time == b->lease_time &&
 	       strcmp(a->bootfile, b->bootfile) == 0 && optset_eq(&a->opts, &b->opts) &&
 	       codes_eq(&a->always, &b->always) && codes_eq(&a->never, &b->never);
 }
@@ -1660,8 +1675,8 @@ TEST(class_errors)
 			 "[CLASS:a]\nBOOTFILE=x\n",
 			 "t.ini:5: [CLASS:a]: a class needs at least one Match_n"));
 	CHECK(fails_with("[Settings]\nIPPOOL_1=198.18.0.10-20\n[GENERAL]\nSUBNETMASK=255.255.255.0\n"
-			 "[CLASS:a]\nMatch_1=hw exists\nLEASETIME=60\n",
-			 "t.ini:7: [CLASS:a] LEASETIME: not allowed in this section"));
+			 "[CLASS:a]\nMatch_1=hw exists\nMinLeaseTime=60\n",
+			 "t.ini:7: [CLASS:a] MinLeaseTime: not allowed in this section"));
 	CHECK(fails_with("[Settings]\nIPPOOL_1=198.18.0.10-20\n[GENERAL]\nSUBNETMASK=255.255.255.0\n"
 			 "[CLASS:a b]\nMatch_1=hw exists\n",
 			 "t.ini:5: [CLASS:a b]: expected [CLASS:name]"));
@@ -1675,6 +1690,100 @@ TEST(class_errors)
 	CHECK(fails_with("[Settings]\nIPPOOL_1=198.18.0.10-20\nPOOLCLASS_1=a\n[GENERAL]\n"
 			 "SUBNETMASK=255.255.255.0\n[CLASS:a]\nMatch_1=hw exists\n",
 			 "t.ini:3: [Settings] POOLCLASS_1: unknown key"));
+}
+
+#define POOLOPT_INI \
+	"[Settings]\nIPBIND_1=198.18.0.1\nIPPOOL_1=198.18.0.10-100\n" \
+	"[GENERAL]\nSUBNETMASK=255.255.255.0\nOPTION_66=string:tftp.lan\nDNS_1=198.18.0.1\n" \
+	"[SUBNET:198.18.4.0/24]\nROUTER_1=198.18.4.1\n" \
+	"POOL_3.NEXTSERVER=198.18.4.3\nPOOL_3.BOOTFILE=three.cfg\n" \
+	"IPPOOL_1=198.18.4.10-20\nIPPOOL_2=198.18.4.100-150,198.18.4.160-170\n" \
+	"POOLCLASS_2=phone\nPOOL_2.OPTION_66=string:tftp.voice\nPOOL_02.ROUTER_1=198.18.4.254\n" \
+	"POOL_2.OPTION_150=ip:198.18.4.9\nIPPOOL_3=198.18.4.200-210\n" \
+	"[SUBNET:198.18.0.0/24]\nIPPOOL_7=198.18.0.200-210\nPOOL_7.SNAME=direct\n" \
+	"[CLASS:phone]\nMatch_1=vendor-class prefix \"phone\"\nLEASETIME=600\n"
+
+/* POOL_n.KEY: a pool's options over its subnet's, precomputed; a class's
+ * LEASETIME. */
+TEST(pool_options_parse_and_round_trip)
+{
+	struct config *c = parse(POOLOPT_INI);
+	const struct cfg_subnet *s;
+	const struct cfg_pool *pl;
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_EQ(c->classes[0].lease_time, 600);
+	s = config_subnet_for(c, IP(198, 18, 4, 1));
+	CHECK(s && s->nranges == 4 && s->npools == 2);
+	if (s && s->nranges == 4 && s->npools == 2) {
+		/* Numbered by their first range: IPPOOL_2 is the first. */
+		CHECK(s->ranges[0].pool == 0 && s->ranges[1].pool == 1 &&
+		      s->ranges[2].pool == 1 && s->ranges[3].pool == 2);
+		CHECK(s->ranges[1].allow == 1);
+		pl = &s->pools[0];
+		CHECK_EQ(pl->own.n, 3);
+		CHECK(opt_is(&pl->own, 66, "tftp.voice", 10));
+		CHECK(opt_is(&pl->own, 3, "\xc6\x12\x04\xfe", 4));
+		/* The subnet's set with the pool's over it, mask first. */
+		CHECK(pl->opts.n == s->opts.n + 1 && pl->opts.v[0].code == 1);
+		CHECK(opt_is(&pl->opts, 66, "tftp.voice", 10));
+		CHECK(opt_is(&pl->opts, 6, "\xc6\x12\x00\x01", 4));
+		CHECK(opt_is(&pl->opts, 150, "\xc6\x12\x04\x09", 4));
+		CHECK(opt_is(&s->opts, 66, "tftp.lan", 8));
+		CHECK(opt_is(&s->opts, 3, "\xc6\x12\x04\x01", 4));
+		pl = &s->pools[1];
+		CHECK(pl->own.n == 0 && pl->siaddr == IP(198, 18, 4, 3));
+		CHECK_STR(pl->bootfile, "three.cfg");
+	}
+	/* A [SUBNET:...] over an IPBIND_n link: its pools may carry settings. */
+	s = config_subnet_for(c, IP(198, 18, 0, 1));
+	CHECK(s && s->npools == 1 && s->nranges == 2 && s->ranges[1].pool == 1);
+	CHECK(s && s->npools == 1 && strcmp(s->pools[0].sname, "direct") == 0);
+	CHECK(round_trips(c));
+	config_free(c);
+}
+
+TEST(pool_option_errors)
+{
+#define PO_HEAD "[GENERAL]\nSUBNETMASK=255.255.255.0\n[SUBNET:198.18.4.0/24]\n" \
+	"IPPOOL_1=198.18.4.10-20\n"
+	CHECK(fails_with(PO_HEAD "POOL_2.OPTION_66=string:x\n",
+			 "t.ini:5: [SUBNET:198.18.4.0/24] POOL_2.OPTION_66: no IPPOOL_2 in this "
+			 "section to go with"));
+	CHECK(fails_with(PO_HEAD "POOL_1.LEASETIME=60\n",
+			 "t.ini:5: [SUBNET:198.18.4.0/24] POOL_1.LEASETIME: a pool cannot set "
+			 "LEASETIME"));
+	CHECK(fails_with(PO_HEAD "POOL_1.AlwaysSend=66\n",
+			 "t.ini:5: [SUBNET:198.18.4.0/24] POOL_1.AlwaysSend: a pool cannot set"));
+	CHECK(fails_with(PO_HEAD "POOL_1.OPTION_51=hex:00:00:00:01\n",
+			 "t.ini:5: [SUBNET:198.18.4.0/24] POOL_1.OPTION_51: option 51 comes from "
+			 "LEASETIME"));
+	CHECK(fails_with(PO_HEAD "POOL_x.OPTION_66=string:x\n",
+			 "t.ini:5: [SUBNET:198.18.4.0/24] POOL_x.OPTION_66: expected POOL_n.KEY"));
+	CHECK(fails_with(PO_HEAD "POOL_1.FOO=1\n",
+			 "t.ini:5: [SUBNET:198.18.4.0/24] POOL_1.FOO: unknown key FOO"));
+	CHECK(fails_with(PO_HEAD "POOL_1.DNS_1=198.18.4.1\nPOOL_01.OPTION_6=ip:198.18.4.2\n",
+			 "t.ini:6: [SUBNET:198.18.4.0/24] POOL_01.OPTION_6: option 6 is already "
+			 "set by POOL_1.DNS_1 (line 5)"));
+	CHECK(fails_with(PO_HEAD "POOL_1.OPTION_66=ip:1.2.3\n",
+			 "t.ini:5: [SUBNET:198.18.4.0/24] POOL_1.OPTION_66:"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=198.18.0.10-20\n[GENERAL]\n"
+			 "SUBNETMASK=255.255.255.0\nPOOL_1.OPTION_66=string:x\n",
+			 "t.ini:5: [GENERAL] POOL_1.OPTION_66: not allowed in this section"));
+	CHECK(fails_with("[Settings]\nIPPOOL_1=198.18.0.10-20\nPOOL_1.OPTION_66=string:x\n"
+			 "[GENERAL]\nSUBNETMASK=255.255.255.0\n",
+			 "t.ini:3: [Settings] POOL_1.OPTION_66: unknown key"));
+	/* Quotes stay part of a pool's OPTION_nn value, as in OPTION_nn. */
+	{
+		struct config *c = parse(PO_HEAD "POOL_1.OPTION_66=\"a;b\"\n");
+		const struct cfg_subnet *s = c ? config_subnet_for(c, IP(198, 18, 4, 1)) : NULL;
+		CHECK(s && s->npools == 1 && opt_is(&s->pools[0].own, 66, "a;b", 3));
+		CHECK(c && round_trips(c));
+		config_free(c);
+	}
+#undef PO_HEAD
 }
 
 #define HEAD "[Settings]\nIPPOOL_1=198.18.0.10-20\nIPBIND_1=198.18.0.1\n" \
@@ -1868,7 +1977,8 @@ TEST(shared_network_errors)
 }
 
 T_RUN(T_CASE(seed_split_scope_configs), T_CASE(client_id_sections),
-      T_CASE(always_never_send_keys), T_CASE(classes_parse_and_round_trip), T_CASE(class_errors), T_CASE(seed_file_configs), T_CASE(defaults),
+      T_CASE(always_never_send_keys), T_CASE(classes_parse_and_round_trip), T_CASE(class_errors),
+      T_CASE(pool_options_parse_and_round_trip), T_CASE(pool_option_errors), T_CASE(seed_file_configs), T_CASE(defaults),
       T_CASE(duodhcp_section), T_CASE(duodhcp_errors), T_CASE(relay_trust_keys),
       T_CASE(all_errors_reported),
       T_CASE(reader_errors), T_CASE(nul_byte), T_CASE(crlf_bom_comments_case),

@@ -1300,7 +1300,97 @@ TEST(shared_network_behind_a_relay)
 	teardown(f);
 }
 
-T_RUN(T_CASE(discover_gets_offer), T_CASE(client_id_reservation),
+/* POOL_n.KEY (issue 13): the options of the pool the address is in, under
+ * a class's and a reservation's; a class's LEASETIME, within the subnet's
+ * MinLeaseTime..MaxLeaseTime. */
+static const char pool_ini[] =
+	"[SUBNET:198.18.9.0/24]\nIPPOOL_1=198.18.9.10-19\nIPPOOL_2=198.18.9.100-109\n"
+	"OPTION_66=string:tftp.subnet\nROUTER_0=198.18.9.1\nBOOTFILE=subnet.0\n"
+	"MinLeaseTime=300\nMaxLeaseTime=7200\n"
+	"POOL_2.OPTION_66=string:tftp.voice\nPOOL_2.ROUTER_0=198.18.9.254\n"
+	"POOL_2.OPTION_150=ip:198.18.9.150\nPOOL_2.BOOTFILE=pool2.cfg\n"
+	"[CLASS:phone]\nMatch_1=vendor-class contains \"Phone\"\nOPTION_66=string:tftp.phones\n"
+	"LEASETIME=600\n"
+	"[02-00-00-00-00-8f]\nOPTION_66=string:tftp.host\nLEASETIME=900\n";
+
+static struct engine_result *pool_msg(struct fx *f, uint8_t type, uint8_t mac, bool phone,
+				      uint32_t want, uint32_t ask)
+{
+	struct tpkt p;
+	uint8_t prl[] = { DO_ROUTER, 66, 150 };
+	tp_init(&p, type, mac);
+	tp_giaddr(&p, IP4(198, 18, 9, 1));
+	tp_opt(&p, DO_PARAM_LIST, prl, sizeof prl);
+	if (phone)
+		tp_opt(&p, DO_VENDOR_CLASS, "ACME Phone 9", 12);
+	if (want)
+		tp_opt_ip(&p, DO_REQUESTED_IP, want);
+	if (ask)
+		tp_opt_ip(&p, DO_LEASE_TIME, ask);
+	if (type == DHCPREQUEST)
+		tp_opt_ip(&p, DO_SERVER_ID, SRV);
+	return run(f, &p);
+}
+
+TEST(pool_options_and_class_lease_time)
+{
+	struct fx *f = setup(pool_ini);
+	f->in.link = NULL;
+	/* Pool 1: the subnet's. */
+	struct engine_result *r = pool_msg(f, DHCPDISCOVER, 0x80, false, 0, 0);
+	CHECK_EQ(r->out.yiaddr, IP4(198, 18, 9, 10));
+	CHECK(opt_text_is(r, 66, "tftp.subnet"));
+	CHECK_EQ(reply_u32(r, DO_ROUTER), IP4(198, 18, 9, 1));
+	CHECK(!has(r, 150));
+	CHECK_STR(r->out.file, "subnet.0");
+	CHECK_EQ(reply_u32(r, DO_LEASE_TIME), 3600);
+	/* Pool 2: its own, in the OFFER and in the ACK. */
+	r = pool_msg(f, DHCPDISCOVER, 0x81, false, IP4(198, 18, 9, 100), 0);
+	CHECK_EQ(r->out.yiaddr, IP4(198, 18, 9, 100));
+	CHECK(opt_text_is(r, 66, "tftp.voice"));
+	CHECK_EQ(reply_u32(r, DO_ROUTER), IP4(198, 18, 9, 254));
+	CHECK_EQ(reply_u32(r, 150), IP4(198, 18, 9, 150));
+	CHECK_STR(r->out.file, "pool2.cfg");
+	r = pool_msg(f, DHCPREQUEST, 0x81, false, IP4(198, 18, 9, 100), 0);
+	CHECK_EQ(reply_type(r), DHCPACK);
+	CHECK(opt_text_is(r, 66, "tftp.voice"));
+	CHECK_EQ(reply_u32(r, 150), IP4(198, 18, 9, 150));
+	/* Without a parameter request list: the pool's whole set. */
+	struct tpkt p;
+	tp_init(&p, DHCPDISCOVER, 0x82);
+	tp_giaddr(&p, IP4(198, 18, 9, 1));
+	tp_opt_ip(&p, DO_REQUESTED_IP, IP4(198, 18, 9, 101));
+	r = run(f, &p);
+	CHECK(opt_text_is(r, 66, "tftp.voice") && reply_u32(r, 150) == IP4(198, 18, 9, 150));
+	/* INFORM from an address of pool 2. */
+	tp_init(&p, DHCPINFORM, 0x83);
+	tp_giaddr(&p, IP4(198, 18, 9, 1));
+	tp_ciaddr(&p, IP4(198, 18, 9, 105));
+	r = run(f, &p);
+	CHECK_EQ(reply_type(r), DHCPACK);
+	CHECK(opt_text_is(r, 66, "tftp.voice"));
+	/* A class's option beats the pool's; the pool's others still come.
+	 * The class's LEASETIME is the base the subnet's bounds apply to. */
+	r = pool_msg(f, DHCPDISCOVER, 0x84, true, IP4(198, 18, 9, 102), 0);
+	CHECK_EQ(r->out.yiaddr, IP4(198, 18, 9, 102));
+	CHECK(opt_text_is(r, 66, "tftp.phones"));
+	CHECK_EQ(reply_u32(r, DO_ROUTER), IP4(198, 18, 9, 254));
+	CHECK_EQ(reply_u32(r, DO_LEASE_TIME), 600);
+	r = pool_msg(f, DHCPREQUEST, 0x84, true, IP4(198, 18, 9, 102), 0);
+	CHECK_EQ(reply_type(r), DHCPACK);
+	CHECK_EQ(reply_u32(r, DO_LEASE_TIME), 600);
+	CHECK_EQ(reply_u32(pool_msg(f, DHCPDISCOVER, 0x85, true, 0, 60), DO_LEASE_TIME), 300);
+	CHECK_EQ(reply_u32(pool_msg(f, DHCPDISCOVER, 0x86, true, 0, 5000), DO_LEASE_TIME), 5000);
+	CHECK_EQ(reply_u32(pool_msg(f, DHCPDISCOVER, 0x87, true, 0, 99999), DO_LEASE_TIME),
+		 7200);
+	/* A reservation beats both. */
+	r = pool_msg(f, DHCPDISCOVER, 0x8f, true, IP4(198, 18, 9, 103), 0);
+	CHECK(opt_text_is(r, 66, "tftp.host"));
+	CHECK_EQ(reply_u32(r, DO_LEASE_TIME), 900);
+	teardown(f);
+}
+
+T_RUN(T_CASE(discover_gets_offer), T_CASE(pool_options_and_class_lease_time), T_CASE(client_id_reservation),
       T_CASE(always_send_and_never_send), T_CASE(pxe_bios_and_uefi_get_their_boot_files),
       T_CASE(class_only_pool), T_CASE(sname_keeps_options_out_of_sname), T_CASE(request_selecting_acks_after_journal),
       T_CASE(selecting_other_server_is_silent), T_CASE(init_reboot_wrong_network_naks), T_CASE(renew_from_wrong_network_naks),
