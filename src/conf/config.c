@@ -1562,6 +1562,10 @@ static void kv_subopt(struct pctx *p, void *obj, const struct kdef *k, const str
 		return;
 	}
 	so.len = (uint8_t)n;
+	if (sc->nsubs >= OPT_VALUE_MAX) {	/* two bytes each at least: too long anyway */
+		ent_err(p, e, "option %u would be longer than %d bytes", k->code, OPT_VALUE_MAX);
+		return;
+	}
 	if (!(sc->subslots & bit)) {	/* its place among the options */
 		if (opt_add(p, sc, k->code, NULL, 0, e) == NULL)
 			return;

@@ -1994,6 +1994,16 @@ TEST(option_definition_errors)
 	snprintf(text, sizeof text, OD_HEAD "VIVSO_1=9 1 string:%s\nVIVSO_2=9 2 u8:1\n", big);
 	CHECK(fails_with(text, "t.ini:6: [GENERAL] VIVSO_2: enterprise 9 has more than 255 bytes "
 			 "of sub-options (RFC 3925 section 4)"));
+	{	/* many keys: refused without building a quadratic option */
+		size_t cap = 64 + 2000 * 24, n;
+		char *many = malloc(cap);
+
+		n = (size_t)snprintf(many, cap, OD_HEAD);
+		for (int i = 1; i <= 2000; i++)
+			n += (size_t)snprintf(many + n, cap - n, "VIVSO_%d=%d 1 hex:\n", i, i);
+		CHECK(fails_with(many, "VIVSO_1025: option 125 would be longer than 1024 bytes"));
+		free(many);
+	}
 #undef OD_HEAD
 }
 
