@@ -130,6 +130,16 @@ struct pclass {			/* a POOLCLASS_n, resolved once classes exist */
 	const struct ent *e;
 };
 
+struct subopt {			/* a VENDOR43_n or VIVSO_n while its scope is read */
+	unsigned idx;
+	uint8_t opt;		/* 43 or 125 */
+	uint8_t code;		/* the sub-option's */
+	uint8_t len;
+	uint32_t enterprise;	/* 125: the vendor's IANA enterprise number */
+	const struct ent *e;
+	uint8_t data[255];
+};
+
 struct iplist {
 	uint8_t code;
 	size_t slot;		/* its place in scope.opts */
@@ -158,6 +168,9 @@ struct scope {
 	struct popt *opts;
 	struct iplist lists[3];
 	size_t nlists;
+	size_t nsubs, capsubs;
+	struct subopt *subs;	/* VENDOR43_n, VIVSO_n */
+	uint8_t subslots;	/* bit 0: option 43, bit 1: 125 is theirs */
 	size_t npools, cappools;
 	struct ppool *pools;	/* SK_SUBNET: its POOL_n.KEY settings */
 };
@@ -201,6 +214,7 @@ struct pctx {
 	const struct ent *fo_pools;	/* its Pools key, checked once subnets exist */
 	struct pclass *pcls;		/* POOLCLASS_n of [SUBNET:...] sections */
 	size_t npcls, cappcls, capclass;
+	size_t capoptdefs;
 };
 
 /* ---- messages ---- */
@@ -1412,6 +1426,32 @@ static void opt_bad(struct pctx *p, const struct ent *e, unsigned code, bool typ
 			"OPTION_%u=%s:VALUE)", why, code, d->name, code, opt_type_name(d->type));
 }
 
+/* OPTION_nn of a code that OPTIONDEF_nn defined: its fields by the layout,
+ * or "hex:" bytes that must be a value of it (what -t writes when the text
+ * would not fit a line). */
+static void option_by_layout(struct pctx *p, struct scope *sc, const struct ent *e,
+			     uint8_t code)
+{
+	const struct opt_layout *l = config_optdef(p->c, code);
+	uint8_t buf[OPT_VALUE_MAX];
+	char why[160];
+	int n;
+
+	if (strncasecmp(e->val, "hex:", 4) == 0) {
+		n = opt_encode(OPT_BYTES, e->val + 4, buf, sizeof buf, why, sizeof why);
+		if (n >= 0 && !opt_layout_valid(l, buf, (size_t)n)) {
+			ent_err(p, e, "%d bytes are not a value of OPTIONDEF_%u", n, code);
+			return;
+		}
+	} else
+		n = opt_layout_encode(l, e->val, buf, sizeof buf, why, sizeof why);
+	if (n < 0) {
+		ent_err(p, e, "OPTIONDEF_%u: %s", code, why);
+		return;
+	}
+	opt_add(p, sc, code, buf, (size_t)n, e);
+}
+
 /* OPTION_nn: dhcpsrv's syntax, or TYPE:VALUE (ours). */
 static void kv_option(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
 		      unsigned code)
@@ -1427,6 +1467,10 @@ static void kv_option(struct pctx *p, void *obj, const struct kdef *k, const str
 	(void)k;
 	if (code < 1 || code > 254) {
 		ent_err(p, e, "option code must be 1 to 254");
+		return;
+	}
+	if (config_optdef(p->c, (uint8_t)code)) {
+		option_by_layout(p, obj, e, (uint8_t)code);
 		return;
 	}
 	if (opt_reserved(code)) {
@@ -1489,6 +1533,182 @@ static void kv_codes(struct pctx *p, void *obj, const struct kdef *k, const stru
 	}
 }
 
+/* The next blank-separated word of *sp, or NULL. */
+static char *take_word(char **sp)
+{
+	char *w = skip_blank(*sp), *end = w;
+
+	while (*end && !is_blank(*end))
+		end++;
+	*sp = *end ? end + 1 : end;
+	*end = '\0';
+	return *w ? w : NULL;
+}
+
+/* VENDOR43_n=CODE TYPE:VALUE and VIVSO_n=ENTERPRISE CODE TYPE:VALUE: the
+ * sub-options of option 43 (RFC 2132 section 8.4) and of option 125 (RFC
+ * 3925 section 4), collected here and built by finish_subopts.  The value
+ * is an OPTION_nn value, typed or in dhcpsrv's form. */
+static void kv_subopt(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		      unsigned idx)
+{
+	struct scope *sc = obj;
+	struct subopt so = { .idx = idx, .opt = k->code, .e = e }, *nv;
+	char buf[LINE_MAX_LEN + 1], why[128], *s = buf, *w;
+	uint8_t bit = k->code == 43 ? 1 : 2;
+	const char *rest, *val;
+	enum opt_type t;
+	uint32_t v;
+	int n;
+
+	snprintf(buf, sizeof buf, "%s", e->val);
+	if (k->code == 125 && (!(w = take_word(&s)) || !u32_parse(w, &so.enterprise))) {
+		ent_err(p, e, "expected ENTERPRISE CODE TYPE:VALUE, the enterprise number "
+			"0 to 4294967295");
+		return;
+	}
+	if (!(w = take_word(&s)) || !u32_parse(w, &v) || v < 1 || v > 254 ||
+	    *(rest = skip_blank(s)) == '\0') {
+		ent_err(p, e, "expected %sCODE TYPE:VALUE, the sub-option code 1 to 254",
+			k->code == 125 ? "ENTERPRISE " : "");
+		return;
+	}
+	so.code = (uint8_t)v;
+	n = typed_prefix(rest, &t, &val) ? opt_encode(t, val, so.data, sizeof so.data, why,
+						      sizeof why) :
+	    opt_encode_dhcpsrv(rest, so.data, sizeof so.data, why, sizeof why);
+	if (n < 0) {
+		ent_err(p, e, "sub-option %u: %s", so.code, why);
+		return;
+	}
+	so.len = (uint8_t)n;
+	if (sc->nsubs >= OPT_VALUE_MAX) {	/* two bytes each at least: too long anyway */
+		ent_err(p, e, "option %u would be longer than %d bytes", k->code, OPT_VALUE_MAX);
+		return;
+	}
+	if (!(sc->subslots & bit)) {	/* its place among the options */
+		if (opt_add(p, sc, k->code, NULL, 0, e) == NULL)
+			return;
+		sc->subslots |= bit;
+	}
+	if ((nv = grow(p, sc->subs, sc->nsubs, &sc->capsubs, sizeof *nv)) == NULL)
+		return;
+	sc->subs = nv;
+	sc->subs[sc->nsubs++] = so;
+}
+
+/* OPTIONDEF_nn: read_optdefs has read it already, before any OPTION_nn. */
+static void kv_optdef(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		      unsigned idx)
+{
+	(void)p, (void)obj, (void)k, (void)e, (void)idx;
+}
+
+static int cmp_subopt(const void *a, const void *b)
+{
+	const struct subopt *x = a, *y = b;
+
+	if (x->opt != y->opt)
+		return x->opt - y->opt;
+	if (x->idx != y->idx)
+		return (x->idx > y->idx) - (x->idx < y->idx);
+	return (x->e->line > y->e->line) - (x->e->line < y->e->line);
+}
+
+/* Appends code-length-value; false when it does not fit. */
+static bool put_tlv(uint8_t *out, size_t *n, size_t cap, const struct subopt *so)
+{
+	if (cap - *n < 2u + so->len)
+		return false;
+	out[(*n)++] = so->code;
+	out[(*n)++] = so->len;
+	memcpy(out + *n, so->data, so->len);
+	*n += so->len;
+	return true;
+}
+
+/* Option 125: one block per enterprise number, in the order of its first
+ * VIVSO_n: enterprise-number(4) data-len(1) sub-options (RFC 3925 section
+ * 4); data-len is one byte, so a block holds at most 255 bytes. */
+static size_t build_vivso(struct pctx *p, const struct subopt *v, size_t nv, uint8_t *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nv; i++) {
+		size_t at = n, j;
+		uint32_t en = v[i].enterprise;
+
+		for (j = 0; j < i && v[j].enterprise != en; j++)
+			;
+		if (j < i)
+			continue;	/* in an earlier block */
+		if (OPT_VALUE_MAX - n < 5) {
+			ent_err(p, v[i].e, "option 125 would be longer than %d bytes", OPT_VALUE_MAX);
+			return n;
+		}
+		memcpy(out + n, (uint8_t[4]){ en >> 24, en >> 16, en >> 8, en }, 4);
+		n += 5;
+		for (j = i; j < nv; j++) {
+			if (v[j].enterprise != en)
+				continue;
+			for (size_t q = i; q < j; q++)
+				if (v[q].enterprise == en && v[q].code == v[j].code)
+					ent_err(p, v[j].e, "sub-option %u of enterprise %" PRIu32
+						" is also set by %s (line %d)", v[j].code, en,
+						v[q].e->key, v[q].e->line);
+			if (!put_tlv(out, &n, OPT_VALUE_MAX, &v[j]))
+				ent_err(p, v[j].e, "option 125 would be longer than %d bytes",
+					OPT_VALUE_MAX);
+			else if (n - at - 5 > 255)
+				ent_err(p, v[j].e, "enterprise %" PRIu32 " has more than 255 bytes "
+					"of sub-options (RFC 3925 section 4)", en);
+		}
+		out[at + 4] = (uint8_t)(n - at - 5);
+	}
+	return n;
+}
+
+/* Option 43: the sub-options in the order of n, each code once. */
+static size_t build_vendor43(struct pctx *p, const struct subopt *v, size_t nv, uint8_t *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nv; i++) {
+		for (size_t q = 0; q < i; q++)
+			if (v[q].code == v[i].code)
+				ent_err(p, v[i].e, "sub-option %u is also set by %s (line %d)",
+					v[i].code, v[q].e->key, v[q].e->line);
+		if (!put_tlv(out, &n, OPT_VALUE_MAX, &v[i]))
+			ent_err(p, v[i].e, "option 43 would be longer than %d bytes", OPT_VALUE_MAX);
+	}
+	return n;
+}
+
+static void finish_subopts(struct pctx *p, struct scope *sc)
+{
+	uint8_t buf[OPT_VALUE_MAX], *d;
+	size_t i = 0, j, n;
+
+	sort(sc->subs, sc->nsubs, sizeof *sc->subs, cmp_subopt);
+	for (; i < sc->nsubs; i = j) {
+		struct popt *o = opt_find(sc, sc->subs[i].opt);
+
+		for (j = i + 1; j < sc->nsubs && sc->subs[j].opt == sc->subs[i].opt; j++)
+			if (sc->subs[j].idx == sc->subs[j - 1].idx)
+				ent_err(p, sc->subs[j].e, "same index as %s (line %d)",
+					sc->subs[j - 1].e->key, sc->subs[j - 1].e->line);
+		n = sc->subs[i].opt == 43 ? build_vendor43(p, sc->subs + i, j - i, buf) :
+		    build_vivso(p, sc->subs + i, j - i, buf);
+		if (o == NULL || (d = realloc(o->data, n ? n : 1)) == NULL) {
+			oom(p);
+			continue;
+		}
+		memcpy(d, buf, n);
+		o->data = d;
+		o->len = (uint16_t)n;
+	}
+}
+
 static int cmp_item(const void *a, const void *b)
 {
 	const struct ipitem *x = a, *y = b;
@@ -1498,9 +1718,13 @@ static int cmp_item(const void *a, const void *b)
 	return (x->e->line > y->e->line) - (x->e->line < y->e->line);
 }
 
-/* Turns the ROUTER_n ... lists into option data, in the order of n. */
+static void finish_subopts(struct pctx *p, struct scope *sc);
+
+/* Turns the ROUTER_n ... lists into option data, in the order of n (and
+ * VENDOR43_n, VIVSO_n into options 43 and 125). */
 static void finish_lists(struct pctx *p, struct scope *sc)
 {
+	finish_subopts(p, sc);
 	for (size_t i = 0; i < sc->nlists; i++) {
 		struct iplist *l = &sc->lists[i];
 		struct popt *o = &sc->opts[l->slot];
@@ -1542,6 +1766,7 @@ static void scope_free(struct scope *sc)
 	for (size_t i = 0; i < sc->npools; i++)
 		scope_free(&sc->pools[i].sc);
 	free(sc->pools);
+	free(sc->subs);
 	memset(sc, 0, sizeof *sc);
 }
 
@@ -1896,6 +2121,10 @@ static const struct kdef scope_keys[] = {
 	KLIST("DNS_", 6),
 	KLIST("WINS_", 44),
 	{ .name = "OPTION_", .fn = kv_option, .flags = K_INDEXED | GSH | K_C | K_P },
+	{ .name = "VENDOR43_", .fn = kv_subopt, .code = 43, .flags = K_INDEXED | GSH | K_C | K_P },
+	{ .name = "VIVSO_", .fn = kv_subopt, .code = 125, .flags = K_INDEXED | GSH | K_C | K_P },
+	{ .name = "OPTIONDEF_", .fn = kv_optdef, .flags = K_INDEXED | K_G,
+	  .hint = "option definitions belong in [GENERAL]" },
 	{ .name = "AlwaysSend", .fn = kv_codes, .off = offsetof(struct scope, always),
 	  .flags = GSH | K_C },
 	{ .name = "NeverSend", .fn = kv_codes, .off = offsetof(struct scope, never), .code = 1,
@@ -3164,6 +3393,56 @@ static void check_failover(struct pctx *p)
 				 "SyncServer pulls them a second way");
 }
 
+/* OPTIONDEF_nn=LAYOUT for a code without a built-in definition. */
+static void optdef_add(struct pctx *p, const struct ent *e, unsigned code)
+{
+	struct cfg_optdef d = { .code = (uint8_t)code }, *nv;
+	const struct opt_def *b = code >= 1 && code <= 254 ? opt_def_by_code((uint8_t)code) : NULL;
+	char why[128];
+
+	if (code < 1 || code > 254)
+		ent_err(p, e, "option code must be 1 to 254");
+	else if (opt_reserved(code))
+		ent_err(p, e, "option %u %s", code, opt_reserved(code));
+	else if (b)
+		ent_err(p, e, "option %u (%s) has a built-in definition%s", code, b->name,
+			code == 43 ? "; its sub-options are VENDOR43_n" : "");
+	else if (config_optdef(p->c, (uint8_t)code))
+		ent_err(p, e, "option %u is defined twice", code);
+	else if (opt_layout_parse(e->val, &d.layout, why, sizeof why) < 0)
+		ent_err(p, e, "\"%s\": %s", e->val, why);
+	else if ((nv = grow(p, p->c->optdefs, p->c->noptdefs, &p->capoptdefs, sizeof *nv))) {
+		p->c->optdefs = nv;
+		nv[p->c->noptdefs++] = d;
+	}
+}
+
+static int cmp_optdef(const void *a, const void *b)
+{
+	const struct cfg_optdef *x = a, *y = b;
+
+	return x->code - y->code;
+}
+
+/* [GENERAL]'s OPTIONDEF_nn, before any section's OPTION_nn needs them. */
+static void read_optdefs(struct pctx *p)
+{
+	for (size_t i = 0; i < p->ns; i++) {
+		const struct sect *s = &p->sv[i];
+
+		for (size_t j = s->first; s->kind == SK_GENERAL && j < s->first + s->n; j++) {
+			const struct ent *e = &p->ev[j];
+			unsigned code;
+
+			if (!e->dup && e->xstate == X_DONE &&
+			    strncasecmp(e->key, "OPTIONDEF_", 10) == 0 &&
+			    index_parse(e->key + 10, &code))
+				optdef_add(p, e, code);
+		}
+	}
+	sort(p->c->optdefs, p->c->noptdefs, sizeof *p->c->optdefs, cmp_optdef);
+}
+
 static void interpret(struct pctx *p)
 {
 	static const enum skind order[] = { SK_SETTINGS, SK_GENERAL, SK_DNS, SK_HTTP,
@@ -3171,6 +3450,7 @@ static void interpret(struct pctx *p)
 
 	for (size_t i = 0; i < p->ns; i++)
 		classify(p, &p->sv[i]);
+	read_optdefs(p);
 	for (size_t k = 0; k < NELEM(order); k++)
 		for (size_t i = 0; i < p->ns; i++)
 			if (p->sv[i].kind == order[k])
@@ -3350,7 +3630,16 @@ void config_free(struct config *c)
 	free(c->classes);
 	free(c->subnets);
 	free(c->hosts);
+	free(c->optdefs);
 	free(c);
+}
+
+const struct opt_layout *config_optdef(const struct config *c, uint8_t code)
+{
+	for (size_t i = 0; i < c->noptdefs; i++)
+		if (c->optdefs[i].code == code)
+			return &c->optdefs[i].layout;
+	return NULL;
 }
 
 bool config_relay_trusted(const struct config *c, uint32_t addr)
@@ -3438,10 +3727,12 @@ static void print_class_bits(FILE *out, const struct config *c, uint64_t bits, b
 }
 
 static void print_boot(FILE *out, uint32_t siaddr, const char *sname, const char *bootfile);
-static void print_opts(FILE *out, const struct cfg_optset *os);
+
+static void print_opts(FILE *out, const struct config *c, const struct cfg_optset *os);
 
 /* A pool's own settings, as POOL_n.KEY lines. */
-static void print_pool_keys(FILE *out, unsigned n, const struct cfg_pool *pl)
+static void print_pool_keys(FILE *out, const struct config *c, unsigned n,
+			    const struct cfg_pool *pl)
 {
 	char *text = NULL, *save = NULL;
 	size_t len = 0;
@@ -3450,7 +3741,7 @@ static void print_pool_keys(FILE *out, unsigned n, const struct cfg_pool *pl)
 	if (m == NULL)
 		return;
 	print_boot(m, pl->siaddr, pl->sname, pl->bootfile);
-	print_opts(m, &pl->own);
+	print_opts(m, c, &pl->own);
 	fclose(m);
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 		fprintf(out, "POOL_%u.%s\n", n, l);
@@ -3479,7 +3770,7 @@ static void print_pools(FILE *out, const struct config *c, const struct cfg_subn
 			fputc('\n', out);
 		}
 		if (r->pool)
-			print_pool_keys(out, n, &s->pools[r->pool - 1]);
+			print_pool_keys(out, c, n, &s->pools[r->pool - 1]);
 	}
 }
 
@@ -3516,7 +3807,6 @@ static void print_boot(FILE *out, uint32_t siaddr, const char *sname, const char
 		print_str(out, "BOOTFILE", bootfile);
 }
 
-static void print_opts(FILE *out, const struct cfg_optset *os);
 
 /* AlwaysSend=66,67 */
 static void print_codes(FILE *out, const char *key, const struct cfg_codes *set)
@@ -3538,7 +3828,7 @@ static void print_sends(FILE *out, const struct cfg_codes *always, const struct 
 	print_codes(out, "NeverSend", never);
 }
 
-static void print_class(const struct cfg_class *k, FILE *out)
+static void print_class(const struct config *c, const struct cfg_class *k, FILE *out)
 {
 	fprintf(out, "\n[CLASS:%s]\n", k->name);
 	if (k->any)
@@ -3548,7 +3838,7 @@ static void print_class(const struct cfg_class *k, FILE *out)
 	if (k->lease_time)
 		fprintf(out, "LEASETIME=%lu\n", (unsigned long)k->lease_time);
 	print_boot(out, k->siaddr, k->sname, k->bootfile);
-	print_opts(out, &k->opts);
+	print_opts(out, c, &k->opts);
 	print_sends(out, &k->always, &k->never);
 }
 
@@ -3579,7 +3869,99 @@ static void print_option(FILE *out, const struct cfg_opt *o)
 	free(text);
 }
 
-static void print_opts(FILE *out, const struct cfg_optset *os)
+/* A custom option by its OPTIONDEF_nn layout; hex when the text would
+ * not fit a line. */
+static void print_by_layout(FILE *out, const struct opt_layout *l, const struct cfg_opt *o)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *m;
+
+	if ((m = open_memstream(&text, &n)) != NULL) {
+		opt_layout_format(m, l, o->data, o->len);
+		fclose(m);
+	}
+	if (text == NULL || n > 3 * OPT_VALUE_MAX || !opt_layout_valid(l, o->data, o->len) ||
+	    strncasecmp(text, "hex:", 4) == 0) {
+		fprintf(out, "OPTION_%u=hex:", o->code);
+		opt_format(out, OPT_BYTES, o->data, o->len);
+		fputc('\n', out);
+	} else
+		fprintf(out, "OPTION_%u=%s\n", o->code, text);
+	free(text);
+}
+
+/* One sub-option: text when it is printable, else hex. */
+static void print_subvalue(FILE *out, const uint8_t *v, size_t len)
+{
+	bool text = len > 0;
+
+	for (size_t i = 0; i < len; i++)
+		text = text && v[i] >= 0x20 && v[i] <= 0x7e;
+	fputs(text ? "string:" : "hex:", out);
+	opt_format(out, text ? OPT_STRING : OPT_BYTES, v, len);
+	fputc('\n', out);
+}
+
+/* Whether v holds sub-options with codes 1 to 254, each code once, and
+ * nothing else (what VENDOR43_n and VIVSO_n build). */
+static bool tlvs_ok(const uint8_t *v, size_t len)
+{
+	struct cfg_codes seen = { { 0 } };
+
+	for (size_t i = 0; i < len; i += 2u + v[i + 1]) {
+		if (len - i < 2 || len - i - 2 < v[i + 1] || v[i] == 0 || v[i] == 255 ||
+		    cfg_codes_has(&seen, v[i]))
+			return false;
+		codes_add(&seen, v[i]);
+	}
+	return true;
+}
+
+/* Option 125 as VIVSO_n keys would build it: blocks of distinct
+ * enterprises, none empty. */
+static bool vivso_ok(const uint8_t *v, size_t len)
+{
+	for (size_t i = 0; i < len; i += 5u + v[i + 4]) {
+		if (len - i < 5 || len - i - 5 < v[i + 4] || v[i + 4] == 0 ||
+		    !tlvs_ok(v + i + 5, v[i + 4]))
+			return false;
+		for (size_t j = 0; j < i; j += 5u + v[j + 4])
+			if (memcmp(v + j, v + i, 4) == 0)
+				return false;
+	}
+	return len > 0;
+}
+
+/* Options 43 and 125 as VENDOR43_n and VIVSO_n; false when their bytes are
+ * not what those keys build (an OPTION_43 in dhcpsrv's form). */
+static bool print_subopts(FILE *out, const struct cfg_opt *o)
+{
+	unsigned n = 0;
+
+	if (o->code == 43 && o->len && tlvs_ok(o->data, o->len)) {
+		for (size_t i = 0; i < o->len; i += 2u + o->data[i + 1]) {
+			fprintf(out, "VENDOR43_%u=%u ", ++n, o->data[i]);
+			print_subvalue(out, o->data + i + 2, o->data[i + 1]);
+		}
+		return true;
+	}
+	if (o->code != 125 || !vivso_ok(o->data, o->len))
+		return false;
+	for (size_t i = 0; i < o->len; i += 5u + o->data[i + 4]) {
+		const uint8_t *b = o->data + i;
+		unsigned long en = (unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 |
+				   (unsigned long)b[2] << 8 | b[3];
+
+		for (size_t j = 0; j < b[4]; j += 2u + b[5 + j + 1]) {
+			fprintf(out, "VIVSO_%u=%lu %u ", ++n, en, b[5 + j]);
+			print_subvalue(out, b + 5 + j + 2, b[5 + j + 1]);
+		}
+	}
+	return true;
+}
+
+static void print_opts(FILE *out, const struct config *c, const struct cfg_optset *os)
 {
 	char a[16], s[OPT_VALUE_MAX + 1];
 
@@ -3589,8 +3971,12 @@ static void print_opts(FILE *out, const struct cfg_optset *os)
 				   o->code == 44 ? "WINS" : NULL;
 		const char *text = o->code == 15 ? "DOMAINNAME" : o->code == 252 ? "WPAD" : NULL;
 
-		if (o->code == 1)
-			continue;	/* from the mask */
+		if (o->code == 1 || print_subopts(out, o))
+			continue;	/* from the mask; VENDOR43_n, VIVSO_n */
+		if (config_optdef(c, o->code)) {
+			print_by_layout(out, config_optdef(c, o->code), o);
+			continue;
+		}
 		if (list && o->len && o->len % 4 == 0) {
 			for (size_t j = 0; j < o->len; j += 4) {
 				const uint8_t *v = o->data + j;
@@ -3661,11 +4047,16 @@ static void print_general(const struct config *c, FILE *out)
 	fprintf(out, "\n[GENERAL]\nLEASETIME=%lu\n", (unsigned long)c->lease_time);
 	if (c->subnet_mask)
 		fprintf(out, "SUBNETMASK=%s\n", ipfmt(a, c->subnet_mask));
+	for (size_t i = 0; i < c->noptdefs; i++) {
+		fprintf(out, "OPTIONDEF_%u=", c->optdefs[i].code);
+		opt_layout_print(out, &c->optdefs[i].layout);
+		fputc('\n', out);
+	}
 	if (d == NULL)
 		return;		/* [GENERAL] is already merged into each [SUBNET:...] */
 	print_times(out, d);
 	print_boot(out, d->siaddr, d->sname, d->bootfile);
-	print_opts(out, &d->opts);
+	print_opts(out, c, &d->opts);
 	print_sends(out, &d->always, &d->never);
 }
 
@@ -3764,11 +4155,11 @@ static void print_subnet(const struct config *c, const struct cfg_subnet *s, FIL
 	if (s->shared[0])
 		fprintf(out, "SharedNetwork=%s\n", s->shared);
 	print_boot(out, s->siaddr, s->sname, s->bootfile);
-	print_opts(out, &s->opts);
+	print_opts(out, c, &s->opts);
 	print_sends(out, &s->always, &s->never);
 }
 
-static void print_host(const struct cfg_host *h, FILE *out)
+static void print_host(const struct config *c, const struct cfg_host *h, FILE *out)
 {
 	char a[16], hex[3 * CFG_CID_MAX];
 
@@ -3783,7 +4174,7 @@ static void print_host(const struct cfg_host *h, FILE *out)
 	if (h->lease_time)
 		fprintf(out, "LEASETIME=%lu\n", (unsigned long)h->lease_time);
 	print_boot(out, h->siaddr, h->sname, h->bootfile);
-	print_opts(out, &h->opts);
+	print_opts(out, c, &h->opts);
 	print_sends(out, &h->always, &h->never);
 }
 
@@ -3801,9 +4192,9 @@ void config_print(const struct config *c, FILE *out)
 		if (c->subnets[i].relayed || c->subnets[i].section)
 			print_subnet(c, &c->subnets[i], out);
 	for (size_t i = 0; i < c->nhosts; i++)
-		print_host(&c->hosts[i], out);
+		print_host(c, &c->hosts[i], out);
 	for (size_t i = 0; i < c->nclasses; i++)
-		print_class(&c->classes[i], out);
+		print_class(c, &c->classes[i], out);
 }
 
 /* ---- the failover pools, for -t and the pair check ---- */

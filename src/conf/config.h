@@ -37,6 +37,13 @@ static inline bool cfg_codes_has(const struct cfg_codes *s, uint8_t code)
 	return s->w[code >> 6] >> (code & 63) & 1;
 }
 
+/* OPTIONDEF_nn in [GENERAL]: the typed layout of a code that has no
+ * built-in definition; its OPTION_nn values are read and printed by it. */
+struct cfg_optdef {
+	uint8_t code;
+	struct opt_layout layout;
+};
+
 /* Options in the order they were configured; at most one per code. */
 struct cfg_optset {
 	size_t n;
@@ -222,6 +229,9 @@ struct config {
 	uint32_t sync_rate;		/* partner lease changes applied per second */
 
 	struct cfg_failover fo;		/* [FAILOVER] */
+
+	size_t noptdefs;		/* OPTIONDEF_nn, by increasing code */
+	struct cfg_optdef *optdefs;
 };
 
 /* Parses path.  Every problem is written to errs as
@@ -252,6 +262,9 @@ const struct cfg_subnet *config_subnet_for(const struct config *c, uint32_t addr
 /* The MAC client section for a hardware address, or NULL. */
 const struct cfg_host *config_host_for(const struct config *c, uint8_t htype,
 				       const uint8_t *hw, uint8_t hlen);
+
+/* The layout OPTIONDEF_nn gave code, or NULL. */
+const struct opt_layout *config_optdef(const struct config *c, uint8_t code);
 
 /* The CLIENTID client section for an option 61 value, or NULL. */
 const struct cfg_host *config_host_for_cid(const struct config *c, const uint8_t *cid,

@@ -743,3 +743,175 @@ void opt_format(FILE *f, enum opt_type t, const uint8_t *v, size_t len)
 	case OPT_BYTES: fmt_hex(f, v, len); break;
 	}
 }
+
+/* ---- typed layouts of custom options (OPTIONDEF_nn) ---- */
+
+/* The size of a fixed-size type, 0 for the others. */
+static size_t type_size(enum opt_type t)
+{
+	switch (t) {
+	case OPT_U8:
+	case OPT_BOOL: return 1;
+	case OPT_U16: return 2;
+	case OPT_IP:
+	case OPT_U32:
+	case OPT_I32: return 4;
+	default: return 0;
+	}
+}
+
+/* Copies the next comma-separated item of *sp, trimmed, into buf. */
+static bool next_item(const char **sp, char *buf, size_t cap)
+{
+	const char *s = skip_blank(*sp), *end = strchr(s, ',');
+	size_t n = end ? (size_t)(end - s) : strlen(s);
+
+	while (n && is_blank(s[n - 1]))
+		n--;
+	if (n >= cap)
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	*sp = end ? end + 1 : s + strlen(s);
+	return true;
+}
+
+int opt_layout_parse(const char *text, struct opt_layout *l, char *err, size_t errlen)
+{
+	struct wbuf w = { NULL, 0, 0, err, errlen, false };
+	const char *s = skip_blank(text);
+	char word[16];
+
+	*l = (struct opt_layout){ .kind = OPT_L_ONE, .n = 0 };
+	if (strncasecmp(s, "record", 6) == 0 && is_blank(s[6]))
+		l->kind = OPT_L_RECORD, s += 6;
+	else if (strncasecmp(s, "array", 5) == 0 && is_blank(s[5]))
+		l->kind = OPT_L_ARRAY, s += 5;
+	while (*skip_blank(s) && !w.failed) {
+		if (l->kind == OPT_L_RECORD && l->n == OPT_LAYOUT_MAX)
+			fail(&w, "a record has at most %d fields", OPT_LAYOUT_MAX);
+		else if (l->kind != OPT_L_RECORD && l->n == 1)
+			fail(&w, "one type expected (several: \"record T, T, ...\")");
+		else if (!next_item(&s, word, sizeof word))
+			fail(&w, "a type name is too long");
+		else if (opt_type_parse(word, &l->f[l->n]) != 0)
+			fail(&w, "\"%s\" is not a type (ip, u8, u16, u32, i32, bool, string, hex%s)",
+			     word, l->kind == OPT_L_ONE ? ", ips, routes" : "");
+		else if (l->kind != OPT_L_ONE && l->n && type_size(l->f[l->n - 1]) == 0)
+			fail(&w, "only the last field of a record may be a string or hex");
+		else if (l->kind != OPT_L_ONE && type_size(l->f[l->n]) == 0 &&
+			 (l->kind == OPT_L_ARRAY || (l->f[l->n] != OPT_STRING &&
+						     l->f[l->n] != OPT_BYTES)))
+			fail(&w, "%s cannot be %s", opt_type_name(l->f[l->n]),
+			     l->kind == OPT_L_ARRAY ? "an array element (a fixed-size type is)" :
+			     "a record field");
+		else
+			l->n++;
+	}
+	if (!w.failed && l->n == 0)
+		fail(&w, "no type given");
+	return w.failed ? -1 : 0;
+}
+
+void opt_layout_print(FILE *f, const struct opt_layout *l)
+{
+	fputs(l->kind == OPT_L_RECORD ? "record " : l->kind == OPT_L_ARRAY ? "array " : "", f);
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(f, "%s%s", i ? ", " : "", opt_type_name(l->f[i]));
+}
+
+/* One field or element: text encoded as t, appended to w. */
+static void enc_field(struct wbuf *w, enum opt_type t, const char *text, size_t i,
+		      bool record)
+{
+	char why[96];
+	int n;
+
+	if (w->failed)
+		return;
+	n = opt_encode(t, text, w->p + w->len, w->cap - w->len, why, sizeof why);
+	if (n < 0)
+		fail(w, "%s %zu (%s): %s", record ? "field" : "element", i + 1, opt_type_name(t),
+		     why);
+	else
+		w->len += (size_t)n;
+}
+
+int opt_layout_encode(const struct opt_layout *l, const char *text, uint8_t *out, size_t cap,
+		      char *err, size_t errlen)
+{
+	struct wbuf w = { out, 0, cap, err, errlen, false };
+	char item[OPT_VALUE_MAX * 4 + 1];
+	const char *s = text;
+	size_t i;
+
+	if (l->kind == OPT_L_ONE)
+		return opt_encode(l->f[0], text, out, cap, err, errlen);
+	if (l->kind == OPT_L_ARRAY) {
+		for (i = 0; *skip_blank(s) && !w.failed; i++)
+			if (!next_item(&s, item, sizeof item) || item[0] == '\0')
+				fail(&w, "element %zu is empty", i + 1);
+			else
+				enc_field(&w, l->f[0], item, i, false);
+		if (i == 0)
+			fail(&w, "no value given");
+		return w.failed ? -1 : (int)w.len;
+	}
+	for (i = 0; i < l->n && !w.failed; i++) {
+		bool last = i + 1 == l->n, rest = last && type_size(l->f[i]) == 0;
+
+		if (rest)	/* a string or hex field takes the rest, commas too */
+			snprintf(item, sizeof item, "%s", skip_blank(s));
+		else if (*skip_blank(s) == '\0' || !next_item(&s, item, sizeof item))
+			fail(&w, "%zu fields expected, %zu given", (size_t)l->n, i);
+		if (!w.failed)
+			enc_field(&w, l->f[i], item, i, true);
+	}
+	if (!w.failed && type_size(l->f[l->n - 1]) && *skip_blank(s))
+		fail(&w, "more than %u fields", l->n);
+	return w.failed ? -1 : (int)w.len;
+}
+
+int opt_layout_valid(const struct opt_layout *l, const uint8_t *v, size_t len)
+{
+	size_t at = 0, sz;
+
+	if (l->kind == OPT_L_ONE)
+		return opt_valid(l->f[0], v, len);
+	if (l->kind == OPT_L_ARRAY) {
+		sz = type_size(l->f[0]);
+		if (sz == 0 || len == 0 || len % sz)
+			return 0;
+		for (; at < len; at += sz)
+			if (!opt_valid(l->f[0], v + at, sz))
+				return 0;
+		return 1;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		sz = type_size(l->f[i]);
+		if (sz == 0)	/* the last field: string or hex */
+			return i + 1 == l->n;
+		if (len - at < sz || !opt_valid(l->f[i], v + at, sz))
+			return 0;
+		at += sz;
+	}
+	return at == len;
+}
+
+void opt_layout_format(FILE *f, const struct opt_layout *l, const uint8_t *v, size_t len)
+{
+	size_t at = 0, sz;
+
+	if (l->kind == OPT_L_ONE || !opt_layout_valid(l, v, len)) {
+		opt_format(f, l->kind == OPT_L_ONE ? l->f[0] : OPT_BYTES, v, len);
+		return;
+	}
+	for (size_t i = 0; at < len || (l->kind == OPT_L_RECORD && i < l->n); i++) {
+		enum opt_type t = l->kind == OPT_L_ARRAY ? l->f[0] : l->f[i];
+
+		sz = type_size(t) ? type_size(t) : len - at;
+		fputs(i ? ", " : "", f);
+		opt_format(f, t, v + at, sz);	/* an empty string is "" */
+		at += sz;
+	}
+}

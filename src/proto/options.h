@@ -65,4 +65,34 @@ const char *opt_type_name(enum opt_type t);
 int opt_encode_dhcpsrv(const char *text, uint8_t *out, size_t cap,
 		       char *err, size_t errlen);
 
+/* A typed layout for an option code without a built-in definition (the
+ * config's OPTIONDEF_nn; ISC's "option foo code 224 = { ip-address, ... }",
+ * Kea's option-def with record-types and array): one type, a record of
+ * fixed-size fields whose last may be a string or hex, or an array of one
+ * fixed-size type.  Record fields and array elements are written
+ * separated by commas. */
+#define OPT_LAYOUT_MAX 16		/* fields of a record */
+
+enum opt_lkind { OPT_L_ONE, OPT_L_RECORD, OPT_L_ARRAY };
+
+struct opt_layout {
+	uint8_t kind;			/* enum opt_lkind */
+	uint8_t n;			/* fields; 1 unless a record */
+	enum opt_type f[OPT_LAYOUT_MAX];
+};
+
+/* Parses "TYPE", "record TYPE, TYPE, ..." or "array TYPE"; returns 0, or
+ * -1 with a reason in err. */
+int opt_layout_parse(const char *text, struct opt_layout *l, char *err, size_t errlen);
+/* Writes the layout in the form opt_layout_parse accepts. */
+void opt_layout_print(FILE *f, const struct opt_layout *l);
+/* Encodes a value by the layout; returns the length, or -1 with a reason
+ * (naming the field) in err. */
+int opt_layout_encode(const struct opt_layout *l, const char *text, uint8_t *out, size_t cap,
+		      char *err, size_t errlen);
+/* True when len bytes at v are a value of the layout. */
+int opt_layout_valid(const struct opt_layout *l, const uint8_t *v, size_t len);
+/* Writes a valid value in the form opt_layout_encode accepts. */
+void opt_layout_format(FILE *f, const struct opt_layout *l, const uint8_t *v, size_t len);
+
 #endif

@@ -95,6 +95,9 @@ def pkt_to_json(p):
         "ip_dst": p[IP].dst if IP in p else None,
         "udp_dport": p[UDP].dport if UDP in p else None,
         "options": d,
+        # the options field as sent, for exact bytes (RFC 3396 pieces apart)
+        "options_hex": bytes(b)[240:].hex() if bytes(b)[236:240] == b"\x63\x82\x53\x63"
+        else None,
     }
 
 
@@ -111,6 +114,8 @@ class Kit:
         self.vendor_class = args.vendor_class
         self.arch = args.arch
         self.prl_extra = [int(c) for c in args.prl_extra.split(",") if c] if args.prl_extra else []
+        self.extra_options = [(int(c), bytes.fromhex(h)) for c, h in
+                              (o.split(":", 1) for o in getattr(args, "option", None) or [])]
         self.rng = random.Random(args.seed)
         # discover as a relay would send it (or a host pretending to be one)
         self.giaddr = args.giaddr
@@ -136,6 +141,7 @@ class Kit:
             o.append((60, self.vendor_class.encode()))
         if self.arch is not None:
             o.append((93, struct.pack("!H", self.arch)))	# RFC 4578 section 2.1
+        o.extend(self.extra_options)
         o.append(("param_req_list", [1, 3, 6, 12, 15, 28, 51, 54, 58, 59] + self.prl_extra))
         return o
 
@@ -405,6 +411,8 @@ def main(argv=None):
                     "(RFC 4578: 0 BIOS, 7 x64 UEFI)")
     ap.add_argument("--prl-extra", help="codes added to the parameter request list, "
                     "comma separated")
+    ap.add_argument("--option", action="append", metavar="CODE:HEX",
+                    help="an option to send as it is, e.g. 125:0000118b00 (repeatable)")
     ap.add_argument("--requested", help="option 50")
     ap.add_argument("--lease-time", type=int, help="option 51: the lease time asked for")
     ap.add_argument("--server-id", help="option 54")

@@ -212,6 +212,15 @@ static int config_eq(const struct config *a, const struct config *b)
 	for (size_t i = 0; i < a->nhosts; i++)
 		if (!host_eq(&a->hosts[i], &b->hosts[i]))
 			return 0;
+	if (a->noptdefs != b->noptdefs)
+		return 0;
+	for (size_t i = 0; i < a->noptdefs; i++) {
+		const struct cfg_optdef *x = &a->optdefs[i], *y = &b->optdefs[i];
+		if (x->code != y->code || x->layout.kind != y->layout.kind ||
+		    x->layout.n != y->layout.n ||
+		    memcmp(x->layout.f, y->layout.f, x->layout.n * sizeof x->layout.f[0]))
+			return 0;
+	}
 	return a->associate_binds == b->associate_binds && a->trace == b->trace &&
 	       strcmp(a->sync_server, b->sync_server) == 0 && a->lease_time == b->lease_time &&
 	       a->subnet_mask == b->subnet_mask && a->http_enable == b->http_enable &&
@@ -1976,6 +1985,137 @@ TEST(shared_network_errors)
 #undef SN_FO
 }
 
+/* OPTIONDEF_nn layouts, VENDOR43_n and VIVSO_n (issue 13). */
+TEST(option_definitions)
+{
+	static const char text[] =
+		"[Settings]\nIPPOOL_1=172.16.0.100-199\n"
+		"[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+		"OPTION_224=172.16.0.5, 1500, tftp, boot\n"	/* before its definition */
+		"OPTIONDEF_224=record ip, u16, string\n"
+		"OPTIONDEF_225=array ip\n"
+		"OPTIONDEF_226=u16\n"
+		"OPTION_225=172.16.0.1, 172.16.0.2\n"
+		"OPTION_226=hex:01:02\n"
+		"VENDOR43_2=2 string:\"a;b\"\n"
+		"VENDOR43_1=1 ip:172.16.0.9\n"
+		"VIVSO_1=4491 1 ip:172.16.0.3\n"
+		"VIVSO_2=3561 2 string:xyz\n"
+		"VIVSO_3=4491 2 u16:7\n"
+		"[SUBNET:198.18.4.0/24]\n"
+		"VENDOR43_1=3 01 02\n"
+		"[CLASS:pxe]\nMatch_1=vendor-class prefix \"PXEClient\"\n"
+		"VENDOR43_1=6 u8:8\nOPTION_224=172.16.0.6, 2,\n"
+		"[00-11-22-33-44-55]\nOPTION_225=hex:ac:10:00:07\n";
+	static const uint8_t v224[] = { 172, 16, 0, 5, 0x05, 0xdc, 't', 'f', 't', 'p', ',', ' ',
+					'b', 'o', 'o', 't' };
+	static const uint8_t v43[] = { 1, 4, 172, 16, 0, 9, 2, 3, 'a', ';', 'b' };
+	static const uint8_t v125[] = { 0, 0, 0x11, 0x8b, 10, 1, 4, 172, 16, 0, 3, 2, 2, 0, 7,
+					0, 0, 0x0d, 0xe9, 5, 2, 3, 'x', 'y', 'z' };
+	struct config *c = parse(text);
+	const struct cfg_optset *o;
+
+	CHECK(c != NULL);
+	if (c == NULL) {
+		fprintf(stderr, "%s", errtext);
+		return;
+	}
+	CHECK_EQ(count_lines(errtext), 0);
+	CHECK_EQ(c->noptdefs, 3);
+	CHECK(config_optdef(c, 224) && config_optdef(c, 224)->kind == OPT_L_RECORD);
+	CHECK(config_optdef(c, 227) == NULL);
+	o = &c->subnets[0].opts;
+	CHECK(opt_is(o, 224, v224, sizeof v224));
+	CHECK(opt_is(o, 225, "\xac\x10\x00\x01\xac\x10\x00\x02", 8));
+	CHECK(opt_is(o, 226, "\x01\x02", 2));
+	CHECK(opt_is(o, 43, v43, sizeof v43));
+	CHECK(opt_is(o, 125, v125, sizeof v125));
+	CHECK(opt_is(&c->subnets[1].opts, 43, "\x03\x02\x01\x02", 4));	/* replaces [GENERAL]'s */
+	CHECK(opt_is(&c->subnets[1].opts, 125, v125, sizeof v125));
+	CHECK(opt_is(&c->classes[0].opts, 43, "\x06\x01\x08", 3));
+	CHECK(opt_is(&c->classes[0].opts, 224, "\xac\x10\x00\x06\x00\x02", 6));
+	CHECK(opt_is(&c->hosts[0].opts, 225, "\xac\x10\x00\x07", 4));
+	CHECK(round_trips(c));
+	config_free(c);
+}
+
+/* Option 125 longer than 255 bytes: several enterprises, each within its
+ * 255-byte block; the wire splits the option (RFC 3396). */
+TEST(vivso_long)
+{
+	char text[4096], big[256];
+	struct config *c;
+	const struct cfg_opt *v;
+
+	memset(big, 'a', 200);
+	big[200] = '\0';
+	snprintf(text, sizeof text, "[Settings]\nIPPOOL_1=172.16.0.100-199\n"
+		 "[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+		 "VIVSO_1=1 1 string:%s\nVIVSO_2=2 1 string:%s\n", big, big);
+	c = parse(text);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	v = opt(&c->subnets[0].opts, 125);
+	CHECK(v && v->len == 2 * (5 + 2 + 200));
+	CHECK(v && v->data[4] == 202 && v->data[207 + 4] == 202);
+	CHECK(round_trips(c));
+	config_free(c);
+}
+
+TEST(option_definition_errors)
+{
+	char text[1024], big[256];
+
+#define OD_HEAD "[Settings]\nIPPOOL_1=172.16.0.100-199\n[GENERAL]\nSUBNETMASK=255.255.255.0\n"
+	CHECK(fails_with(OD_HEAD "OPTIONDEF_224=record string, ip\n",
+			 "t.ini:5: [GENERAL] OPTIONDEF_224: \"record string, ip\": only the last "
+			 "field of a record may be a string or hex"));
+	CHECK(fails_with(OD_HEAD "OPTIONDEF_43=hex\n", "OPTIONDEF_43: option 43 "
+			 "(vendor-encapsulated-options) has a built-in definition"));
+	CHECK(fails_with(OD_HEAD "OPTIONDEF_51=u32\n", "option 51 comes from LEASETIME"));
+	CHECK(fails_with(OD_HEAD "OPTIONDEF_255=u8\n", "option code must be 1 to 254"));
+	CHECK(fails_with(OD_HEAD "OPTIONDEF_224=ip\nOPTIONDEF_0224=u8\n",
+			 "t.ini:6: [GENERAL] OPTIONDEF_0224: option 224 is defined twice"));
+	CHECK(fails_with(OD_HEAD "[SUBNET:198.18.4.0/24]\nOPTIONDEF_224=u8\n",
+			 "not allowed in this section: option definitions belong in [GENERAL]"));
+	CHECK(fails_with(OD_HEAD "OPTIONDEF_224=record ip, u16\nOPTION_224=1.2.3.4\n",
+			 "t.ini:6: [GENERAL] OPTION_224: OPTIONDEF_224: 2 fields expected, 1 given"));
+	CHECK(fails_with(OD_HEAD "OPTIONDEF_224=array u16\nOPTION_224=hex:01\n",
+			 "OPTION_224: 1 bytes are not a value of OPTIONDEF_224"));
+	CHECK(fails_with(OD_HEAD "OPTION_43=01 00\nVENDOR43_1=1 u8:1\n",
+			 "t.ini:6: [GENERAL] VENDOR43_1: option 43 is already set by OPTION_43 "
+			 "(line 5)"));
+	CHECK(fails_with(OD_HEAD "VENDOR43_1=0 u8:1\n", "sub-option code 1 to 254"));
+	CHECK(fails_with(OD_HEAD "VENDOR43_1=1\n", "expected CODE TYPE:VALUE"));
+	CHECK(fails_with(OD_HEAD "VENDOR43_1=1 u8:1\nVENDOR43_2=1 u8:2\n",
+			 "t.ini:6: [GENERAL] VENDOR43_2: sub-option 1 is also set by VENDOR43_1 "
+			 "(line 5)"));
+	CHECK(fails_with(OD_HEAD "VENDOR43_1=1 u8:1\nVENDOR43_01=2 u8:2\n",
+			 "VENDOR43_01: same index as VENDOR43_1 (line 5)"));
+	CHECK(fails_with(OD_HEAD "VENDOR43_1=1 u8:300\n", "VENDOR43_1: sub-option 1: not a number"));
+	CHECK(fails_with(OD_HEAD "VIVSO_1=x 1 u8:1\n", "VIVSO_1: expected ENTERPRISE CODE "
+			 "TYPE:VALUE"));
+	CHECK(fails_with(OD_HEAD "VIVSO_1=9 1 u8:1\nVIVSO_2=9 1 u8:2\n",
+			 "VIVSO_2: sub-option 1 of enterprise 9 is also set by VIVSO_1 (line 5)"));
+	memset(big, 'a', 253);
+	big[253] = '\0';
+	snprintf(text, sizeof text, OD_HEAD "VIVSO_1=9 1 string:%s\nVIVSO_2=9 2 u8:1\n", big);
+	CHECK(fails_with(text, "t.ini:6: [GENERAL] VIVSO_2: enterprise 9 has more than 255 bytes "
+			 "of sub-options (RFC 3925 section 4)"));
+	{	/* many keys: refused without building a quadratic option */
+		size_t cap = 64 + 2000 * 24, n;
+		char *many = malloc(cap);
+
+		n = (size_t)snprintf(many, cap, OD_HEAD);
+		for (int i = 1; i <= 2000; i++)
+			n += (size_t)snprintf(many + n, cap - n, "VIVSO_%d=%d 1 hex:\n", i, i);
+		CHECK(fails_with(many, "VIVSO_1025: option 125 would be longer than 1024 bytes"));
+		free(many);
+	}
+#undef OD_HEAD
+}
+
 T_RUN(T_CASE(seed_split_scope_configs), T_CASE(client_id_sections),
       T_CASE(always_never_send_keys), T_CASE(classes_parse_and_round_trip), T_CASE(class_errors),
       T_CASE(pool_options_parse_and_round_trip), T_CASE(pool_option_errors), T_CASE(seed_file_configs), T_CASE(defaults),
@@ -1991,4 +2131,5 @@ T_RUN(T_CASE(seed_split_scope_configs), T_CASE(client_id_sections),
       T_CASE(load_from_file), T_CASE(failover_defaults), T_CASE(failover_keys),
       T_CASE(failover_errors), T_CASE(failover_all_errors_reported),
       T_CASE(failover_sync_server_warns), T_CASE(failover_pair),
-      T_CASE(shared_networks), T_CASE(shared_network_errors))
+      T_CASE(shared_networks), T_CASE(shared_network_errors),
+      T_CASE(option_definitions), T_CASE(vivso_long), T_CASE(option_definition_errors))

@@ -339,8 +339,125 @@ TEST(format_round_trip)
 	CHECK(round_trips(OPT_IP, all, 5));	/* falls back to hex */
 }
 
+/* OPTIONDEF_nn layouts: encode by the layout, compare with hex. */
+static int lay_is(const char *layout, const char *text, const char *hex)
+{
+	struct opt_layout l;
+	uint8_t out[OPT_VALUE_MAX];
+	char err[160], got[3 * OPT_VALUE_MAX + 1] = "", *back = NULL;
+	size_t n = 0;
+	FILE *m;
+	int len;
+
+	if (opt_layout_parse(layout, &l, err, sizeof err) != 0 ||
+	    (len = opt_layout_encode(&l, text, out, sizeof out, err, sizeof err)) < 0) {
+		fprintf(stderr, "  layout \"%s\", \"%s\": %s\n", layout, text, err);
+		return 0;
+	}
+	for (int i = 0; i < len; i++)
+		snprintf(got + 2 * i, 3, "%02x", out[i]);
+	if (strcmp(got, hex) != 0) {
+		fprintf(stderr, "  layout \"%s\", \"%s\" = %s, want %s\n", layout, text, got, hex);
+		return 0;
+	}
+	/* formatted back, it encodes to the same bytes */
+	if (!opt_layout_valid(&l, out, (size_t)len) || (m = open_memstream(&back, &n)) == NULL)
+		return 0;
+	opt_layout_format(m, &l, out, (size_t)len);
+	fclose(m);
+	uint8_t again[OPT_VALUE_MAX];
+	int len2 = opt_layout_encode(&l, back, again, sizeof again, err, sizeof err);
+	int ok = len2 == len && memcmp(out, again, (size_t)len) == 0;
+	if (!ok)
+		fprintf(stderr, "  layout \"%s\": \"%s\" did not encode back\n", layout, back);
+	free(back);
+	return ok;
+}
+
+static int lay_fails(const char *layout, const char *text, const char *why)
+{
+	struct opt_layout l;
+	uint8_t out[OPT_VALUE_MAX];
+	char err[160] = "";
+
+	if (opt_layout_parse(layout, &l, err, sizeof err) == 0 &&
+	    opt_layout_encode(&l, text, out, sizeof out, err, sizeof err) >= 0)
+		return 0;
+	if (strstr(err, why) == NULL)
+		fprintf(stderr, "  layout \"%s\", \"%s\": \"%s\", want \"%s\"\n", layout, text, err,
+			why);
+	return strstr(err, why) != NULL;
+}
+
+TEST(layouts_encode)
+{
+	CHECK(lay_is("record ip, u16, string", "198.18.0.5, 1500, hi, there",
+		     "c6120005" "05dc" "68692c207468657265"));
+	CHECK(lay_is("record ip, u16, string", "198.18.0.5, 1500", "c612000505dc"));
+	CHECK(lay_is("record u8, bool, i32, hex", "7, on, -2, 01:02", "0701fffffffe0102"));
+	CHECK(lay_is("record u32, string", "1, \"a\\\"b\"", "00000001" "612262"));
+	CHECK(lay_is("array ip", "198.18.0.1, 198.18.0.2", "c6120001c6120002"));
+	CHECK(lay_is("array u16", "1,2 , 0x10", "000100020010"));
+	CHECK(lay_is("ARRAY bool", "yes, no", "0100"));
+	CHECK(lay_is("u16", "1500", "05dc"));
+	CHECK(lay_is("routes", "198.18.5.0/24 198.18.4.254", "18c61205c61204fe"));
+	CHECK(lay_is("string", "a, b", "612c2062"));
+}
+
+TEST(layout_errors)
+{
+	CHECK(lay_fails("record string, ip", "", "only the last field"));
+	CHECK(lay_fails("array string", "", "cannot be an array element"));
+	CHECK(lay_fails("record ips", "", "cannot be a record field"));
+	CHECK(lay_fails("ip, u8", "", "one type expected"));
+	CHECK(lay_fails("record", "", "is not a type"));
+	CHECK(lay_fails("record  ", "", "no type given"));
+	CHECK(lay_fails("u17", "", "is not a type"));
+	CHECK(lay_fails("record u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8", "",
+			"at most 16 fields"));
+	CHECK(lay_fails("record ip, u16", "1.2.3.4", "2 fields expected, 1 given"));
+	CHECK(lay_fails("record ip, u16", "1.2.3.4, 5, 6", "more than 2 fields"));
+	CHECK(lay_fails("record ip, u16", "1.2.3.4, 70000", "field 2 (u16): not a number"));
+	CHECK(lay_fails("array u8", "1,,2", "element 2 is empty"));
+	CHECK(lay_fails("array u8", "1, 256", "element 2 (u8)"));
+	CHECK(lay_fails("array ip", "", "no value given"));
+}
+
+TEST(layouts_valid_and_printed)
+{
+	struct opt_layout l;
+	char err[64];
+	static const uint8_t v[] = { 1, 2, 3, 4, 0, 9, 'x' };
+	char *text = NULL;
+	size_t n = 0;
+	FILE *m;
+
+	CHECK(opt_layout_parse("record  ip,u16 ,string", &l, err, sizeof err) == 0);
+	CHECK(opt_layout_valid(&l, v, 7));
+	CHECK(opt_layout_valid(&l, v, 6));	/* the string may be empty */
+	CHECK(!opt_layout_valid(&l, v, 5));
+	CHECK(opt_layout_parse("array u16", &l, err, sizeof err) == 0);
+	CHECK(opt_layout_valid(&l, v, 6));
+	CHECK(!opt_layout_valid(&l, v, 7));
+	CHECK(!opt_layout_valid(&l, v, 0));
+	CHECK(opt_layout_parse("array bool", &l, err, sizeof err) == 0);
+	CHECK(opt_layout_valid(&l, v + 4, 1) && opt_layout_valid(&l, v, 1));
+	CHECK(!opt_layout_valid(&l, v + 1, 1));
+	m = open_memstream(&text, &n);
+	CHECK(opt_layout_parse("record ip,u16,string", &l, err, sizeof err) == 0);
+	opt_layout_print(m, &l);
+	fputc('|', m);
+	opt_layout_format(m, &l, v, 7);
+	fputc('|', m);
+	opt_layout_format(m, &l, v, 6);
+	fclose(m);
+	CHECK_STR(text, "record ip, u16, string|1.2.3.4, 9, x|1.2.3.4, 9, \"\"");
+	free(text);
+}
+
 T_RUN(T_CASE(defs_by_code_and_name), T_CASE(defs_sorted_and_unique), T_CASE(type_names),
       T_CASE(encode_ip_and_ips), T_CASE(encode_integers), T_CASE(encode_bool),
       T_CASE(encode_string), T_CASE(encode_hex), T_CASE(encode_routes_rfc3442),
       T_CASE(encode_bounded), T_CASE(encode_dhcpsrv_syntax), T_CASE(valid),
-      T_CASE(format_values), T_CASE(format_round_trip))
+      T_CASE(format_values), T_CASE(format_round_trip), T_CASE(layouts_encode),
+      T_CASE(layout_errors), T_CASE(layouts_valid_and_printed))
