@@ -1,6 +1,7 @@
 """Starting, stopping and querying duodhcpd inside a server namespace."""
 
 import datetime
+import ipaddress
 import os
 import re
 import subprocess
@@ -14,6 +15,20 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 def binary():
     """The daemon under test: $DUODHCPD, else <repo>/build/duodhcpd."""
     return os.environ.get("DUODHCPD") or os.path.join(REPO, "build", "duodhcpd")
+
+
+def example_config(path, journal):
+    """An example file of the repository as it is, with only its journal
+    moved to journal."""
+    with open(path) as f:
+        text = f.read()
+    return text.replace("Journal=/var/lib/duodhcp/leases.journal", "Journal=%s" % journal)
+
+
+def in_range(addr, first, last):
+    """first <= addr <= last, as IPv4 addresses."""
+    a = ipaddress.ip_address(addr)
+    return ipaddress.ip_address(first) <= a <= ipaddress.ip_address(last)
 
 
 def make_config(journal, authoritative=True, lease_time=120, relay=False,

@@ -4,7 +4,6 @@ a UEFI and a BIOS PXE client get their own boot file, boot server and
 server name, a phone (vendor class) gets an address of the phones' pool
 and its provisioning options, and anyone else neither."""
 
-import ipaddress
 import os
 import subprocess
 
@@ -18,14 +17,10 @@ PXE_VENDOR = "PXEClient:Arch:%05d:UNDI:003016"
 
 
 def example(journal):
-    with open(EXAMPLE) as f:
-        text = f.read()
-    return text.replace("Journal=/var/lib/duodhcp/leases.journal", "Journal=%s" % journal)
+    return daemonmod.example_config(EXAMPLE, journal)
 
 
-def in_range(addr, first, last):
-    a = ipaddress.ip_address(addr)
-    return ipaddress.ip_address(first) <= a <= ipaddress.ip_address(last)
+in_range = daemonmod.in_range
 
 
 def test_example_checks():

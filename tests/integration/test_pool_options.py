@@ -5,7 +5,6 @@ router and boot file; a client of pool 1 gets the subnet's; a phone
 (vendor class) in pool 2 gets its class's option 66 over the pool's, the
 pool's router, and the class's lease time."""
 
-import ipaddress
 import os
 import subprocess
 
@@ -18,14 +17,10 @@ EXAMPLE = os.path.join(HERE, "..", "..", "examples", "pool-options.ini")
 
 
 def example(journal):
-    with open(EXAMPLE) as f:
-        text = f.read()
-    return text.replace("Journal=/var/lib/duodhcp/leases.journal", "Journal=%s" % journal)
+    return daemonmod.example_config(EXAMPLE, journal)
 
 
-def in_range(addr, first, last):
-    a = ipaddress.ip_address(addr)
-    return ipaddress.ip_address(first) <= a <= ipaddress.ip_address(last)
+in_range = daemonmod.in_range
 
 
 def test_example_checks():
