@@ -878,6 +878,11 @@ static void expand_all(struct pctx *p)
 /* ---- pass 3: keyword tables ---- */
 
 struct kdef;
+/* One word of a key that takes one of a few words (Role=primary). */
+struct kchoice {
+	const char *name;
+	uint8_t value;
+};
 typedef void kfn(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
 		 unsigned idx);
 
@@ -905,6 +910,7 @@ struct kdef {
 	uint8_t code;		/* option keys */
 	enum opt_type otype;
 	const char *hint;	/* why not here, for scope keys */
+	const struct kchoice *choices;	/* kv_choice: the words, NULL-ended */
 };
 
 static void *field(void *obj, const struct kdef *k)
@@ -918,6 +924,42 @@ static void kv_unused(struct pctx *p, void *obj, const struct kdef *k, const str
 	(void)obj, (void)k, (void)idx;
 	ent_warn(p, e, "not used by duodhcpd");
 }
+
+/* A key that takes one word of k->choices, in any case: stores its value. */
+static void kv_choice(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
+		      unsigned idx)
+{
+	char words[160];
+	size_t n = 0;
+	(void)idx;
+	for (const struct kchoice *c = k->choices; c->name; c++) {
+		if (strcasecmp(e->val, c->name) == 0) {
+			*(uint8_t *)field(obj, k) = c->value;
+			return;
+		}
+		if (n < sizeof words)
+			n += (size_t)snprintf(words + n, sizeof words - n, "%s%s",
+					      c == k->choices ? "" : c[1].name ? ", " : " or ",
+					      c->name);
+	}
+	ent_err(p, e, "\"%s\" is not %s", e->val, words);
+}
+
+/* The word of a kv_choice value, for printing the configuration. */
+static const char *choice_name(const struct kchoice *c, uint8_t value)
+{
+	for (; c->name; c++)
+		if (c->value == value)
+			return c->name;
+	return "?";
+}
+
+static const struct kchoice linksel_words[] = {
+	{ "relays", CFG_LINKSEL_RELAYS }, { "off", CFG_LINKSEL_OFF }, { NULL, 0 },
+};
+static const struct kchoice fo_role_words[] = {
+	{ "primary", CFG_FO_PRIMARY }, { "secondary", CFG_FO_SECONDARY }, { NULL, 0 },
+};
 
 static void kv_silent(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
 		      unsigned idx)
@@ -1083,19 +1125,6 @@ static void kv_trusted(struct pctx *p, void *obj, const struct kdef *k, const st
 			return;
 		c->ntrusted++;
 	}
-}
-
-/* LinkSelection=relays|off. */
-static void kv_linksel(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
-		       unsigned idx)
-{
-	(void)idx;
-	if (strcasecmp(e->val, "relays") == 0)
-		*(uint8_t *)field(obj, k) = CFG_LINKSEL_RELAYS;
-	else if (strcasecmp(e->val, "off") == 0)
-		*(uint8_t *)field(obj, k) = CFG_LINKSEL_OFF;
-	else
-		ent_err(p, e, "\"%s\" is not relays or off", e->val);
 }
 
 static void kv_bindaddr(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
@@ -2017,24 +2046,11 @@ static const struct kdef duodhcp_keys[] = {
 	  .min = 64u << 10, .max = UINT32_MAX },
 	KUINT("CommitDelayMs", struct config, commit_delay_ms, 0, 1000, 0),
 	{ .name = "TrustedRelays", .fn = kv_trusted },
-	{ .name = "LinkSelection", .fn = kv_linksel,
+	{ .name = "LinkSelection", .fn = kv_choice, .choices = linksel_words,
 	  .off = offsetof(struct config, link_selection) },
 	KUINT("SyncMaxLeases", struct config, sync_max_leases, 1, 16777216, 0),
 	KUINT("SyncRate", struct config, sync_rate, 1, 1000000, 0),
 };
-
-/* Role=primary|secondary. */
-static void kv_fo_role(struct pctx *p, void *obj, const struct kdef *k, const struct ent *e,
-		       unsigned idx)
-{
-	(void)idx;
-	if (strcasecmp(e->val, "primary") == 0)
-		*(uint8_t *)field(obj, k) = CFG_FO_PRIMARY;
-	else if (strcasecmp(e->val, "secondary") == 0)
-		*(uint8_t *)field(obj, k) = CFG_FO_SECONDARY;
-	else
-		ent_err(p, e, "\"%s\" is not primary or secondary", e->val);
-}
 
 /* HBA=: the 256-bit hash bucket map as 64 hex digits, or as ISC's 32
  * colon-separated bytes; bytes in order, bucket i is bit i%8 of byte i/8. */
@@ -2079,7 +2095,8 @@ static void kv_fo_pools(struct pctx *p, void *obj, const struct kdef *k, const s
 }
 
 static const struct kdef failover_keys[] = {
-	{ .name = "Role", .fn = kv_fo_role, .off = offsetof(struct cfg_failover, role),
+	{ .name = "Role", .fn = kv_choice, .choices = fo_role_words,
+	  .off = offsetof(struct cfg_failover, role),
 	  .flags = K_REQUIRED },
 	KIP("Address", struct cfg_failover, addr, K_REQUIRED),
 	KUINT("Port", struct cfg_failover, port, 1, 65535, 0),
@@ -4092,8 +4109,7 @@ static void print_duodhcp(const struct config *c, FILE *out)
 		if (c->trusted[i].mask != 0xffffffffu)
 			fprintf(out, "/%u", mask_prefix(c->trusted[i].mask));
 	}
-	fprintf(out, "\nLinkSelection=%s\n",
-		c->link_selection == CFG_LINKSEL_OFF ? "off" : "relays");
+	fprintf(out, "\nLinkSelection=%s\n", choice_name(linksel_words, c->link_selection));
 }
 
 static struct cfg_range *fo_ranges(const struct config *c, size_t *n);
@@ -4108,7 +4124,7 @@ static void print_failover(const struct config *c, FILE *out)
 	if (!fo->enabled)
 		return;
 	fprintf(out, "\n[FAILOVER]\nRole=%s\nAddress=%s\nPort=%u\n",
-		fo->role == CFG_FO_PRIMARY ? "primary" : "secondary", ipfmt(a, fo->addr),
+		choice_name(fo_role_words, fo->role), ipfmt(a, fo->addr),
 		fo->port);
 	fprintf(out, "PeerAddress=%s\nPeerPort=%u\n", ipfmt(a, fo->peer_addr), fo->peer_port);
 	print_str(out, "Name", fo->name);
