@@ -319,13 +319,20 @@ static void status_counters(FILE *f, struct rd *r, json_object *o)
 	int64_t disc = rd_int(r, rx, "discover"), req = rd_int(r, rx, "request");
 	r->where = "counters.tx";
 	int64_t offer = rd_int(r, tx, "offer"), ack = rd_int(r, tx, "ack"), nak = rd_int(r, tx, "nak");
-	r->where = "counters.dropped";
-	int64_t mal = rd_int(r, dr, "malformed"), nos = rd_int(r, dr, "no_subnet");
-	int64_t notours = rd_int(r, dr, "not_ours");
 	fprintf(f, "received: %" PRId64 " DISCOVER, %" PRId64 " REQUEST; sent: %" PRId64
 		" OFFER, %" PRId64 " ACK, %" PRId64 " NAK\n", disc, req, offer, ack, nak);
-	fprintf(f, "dropped: %" PRId64 " malformed, %" PRId64 " no subnet, %" PRId64
-		" not ours\n", mal, nos, notours);
+	/* Every reason the API counts (counters.dropped), in its order. */
+	static const char *const drops[][2] = {
+		{ "malformed", "malformed" }, { "no_subnet", "no subnet" },
+		{ "not_ours", "not ours" }, { "partner", "partner's" },
+		{ "relay", "untrusted relay" }, { "bootp", "BOOTP" },
+	};
+	r->where = "counters.dropped";
+	fprintf(f, "dropped:");
+	for (size_t i = 0; i < sizeof drops / sizeof drops[0]; i++)
+		fprintf(f, "%s %" PRId64 " %s", i ? "," : "", rd_int(r, dr, drops[i][0]),
+			drops[i][1]);
+	fprintf(f, "\n");
 	r->where = "";
 }
 

@@ -154,7 +154,7 @@ static const char status_good[] =
 	"\"relayed\":false,\"size\":41,\"active\":2}],"
 	"\"journal\":{\"bytes\":1234,\"disk_failing\":false,\"acks_withheld\":1},"
 	"\"counters\":{\"rx\":{\"discover\":7,\"request\":5},\"tx\":{\"offer\":6,\"ack\":4,"
-	"\"nak\":0},\"dropped\":{\"malformed\":1,\"no_subnet\":0,\"not_ours\":2}},"
+	"\"nak\":0},\"dropped\":{\"malformed\":1,\"no_subnet\":0,\"not_ours\":2,\"partner\":3,\"relay\":4,\"bootp\":5}},"
 	"\"sync\":{\"enabled\":false,\"partner\":\"\",\"state\":\"off\",\"last_error\":\"\"},"
 	"\"failover\":{\"enabled\":false}}";
 
@@ -167,7 +167,7 @@ TEST(status_prints_the_summary_and_names_wrong_types)
 	CHECK(strstr(out, "pool 198.18.0.10-198.18.0.50 (IPBIND_1): 2 of 41 active\n"));
 	CHECK(strstr(out, "journal: 1234 bytes, writing; ACKs withheld: 1\n"));
 	CHECK(strstr(out, "sent: 6 OFFER, 4 ACK, 0 NAK\n"));
-	CHECK(strstr(out, "dropped: 1 malformed, 0 no subnet, 2 not ours\n"));
+	CHECK(strstr(out, "dropped: 1 malformed, 0 no subnet, 2 not ours, 3 partner's, 4 untrusted relay, 5 BOOTP\n"));
 	CHECK(!strstr(out, "failover"));
 	free(out);
 	/* json-c asserts on an array call with an object: checked first. */
