@@ -227,6 +227,7 @@ static char *slurp(const char *path, size_t *len)
 	char *buf;
 	long n;
 
+	*len = 0;
 	if (f == NULL)
 		return NULL;
 	fseek(f, 0, SEEK_END);
@@ -628,7 +629,7 @@ TEST(parse_rejects_addr_state)
 
 TEST(parse_rejects_hw_cid)
 {
-	char body[JOURNAL_LINE_MAX * 2], cid[600];
+	char body[4 * JOURNAL_LINE_MAX], cid[600];	/* as large as edit()'s */
 
 	CHECK(rejects(edit("hw=02:00:00:00:00:01",
 			   "hw=00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10"),
@@ -658,7 +659,7 @@ TEST(parse_rejects_hw_cid)
 
 TEST(parse_rejects_hostname)
 {
-	char body[JOURNAL_LINE_MAX * 2], host[1000];
+	char body[4 * JOURNAL_LINE_MAX], host[1000];	/* as large as edit()'s */
 
 	CHECK(rejects(edit("host=pc%20one", "host=a=b"), "host: unescaped byte"));
 	CHECK(rejects(edit("host=pc%20one", "host=pc%2"), "host: bad %XX escape"));
