@@ -10,7 +10,7 @@ What is checked:
     checked against man/ instead);
   * the README's "Sections and keys" tables and duodhcpd.ini(5) list the same
     sections, the same keys in each section, and the same default per key;
-  * those tables and the parser's key tables in src/conf/config.c know the same
+  * those tables and the parser's key tables in src/conf/ know the same
     sections and keys, "ignored"/"silent" in the README match kv_unused and
     kv_silent, and defaults and "N to M" ranges match the code;
   * the options in duodhcpd(8) and duodhcpctl(8) are the ones their getopt
@@ -291,7 +291,13 @@ def test_selftest_readme_and_ini5():
         compare_keys(readme_keys(md6), man_keys(page))
 
 
-# ------------------------------------------------------ src/conf/config.c extractor
+# ------------------------------------------------------ src/conf/ extractor
+
+def conf_src():
+    """The parser's sources, src/conf/*.c and parse.h, as one text."""
+    return "\n".join(read(f"src/conf/{f.name}") for f in sorted((ROOT / "src/conf").iterdir())
+                     if f.suffix == ".c" or f.name == "parse.h")
+
 
 def c_entries(body):
     """Top-level comma-separated entries of a C initializer body."""
@@ -331,7 +337,7 @@ def parser_sections(src):
         macro_def[name] = {"fn": fn.group(1) if fn else None,
                            "flags": set(re.findall(r"\bK_[A-Z]+\b", body))}
     tables = {}
-    for tname, body in re.findall(r"static const struct kdef (\w+)\[\] = \{(.*?)\n\};", src, re.S):
+    for tname, body in re.findall(r"(?:static )?const struct kdef (\w+)\[\] = \{(.*?)\n\};", src, re.S):
         keys = {}
         for e in c_entries(body):
             name = re.search(r'"([^"]+)"', e).group(1)
@@ -356,18 +362,18 @@ def parser_sections(src):
             keys[name.lower()] = {"name": name, "fn": fn, "flags": flags,
                                   "field": field, "range": rng}
         tables[tname] = keys
-    assert tables, "config.c: no kdef tables"
+    assert tables, "src/conf: no kdef tables"
 
     # Which section runs which table: classify()'s names, do_fixed()'s cases.
     names = dict((k, n) for n, k in re.findall(r'\{ "([^"]+)", (SK_\w+) \}', src))
-    runs = dict(re.findall(r"case (SK_\w+): run_table\(p, s, (\w+),", src))
+    runs = dict(re.findall(r"case (SK_\w+):\s*run_table\(p, s, (\w+),", src))
     gen = re.search(r"case SK_GENERAL:.*?run_table\(p, s, (\w+),", src, re.S)
-    sub = re.search(r"^static void do_subnet\(.*?run_table\(p, s, (\w+),", src, re.S | re.M)
-    host = re.search(r"^static void do_host\(.*?run_table\(p, s, (\w+),", src, re.S | re.M)
-    klass = re.search(r"^static void do_class\(.*?run_table\(p, s, (\w+),", src, re.S | re.M)
+    sub = re.search(r"^(?:static )?void (?:conf_)?do_subnet\(.*?run_table\(p, s, (\w+),", src, re.S | re.M)
+    host = re.search(r"^(?:static )?void (?:conf_)?do_host\(.*?run_table\(p, s, (\w+),", src, re.S | re.M)
+    klass = re.search(r"^(?:static )?void (?:conf_)?do_class\(.*?run_table\(p, s, (\w+),", src, re.S | re.M)
     bits = dict(re.findall(r"kind == (SK_\w+) \? (K_\w+)", src))
     assert gen and sub and host and klass and len(bits) == 4, \
-        "config.c: section dispatch not found"
+        "src/conf: section dispatch not found"
     out = {}
     for kind, table in runs.items():
         out[names[kind].lower()] = tables[table]
@@ -375,23 +381,23 @@ def parser_sections(src):
                         ("SK_HOST", host.group(1)), ("SK_CLASS", klass.group(1))):
         out[kind] = {k: v for k, v in tables[table].items() if bits[kind] in v["flags"]}
     used = set(runs.values()) | {gen.group(1), sub.group(1), host.group(1), klass.group(1)}
-    assert used == set(tables), f"config.c: kdef tables not mapped: {set(tables) - used}"
+    assert used == set(tables), f"src/conf: kdef tables not mapped: {set(tables) - used}"
     out["_names"] = {n.lower() for n in names.values()}
     return out
 
 
 def parser_defaults(src):
-    """{field: value} set by config.c's defaults(); other fields are zero.
+    """{field: value} set by src/conf's defaults(); other fields are zero.
     A field of a member struct (c->fo.port) is keyed by its own name, which
     is what the key tables' offsetof(struct cfg_failover, port) gives."""
     consts = {}
     for n, v in re.findall(r"^#define (DEF_\w+)\s+(.+)$", src, re.M):
         v = re.sub(r"/\*.*$", "", v).strip()     # a comment after the value
         consts[n] = v.strip('"') if v.startswith('"') else c_int(v)
-    body = re.search(r"^static void defaults\(.*?\n\}", src, re.S | re.M).group(0)
+    body = re.search(r"^(?:static )?void (?:conf_)?defaults\(.*?\n\}", src, re.S | re.M).group(0)
     out = {}
     for field, c in re.findall(r"c->(?:\w+\.)?(\w+) = (DEF_\w+);", body):
-        assert field not in out, f"config.c: two defaults for a field named {field}"
+        assert field not in out, f"src/conf: two defaults for a field named {field}"
         out[field] = consts[c]
     for field, c in re.findall(r"snprintf\(c->(\w+), sizeof c->\w+, \"%s\", (DEF_\w+)\)", body):
         out[field] = consts[c]
@@ -469,7 +475,7 @@ def compare_parser(readme_rows, parser, defaults):
                     got = (size_value(rm.group(1)), size_value(rm.group(2)))
                     if got != info["range"]:
                         problems.append(f"[{sect}] {key}: range {got} in the README, "
-                                        f"{info['range']} in config.c")
+                                        f"{info['range']} in src/conf")
                 # defaults of the sections that are not inheriting ones
                 d = row["default"]
                 # a key the parser requires (K_REQUIRED) has no default
@@ -491,11 +497,11 @@ def compare_parser(readme_rows, parser, defaults):
                     got = size_value(d) if isinstance(want, int) else d
                     if got != want:
                         problems.append(f"[{sect}] {key}: default {d!r} in the README, "
-                                        f"{want!r} in config.c")
+                                        f"{want!r} in src/conf")
                 elif info["fn"] in ("kv_bool", "kv_uint", "kv_size") and d != "0":
-                    problems.append(f"[{sect}] {key}: default {d!r} in the README, 0 in config.c")
+                    problems.append(f"[{sect}] {key}: default {d!r} in the README, 0 in src/conf")
                 elif info["fn"] == "kv_str" and not (d or "").startswith('""'):
-                    problems.append(f"[{sect}] {key}: default {d!r} in the README, \"\" in config.c")
+                    problems.append(f"[{sect}] {key}: default {d!r} in the README, \"\" in src/conf")
         for pk in sorted(set(table) - listed):
             problems.append(f"[{sect}] {table[pk]['name']}: known to the parser, not in the README")
     for kind in sorted(set(parser) - seen_kinds - {"_names"}):
@@ -504,19 +510,19 @@ def compare_parser(readme_rows, parser, defaults):
 
 
 def test_parser_tables_are_read():
-    p = parser_sections(read("src/conf/config.c"))
+    p = parser_sections(conf_src())
     assert len(p["settings"]) >= 20 and len(p["SK_HOST"]) >= 12 and len(p["duodhcp"]) >= 12
-    assert parser_defaults(read("src/conf/config.c"))["journal"].startswith("/")
+    assert parser_defaults(conf_src())["journal"].startswith("/")
 
 
 def test_readme_and_parser_agree():
-    src = read("src/conf/config.c")
+    src = conf_src()
     assert compare_parser(readme_sections(read("README.md")), parser_sections(src),
                           parser_defaults(src)) == []
 
 
 def test_selftest_readme_and_parser():
-    src, md = read("src/conf/config.c"), read("README.md")
+    src, md = conf_src(), read("README.md")
 
     def problems(src=src, md=md):
         return compare_parser(readme_sections(md), parser_sections(src), parser_defaults(src))
@@ -528,11 +534,11 @@ def test_selftest_readme_and_parser():
     assert "[Settings] ReadOnly: in the README, unknown to the parser" in problems(src=src3)
     src4 = re.sub(r"^#define DEF_OFFER\s.*$", "#define DEF_OFFER\t12345u", src, flags=re.M)
     assert src4 != src
-    assert any(p.startswith("[DUODHCP] OfferHold: default ") and p.endswith(" 12345 in config.c")
+    assert any(p.startswith("[DUODHCP] OfferHold: default ") and p.endswith(" 12345 in src/conf")
                for p in problems(src=src4))
     src5 = re.sub(r'(KUINT\("ProbeTimeoutMs",(?:[^,]*,){3})[^,]*,', r"\1 12345,", src)
     assert src5 != src
-    assert any(p.startswith("[DUODHCP] ProbeTimeoutMs: range ") and p.endswith(", 12345) in config.c")
+    assert any(p.startswith("[DUODHCP] ProbeTimeoutMs: range ") and p.endswith(", 12345) in src/conf")
                for p in problems(src=src5))
     src6 = src.replace('KUNUSED("AllowDNSQuery", K_G | K_H)', 'KUNUSED("AllowDNSQuery", K_G)')
     assert src6 != src
@@ -540,12 +546,12 @@ def test_selftest_readme_and_parser():
         in problems(src=src6)
     md7 = re.sub(r"^(\| `Trace` \|[^|]*\|)[^|]*\|", r"\1 7 |", md, flags=re.M)
     assert md7 != md
-    assert "[Settings] Trace: default '7' in the README, 0 in config.c" in problems(md=md7)
+    assert "[Settings] Trace: default '7' in the README, 0 in src/conf" in problems(md=md7)
     # a default of a member struct's field (c->fo.port), and required keys
     src9 = re.sub(r"^#define DEF_FO_MRD\s.*$", "#define DEF_FO_MRD\t12345u", src, flags=re.M)
     assert src9 != src
     assert any(p.startswith("[FAILOVER] MaxResponseDelay: default ") and
-               p.endswith(" 12345 in config.c") for p in problems(src=src9))
+               p.endswith(" 12345 in src/conf") for p in problems(src=src9))
     src10 = src.replace("mclt, 1, 31536000, K_REQUIRED | K_PRIMARY)", "mclt, 1, 31536000, K_PRIMARY)")
     assert src10 != src
     assert "[FAILOVER] MCLT: the README says required, the parser does not (no K_REQUIRED)" \
