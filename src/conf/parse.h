@@ -1,12 +1,14 @@
-/* Internal to src/conf.  The configuration: the dhcpsrv.ini format of "DHCP Server for Windows" plus
- * duodhcp's own sections (docs/config.md is the reference).
+/* Internal to src/conf/: what its files share.  The configuration is the
+ * dhcpsrv.ini format of "DHCP Server for Windows" plus duodhcp's own
+ * sections (docs/config.md is the reference).
  *
  * Three passes over a private copy of the bytes:
  *   1. read: split into sections and KEY=VALUE entries, bounded (line
  *      length, NUL bytes), and catch duplicate sections and keys;
  *   2. expand: dhcpsrv's $(section\name) variables, each entry once;
  *   3. interpret: each section through its keyword table, then build the
- *      subnets and validate the whole.
+ *      subnets and validate the whole;
+ * and print.c writes the result back as an INI file (duodhcpd -t).
  * Every problem is reported with file, line, section and key, all of them;
  * the result is NULL when there was any error. */
 #ifndef DUODHCP_CONF_PARSE_H
@@ -315,6 +317,7 @@ const char *conf_opt_reserved(unsigned code);
 void conf_codes_add(struct cfg_codes *set, unsigned code);
 void conf_scope_free(struct scope *sc);
 extern const struct kdef conf_failover_keys[];
+extern const size_t conf_nfailover_keys;
 void conf_classify(struct pctx *p, struct sect *s);
 void conf_do_fixed(struct pctx *p, struct sect *s);
 size_t conf_new_subnet(struct pctx *p, const char *name, uint32_t net, uint32_t mask,
@@ -333,11 +336,5 @@ void conf_fo_pools(struct pctx *p, const struct sect *s);
 void conf_interpret(struct pctx *p);
 void conf_defaults(struct config *c);
 void conf_optset_free(struct cfg_optset *o);
-const struct opt_layout *config_optdef(const struct config *c, uint8_t code);
-
-/* ---- printing (print.c) ---- */
-
-
-extern const size_t conf_nfailover_keys;
 
 #endif
