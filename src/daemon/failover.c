@@ -334,8 +334,9 @@ struct fo_driver *fo_driver_new(const struct fo_driver_deps *d, char *err, size_
 	const struct cfg_failover *f = &d->cfg->fo;
 	fo_policy_init(&fd->pol, d->cfg);
 	struct fo_upd_conf uc = { .role = fd->pol.role, .max_unacked = f->max_unacked };
-	struct fo_upd_ops uo = { upd_send, upd_apply, upd_changed, upd_event, upd_in_pool,
-				 upd_my_state, upd_now };
+	struct fo_upd_ops uo = { .send = upd_send, .apply = upd_apply, .changed = upd_changed,
+				 .event = upd_event, .in_pool = upd_in_pool,
+				 .my_state = upd_my_state, .now = upd_now };
 	struct fo_peer_conf pc;
 	fo_peer_conf_from_cfg(&pc, f);
 	struct fo_peer_ops po = { .on_msg = on_msg, .journal = on_journal, .actions = on_actions };

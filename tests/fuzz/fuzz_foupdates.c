@@ -92,8 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t first = POOL_FIRST + 10, last = POOL_LAST - 1;
 	lease_table_set_pools(f.t, &first, &last, 1);
 	struct fo_upd_conf c = { .role = data[0] & 1 ? FO_SECONDARY : FO_PRIMARY };
-	struct fo_upd_ops ops = { fz_send, fz_apply, fz_changed, fz_event, NULL,
-				  f.state ? fz_state : NULL, fz_now };
+	struct fo_upd_ops ops = { .send = fz_send, .apply = fz_apply, .changed = fz_changed,
+				  .event = fz_event, .my_state = f.state ? fz_state : NULL,
+				  .now = fz_now };
 	f.u = fo_upd_new(f.t, &c, &ops, &f);
 	fo_upd_link(f.u, true, (data[0] >> 1 & 7) + 1u);
 	fo_upd_requested(f.u);

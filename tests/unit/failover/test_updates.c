@@ -90,7 +90,8 @@ static void side_init(struct side *s, enum fo_role role, uint32_t max_unacked)
 	lease_table_set_pools(s->t, &first, &last, 1);
 	s->out = calloc(MAXOUT, sizeof *s->out);
 	struct fo_upd_conf c = { .role = role, .max_unacked = max_unacked };
-	struct fo_upd_ops ops = { s_send, s_apply, s_changed, s_event, NULL };
+	struct fo_upd_ops ops = { .send = s_send, .apply = s_apply, .changed = s_changed,
+				  .event = s_event };
 	s->u = fo_upd_new(s->t, &c, &ops, s);
 	s->auto_done = true;
 }
@@ -113,7 +114,8 @@ static void side_init_checked(struct side *s, enum fo_role role, uint8_t state)
 	side_init(s, role, 10);
 	fo_upd_free(s->u);
 	struct fo_upd_conf c = { .role = role, .max_unacked = 10 };
-	struct fo_upd_ops ops = { s_send, s_apply, s_changed, s_event, NULL, s_state, s_now };
+	struct fo_upd_ops ops = { .send = s_send, .apply = s_apply, .changed = s_changed,
+				  .event = s_event, .my_state = s_state, .now = s_now };
 	s->u = fo_upd_new(s->t, &c, &ops, s);
 	s->fo_state = state;
 }
