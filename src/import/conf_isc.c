@@ -23,7 +23,9 @@ static void stmt_text(const struct isc_stmt *s, char *buf, size_t cap)
 	size_t n = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < s->ntok && i < 6 && n < cap; i++)
-		n += (size_t)snprintf(buf + n, cap - n, "%s%s%s%s", i ? " " : "",
+		n += (size_t)snprintf(buf + n, cap - n, "%s%s%s%s",
+				      i && !(s->tok[i].kind == ISC_PUNCT && s->tok[i].text[0] == ',')
+				      ? " " : "",
 				      s->tok[i].kind == ISC_STRING ? "\"" : "", s->tok[i].text,
 				      s->tok[i].kind == ISC_STRING ? "\"" : "");
 	if (s->ntok > 6 && n < cap)
@@ -125,6 +127,10 @@ static int opt_define(struct ictx *c, const struct isc_stmt *s)
 		isc_note(c, s, XLAT_LOST, "an option definition with a code outside 1-254");
 		return 0;
 	}
+	if (strchr(s->tok[1].text, '.') && strncasecmp(s->tok[1].text, "dhcp.", 5)) {
+		isc_note(c, s, XLAT_LOST, "an option of another option space");
+		return 0;
+	}
 	struct idef d = { .code = (uint8_t)code };
 	if (isc_fmt_parse(s, 5, &d.fmt, err, sizeof err) < 0) {
 		char why[200];
@@ -133,7 +139,13 @@ static int opt_define(struct ictx *c, const struct isc_stmt *s)
 		isc_note(c, s, XLAT_LOST, why);
 		return 0;
 	}
-	snprintf(d.name, sizeof d.name, "%s", s->tok[1].text);
+	for (size_t i = 0; i < d.fmt.n; i++)
+		if (d.fmt.f[i] == IFT_IP6) {
+			isc_note(c, s, XLAT_LOST, "an IPv6 address field has no DHCPv4 type here");
+			return 0;
+		}
+	snprintf(d.name, sizeof d.name, "%s", s->tok[1].text + (strncasecmp(s->tok[1].text,
+		 "dhcp.", 5) ? 0 : 5));
 	struct idef *v = realloc(c->defs, (c->ndefs + 1) * sizeof *v);
 	if (!v)
 		return -1;

@@ -361,10 +361,13 @@ static int field(uint8_t ft, const struct isc_stmt *s, size_t *i, struct wr *w, 
 	case IFT_U8: ok = word && number(k->text, 0, 255, &v); put_be(w, (uint32_t)v, 1); break;
 	case IFT_U16: ok = word && number(k->text, 0, 65535, &v); put_be(w, (uint32_t)v, 2); break;
 	case IFT_U32: ok = word && number(k->text, 0, 4294967295LL, &v); put_be(w, (uint32_t)v, 4); break;
-	case IFT_I8: ok = word && number(k->text, -128, 127, &v); put_be(w, (uint32_t)v, 1); break;
-	case IFT_I16: ok = word && number(k->text, -32768, 32767, &v); put_be(w, (uint32_t)v, 2); break;
+	/* dhcpd stores a signed field's bytes without checking the sign, and
+	 * the usual RFC 3442 definition ("array of integer 8") relies on it
+	 * for octets above 127. */
+	case IFT_I8: ok = word && number(k->text, -128, 255, &v); put_be(w, (uint32_t)v, 1); break;
+	case IFT_I16: ok = word && number(k->text, -32768, 65535, &v); put_be(w, (uint32_t)v, 2); break;
 	case IFT_I32:
-		ok = word && number(k->text, -2147483648LL, 2147483647LL, &v);
+		ok = word && number(k->text, -2147483648LL, 4294967295LL, &v);
 		put_be(w, (uint32_t)v, 4);
 		break;
 	case IFT_BOOL: {
