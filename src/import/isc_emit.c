@@ -351,6 +351,10 @@ static void emit_subnet(struct ictx *c, size_t i, const struct times *gt)
 	xlat_section(c->x, name);
 	xlat_comment(c->x, "%s:%u: %s", c->file, s->line, s->bind ? "directly attached" :
 		     "reached through relay agents only (no --bind address in it)");
+	if (!s->bind)
+		xlat_note(c->x, s->line, XLAT_INFO, name, "served through relay agents only; if "
+			  "this server has an address on that link, translate with --bind "
+			  "<that address> (IPBIND_n in [Settings])");
 	if (s->shared >= 0)
 		xlat_key(c->x, "SharedNetwork", "%s", c->shared[s->shared]);
 	struct times t = times_of(&s->eff, gt);
@@ -362,6 +366,11 @@ static void emit_subnet(struct ictx *c, size_t i, const struct times *gt)
 		const struct irange *r = &c->ranges[k];
 		if (r->sub != (int)i)
 			continue;
+		if (n == 9999) {	/* IPPOOL_n's n ends at 9999 */
+			notel(c, r->line, XLAT_LOST, "range", "a subnet holds at most 9999 ranges "
+			      "here: dropped");
+			continue;
+		}
 		xlat_printf(c->x, "IPPOOL_%u=%s-%s\n", ++n, text_ip4(r->first, a),
 			    text_ip4(r->last, b));
 		if (r->pool >= 0) {
