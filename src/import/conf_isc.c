@@ -206,6 +206,10 @@ static int opt_special(struct ictx *c, const struct isc_stmt *s, uint8_t code, c
 	}
 	if ((code == 58 || code == 59) && len == 4) {
 		uint32_t t = be32(v);
+		if (c->scope == IS_POOL || c->scope == IS_HOST) {
+			isc_note(c, s, XLAT_LOST, "T1 and T2 are set for a subnet or globally here");
+			return 1;
+		}
 		if (t == 0 || t == UINT32_MAX) {
 			isc_note(c, s, XLAT_LOST, "a time of 0 or 4294967295 seconds");
 			return 1;
@@ -315,6 +319,11 @@ static int st_lease(struct ictx *c, const struct isc_stmt *s)
 	}
 	if (c->scope == IS_POOL) {
 		isc_note(c, s, XLAT_LOST, "a pool cannot have a lease time of its own here");
+		return 0;
+	}
+	if (c->scope == IS_HOST && !isc_is(s, 0, "default-lease-time")) {
+		isc_note(c, s, XLAT_LOST, "a client section has only LEASETIME; the subnet's "
+			 "MinLeaseTime and MaxLeaseTime bound it");
 		return 0;
 	}
 	if (isc_is(s, 0, "default-lease-time"))

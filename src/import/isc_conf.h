@@ -82,6 +82,12 @@ struct ipeer {
 
 #define ISC_SCOPES_MAX (ISC_DEPTH_MAX + 1)
 
+/* Open addressing over host indices (isc_emit.c). */
+struct hset {
+	size_t *v;		/* SIZE_MAX = empty */
+	size_t n, cap;
+};
+
 struct ictx {
 	struct xlat *x;
 	const char *file;
@@ -108,6 +114,7 @@ struct ictx {
 	struct ipeer *peers;
 	size_t npeers;
 	const struct ipeer *fo;		/* the one written, NULL = none */
+	struct hset addrs, clients;	/* reservations written so far */
 	char (*shared)[32];
 	size_t nshared;
 	struct opt_layout layouts[256];	/* OPTIONDEF_nn written, by code */

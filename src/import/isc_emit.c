@@ -381,6 +381,75 @@ static void emit_subnet(struct ictx *c, size_t i, const struct times *gt)
 	}
 }
 
+/* ---- sets of the reservations written, so that a file of many hosts
+ * is not checked pair by pair ---- */
+
+static uint64_t fnv(const uint8_t *p, size_t n, uint64_t h)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* A host's client key: its identifier, else its MAC (type byte first so
+ * the two kinds never meet). */
+static size_t client_key(const struct ihost *h, uint8_t *k)
+{
+	k[0] = h->cidlen ? 1 : 2;
+	memcpy(k + 1, h->cidlen ? h->cid : h->hw, h->cidlen ? h->cidlen : 6);
+	return 1 + (h->cidlen ? h->cidlen : 6);
+}
+
+static uint64_t hkey(const struct ihost *hosts, size_t i, uint32_t addr, bool by_addr)
+{
+	uint8_t k[256];
+	if (by_addr)
+		return fnv((const uint8_t *)&addr, sizeof addr, 0xcbf29ce484222325ull);
+	return fnv(k, client_key(&hosts[i], k), 0xcbf29ce484222325ull);
+}
+
+static bool hsame(const struct ihost *hosts, size_t a, size_t b, uint32_t addr, bool by_addr)
+{
+	uint8_t ka[256], kb[256];
+	if (by_addr)
+		return hosts[a].addr == addr;
+	size_t na = client_key(&hosts[a], ka), nb = client_key(&hosts[b], kb);
+	return na == nb && memcmp(ka, kb, na) == 0;
+}
+
+/* Adds host i (by its address when addr != 0, else by its client key);
+ * 1 added, 0 already there, -1 out of memory. */
+static int hset_add(struct hset *set, uint32_t addr, const struct ihost *hosts, size_t i)
+{
+	bool by_addr = addr != 0;
+	if (2 * (set->n + 1) > set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 64;
+		size_t *v = malloc(cap * sizeof *v);
+		if (!v)
+			return -1;
+		for (size_t k = 0; k < cap; k++)
+			v[k] = SIZE_MAX;
+		for (size_t k = 0; k < set->cap; k++) {
+			if (set->v[k] == SIZE_MAX)
+				continue;
+			size_t j = hkey(hosts, set->v[k], hosts[set->v[k]].addr, by_addr) & (cap - 1);
+			while (v[j] != SIZE_MAX)
+				j = (j + 1) & (cap - 1);
+			v[j] = set->v[k];
+		}
+		free(set->v);
+		set->v = v;
+		set->cap = cap;
+	}
+	size_t j = hkey(hosts, i, addr, by_addr) & (set->cap - 1);
+	for (; set->v[j] != SIZE_MAX; j = (j + 1) & (set->cap - 1))
+		if (hsame(hosts, set->v[j], i, addr, by_addr))
+			return 0;
+	set->v[j] = i;
+	set->n++;
+	return 1;
+}
+
 static bool host_addr_ok(struct ictx *c, size_t i)
 {
 	struct ihost *h = &c->hosts[i];
@@ -395,9 +464,11 @@ static bool host_addr_ok(struct ictx *c, size_t i)
 		why = "its fixed-address is this server's own address";
 	else if (c->fo && (h->addr == c->fo->addr || h->addr == c->fo->peer_addr))
 		why = "its fixed-address is a failover server's address";
-	for (size_t j = 0; !why && j < i; j++)
-		if (c->hosts[j].addr == h->addr)
-			why = "its fixed-address is another host's too";
+	int added = why ? 1 : hset_add(&c->addrs, h->addr, c->hosts, i);
+	if (added < 0)
+		c->x->oom = true;
+	if (added == 0)
+		why = "its fixed-address is another host's too";
 	if (why)
 		notel(c, h->line, XLAT_LOST, "fixed-address", why);
 	return !why;
@@ -412,18 +483,14 @@ static void emit_host(struct ictx *c, size_t i, const struct times *gt)
 		      "to know the client by");
 		return;
 	}
-	for (size_t j = 0; j < i; j++) {
-		const struct ihost *o = &c->hosts[j];
-		bool same = h->cidlen ? o->cidlen == h->cidlen && !memcmp(o->cid, h->cid, h->cidlen)
-				      : !o->cidlen && o->has_hw && !memcmp(o->hw, h->hw, 6);
-		if (same && (o->has_hw || o->cidlen >= 2)) {
-			notel(c, h->line, XLAT_LOST, "host", "the same client as an earlier host: "
-			      "one section per client here");
-			h->addr = 0;
-			h->has_hw = false;
-			h->cidlen = 0;
-			return;
-		}
+	int added = hset_add(&c->clients, 0, c->hosts, i);
+	if (added < 0)
+		c->x->oom = true;
+	if (added == 0) {
+		notel(c, h->line, XLAT_LOST, "host", "the same client as an earlier host: "
+		      "one section per client here");
+		h->addr = 0;
+		return;
 	}
 	if (h->cidlen) {
 		char hex[3 * 255];
@@ -445,8 +512,15 @@ static void emit_host(struct ictx *c, size_t i, const struct times *gt)
 		snprintf(h->hostname, sizeof h->hostname, "%s", h->name);
 	if (h->hostname[0])
 		xlat_key(c->x, "Hostname", "\"%s\"", h->hostname);
-	if (h->eff.lease && h->eff.lease != gt->lease)
-		xlat_key(c->x, "LEASETIME", "%u", h->eff.lease);
+	if (h->eff.lease) {
+		/* dhcpd keeps a host's time within the scope's minimum and maximum. */
+		uint32_t lmin = h->eff.lmin ? h->eff.lmin : gt->lmin;
+		uint32_t lmax = h->eff.lmax ? h->eff.lmax : gt->lmax;
+		uint32_t lease = h->eff.lease < lmin ? lmin : h->eff.lease;
+		lease = lease > lmax ? lmax : lease;
+		if (lease != gt->lease)
+			xlat_key(c->x, "LEASETIME", "%u", lease);
+	}
 	emit_params(c, "", &h->eff);
 }
 
@@ -557,5 +631,7 @@ void isc_ctx_free(struct ictx *c)
 	free(c->hosts);
 	free(c->peers);
 	free(c->shared);
+	free(c->addrs.v);
+	free(c->clients.v);
 	free(c);
 }

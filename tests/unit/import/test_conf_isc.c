@@ -292,6 +292,31 @@ TEST(client_identifier_host)
 	xlat_free(&x);
 }
 
+TEST(host_lease_within_bounds)
+{
+	static const char conf[] =
+		"max-lease-time 7200;\n"
+		"min-lease-time 300;\n"
+		"subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.10 198.18.0.20; }\n"
+		"host a { hardware ethernet 00:11:22:33:44:55; default-lease-time 90000; }\n"
+		"host b { hardware ethernet 00:11:22:33:44:56; default-lease-time 10;\n"
+		"  max-lease-time 20; }\n"
+		"subnet 198.18.1.0 netmask 255.255.255.0 {\n"
+		"  pool { range 198.18.1.10 198.18.1.20; option dhcp-renewal-time 60; }\n"
+		"}\n";
+	struct xlat x;
+	CHECK_EQ(tr(&x, conf, 0), 0);
+	/* dhcpd's default (43200) is cut to the maximum, as dhcpd does. */
+	CHECK(has(&x, "LEASETIME=7200\nMaxLeaseTime=7200\nMinLeaseTime=300\n"));
+	CHECK(has(&x, "; t.conf:4: host a\n\n["));
+	CHECK(has(&x, "; t.conf:5: host b\nLEASETIME=300\n"));
+	CHECK(strstr(why_at(&x, 6), "only LEASETIME") != NULL);
+	CHECK(strstr(why_at(&x, 8), "subnet or globally") != NULL);
+	CHECK(!has(&x, "T1="));
+	CHECK(loads(&x));
+	xlat_free(&x);
+}
+
 TEST(syntax_errors_name_the_line)
 {
 	static const struct {
@@ -328,5 +353,6 @@ T_RUN(T_CASE(basic_global_subnet_host), T_CASE(bind_makes_a_direct_link),
       T_CASE(notes_name_their_lines), T_CASE(failover_peer_and_pools),
       T_CASE(failover_secondary_without_mclt), T_CASE(shared_network_and_pool_options),
       T_CASE(option_definitions), T_CASE(values_our_parser_refuses_are_notes),
-      T_CASE(client_identifier_host), T_CASE(syntax_errors_name_the_line),
+      T_CASE(client_identifier_host), T_CASE(host_lease_within_bounds),
+      T_CASE(syntax_errors_name_the_line),
       T_CASE(guess_format))
