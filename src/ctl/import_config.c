@@ -162,7 +162,10 @@ static int translate(struct xlat *xp, xlat_fn fn, const char *file, const char *
 	struct xlat x = *xp;
 	int rc = fn(&x, file, buf, len);
 	if (rc == 1) {
-		fprintf(stderr, "%s:%u: %s\n", file, x.err_line, x.err);
+		if (x.err_line)
+			fprintf(stderr, "%s:%u: %s\n", file, x.err_line, x.err);
+		else
+			fprintf(stderr, "%s: %s\n", file, x.err);
 		xlat_free(&x);
 		return 1;
 	}

@@ -443,8 +443,27 @@ static int st_decl_names(struct ictx *c, const struct isc_stmt *s)
 	return 0;
 }
 
+/* allow/deny/ignore that change nothing here: BOOTP is never answered,
+ * and unknown clients and booting are allowed unless a pool says not. */
+static bool access_harmless(const struct ictx *c, const struct isc_stmt *s)
+{
+	bool bootp = false;
+	for (size_t i = 1; i < s->ntok; i++)
+		bootp |= isc_is(s, i, "bootp");
+	if (bootp)
+		return !isc_is(s, 0, "allow");
+	return c->scope != IS_POOL && isc_is(s, 0, "allow") && s->ntok == 2 &&
+	       (isc_is(s, 1, "unknown-clients") || isc_is(s, 1, "booting"));
+}
+
 static int st_dropped(struct ictx *c, const struct isc_stmt *s)
 {
+	if ((isc_is(s, 0, "allow") || isc_is(s, 0, "deny") || isc_is(s, 0, "ignore")) &&
+	    access_harmless(c, s)) {
+		isc_note(c, s, XLAT_HARMLESS, "duodhcpd answers no BOOTP client, and every DHCP "
+			 "client unless a pool is restricted");
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof dropped / sizeof dropped[0]; i++)
 		if (isc_is(s, 0, dropped[i].word)) {
 			/* "ddns-update-style none" changes nothing; another style does. */

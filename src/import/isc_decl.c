@@ -139,8 +139,8 @@ int isc_st_range(struct ictx *c, const struct isc_stmt *s)
 	size_t i = isc_is(s, 1, "dynamic-bootp") ? 2 : 1;
 	uint32_t a, b;
 	if (i == 2)
-		isc_note(c, s, XLAT_HARMLESS, "dynamic-bootp: BOOTP clients are answered from "
-			 "every range");
+		isc_note(c, s, XLAT_LOST, "dynamic-bootp: duodhcpd answers DHCP only, not BOOTP; "
+			 "the range serves DHCP clients");
 	if (s->ntok < i + 1 || s->ntok > i + 2 || !isc_ip(s->tok[i].text, &a) ||
 	    (s->ntok == i + 2 && !isc_ip(s->tok[i + 1].text, &b))) {
 		isc_note(c, s, XLAT_LOST, "not \"range A [B]\" with IPv4 addresses");

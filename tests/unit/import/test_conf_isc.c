@@ -317,6 +317,26 @@ TEST(host_lease_within_bounds)
 	xlat_free(&x);
 }
 
+TEST(access_statements)
+{
+	static const char conf[] =
+		"allow unknown-clients;\n"
+		"subnet 198.18.0.0 netmask 255.255.255.0 {\n"
+		"  pool { deny dynamic bootp clients; range 198.18.0.10 198.18.0.20; }\n"
+		"  pool { deny unknown-clients; range 198.18.0.30 198.18.0.40; }\n"
+		"  range dynamic-bootp 198.18.0.50 198.18.0.60;\n"
+		"}\n";
+	struct xlat x;
+	CHECK_EQ(tr(&x, conf, 0), 0);
+	CHECK(note_at(&x, 1) && note_at(&x, 1)->kind == XLAT_HARMLESS);
+	CHECK(note_at(&x, 3) && note_at(&x, 3)->kind == XLAT_HARMLESS);
+	CHECK(note_at(&x, 4) && note_at(&x, 4)->kind == XLAT_LOST);
+	CHECK(strstr(why_at(&x, 5), "not BOOTP") != NULL);
+	CHECK(has(&x, "IPPOOL_1=198.18.0.50-198.18.0.60\n"));
+	CHECK(loads(&x));
+	xlat_free(&x);
+}
+
 TEST(syntax_errors_name_the_line)
 {
 	static const struct {
@@ -353,6 +373,6 @@ T_RUN(T_CASE(basic_global_subnet_host), T_CASE(bind_makes_a_direct_link),
       T_CASE(notes_name_their_lines), T_CASE(failover_peer_and_pools),
       T_CASE(failover_secondary_without_mclt), T_CASE(shared_network_and_pool_options),
       T_CASE(option_definitions), T_CASE(values_our_parser_refuses_are_notes),
-      T_CASE(client_identifier_host), T_CASE(host_lease_within_bounds),
+      T_CASE(client_identifier_host), T_CASE(host_lease_within_bounds), T_CASE(access_statements),
       T_CASE(syntax_errors_name_the_line),
       T_CASE(guess_format))
