@@ -170,7 +170,7 @@ static void usage(FILE *f)
 	      "       duodhcpctl -c FILE reload\n"
 	      "       duodhcpctl -c FILE [--json] failover\n"
 	      "       duodhcpctl -c FILE [--json] partner-down\n"
-	      "       duodhcpctl import-config [--from isc|kea] FILE [-o OUT]\n"
+	      "       duodhcpctl import-config [--from isc|kea] [--bind A.B.C.D|auto|none] FILE [-o OUT]\n"
 	      "  -c FILE    the daemon's dhcpsrv.ini: where its API listens, and ApiToken\n"
 	      "  -u URL     the API at URL instead (http://host:port)\n"
 	      "  --json     print the API's answer as it came\n"
