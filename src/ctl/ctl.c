@@ -14,6 +14,7 @@
 
 #include "conf/config.h"
 #include "core/lease.h"
+#include "ctl/import_config.h"
 #include "ctl/show.h"
 
 #define TIMEOUT_S 10L
@@ -169,6 +170,7 @@ static void usage(FILE *f)
 	      "       duodhcpctl -c FILE reload\n"
 	      "       duodhcpctl -c FILE [--json] failover\n"
 	      "       duodhcpctl -c FILE [--json] partner-down\n"
+	      "       duodhcpctl import-config [--from isc|kea] [--bind A.B.C.D|auto|none] FILE [-o OUT]\n"
 	      "  -c FILE    the daemon's dhcpsrv.ini: where its API listens, and ApiToken\n"
 	      "  -u URL     the API at URL instead (http://host:port)\n"
 	      "  --json     print the API's answer as it came\n"
@@ -187,6 +189,12 @@ int main(int argc, char **argv)
 	const char *path = NULL, *base = NULL, *token = getenv("DUODHCP_TOKEN");
 	bool raw = false;
 	int ch;
+	/* Works on files alone, without a daemon: its own options. */
+	{
+		const char *cmd = argc > 1 ? argv[1] : "";
+		if (strcmp(cmd, "import-config") == 0)
+			return ctl_import_config(argc - 1, argv + 1);
+	}
 	while ((ch = getopt_long(argc, argv, "c:u:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
