@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/text.h"
 #include "conf/config.h"
 #include "ctl/import_config.h"
 #include "import/confxlat.h"
@@ -24,6 +25,7 @@ static const struct {
 	xlat_fn fn;
 } formats[] = {
 	{ "isc", xlat_isc },
+	{ "kea", xlat_kea },
 };
 
 static xlat_fn format_fn(const char *name)
@@ -36,14 +38,15 @@ static xlat_fn format_fn(const char *name)
 
 static void usage(FILE *f)
 {
-	fputs("usage: duodhcpctl import-config [--from FORMAT] FILE [-o OUT]\n"
+	fputs("usage: duodhcpctl import-config [--from FORMAT] [--bind ADDR]... FILE [-o OUT]\n"
 	      "FORMAT:", f);
 	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
 		fprintf(f, " %s", formats[i].name);
 	fputs(" (default: guessed from FILE)\n"
 	      "Writes the translated dhcpsrv.ini to OUT or stdout, and each statement it\n"
 	      "could not translate to stderr.  Exit 0: translated; 1: FILE does not parse;\n"
-	      "2: bad usage, unreadable FILE, or an output that does not pass the check.\n", f);
+	      "2: bad usage, unreadable FILE, or an output that does not pass the check.\n"
+	      "--bind ADDR: an address of this server; its subnet is served directly.\n", f);
 }
 
 /* The whole file, bounded; NULL with the reason on stderr. */
@@ -119,12 +122,28 @@ static int write_out(const char *out, const char *text, size_t len)
 	return ok ? 0 : 2;
 }
 
+/* --bind ADDR: an address of the server; the subnet holding it is served
+ * as a directly attached link (IPBIND_n). */
+static bool add_bind(struct xlat *in, const char *s)
+{
+	uint32_t a;
+	if (!text_ip4_parse(s, strlen(s), &a) || in->nbinds == XLAT_BINDS_MAX) {
+		fprintf(stderr, "duodhcpctl: import-config: --bind %s: not an IPv4 address, or "
+			"more than %u\n", s, XLAT_BINDS_MAX);
+		return false;
+	}
+	in->binds[in->nbinds++] = a;
+	return true;
+}
+
 /* Translates buf and writes the result; the exit code. */
 static int translate(xlat_fn fn, const char *file, const char *buf, size_t len,
-		     const char *out)
+		     const char *out, const struct xlat *in)
 {
 	struct xlat x;
 	xlat_init(&x);
+	memcpy(x.binds, in->binds, sizeof x.binds);
+	x.nbinds = in->nbinds;
 	int rc = fn(&x, file, buf, len);
 	if (rc == 1) {
 		fprintf(stderr, "%s:%u: %s\n", file, x.err_line, x.err);
@@ -155,15 +174,22 @@ int ctl_import_config(int argc, char **argv)
 {
 	static const struct option lo[] = { { "from", required_argument, NULL, 'f' },
 					    { "output", required_argument, NULL, 'o' },
+					    { "bind", required_argument, NULL, 'b' },
 					    { "help", no_argument, NULL, 'h' },
 					    { NULL, 0, NULL, 0 } };
 	const char *from = NULL, *out = NULL;
+	struct xlat in;
 	int ch;
+	xlat_init(&in);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'f': from = optarg; break;
 		case 'o': out = optarg; break;
+		case 'b':
+			if (!add_bind(&in, optarg))
+				return 2;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -185,7 +211,7 @@ int ctl_import_config(int argc, char **argv)
 			file, name);
 		usage(stderr);
 	} else
-		rc = translate(fn, file, buf, len, out);
+		rc = translate(fn, file, buf, len, out, &in);
 	free(buf);
 	return rc;
 }
