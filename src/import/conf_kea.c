@@ -744,6 +744,11 @@ static void ha(struct kctx *k, json_object *params, const char *path)
 	ha_notes(k, o, p);
 	if (!ha_peers(k, o, p, me, &self, &other))
 		return;
+	if (self.addr == 0 || self.addr >= 0xe0000000u || other.addr == 0 ||
+	    other.addr >= 0xe0000000u) {
+		kea_note(k, p, "a peer's url is not a unicast address: no [FAILOVER]");
+		return;
+	}
 	if (self.addr == other.addr) {
 		kea_note(k, p, "both peers have the address of %s: no [FAILOVER]", self.url);
 		return;
@@ -899,6 +904,11 @@ static int assemble(struct kctx *k, const char *file)
 	for (int i = 0; i < KO_N; i++) {
 		if (k->on[i] == 0 && i > KO_GENERAL)
 			continue;
+		if (i == KO_FAILOVER && k->nranges == 0) {
+			xlat_note(k->x, 0, XLAT_LOST, "high-availability", "no pool to share: "
+				  "no [FAILOVER]");
+			continue;
+		}
 		xlat_printf(k->x, "%s%s", heads[i], k->ob[i] ? k->ob[i] : "");
 		if (i == KO_GENERAL && k->nbind)
 			xlat_printf(k->x, "SUBNETMASK=%s\n", text_ip4(k->first_mask, a));
