@@ -722,7 +722,7 @@ static void ha(struct kctx *k, json_object *params, const char *path)
 {
 	json_object *arr = kea_get(params, "high-availability"), *o;
 	char p[KEA_PATH_MAX];
-	struct kpeer self, other;
+	struct kpeer self = { 0 }, other = { 0 };
 
 	kea_path(p, path, "high-availability", 0);
 	if (!arr || !json_object_is_type(arr, json_type_array) ||
