@@ -3,7 +3,9 @@
  * with our own configuration parser before it is written, so what this
  * writes always passes `duodhcpd -t`; what could not be carried over is
  * listed on stderr, one line per statement, with its file and line. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/text.h"
 #include "conf/config.h"
 #include "ctl/import_config.h"
 #include "import/confxlat.h"
@@ -38,7 +39,8 @@ static xlat_fn format_fn(const char *name)
 
 static void usage(FILE *f)
 {
-	fputs("usage: duodhcpctl import-config [--from FORMAT] [--bind ADDR]... FILE [-o OUT]\n"
+	fputs("usage: duodhcpctl import-config [--from FORMAT] [--bind A.B.C.D|auto|none]... "
+	      "FILE [-o OUT]\n"
 	      "FORMAT:", f);
 	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
 		fprintf(f, " %s", formats[i].name);
@@ -46,7 +48,38 @@ static void usage(FILE *f)
 	      "Writes the translated dhcpsrv.ini to OUT or stdout, and each statement it\n"
 	      "could not translate to stderr.  Exit 0: translated; 1: FILE does not parse;\n"
 	      "2: bad usage, unreadable FILE, or an output that does not pass the check.\n"
-	      "--bind ADDR: an address of this server; its subnet is served directly.\n", f);
+	      "--bind: this server's address on a link, so that the subnet holding it is\n"
+	      "served directly (IPBIND_n); auto (the default) takes this host's addresses,\n"
+	      "none makes every subnet one reached through relays.\n", f);
+}
+
+/* --bind auto: this host's IPv4 addresses, as dhcpd finds its links at
+ * start. */
+static void binds_auto(struct xlat *x)
+{
+	struct ifaddrs *ifs;
+	if (getifaddrs(&ifs) < 0)
+		return;
+	for (struct ifaddrs *i = ifs; i && x->nbinds < XLAT_BINDS_MAX; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET)
+			x->binds[x->nbinds++] =
+				ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+	freeifaddrs(ifs);
+}
+
+/* One --bind argument; false when it is not an address, auto or none. */
+static bool bind_arg(struct xlat *x, const char *a, bool *any)
+{
+	struct in_addr in;
+	*any = true;
+	if (strcmp(a, "auto") == 0)
+		binds_auto(x);
+	else if (strcmp(a, "none") != 0) {
+		if (inet_pton(AF_INET, a, &in) != 1 || x->nbinds >= XLAT_BINDS_MAX)
+			return false;
+		x->binds[x->nbinds++] = ntohl(in.s_addr);
+	}
+	return true;
 }
 
 /* The whole file, bounded; NULL with the reason on stderr. */
@@ -122,28 +155,11 @@ static int write_out(const char *out, const char *text, size_t len)
 	return ok ? 0 : 2;
 }
 
-/* --bind ADDR: an address of the server; the subnet holding it is served
- * as a directly attached link (IPBIND_n). */
-static bool add_bind(struct xlat *in, const char *s)
-{
-	uint32_t a;
-	if (!text_ip4_parse(s, strlen(s), &a) || in->nbinds == XLAT_BINDS_MAX) {
-		fprintf(stderr, "duodhcpctl: import-config: --bind %s: not an IPv4 address, or "
-			"more than %u\n", s, XLAT_BINDS_MAX);
-		return false;
-	}
-	in->binds[in->nbinds++] = a;
-	return true;
-}
-
 /* Translates buf and writes the result; the exit code. */
-static int translate(xlat_fn fn, const char *file, const char *buf, size_t len,
-		     const char *out, const struct xlat *in)
+static int translate(struct xlat *xp, xlat_fn fn, const char *file, const char *buf,
+		     size_t len, const char *out)
 {
-	struct xlat x;
-	xlat_init(&x);
-	memcpy(x.binds, in->binds, sizeof x.binds);
-	x.nbinds = in->nbinds;
+	struct xlat x = *xp;
 	int rc = fn(&x, file, buf, len);
 	if (rc == 1) {
 		fprintf(stderr, "%s:%u: %s\n", file, x.err_line, x.err);
@@ -178,18 +194,22 @@ int ctl_import_config(int argc, char **argv)
 					    { "help", no_argument, NULL, 'h' },
 					    { NULL, 0, NULL, 0 } };
 	const char *from = NULL, *out = NULL;
-	struct xlat in;
+	struct xlat x;
+	bool bound = false;
 	int ch;
-	xlat_init(&in);
+	xlat_init(&x);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'f': from = optarg; break;
-		case 'o': out = optarg; break;
 		case 'b':
-			if (!add_bind(&in, optarg))
+			if (!bind_arg(&x, optarg, &bound)) {
+				fprintf(stderr, "duodhcpctl: --bind %s: not an IPv4 address, auto "
+					"or none\n", optarg);
 				return 2;
+			}
 			break;
+		case 'o': out = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -198,6 +218,8 @@ int ctl_import_config(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!bound)
+		binds_auto(&x);
 	const char *file = argv[optind];
 	size_t len = 0;
 	char *buf = read_all(file, &len);
@@ -211,7 +233,7 @@ int ctl_import_config(int argc, char **argv)
 			file, name);
 		usage(stderr);
 	} else
-		rc = translate(fn, file, buf, len, out, &in);
+		rc = translate(&x, fn, file, buf, len, out);
 	free(buf);
 	return rc;
 }

@@ -91,8 +91,12 @@ void xlat_comment(struct xlat *x, const char *fmt, ...)
 
 bool xlat_value_ok(const char *s)
 {
+	/* "$(" would be read as a variable, a backslash could hide the
+	 * closing quote from the comment scanner. */
+	if (strstr(s, "$("))
+		return false;
 	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '"')
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '"' || *s == '\\')
 			return false;
 	return true;
 }

@@ -83,7 +83,8 @@ void xlat_key(struct xlat *x, const char *key, const char *fmt, ...)
 /* "; TEXT\n": a comment line, for the reader of the output. */
 void xlat_comment(struct xlat *x, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Whether s can be written as a quoted string value: printable, no '"'. */
+/* Whether s can be written as a quoted string value: printable, no '"'
+ * or backslash, no "$(". */
 bool xlat_value_ok(const char *s);
 
 /* Adds a note; where and why are cut to fit. */

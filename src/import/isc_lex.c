@@ -201,8 +201,20 @@ static int parse_block(struct lexer *l, size_t *pos, struct isc_stmt *parent, un
 		struct isc_stmt s = { .line = k->line, .tok = k };
 		size_t first = *pos;
 		while (*pos < t->ntoks && !is_punct(&t->toks[*pos], ';') &&
-		       !is_punct(&t->toks[*pos], '{') && !is_punct(&t->toks[*pos], '}'))
+		       !is_punct(&t->toks[*pos], '}')) {
+			if (is_punct(&t->toks[*pos], '{')) {
+				/* "= { ip-address, text }": a record type in an
+				 * option definition, not a block. */
+				if (*pos == first || !is_punct(&t->toks[*pos - 1], '='))
+					break;
+				while (*pos < t->ntoks && !is_punct(&t->toks[*pos], '}') &&
+				       !is_punct(&t->toks[*pos], ';'))
+					(*pos)++;
+				if (*pos == t->ntoks || is_punct(&t->toks[*pos], ';'))
+					return lex_fail(l, s.line, "record type without '}'");
+			}
 			(*pos)++;
+		}
 		if (*pos == t->ntoks || is_punct(&t->toks[*pos], '}'))
 			return lex_fail(l, s.line, "statement has no ';' at its end");
 		s.ntok = *pos - first;
