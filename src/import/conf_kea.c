@@ -929,6 +929,7 @@ static void kctx_free(struct kctx *k)
 	free(k->ranges);
 	free(k->addrs);
 	kea_json_free(&k->kj);
+	kea_text_free(&k->kt);
 }
 
 /* The root: a map whose Dhcp4 is translated; other servers' maps noted. */
@@ -947,7 +948,8 @@ static int root(struct kctx *k)
 	}
 	dhcp4(k, d4);
 	if (k->nsubnets == 0) {
-		return xlat_error(k->x, kea_json_line(&k->kj, "Dhcp4"), "Dhcp4: no subnet "
+		return xlat_error(k->x, kea_where(k, kea_json_line(&k->kj, "Dhcp4"), (char[220]){ 0 },
+					  220), "Dhcp4: no subnet "
 				  "could be translated: nothing to serve");
 	}
 	return 0;
@@ -958,16 +960,21 @@ int xlat_kea(struct xlat *x, const char *file, const char *buf, size_t len)
 	struct kctx k = { .x = x, .auth = -1 };
 	int rc = 0;
 
-	(void)file;
-	if (kea_json_read(&k.kj, buf, len) < 0) {
-		rc = k.kj.err[0] ? xlat_error(x, k.kj.err_line, "%s", k.kj.err) : -1;
-		kea_json_free(&k.kj);
+	char pfx[220];
+	if (kea_text_read(&k.kt, file, buf, len) < 0) {
+		struct kea_line at = { k.kt.err_file, k.kt.err_line };
+		unsigned line = at.file ? k.kt.files[at.file].top : at.line;
+		if (at.file)
+			snprintf(pfx, sizeof pfx, "%.200s:%u: ", k.kt.files[at.file].path, at.line);
+		rc = k.kt.err[0] ? xlat_error(x, line, "%s%s", at.file ? pfx : "", k.kt.err) : -1;
+		kea_text_free(&k.kt);
 		return rc;
 	}
-	if (k.kj.include_line) {
-		rc = xlat_error(x, k.kj.include_line, "<?include \"%s\"?>: not followed; put the "
-				"file's text in its place and translate again", k.kj.include);
+	if (kea_json_read(&k.kj, k.kt.buf, k.kt.len) < 0) {
+		unsigned line = kea_where(&k, k.kj.err_line, pfx, sizeof pfx);
+		rc = k.kj.err[0] ? xlat_error(x, line, "%s%s", pfx, k.kj.err) : -1;
 		kea_json_free(&k.kj);
+		kea_text_free(&k.kt);
 		return rc;
 	}
 	for (size_t i = 0; i < x->nbinds && k.nlocals < KEA_LOCALS; i++)

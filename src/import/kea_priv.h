@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "import/kea_include.h"
 #include "import/kea_json.h"
 #include "proto/options.h"
 
@@ -56,6 +57,7 @@ enum kout { KO_SETTINGS, KO_GENERAL, KO_DUODHCP, KO_FAILOVER, KO_CLASS, KO_SUBNE
 
 struct kctx {
 	struct xlat *x;
+	struct kea_text kt;		/* the text, includes followed */
 	struct kea_json kj;
 	FILE *o[KO_N];
 	char *ob[KO_N];
@@ -90,6 +92,9 @@ struct kctx {
 };
 
 /* kea_util.c */
+/* A line of the text (includes followed) as a line of the main file and,
+ * for an included file, "FILE:LINE: " for the note's where. */
+unsigned kea_where(const struct kctx *k, unsigned out_line, char *pfx, size_t cap);
 /* A note of kind XLAT_LOST (kea_info: XLAT_INFO) about path. */
 void kea_note(struct kctx *k, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -16,13 +16,25 @@
 
 /* Notes and output -------------------------------------------------------- */
 
+unsigned kea_where(const struct kctx *k, unsigned out_line, char *pfx, size_t cap)
+{
+	struct kea_line l = kea_text_line(&k->kt, out_line);
+
+	pfx[0] = '\0';
+	if (l.file == 0 || l.file >= k->kt.nfiles)
+		return l.line;
+	snprintf(pfx, cap, "%.200s:%u: ", k->kt.files[l.file].path, l.line);
+	return k->kt.files[l.file].top;
+}
+
 static void note(struct kctx *k, enum xlat_note_kind kind, const char *path, const char *fmt,
 		 va_list ap)
 {
-	char why[400];
+	char why[400], pfx[220];
+	unsigned line = kea_where(k, kea_json_line(&k->kj, path), pfx, sizeof pfx);
 
 	vsnprintf(why, sizeof why, fmt, ap);
-	xlat_note(k->x, kea_json_line(&k->kj, path), kind, path, "%s", why);
+	xlat_note(k->x, line, kind, path, "%s%s", pfx, why);
 }
 
 void kea_note(struct kctx *k, const char *path, const char *fmt, ...)
@@ -206,9 +218,11 @@ void kea_check_keys(struct kctx *k, json_object *o, const char *path,
 		/* Most keys of the list need nothing here; any other may matter. */
 		bool lost = !why || strstr(why, "export") || strstr(why, "DNS updates") ||
 			    strstr(why, "not subnets") || strstr(why, "on request");
+		char pfx[220];
 		kea_path(p, path, key, 0);
-		xlat_note(k->x, kea_json_line(&k->kj, p), lost ? XLAT_LOST : XLAT_HARMLESS, p,
-			  "%s", why ? why : "duodhcpd has no counterpart");
+		unsigned line = kea_where(k, kea_json_line(&k->kj, p), pfx, sizeof pfx);
+		xlat_note(k->x, line, lost ? XLAT_LOST : XLAT_HARMLESS, p, "%s%s", pfx,
+			  why ? why : "duodhcpd has no counterpart");
 	}
 }
 

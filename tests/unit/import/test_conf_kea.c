@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf/config.h"
 #include "import/confxlat.h"
@@ -407,7 +409,74 @@ TEST(pools_checked)
 	xlat_free(&x);
 }
 
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* <?include?> followed beside the main file, notes and errors pointing
+ * into the included file. */
+TEST(includes)
+{
+	char dir[] = "/tmp/kea_inc_XXXXXX", path[512];
+	if (!mkdtemp(dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	static const char main_text[] =
+		"{ \"Dhcp4\": {\n"
+		"  \"valid-lifetime\": 600,\n"
+		"  <?include \"sub/subnets.json\"?>\n"
+		"} }\n";
+	write_file(dir, "kea.json", main_text);
+	mkdir(strcat(strcpy(path, dir), "/sub"), 0700);
+	write_file(dir, "sub/subnets.json",
+		   "\"subnet4\": [ { \"subnet\": \"198.18.0.0/24\",\n"
+		   "  <?include \"pools.json\"?>,\n"
+		   "  \"reservations\": [ { \"duid\": \"01:02\", \"ip-address\": \"198.18.0.9\" } ] } ]\n");
+	write_file(dir, "sub/pools.json", "\"pools\": [ { \"pool\": \"198.18.0.10 - 198.18.0.20\" } ]\n");
+	snprintf(path, sizeof path, "%s/kea.json", dir);
+
+	struct xlat x;
+	xlat_init(&x);
+	CHECK_EQ(xlat_kea(&x, path, main_text, strlen(main_text)), 0);
+	struct config *c = x.out ? config_parse("out.ini", x.out, x.len, stderr) : NULL;
+	CHECK(c && c->nsubnets == 1 && c->subnets[0].nranges == 1 && c->subnets[0].lease_time == 600);
+	config_free(c);
+	const struct xlat_note *n = note_at(&x, "Dhcp4/subnet4[0]/reservations[0]");
+	CHECK(n && n->line == 3 && strstr(n->why, "sub/subnets.json:3: "));
+	xlat_free(&x);
+
+	/* A JSON error inside the included file names it and its line. */
+	write_file(dir, "sub/pools.json", "\"pools\": [ { \"pool\" } ]\n");
+	xlat_init(&x);
+	CHECK_EQ(xlat_kea(&x, path, main_text, strlen(main_text)), 1);
+	CHECK_EQ(x.err_line, 3);
+	CHECK(strstr(x.err, "sub/pools.json:1: JSON") != NULL);
+	xlat_free(&x);
+
+	/* A file that is not there. */
+	snprintf(path, sizeof path, "%s/sub/pools.json", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/kea.json", dir);
+	xlat_init(&x);
+	CHECK_EQ(xlat_kea(&x, path, main_text, strlen(main_text)), 1);
+	CHECK(strstr(x.err, "pools.json") != NULL);
+	xlat_free(&x);
+	for (const char *f = "sub/subnets.json\0kea.json\0sub\0"; *f; f += strlen(f) + 1) {
+		snprintf(path, sizeof path, "%s/%s", dir, f);
+		remove(path);
+	}
+	rmdir(dir);
+}
+
 T_RUN(T_CASE(single_subnet_direct), T_CASE(single_subnet_without_bind_is_relayed),
       T_CASE(interface_address_is_a_bind), T_CASE(json_error_names_line), T_CASE(reservations),
       T_CASE(options_by_name_code_and_hex), T_CASE(classes), T_CASE(shared_network_inherits),
-      T_CASE(ha_to_failover), T_CASE(pools_checked))
+      T_CASE(ha_to_failover), T_CASE(pools_checked), T_CASE(includes))
