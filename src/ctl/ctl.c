@@ -190,8 +190,11 @@ int main(int argc, char **argv)
 	bool raw = false;
 	int ch;
 	/* Works on files alone, without a daemon: its own options. */
-	if (argc > 1 && strcmp(argv[1], "import-config") == 0)
-		return ctl_import_config(argc - 1, argv + 1);
+	{
+		const char *cmd = argc > 1 ? argv[1] : "";
+		if (strcmp(cmd, "import-config") == 0)
+			return ctl_import_config(argc - 1, argv + 1);
+	}
 	while ((ch = getopt_long(argc, argv, "c:u:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;

@@ -87,7 +87,8 @@ int isc_params_merge(struct iparams *dst, const struct iparams *src)
 			return -1;
 	if (src->lease) dst->lease = src->lease;
 	if (src->lmax) dst->lmax = src->lmax;
-	if (src->lmin) dst->lmin = src->lmin;
+	if (src->lmin) dst->lmin = src->lmin, dst->lmin_line = src->lmin_line;
+	if (src->t1 || src->t2) dst->t_line = src->t_line;
 	if (src->t1) dst->t1 = src->t1;
 	if (src->t2) dst->t2 = src->t2;
 	if (src->has_next) { dst->has_next = true; dst->next = src->next; }
@@ -321,7 +322,7 @@ static int st_lease(struct ictx *c, const struct isc_stmt *s)
 	else if (isc_is(s, 0, "max-lease-time"))
 		p->lmax = v;
 	else
-		p->lmin = v;
+		p->lmin = v, p->lmin_line = s->line;
 	p->lease_line = s->line;
 	return 0;
 }

@@ -22,7 +22,7 @@ struct iparams {
 	struct iopt *opts;
 	size_t nopts;
 	uint32_t lease, lmax, lmin, t1, t2;
-	unsigned lease_line, t_line;
+	unsigned lease_line, lmin_line, t_line;
 	bool has_next;
 	uint32_t next;
 	char file[128], sname[64];
@@ -107,6 +107,7 @@ struct ictx {
 	size_t nhosts;
 	struct ipeer *peers;
 	size_t npeers;
+	const struct ipeer *fo;		/* the one written, NULL = none */
 	char (*shared)[32];
 	size_t nshared;
 	struct opt_layout layouts[256];	/* OPTIONDEF_nn written, by code */

@@ -300,11 +300,14 @@ static int peer_decl(struct ictx *c, const struct isc_stmt *s)
 			isc_note(c, k, XLAT_LOST, "not a failover statement our [FAILOVER] holds, "
 				 "or its value is out of range");
 	}
-	if (!p.role || !p.addr || !p.peer_addr || (p.role == 1 && !p.mclt) ||
+	/* Our parser wants unicast addresses: nothing listens on 0.0.0.0 or
+	 * multicast. */
+	if (!p.role || !p.addr || !p.peer_addr || p.addr >= 0xe0000000u ||
+	    p.peer_addr >= 0xe0000000u || (p.role == 1 && !p.mclt) ||
 	    (p.has_split && p.has_hba) || !xlat_value_ok(p.name) || !p.name[0] ||
 	    (p.addr == p.peer_addr && (p.port ? p.port : 647) == (p.peer_port ? p.peer_port : 647))) {
-		isc_note(c, s, XLAT_LOST, "needs primary or secondary, address, peer address, mclt "
-			 "on the primary, one of split and hba, and a printable name");
+		isc_note(c, s, XLAT_LOST, "needs primary or secondary, unicast address and peer "
+			 "address, mclt on the primary, one of split and hba, and a printable name");
 		p.ok = false;
 	}
 	struct ipeer *v = grow(c->peers, c->npeers, sizeof *v);

@@ -231,6 +231,8 @@ static void emit_failover(struct ictx *c, const struct ipeer *p)
 	if (p->minb) xlat_key(c->x, "MinBalance", "%u", p->minb);
 	if (p->maxb && p->maxb >= (p->minb ? p->minb : 60))
 		xlat_key(c->x, "MaxBalance", "%u", p->maxb);
+	else if (p->maxb)
+		notel(c, p->line, XLAT_LOST, "max-balance", "below min-balance: left out");
 	xlat_printf(c->x, "Pools=");
 	for (size_t i = 0, k = 0; i < c->nsubs; i++)
 		if (c->subs[i].failover && has_range(c, (int)i))
@@ -319,6 +321,18 @@ static struct times times_of(const struct iparams *p, const struct times *base)
 	return t;
 }
 
+/* What times_of had to change is said, not lost silently. */
+static void times_note(struct ictx *c, unsigned line, const struct iparams *p,
+		       const struct times *t)
+{
+	if ((p->t1 || p->t2) && !t->t1 && !t->t2)
+		notel(c, p->t_line ? p->t_line : line, XLAT_LOST, "dhcp-renewal-time",
+		      "T1 is not below T2 here: both left to T1Percent/T2Percent");
+	if (p->lmin && t->lmin < p->lmin)
+		notel(c, p->lmin_line ? p->lmin_line : line, XLAT_LOST, "min-lease-time",
+		      "above the default lease time: cut to it");
+}
+
 static void emit_times(struct ictx *c, const struct times *t, const struct times *base)
 {
 	if (!base || t->lease != base->lease) xlat_key(c->x, "LEASETIME", "%u", t->lease);
@@ -337,9 +351,14 @@ static void emit_subnet(struct ictx *c, size_t i, const struct times *gt)
 	xlat_section(c->x, name);
 	xlat_comment(c->x, "%s:%u: %s", c->file, s->line, s->bind ? "directly attached" :
 		     "reached through relay agents only (no --bind address in it)");
+	if (!s->bind)
+		xlat_note(c->x, s->line, XLAT_INFO, name, "served through relay agents only; if "
+			  "this server has an address on that link, translate with --bind "
+			  "<that address> (IPBIND_n in [Settings])");
 	if (s->shared >= 0)
 		xlat_key(c->x, "SharedNetwork", "%s", c->shared[s->shared]);
 	struct times t = times_of(&s->eff, gt);
+	times_note(c, s->line, &s->eff, &t);
 	emit_times(c, &t, gt);
 	emit_params(c, "", &s->eff);
 	unsigned n = 0;
@@ -347,6 +366,11 @@ static void emit_subnet(struct ictx *c, size_t i, const struct times *gt)
 		const struct irange *r = &c->ranges[k];
 		if (r->sub != (int)i)
 			continue;
+		if (n == 9999) {	/* IPPOOL_n's n ends at 9999 */
+			notel(c, r->line, XLAT_LOST, "range", "a subnet holds at most 9999 ranges "
+			      "here: dropped");
+			continue;
+		}
 		xlat_printf(c->x, "IPPOOL_%u=%s-%s\n", ++n, text_ip4(r->first, a),
 			    text_ip4(r->last, b));
 		if (r->pool >= 0) {
@@ -369,6 +393,8 @@ static bool host_addr_ok(struct ictx *c, size_t i)
 		why = "its fixed-address is a network or broadcast address";
 	else if (h->addr == c->subs[s].bind)
 		why = "its fixed-address is this server's own address";
+	else if (c->fo && (h->addr == c->fo->addr || h->addr == c->fo->peer_addr))
+		why = "its fixed-address is a failover server's address";
 	for (size_t j = 0; !why && j < i; j++)
 		if (c->hosts[j].addr == h->addr)
 			why = "its fixed-address is another host's too";
@@ -492,6 +518,7 @@ int isc_emit(struct ictx *c)
 		if (c->subs[i].bind && exclude(c, c->subs[i].bind) < 0)
 			return -1;
 	const struct ipeer *p = failover(c);
+	c->fo = p;
 	if (p && (exclude(c, p->addr) < 0 || exclude(c, p->peer_addr) < 0))
 		return -1;
 	size_t live = 0;
@@ -501,6 +528,7 @@ int isc_emit(struct ictx *c)
 		return xlat_error(c->x, 0, "no subnet declaration to translate: nothing to serve");
 	struct times base = { ISC_DEFAULT_LEASE, ISC_DEFAULT_MAX, 0, 0, 0 };
 	struct times gt = times_of(&c->global, &base);
+	times_note(c, 0, &c->global, &gt);
 	xlat_comment(c->x, "translated from %s by duodhcpctl import-config", c->file);
 	emit_general(c, &gt);
 	if (p)
