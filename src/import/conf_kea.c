@@ -125,6 +125,7 @@ struct kpool {
 	unsigned n;			/* IPPOOL_n written in this section */
 	uint32_t net, mask, bind;
 	FILE *f;
+	const char *path;		/* the subnet's */
 };
 
 /* One piece of a pool as IPPOOL_n with its class and options. */
@@ -133,6 +134,10 @@ static void write_piece(struct kctx *k, struct kpool *kp, uint32_t first, uint32
 {
 	char a[TEXT_IP4_LEN], b[TEXT_IP4_LEN], pfx[24];
 
+	if (kp->n == 9999) {	/* IPPOOL_n: n is at most 9999 */
+		kea_note(k, kp->path, "more than 9999 pools in the subnet: the rest dropped");
+		return;
+	}
 	if (!add_range(k, &k->ranges, &k->nranges, first, last))
 		return;
 	kp->n++;
@@ -481,6 +486,11 @@ static uint32_t bind_subnet(struct kctx *k, json_object *o, const char *path, ui
 				 ifname);
 		return 0;
 	}
+	if (k->nbind == 9999) {
+		kea_note(k, path, "more than 9999 directly attached links: served as behind a "
+			 "relay");
+		return 0;
+	}
 	if (sh)
 		sh->has_direct = true;
 	fprintf(k->o[KO_SETTINGS], "IPBIND_%u=%s\n", ++k->nbind, text_ip4(bind, a));
@@ -527,7 +537,7 @@ static void one_subnet(struct kctx *k, json_object *o, const char *path, struct 
 	kea_emit_boot(f, "", &sc.boot);
 	kea_emit_options(f, "", &sc.opts, k, true);
 	relay_note(k, o, path, net, mask);
-	struct kpool kp = { 0, net, mask, bind, f };
+	struct kpool kp = { 0, net, mask, bind, f, path };
 	pools(k, kea_get(o, "pools"), kea_path(p, path, "pools", 0), &kp);
 	reservations(k, kea_get(o, "reservations"), kea_path(p, path, "reservations", 0), net,
 		     mask);
