@@ -19,6 +19,13 @@ static const struct { const char *name; uint8_t code; } kea_names[] = {
 	{ "vivco-suboptions", 124 }, { "vivso-suboptions", 125 }, { "option-6rd", 212 },
 	{ "v4-access-domain", 213 }, { "v4-lost", 137 }, { "v4-sztp-redirect", 143 },
 	{ "v4-portparams", 159 }, { "ntp-servers", 42 }, { "netbios-dd-server", 45 },
+	{ "nisplus-domain-name", 64 }, { "slp-directory-agent", 78 },
+	{ "slp-service-scope", 79 }, { "nds-servers", 85 }, { "nds-tree-name", 86 },
+	{ "nds-context", 87 }, { "bcms-controller-names", 88 },
+	{ "bcms-controller-address", 89 }, { "uap-servers", 98 }, { "geoconf-civic", 99 },
+	{ "netinfo-server-address", 112 }, { "netinfo-server-tag", 113 },
+	{ "name-service-search", 117 }, { "pana-agent", 136 }, { "capwap-ac-v4", 138 },
+	{ "sip-ua-cs-domains", 141 }, { "rdnss-selection", 146 },
 };
 
 /* Codes duodhcpd sets itself, and why. */
@@ -170,6 +177,45 @@ static int routes(const char *s, uint8_t *out, size_t cap, char *why, size_t wl)
 	return n;
 }
 
+/* Kea's standard options that our table has no type for, by their kind
+ * of text (std_option_defs.h): written as hex after encoding here. */
+enum kkind { KK_IPS = 1, KK_STRING, KK_U16S, KK_FQDNS };
+
+static enum kkind std_kind(uint8_t code)
+{
+	static const struct { uint8_t code, kind; } kinds[] = {
+		{ 62, KK_STRING }, { 85, KK_IPS }, { 86, KK_STRING }, { 87, KK_STRING },
+		{ 88, KK_FQDNS }, { 89, KK_IPS }, { 98, KK_STRING }, { 112, KK_IPS },
+		{ 113, KK_STRING }, { 117, KK_U16S }, { 136, KK_IPS }, { 137, KK_FQDNS },
+		{ 138, KK_IPS }, { 141, KK_FQDNS }, { 213, KK_FQDNS },
+	};
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (kinds[i].code == code)
+			return (enum kkind)kinds[i].kind;
+	return 0;
+}
+
+static int by_kind(enum kkind kind, const char *data, uint8_t *out, size_t cap, char *why,
+		   size_t wl)
+{
+	size_t len = strlen(data);
+
+	switch (kind) {
+	case KK_IPS:
+		return opt_encode(OPT_IPS, data, out, cap, why, wl);
+	case KK_STRING:
+		if (len > cap)
+			return -1;
+		memcpy(out, data, len);
+		return (int)len;
+	case KK_U16S:
+		return u16_list(data, out, cap);
+	case KK_FQDNS:
+		return fqdn_list(data, out, cap);
+	}
+	return -1;
+}
+
 /* The bytes of data for code, as Kea reads them (csv or hex); -1 with a
  * reason. */
 static int encode(const struct kctx *k, uint8_t code, bool csv, const char *data, uint8_t *out,
@@ -180,10 +226,13 @@ static int encode(const struct kctx *k, uint8_t code, bool csv, const char *data
 	int n;
 
 	snprintf(why, wl, "not a value duodhcpd can read for this option");
+	if (csv && !d && !l && std_kind(code))
+		return by_kind(std_kind(code), data, out, cap, why, wl);
 	if (!csv || (!d && !l)) {
 		n = kea_hex(data, out, cap);
 		if (n < 0)
-			snprintf(why, wl, csv ? "no definition of this code, and the data is not hex"
+			snprintf(why, wl, csv ? "no type for this code here, and the data is not hex (give "
+					      "it with \"csv-format\": false)"
 					      : "not hex");
 		return n;
 	}
