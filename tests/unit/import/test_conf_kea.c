@@ -218,7 +218,8 @@ TEST(options_by_name_code_and_hex)
 		"  { \"name\": \"dhcp-lease-time\", \"data\": \"100\" },\n"
 		"  { \"name\": \"no-such-option\", \"data\": \"1\" },\n"
 		"  { \"name\": \"routers\", \"data\": \"not-an-address\" },\n"
-		"  { \"name\": \"tftp-servers\", \"space\": \"vendor-4491\", \"data\": \"198.18.0.1\" } ],\n"
+		"  { \"name\": \"tftp-servers\", \"space\": \"vendor-4491\", \"data\": \"198.18.0.1\" },\n"
+		"  { \"name\": \"name-service-search\", \"data\": \"6, 41\" } ],\n"
 		"\"subnet4\": [ { \"subnet\": \"198.18.0.0/24\", \"pools\": [ { \"pool\": \"198.18.0.10-198.18.0.20\" } ] } ] } }\n";
 	struct xlat x;
 	struct config *c = load(&x, t, 0);
@@ -241,6 +242,8 @@ TEST(options_by_name_code_and_hex)
 		CHECK(cfg_codes_has(&s->always, 66));
 		CHECK(cfg_codes_has(&s->never, 26));
 		CHECK(opt(&s->opts, 51) == NULL);
+		o = opt(&s->opts, 117);	/* no type here: Kea's uint16 array */
+		CHECK(o && o->len == 4 && o->data[1] == 6 && o->data[3] == 41);
 		CHECK_EQ(c->noptdefs, 2);
 		config_free(c);
 	}
