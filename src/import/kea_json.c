@@ -1,5 +1,6 @@
 /* Reading Kea's configuration text: JSON with comments (#, //, and C
- * block comments) and <?include "file"?>.  Comments are blanked in place
+ * block comments), its <?include?> directives followed already
+ * (kea_include.c).  Comments are blanked in place
  * so that the line numbers of what is left stay the file's; the JSON is
  * then parsed strictly with json-c, and a small scanner over the same
  * text notes on which line each member and element starts, so that a
@@ -15,28 +16,6 @@
 #define KJ_DEPTH 64		/* Kea's own configs nest about 8 deep */
 #define KJ_POS_MAX 200000	/* positions remembered; a bound, not a limit */
 
-/* A directive "<?include" outside a string: its line, and blanks it out
- * (the file name is returned in name). */
-static size_t blank_include(char *t, size_t i, size_t len, char *name, size_t cap)
-{
-	size_t j = i, n = 0;
-
-	while (j < len && !(t[j] == '?' && j + 1 < len && t[j + 1] == '>') && t[j] != '\n')
-		j++;
-	const char *q = memchr(t + i, '"', j - i);
-	const char *q2 = q ? memchr(q + 1, '"', (size_t)(t + j - q - 1)) : NULL;
-	if (q && q2 && cap) {
-		n = (size_t)(q2 - q - 1) < cap - 1 ? (size_t)(q2 - q - 1) : cap - 1;
-		memcpy(name, q + 1, n);
-	}
-	if (cap)
-		name[n] = '\0';
-	if (j < len && t[j] == '?')
-		j += 2;
-	memset(t + i, ' ', j - i);
-	return j;
-}
-
 static unsigned line_at(const char *t, size_t off)
 {
 	unsigned line = 1;
@@ -46,8 +25,9 @@ static unsigned line_at(const char *t, size_t off)
 	return line;
 }
 
-/* Blanks comments keeping every newline; strings are left alone. */
-static void strip(struct kea_json *kj, char *t, size_t len)
+/* Blanks comments keeping every newline; strings are left alone.  The
+ * <?include?> directives are gone already (kea_include.c). */
+static void strip(char *t, size_t len)
 {
 	enum { CODE, STR, LINE, BLOCK } st = CODE;
 
@@ -63,13 +43,6 @@ static void strip(struct kea_json *kj, char *t, size_t len)
 				st = BLOCK, t[i] = t[i + 1] = ' ', i++;
 			else if (c == '.' && d >= '0' && d <= '9' && i > 0 && t[i - 1] == ' ')
 				t[i - 1] = '0';	/* Kea reads ".5" (all-keys.json) */
-			else if (c == '<' && d == '?') {
-				bool first = !kj->include_line;
-				if (first)
-					kj->include_line = line_at(t, i);
-				i = blank_include(t, i, len, first ? kj->include : NULL,
-						  first ? sizeof kj->include : 0) - 1;
-			}
 			break;
 		case STR:
 			if (c == '\\' && d)
@@ -216,7 +189,7 @@ int kea_json_read(struct kea_json *kj, const char *buf, size_t len)
 		return -1;
 	memcpy(kj->text, buf, len);
 	kj->text[len] = '\0';
-	strip(kj, kj->text, len);
+	strip(kj->text, len);
 
 	struct json_tokener *tok = json_tokener_new_ex(KJ_DEPTH);
 	if (!tok)

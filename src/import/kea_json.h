@@ -22,8 +22,6 @@ struct kea_json {
 	size_t npos, cappos;
 	unsigned err_line;		/* where the text stops being JSON */
 	char err[120];
-	unsigned include_line;		/* the first <?include "x"?>, 0 = none */
-	char include[256];		/* its file name */
 };
 
 /* Returns 0, or -1 with err and err_line set (or out of memory, err
