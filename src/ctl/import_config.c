@@ -26,6 +26,7 @@ static const struct {
 	xlat_fn fn;
 } formats[] = {
 	{ "isc", xlat_isc },
+	{ "kea", xlat_kea },
 };
 
 static xlat_fn format_fn(const char *name)
