@@ -91,9 +91,13 @@ static enum adopt_outcome place(const struct adopt_scope *sc, const struct lease
 /* The record as we keep it: ours, and without a failover relationship
  * neither BACKUP nor RESET means anything (ISC dhcpd frees such leases
  * too), nor does an update waiting for a partner's ack. */
-static void normalise(const struct config *c, struct lease_rec *r)
+static void normalise(const struct config *c, struct lease_rec *r, int64_t now)
 {
 	r->flags &= (uint8_t)~LEASE_F_PARTNER;
+	if (r->end <= now && r->state == LEASE_ACTIVE)
+		r->state = LEASE_EXPIRED;	/* as lease_expire_each() does */
+	else if (r->end <= now && r->state == LEASE_ABANDONED)
+		r->state = LEASE_FREE;
 	if (c->fo.enabled)
 		return;
 	r->pending_state = 0;
@@ -109,7 +113,7 @@ static int64_t last_event(const struct lease_rec *r)
 }
 
 enum adopt_outcome adopt_decide(const struct adopt_scope *sc, const struct lease *cur,
-				const struct lease_rec *in, struct lease_rec *out)
+				const struct lease_rec *in, int64_t now, struct lease_rec *out)
 {
 	if (!record_valid(in) || in->addr == 0)
 		return ADOPT_INVALID;
@@ -117,7 +121,7 @@ enum adopt_outcome adopt_decide(const struct adopt_scope *sc, const struct lease
 	if (o != ADOPT_NEW)
 		return o;
 	struct lease_rec r = *in;
-	normalise(sc->cfg, &r);
+	normalise(sc->cfg, &r, now);
 	if (cur && record_same(&cur->rec, &r))
 		return ADOPT_SAME;
 	if (cur && last_event(&cur->rec) > last_event(&r))

@@ -51,9 +51,12 @@ int adopt_scope_build(struct adopt_scope *sc, const struct config *cfg);
 void adopt_scope_free(struct adopt_scope *sc);
 
 /* Decides for the imported in, given our lease of its address (cur, NULL
- * when none).  For a taken record, *out is in as we store it (it shares
- * in's cid and hostname: no copy); else *out is left alone. */
+ * when none) at wall-clock time now.  For a taken record, *out is in as
+ * we store it (it shares in's cid and hostname: no copy); else *out is
+ * left alone.  A lease whose end has passed comes in as our expiry would
+ * leave it (active: expired; abandoned: free), so that importing the
+ * same file again finds it unchanged. */
 enum adopt_outcome adopt_decide(const struct adopt_scope *sc, const struct lease *cur,
-				const struct lease_rec *in, struct lease_rec *out);
+				const struct lease_rec *in, int64_t now, struct lease_rec *out);
 
 #endif

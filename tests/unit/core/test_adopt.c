@@ -8,6 +8,8 @@
 #include "core/lease.h"
 #include "core/record.h"
 
+#define NOW 1001000
+
 static const char ini[] =
 	"[Settings]\n"
 	"IPBIND_1=198.18.0.1\n"
@@ -62,7 +64,7 @@ TEST(where_an_imported_lease_may_be)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct lease_rec in = imported(cases[i].a, cases[i].last), out = { 0 };
-		enum adopt_outcome o = adopt_decide(&sc, NULL, &in, &out);
+		enum adopt_outcome o = adopt_decide(&sc, NULL, &in, NOW, &out);
 		if (o != cases[i].want)
 			fprintf(stderr, "  case %zu: %s, want %s\n", i, adopt_outcome_name(o),
 				adopt_outcome_name(cases[i].want));
@@ -81,9 +83,9 @@ TEST(a_reservation_by_client_identifier_takes_its_client)
 	uint8_t cid[] = { 1, 2, 0, 0, 0, 0, 0x66 };
 	struct lease_rec in = imported(IP4(198, 18, 0, 251), 9), out;
 	in.cid = cid, in.cid_len = sizeof cid;
-	CHECK_EQ(adopt_decide(&sc, NULL, &in, &out), ADOPT_NEW);
+	CHECK_EQ(adopt_decide(&sc, NULL, &in, NOW, &out), ADOPT_NEW);
 	cid[6] = 0x67;
-	CHECK_EQ(adopt_decide(&sc, NULL, &in, &out), ADOPT_RESERVED);
+	CHECK_EQ(adopt_decide(&sc, NULL, &in, NOW, &out), ADOPT_RESERVED);
 	adopt_scope_free(&sc);
 	config_free(c);
 }
@@ -98,7 +100,7 @@ TEST(ours_against_theirs)
 	CHECK_EQ(adopt_scope_build(&sc, c), 0);
 	struct lease_rec in = imported(IP4(198, 18, 0, 30), 7), out = { 0 };
 	in.flags = LEASE_F_PARTNER;	/* the sender's view; it becomes ours */
-	CHECK_EQ(adopt_decide(&sc, NULL, &in, &out), ADOPT_NEW);
+	CHECK_EQ(adopt_decide(&sc, NULL, &in, NOW, &out), ADOPT_NEW);
 	CHECK_EQ(out.flags & LEASE_F_PARTNER, 0);
 	CHECK_EQ(out.tstp, 1001800);
 	CHECK_EQ(out.tsfp, 1001700);
@@ -106,23 +108,23 @@ TEST(ours_against_theirs)
 	CHECK_EQ(out.cltt, 1000000);
 	struct lease *l = lease_upsert(t, &out);
 	CHECK(l != NULL);
-	CHECK_EQ(adopt_decide(&sc, l, &in, &out), ADOPT_SAME);
+	CHECK_EQ(adopt_decide(&sc, l, &in, NOW, &out), ADOPT_SAME);
 
 	struct lease_rec later = in;	/* the other server renewed it meanwhile */
 	later.cltt = later.start = 1002000, later.end = 1005600;
-	CHECK_EQ(adopt_decide(&sc, l, &later, &out), ADOPT_UPDATE);
+	CHECK_EQ(adopt_decide(&sc, l, &later, NOW, &out), ADOPT_UPDATE);
 	CHECK_EQ(out.end, 1005600);
 
 	struct lease_rec ours = in;	/* we renewed it after the file was written */
 	ours.flags = 0, ours.cltt = ours.start = 1003000, ours.end = 1006600;
 	l = lease_upsert(t, &ours);
 	out = (struct lease_rec){ 0 };
-	CHECK_EQ(adopt_decide(&sc, l, &in, &out), ADOPT_OURS_NEWER);
+	CHECK_EQ(adopt_decide(&sc, l, &in, NOW, &out), ADOPT_OURS_NEWER);
 	CHECK_EQ(out.addr, 0);
 	/* Without a cltt, the start of the binding dates it. */
 	struct lease_rec nocltt = in;
 	nocltt.cltt = 0, nocltt.start = 1004000;
-	CHECK_EQ(adopt_decide(&sc, l, &nocltt, &out), ADOPT_UPDATE);
+	CHECK_EQ(adopt_decide(&sc, l, &nocltt, NOW, &out), ADOPT_UPDATE);
 	lease_table_free(t);
 	adopt_scope_free(&sc);
 	config_free(c);
@@ -137,17 +139,17 @@ TEST(failover_states_without_and_with_a_relationship)
 	CHECK_EQ(adopt_scope_build(&sc, c), 0);
 	struct lease_rec in = imported(IP4(198, 18, 0, 40), 8), out;
 	in.state = LEASE_BACKUP, in.pending_state = LEASE_FREE;
-	CHECK_EQ(adopt_decide(&sc, NULL, &in, &out), ADOPT_NEW);
+	CHECK_EQ(adopt_decide(&sc, NULL, &in, NOW, &out), ADOPT_NEW);
 	CHECK_EQ(out.state, LEASE_FREE);
 	CHECK_EQ(out.pending_state, 0);
 	in.state = LEASE_RESET;
-	CHECK_EQ(adopt_decide(&sc, NULL, &in, &out), ADOPT_NEW);
+	CHECK_EQ(adopt_decide(&sc, NULL, &in, NOW, &out), ADOPT_NEW);
 	CHECK_EQ(out.state, LEASE_FREE);
 	adopt_scope_free(&sc);
 	c->fo.enabled = true;
 	CHECK_EQ(adopt_scope_build(&sc, c), 0);
 	in.state = LEASE_BACKUP;
-	CHECK_EQ(adopt_decide(&sc, NULL, &in, &out), ADOPT_NEW);
+	CHECK_EQ(adopt_decide(&sc, NULL, &in, NOW, &out), ADOPT_NEW);
 	CHECK_EQ(out.state, LEASE_BACKUP);
 	CHECK_EQ(out.pending_state, LEASE_FREE);
 	adopt_scope_free(&sc);
@@ -166,7 +168,33 @@ TEST(names_of_the_outcomes)
 	CHECK(!adopt_taken(ADOPT_SAME) && !adopt_taken(ADOPT_RESERVED));
 }
 
-T_RUN(T_CASE(where_an_imported_lease_may_be),
+TEST(a_lease_past_its_end_comes_in_as_expiry_leaves_it)
+{
+	struct config *c = load(ini, sizeof ini - 1);
+	struct adopt_scope sc;
+	CHECK_EQ(adopt_scope_build(&sc, c), 0);
+	struct lease_rec in = imported(IP4(198, 18, 0, 50), 9), out;
+	CHECK_EQ(adopt_decide(&sc, NULL, &in, in.end - 1, &out), ADOPT_NEW);
+	CHECK_EQ(out.state, LEASE_ACTIVE);
+	CHECK_EQ(adopt_decide(&sc, NULL, &in, in.end, &out), ADOPT_NEW);
+	CHECK_EQ(out.state, LEASE_EXPIRED);
+	CHECK_EQ(out.end, in.end);
+	in.state = LEASE_ABANDONED;
+	CHECK_EQ(adopt_decide(&sc, NULL, &in, in.end + 5, &out), ADOPT_NEW);
+	CHECK_EQ(out.state, LEASE_FREE);
+	/* What the daemon's expiry made of our copy is the same record. */
+	struct lease_table *t = lease_table_new();
+	in.state = LEASE_ACTIVE;
+	struct lease *l = lease_upsert(t, &in);
+	CHECK_EQ(lease_expire(t, in.end + 1), 1);
+	CHECK_EQ(adopt_decide(&sc, l, &in, in.end + 1, &out), ADOPT_SAME);
+	lease_table_free(t);
+	adopt_scope_free(&sc);
+	config_free(c);
+}
+
+T_RUN(T_CASE(a_lease_past_its_end_comes_in_as_expiry_leaves_it),
+      T_CASE(where_an_imported_lease_may_be),
       T_CASE(a_reservation_by_client_identifier_takes_its_client),
       T_CASE(ours_against_theirs),
       T_CASE(failover_states_without_and_with_a_relationship),
