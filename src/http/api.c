@@ -886,7 +886,8 @@ static json_object *import_report(struct jb *b, size_t n, const uint64_t counts[
 	return o;
 }
 
-static void import_apply(const struct api_ctx *ctx, struct lease_rec *recs, size_t n,
+/* dry: decided and answered, nothing stored. */
+static void import_apply(const struct api_ctx *ctx, struct lease_rec *recs, size_t n, bool dry,
 			 struct api_reply *out)
 {
 	struct adopt_scope sc;
@@ -904,7 +905,7 @@ static void import_apply(const struct api_ctx *ctx, struct lease_rec *recs, size
 	if (b.oom) {
 		json_object_put(skipped);
 		reply_error(out, 500, "out of memory");
-	} else if (k && ctx->import_leases(ctx->action_arg, take, k) != 0) {
+	} else if (k && !dry && ctx->import_leases(ctx->action_arg, take, k) != 0) {
 		json_object_put(skipped);
 		reply_error(out, 503, "the leases are held but not durable: the journal is "
 			    "failing; see the server log");
@@ -917,7 +918,7 @@ static void import_apply(const struct api_ctx *ctx, struct lease_rec *recs, size
 static void h_lease_import(const struct api_ctx *ctx, const struct api_request *req,
 			   const char *rest, struct api_reply *out)
 {
-	static const char *const allowed[] = { NULL };
+	static const char *const allowed[] = { "dry_run", NULL };
 	char err[256];
 	size_t n = 0;
 	(void)rest;
@@ -934,7 +935,7 @@ static void h_lease_import(const struct api_ctx *ctx, const struct api_request *
 		reply_error(out, strncmp(err, "at most", 7) == 0 ? 413 : 400, "%s", err);
 		return;
 	}
-	import_apply(ctx, recs, n, out);
+	import_apply(ctx, recs, n, arg(req, "dry_run") != NULL, out);
 	recs_free(recs, n);
 }
 
