@@ -145,8 +145,49 @@ out:
 	return buf;
 }
 
-/* Reads and checks the file: 0 to go on, else the exit code. */
-static int load(const struct imp_opts *o, struct leasefile *lf)
+/* The address a line of the file is the record of, or 0: ISC's "lease
+ * A {", Kea's row "A,...", dnsmasq's "EXPIRY MAC A ...".  Only for the
+ * report's line numbers: the readers of import/ did the parsing. */
+static uint32_t line_key(enum leasefile_format f, const char *p, size_t n)
+{
+	size_t at = 0, len;
+	uint32_t a = 0;
+	if (f == LEASEFILE_ISC) {
+		if (n < 6 || memcmp(p, "lease ", 6) != 0)
+			return 0;
+		at = 6;
+	} else if (f == LEASEFILE_DNSMASQ) {
+		for (int field = 0; field < 2 && at < n; field++) {
+			at += strcspn(p + at, " \n");
+			at += at < n && p[at] == ' ';
+		}
+	}
+	for (len = 0; at + len < n && len < 16 && strchr("0123456789.", p[at + len]); len++)
+		;
+	return text_ip4_parse(p + at, len, &a) ? a : 0;
+}
+
+static int cmp_rec(const void *key, const void *elt);
+
+/* For each record, the line its (last) text starts on. */
+static void rec_lines(const struct leasefile *lf, enum leasefile_format f, const char *buf,
+		      size_t len, unsigned *lines)
+{
+	unsigned no = 1;
+	for (size_t at = 0; at < len; no++) {
+		const char *nl = memchr(buf + at, '\n', len - at);
+		size_t n = nl ? (size_t)(nl - (buf + at)) : len - at;
+		uint32_t a = line_key(f, buf + at, n);
+		const struct lease_rec *r = a ? bsearch(&a, lf->recs, lf->n, sizeof *r, cmp_rec) : NULL;
+		if (r)
+			lines[r - lf->recs] = no;
+		at += n + 1;
+	}
+}
+
+/* Reads and checks the file: 0 to go on, else the exit code.  lines
+ * (malloc'd) gets each record's line. */
+static int load(const struct imp_opts *o, struct leasefile *lf, unsigned **lines)
 {
 	size_t len = 0;
 	errno = 0;
@@ -161,8 +202,10 @@ static int load(const struct imp_opts *o, struct leasefile *lf)
 		return 2;
 	}
 	int rc = leasefile_read(lf, f, buf, len, time(NULL));
+	if (rc == 0 && (*lines = calloc(lf->n + 1, sizeof **lines)))
+		rec_lines(lf, f, buf, len, *lines);
 	free(buf);
-	if (rc < 0) {
+	if (rc < 0 || !*lines) {
 		fprintf(stderr, "duodhcpctl: %s: out of memory\n", o->file);
 		return 2;
 	}
@@ -495,7 +538,7 @@ static int online(const struct imp_opts *o, const struct config *c,
 /* ---- the report ---- */
 
 static void report(const struct imp_opts *o, const struct leasefile *lf,
-		   const struct imp_result *r)
+		   const struct imp_result *r, const unsigned *lines)
 {
 	uint64_t skipped = 0;
 	char ip[TEXT_IP4_LEN];
@@ -508,7 +551,8 @@ static void report(const struct imp_opts *o, const struct leasefile *lf,
 	for (size_t i = 0; i < lf->n; i++)
 		if (r->skip[i] != NOT_SKIPPED) {
 			skipped++;
-			printf("%s: skipped %s: %s\n", o->file, text_ip4(lf->recs[i].addr, ip),
+			printf("%s:%u: skipped %s: %s\n", o->file, lines[i],
+			       text_ip4(lf->recs[i].addr, ip),
 			       adopt_outcome_why((enum adopt_outcome)r->skip[i]));
 		}
 	uint64_t nw = r->counts[ADOPT_NEW], up = r->counts[ADOPT_UPDATE];
@@ -527,13 +571,14 @@ int ctl_import_leases(int argc, char **argv)
 	struct config *c = NULL;
 	struct leasefile lf = { 0 };
 	struct imp_result r = { 0 };
+	unsigned *lines = NULL;
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
 	if (o.config && !(c = config_load(o.config, stderr)))
 		return 2;
 	if (c && (!o.token || !o.token[0]))
 		o.token = c->api_token;
-	int rc = load(&o, &lf);
+	int rc = load(&o, &lf, &lines);
 	if (rc == 0 && !(r.skip = malloc(lf.n + 1))) {
 		fprintf(stderr, "duodhcpctl: out of memory\n");
 		rc = 2;
@@ -545,7 +590,8 @@ int ctl_import_leases(int argc, char **argv)
 		curl_global_cleanup();
 	}
 	if (rc == 0)
-		report(&o, &lf, &r);
+		report(&o, &lf, &r, lines);
+	free(lines);
 	free(r.skip);
 	leasefile_free(&lf);
 	config_free(c);
