@@ -66,18 +66,16 @@ static void usage(FILE *f)
 
 bool ctl_import_wanted(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
+	const char *cmd = NULL;
+	for (int i = 1; i < argc && !cmd; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "-c") == 0 || strcmp(a, "-u") == 0 || strcmp(a, "--config") == 0 ||
-		    strcmp(a, "--from") == 0) {
-			i++;
-			continue;
-		}
-		if (a[0] == '-')
-			continue;
-		return strcmp(a, "import-leases") == 0;
+		    strcmp(a, "--from") == 0)
+			i++;	/* and its value */
+		else if (a[0] != '-')
+			cmd = a;
 	}
-	return false;
+	return cmd && strcmp(cmd, "import-leases") == 0;
 }
 
 static int parse_args(int argc, char **argv, struct imp_opts *o)
