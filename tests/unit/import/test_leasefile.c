@@ -22,8 +22,11 @@ static void rd_buf(struct leasefile *lf, enum leasefile_format f, const char *te
 		if (i)
 			CHECK(lf->recs[i - 1].addr < lf->recs[i].addr);
 	}
-	for (size_t i = 0; i < lf->nnotes; i++)
+	for (size_t i = 0; i < lf->nnotes; i++) {
 		errors += lf->notes[i].kind == LEASEFILE_ERROR;
+		if (i)
+			CHECK(lf->notes[i - 1].line <= lf->notes[i].line);
+	}
 	CHECK_EQ(errors, lf->errors);
 }
 
@@ -290,6 +293,14 @@ TEST(isc_no_client)
 	CHECK(note_has(&lf, 2, LEASEFILE_SKIP, "no hardware address or uid"));
 	CHECK(note_has(&lf, 4, LEASEFILE_SKIP, "no hardware address or uid"));
 	CHECK(lf.nnotes == 2 && lf.notes[0].addr == IP(198, 18, 0, 1));
+	leasefile_free(&lf);
+
+	/* The block's note names its first line, before its statements'. */
+	rd(&lf, LEASEFILE_ISC, "lease 198.18.0.1 {\n binding state active;\n"
+	   " client-hostname \"\\000\";\n}\n");
+	CHECK_EQ(lf.nnotes, 2);
+	CHECK(note_has(&lf, 1, LEASEFILE_SKIP, "no hardware address"));
+	CHECK(note_has(&lf, 3, LEASEFILE_SKIP, "holds a NUL byte"));
 	leasefile_free(&lf);
 }
 
