@@ -157,7 +157,7 @@ TEST(isc_sample)
 	CHECK(r && r->state == LEASE_ABANDONED && r->end == NOW + 86400 - 600);
 	/* The dynamic host declaration is named, not silently dropped. */
 	CHECK_EQ(lf.nnotes, 1);
-	CHECK(note_has(&lf, 96, LEASEFILE_SKIP, "host declaration"));
+	CHECK(note_has(&lf, 94, LEASEFILE_SKIP, "host declaration"));
 	leasefile_free(&lf);
 }
 
@@ -599,6 +599,78 @@ TEST(dnsmasq_damage)
 	leasefile_free(&lf);
 }
 
+/* ---- Files the servers wrote (tests/vectors/import/README.md) ---- */
+
+/* ISC dhcpd 4.4.3: two DORAs of one client (uid, vendor class, a name),
+ * one of another that it then released, in both time formats. */
+TEST(real_isc)
+{
+	static const struct { const char *file; int64_t start, end, freed; } files[] = {
+		{ "isc-4.4.3-real.leases", 1796399695, 1796403295, 1796399695 },
+		{ "isc-4.4.3-real-local.leases", 1796399720, 1796403320, 1796399720 },
+	};
+	struct leasefile lf;
+
+	for (size_t i = 0; i < 2; i++) {
+		if (!rd_vector(&lf, LEASEFILE_ISC, files[i].file))
+			continue;
+		CHECK_EQ(lf.errors, 0);
+		CHECK_EQ(lf.nnotes, 0);
+		CHECK_EQ(lf.records, 4);
+		CHECK_EQ(lf.replaced, 2);
+		CHECK_EQ(lf.n, 2);
+		if (lf.n == 2) {
+			const struct lease_rec *a = &lf.recs[0], *b = &lf.recs[1];
+
+			CHECK(a->addr == IP(198, 18, 0, 10) && a->state == LEASE_ACTIVE);
+			CHECK(a->start == files[i].start && a->cltt == a->start &&
+			      a->end == files[i].end && a->tstp == 0);
+			CHECK(bytes_are(a->cid, a->cid_len, "01525400123456"));
+			CHECK(bytes_are(a->hw, a->hlen, "525400123456"));
+			CHECK(a->hostname && strcmp(a->hostname, "vm") == 0);
+			CHECK(b->addr == IP(198, 18, 0, 11) && b->state == LEASE_FREE);
+			CHECK(b->end == files[i].freed && b->tstp == b->end && !b->hostname);
+		}
+		leasefile_free(&lf);
+	}
+}
+
+/* Kea 2.2.0: the same exchanges; the release is a row with lifetime 0. */
+TEST(real_kea)
+{
+	struct leasefile lf;
+
+	if (!rd_vector(&lf, LEASEFILE_KEA, "kea-2.2.0-real.csv"))
+		return;
+	CHECK_EQ(lf.errors, 0);
+	CHECK_EQ(lf.records, 4);
+	CHECK_EQ(lf.n, 1);
+	if (lf.n == 1) {
+		CHECK(lf.recs[0].addr == IP(198, 18, 0, 30) && lf.recs[0].state == LEASE_ACTIVE);
+		CHECK(lf.recs[0].end == 1796403299 && lf.recs[0].start == 1796399699);
+		CHECK(bytes_are(lf.recs[0].cid, lf.recs[0].cid_len, "01525400123456"));
+		CHECK_STR(lf.recs[0].hostname, "vm");
+	}
+	leasefile_free(&lf);
+}
+
+/* dnsmasq 2.90: a reservation with an infinite lease, a DORA with a
+ * client id and a name (the released lease is gone from the file). */
+TEST(real_dnsmasq)
+{
+	struct leasefile lf;
+
+	if (!rd_vector(&lf, LEASEFILE_DNSMASQ, "dnsmasq-2.90-real.leases"))
+		return;
+	CHECK_EQ(lf.errors, 0);
+	CHECK_EQ(lf.n, 2);
+	if (lf.n == 2) {
+		CHECK(lf.recs[0].addr == IP(198, 18, 0, 55) && lf.recs[0].end == LEASEFILE_NEVER);
+		CHECK(lf.recs[1].end == 1796403304 && lf.recs[1].cid_len == 7);
+	}
+	leasefile_free(&lf);
+}
+
 /* ---- Shared ---- */
 
 TEST(guess)
@@ -671,5 +743,6 @@ T_RUN(T_CASE(isc_sample), T_CASE(isc_epoch_never_hex_uid), T_CASE(isc_every_stat
       T_CASE(isc_old_forms), T_CASE(isc_string_escapes), T_CASE(isc_no_client),
       T_CASE(isc_damage_resync), T_CASE(isc_bounds), T_CASE(isc_other_declarations),
       T_CASE(kea_sample), T_CASE(kea_header_variants), T_CASE(kea_damage),
-      T_CASE(kea_deletion_rows), T_CASE(dnsmasq_sample), T_CASE(dnsmasq_damage), T_CASE(guess),
+      T_CASE(kea_deletion_rows), T_CASE(dnsmasq_sample), T_CASE(dnsmasq_damage),
+      T_CASE(real_isc), T_CASE(real_kea), T_CASE(real_dnsmasq), T_CASE(guess),
       T_CASE(format_names), T_CASE(empty_files), T_CASE(last_wins_many))
