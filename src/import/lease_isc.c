@@ -69,7 +69,7 @@ static void skip_space(struct isc *s)
 
 static bool word_byte(int c)
 {
-	return c > ' ' && c != 0x7f && !strchr("{};=,\"#", c);
+	return c > ' ' && c != 0x7f && !memchr("{};=,\"#", c, 7);
 }
 
 /* A string's raw contents up to its closing quote (escapes kept). */
@@ -113,7 +113,7 @@ static void next(struct isc *s)
 		t->kind = TK_EOF;
 	} else if (c == '"') {
 		lex_string(s);
-	} else if (strchr("{};=,", c)) {
+	} else if (memchr("{};=,", c, 5)) {
 		t->kind = TK_PUNCT;
 		t->punct = (char)rd_u8(&s->r);
 	} else if (word_byte(c)) {
@@ -390,9 +390,10 @@ static int64_t *time_field(struct lease_rec *r, const struct tok *t)
 	return NULL;
 }
 
-/* "binding state NAME;".  ISC's bootp and reserved states are not
- * failover states (ISC sends them to its partner as active); we take
- * them as active, flagged as BOOTP, whose binding does not expire. */
+/* "binding state NAME;".  The bootp and reserved states are older ISC
+ * spellings that ISC itself reads as active plus a flag (BOOTP_LEASE,
+ * RESERVED_LEASE); we read both as active with LEASE_F_BOOTP, our one
+ * flag for a binding the client will not renew, the nearest to both. */
 static bool st_binding(struct isc *s, struct isc_lease *l, bool ours)
 {
 	uint8_t st = 0;
@@ -443,6 +444,12 @@ static bool st_hardware(struct isc *s, struct isc_lease *l)
 	if (s->t.kind != TK_WORD || (htype = htype_of(&s->t)) < 0)
 		return fail(s, "unknown hardware type");
 	next(s);
+	l->rec.htype = (uint8_t)htype;
+	l->rec.hlen = 0;
+	if (is_punct(s, ';')) {	/* the type alone (InfiniBand: RFC 4390) */
+		next(s);
+		return true;
+	}
 	if (s->t.kind != TK_WORD)
 		return fail(s, "expected a hardware address");
 	n = lf_hex_colon(s->t.p, s->t.n, l->rec.hw, LEASE_HW_MAX);
@@ -450,7 +457,6 @@ static bool st_hardware(struct isc *s, struct isc_lease *l)
 		return fail(s, "hardware address longer than %d bytes", LEASE_HW_MAX);
 	if (n < 0)
 		return fail(s, "malformed hardware address");
-	l->rec.htype = (uint8_t)htype;
 	l->rec.hlen = (uint8_t)n;
 	next(s);
 	return expect_semi(s, "hardware");
@@ -528,6 +534,12 @@ static bool lease_statement(struct isc *s, struct isc_lease *l)
 		return st_uid(s, l);
 	if (is_word(s, "client-hostname"))
 		return st_hostname(s, l);
+	if (is_word(s, "dynamic-bootp") || is_word(s, "reserved")) {
+		/* The flags ISC writes for the two (see st_binding). */
+		l->rec.flags |= LEASE_F_BOOTP;
+		next(s);
+		return expect_semi(s, name);
+	}
 	if (is_word(s, "abandoned")) {	/* ISC 2.x/3.0's flag form */
 		l->rec.state = LEASE_ABANDONED;
 		l->state_seen = true;
