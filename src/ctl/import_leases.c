@@ -17,11 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/text.h"
 #include "conf/config.h"
 #include "core/adopt.h"
 #include "core/lease.h"
 #include "core/record.h"
+#include "daemon/privs.h"
 #include "ctl/import_leases.h"
 #include "http/api.h"
 #include "import/leasefile.h"
@@ -301,7 +303,11 @@ static int offline(const struct imp_opts *o, const struct config *c,
 		.compact_bytes = UINT64_MAX, .durable = on_durable, .arg = &d };
 	struct store_replay_cb cb = { .lease = replay_one, .arg = t };
 	struct store_replay_stats rs;
+	struct state_dir sd;
 	int rc = 1;
+	/* The daemon's way with its folder: made when missing, given to User=. */
+	if (state_dir_make(c->journal, &sd) < 0)
+		goto out;
 	if (!t || store_journal_open(&st, &so, err, sizeof err) < 0 ||
 	    store_replay(st, &cb, &rs, err, sizeof err) < 0) {
 		fprintf(stderr, "duodhcpctl: %s%s\n", t ? err : "out of memory",
@@ -320,7 +326,7 @@ static int offline(const struct imp_opts *o, const struct config *c,
 		goto out;
 	}
 	give_to_user(c);
-	rc = 0;
+	rc = state_dir_give(&sd, c->user) < 0;
 out:
 	store_close(st);
 	lease_table_free(t);
@@ -572,6 +578,7 @@ int ctl_import_leases(int argc, char **argv)
 	unsigned *lines = NULL;
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
+	log_init("duodhcpctl", true);	/* for the journal folder's messages */
 	if (o.config && !(c = config_load(o.config, stderr)))
 		return 2;
 	if (c && (!o.token || !o.token[0]))
