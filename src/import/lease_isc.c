@@ -160,7 +160,9 @@ static const char *tok_what(const struct isc *s, char *buf, size_t cap)
 		snprintf(buf, cap, "'%c'", t->punct);
 		return buf;
 	case TK_WORD:
-		snprintf(buf, cap, "'%.*s'", (int)(t->n > 24 ? 24 : t->n), t->p);
+		buf[0] = '\'';
+		lf_printable(buf + 1, cap - 2, t->p, t->n);
+		strcat(buf, "'");
 		return buf;
 	default:
 		if (t->punct == '"')
@@ -514,7 +516,7 @@ static bool lease_statement(struct isc *s, struct isc_lease *l)
 	int64_t *tf = time_field(&l->rec, &s->t);
 	char name[32];
 
-	snprintf(name, sizeof name, "%.*s", (int)(s->t.n < 31 ? s->t.n : 31), s->t.p);
+	lf_printable(name, sizeof name, s->t.p, s->t.n);
 	if (tf) {
 		next(s);
 		return st_time(s, l, name, tf);
@@ -606,7 +608,7 @@ static bool read_other(struct isc *s)
 	static const char *const v6[] = { "lease6", "ia-na", "ia-ta", "ia-pd" };
 	char name[32];
 
-	snprintf(name, sizeof name, "%.*s", (int)(s->t.n < 31 ? s->t.n : 31), s->t.p);
+	lf_printable(name, sizeof name, s->t.p, s->t.n);
 	for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++)
 		if (strcmp(name, quiet[i]) == 0)
 			goto skip;
