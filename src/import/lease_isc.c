@@ -29,6 +29,7 @@ struct isc {
 	unsigned line;
 	bool bol;		/* no token yet on the current line */
 	struct tok t;		/* the current token */
+	unsigned prev_line;	/* the line of the token before it */
 	uint32_t addr;		/* of the lease being read, for notes */
 };
 
@@ -105,6 +106,7 @@ static void next(struct isc *s)
 	struct tok *t = &s->t;
 	int c;
 
+	s->prev_line = t->line;
 	skip_space(s);
 	*t = (struct tok){ .line = s->line, .bol = s->bol };
 	s->bol = false;
@@ -172,25 +174,45 @@ static const char *tok_what(const struct isc *s, char *buf, size_t cap)
 	}
 }
 
-/* An error at the current token: a note; returns false for the caller. */
+/* An error at the current token, or at the line before it (what is
+ * missing after a token belongs to that token's line): a note; returns
+ * false for the caller. */
+static bool fail_at(struct isc *s, unsigned line, const char *fmt, va_list ap)
+{
+	char why[100], what[40];
+
+	vsnprintf(why, sizeof why, fmt, ap);
+	lf_note(s->b, line, LEASEFILE_ERROR, s->addr, "%s, found %s", why,
+		tok_what(s, what, sizeof what));
+	return false;
+}
+
 static bool fail(struct isc *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool fail(struct isc *s, const char *fmt, ...)
 {
-	char why[100], what[40];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap);
+	fail_at(s, s->t.line, fmt, ap);
 	va_end(ap);
-	lf_note(s->b, s->t.line, LEASEFILE_ERROR, s->addr, "%s, found %s", why,
-		tok_what(s, what, sizeof what));
+	return false;
+}
+
+static bool fail_after(struct isc *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail_after(struct isc *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fail_at(s, s->prev_line, fmt, ap);
+	va_end(ap);
 	return false;
 }
 
 static bool expect_semi(struct isc *s, const char *after)
 {
 	if (!is_punct(s, ';'))
-		return fail(s, "expected ';' after %s", after);
+		return fail_after(s, "expected ';' after %s", after);
 	next(s);
 	return true;
 }
@@ -279,7 +301,7 @@ static bool skip_statement(struct isc *s, const char *name)
 				return fail(s, "braces nested too deep in '%s'", name);
 		} else if (is_punct(s, '}')) {
 			if (depth == 0)
-				return fail(s, "expected ';' after '%s'", name);
+				return fail_after(s, "expected ';' after '%s'", name);
 			if (--depth == 0) {
 				next(s);
 				return true;
@@ -345,11 +367,10 @@ static bool date_time(const struct tok *d, const struct tok *t, int64_t *out)
 }
 
 /* "never", "epoch N" or "W YYYY/MM/DD HH:MM:SS" (ISC's parse_date). */
-static bool st_time(struct isc *s, struct isc_lease *l, const char *name, int64_t *out)
+static bool st_time(struct isc *s, const char *name, int64_t *out)
 {
 	uint64_t x;
 
-	(void)l;
 	if (is_word(s, "never")) {
 		*out = LEASEFILE_NEVER;
 	} else if (is_word(s, "epoch")) {
@@ -519,7 +540,7 @@ static bool lease_statement(struct isc *s, struct isc_lease *l)
 	lf_printable(name, sizeof name, s->t.p, s->t.n);
 	if (tf) {
 		next(s);
-		return st_time(s, l, name, tf);
+		return st_time(s, name, tf);
 	}
 	if (is_word(s, "binding"))
 		return st_binding(s, l, true);

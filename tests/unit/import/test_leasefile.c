@@ -333,7 +333,7 @@ TEST(isc_damage_resync)
 	   "lease 198.18.0.10 { binding state free; }\n"	/* 20 */
 	   "lease 198.18.0.11 {\n"			/* 21 */
 	   "  binding state free;\n");			/* EOF */
-	CHECK(note_has(&lf, 3, LEASEFILE_ERROR, "expected ';' after starts"));
+	CHECK(note_has(&lf, 2, LEASEFILE_ERROR, "expected ';' after starts, found 'binding'"));
 	CHECK(note_has(&lf, 6, LEASEFILE_ERROR, "expected an IPv4 address"));
 	CHECK(note_has(&lf, 8, LEASEFILE_ERROR, "YYYY/MM/DD"));
 	CHECK(note_has(&lf, 11, LEASEFILE_ERROR, "longer than 16"));
@@ -347,6 +347,11 @@ TEST(isc_damage_resync)
 	CHECK_EQ(lf.n, 3);	/* .2, .6, .10 */
 	CHECK(find(&lf, IP(198, 18, 0, 2)) && find(&lf, IP(198, 18, 0, 6)) &&
 	      find(&lf, IP(198, 18, 0, 10)));
+	leasefile_free(&lf);
+
+	/* What is missing after a token is reported on that token's line. */
+	rd(&lf, LEASEFILE_ISC, "lease 198.18.0.1 {\n  set x = 1\n}\n");
+	CHECK(note_has(&lf, 2, LEASEFILE_ERROR, "expected ';' after 'set', found '}'"));
 	leasefile_free(&lf);
 }
 
