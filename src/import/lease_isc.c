@@ -29,6 +29,7 @@ struct isc {
 	unsigned line;
 	bool bol;		/* no token yet on the current line */
 	struct tok t;		/* the current token */
+	unsigned prev_line;	/* the line of the token before it */
 	uint32_t addr;		/* of the lease being read, for notes */
 };
 
@@ -105,6 +106,7 @@ static void next(struct isc *s)
 	struct tok *t = &s->t;
 	int c;
 
+	s->prev_line = t->line;
 	skip_space(s);
 	*t = (struct tok){ .line = s->line, .bol = s->bol };
 	s->bol = false;
@@ -160,7 +162,9 @@ static const char *tok_what(const struct isc *s, char *buf, size_t cap)
 		snprintf(buf, cap, "'%c'", t->punct);
 		return buf;
 	case TK_WORD:
-		snprintf(buf, cap, "'%.*s'", (int)(t->n > 24 ? 24 : t->n), t->p);
+		buf[0] = '\'';
+		lf_printable(buf + 1, cap - 2, t->p, t->n);
+		strcat(buf, "'");
 		return buf;
 	default:
 		if (t->punct == '"')
@@ -170,25 +174,45 @@ static const char *tok_what(const struct isc *s, char *buf, size_t cap)
 	}
 }
 
-/* An error at the current token: a note; returns false for the caller. */
+/* An error at the current token, or at the line before it (what is
+ * missing after a token belongs to that token's line): a note; returns
+ * false for the caller. */
+static bool fail_at(struct isc *s, unsigned line, const char *fmt, va_list ap)
+{
+	char why[100], what[40];
+
+	vsnprintf(why, sizeof why, fmt, ap);
+	lf_note(s->b, line, LEASEFILE_ERROR, s->addr, "%s, found %s", why,
+		tok_what(s, what, sizeof what));
+	return false;
+}
+
 static bool fail(struct isc *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool fail(struct isc *s, const char *fmt, ...)
 {
-	char why[100], what[40];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap);
+	fail_at(s, s->t.line, fmt, ap);
 	va_end(ap);
-	lf_note(s->b, s->t.line, LEASEFILE_ERROR, s->addr, "%s, found %s", why,
-		tok_what(s, what, sizeof what));
+	return false;
+}
+
+static bool fail_after(struct isc *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail_after(struct isc *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fail_at(s, s->prev_line, fmt, ap);
+	va_end(ap);
 	return false;
 }
 
 static bool expect_semi(struct isc *s, const char *after)
 {
 	if (!is_punct(s, ';'))
-		return fail(s, "expected ';' after %s", after);
+		return fail_after(s, "expected ';' after %s", after);
 	next(s);
 	return true;
 }
@@ -277,7 +301,7 @@ static bool skip_statement(struct isc *s, const char *name)
 				return fail(s, "braces nested too deep in '%s'", name);
 		} else if (is_punct(s, '}')) {
 			if (depth == 0)
-				return fail(s, "expected ';' after '%s'", name);
+				return fail_after(s, "expected ';' after '%s'", name);
 			if (--depth == 0) {
 				next(s);
 				return true;
@@ -343,11 +367,10 @@ static bool date_time(const struct tok *d, const struct tok *t, int64_t *out)
 }
 
 /* "never", "epoch N" or "W YYYY/MM/DD HH:MM:SS" (ISC's parse_date). */
-static bool st_time(struct isc *s, struct isc_lease *l, const char *name, int64_t *out)
+static bool st_time(struct isc *s, const char *name, int64_t *out)
 {
 	uint64_t x;
 
-	(void)l;
 	if (is_word(s, "never")) {
 		*out = LEASEFILE_NEVER;
 	} else if (is_word(s, "epoch")) {
@@ -514,10 +537,10 @@ static bool lease_statement(struct isc *s, struct isc_lease *l)
 	int64_t *tf = time_field(&l->rec, &s->t);
 	char name[32];
 
-	snprintf(name, sizeof name, "%.*s", (int)(s->t.n < 31 ? s->t.n : 31), s->t.p);
+	lf_printable(name, sizeof name, s->t.p, s->t.n);
 	if (tf) {
 		next(s);
-		return st_time(s, l, name, tf);
+		return st_time(s, name, tf);
 	}
 	if (is_word(s, "binding"))
 		return st_binding(s, l, true);
@@ -606,7 +629,7 @@ static bool read_other(struct isc *s)
 	static const char *const v6[] = { "lease6", "ia-na", "ia-ta", "ia-pd" };
 	char name[32];
 
-	snprintf(name, sizeof name, "%.*s", (int)(s->t.n < 31 ? s->t.n : 31), s->t.p);
+	lf_printable(name, sizeof name, s->t.p, s->t.n);
 	for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++)
 		if (strcmp(name, quiet[i]) == 0)
 			goto skip;

@@ -97,6 +97,16 @@ bool lf_uint(const char *p, size_t n, uint64_t max, uint64_t *out)
 	return true;
 }
 
+void lf_printable(char *out, size_t cap, const char *p, size_t n)
+{
+	size_t k = 0;
+
+	for (; k < n && k + 1 < cap; k++)
+		out[k] = p[k] >= 0x20 && p[k] < 0x7f ? p[k] : '?';
+	if (cap)
+		out[k] = 0;
+}
+
 int64_t lf_time_clamp(int64_t x)
 {
 	return x < 0 ? 0 : x > LEASEFILE_NEVER ? LEASEFILE_NEVER : x;

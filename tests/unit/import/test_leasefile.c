@@ -333,7 +333,7 @@ TEST(isc_damage_resync)
 	   "lease 198.18.0.10 { binding state free; }\n"	/* 20 */
 	   "lease 198.18.0.11 {\n"			/* 21 */
 	   "  binding state free;\n");			/* EOF */
-	CHECK(note_has(&lf, 3, LEASEFILE_ERROR, "expected ';' after starts"));
+	CHECK(note_has(&lf, 2, LEASEFILE_ERROR, "expected ';' after starts, found 'binding'"));
 	CHECK(note_has(&lf, 6, LEASEFILE_ERROR, "expected an IPv4 address"));
 	CHECK(note_has(&lf, 8, LEASEFILE_ERROR, "YYYY/MM/DD"));
 	CHECK(note_has(&lf, 11, LEASEFILE_ERROR, "longer than 16"));
@@ -347,6 +347,11 @@ TEST(isc_damage_resync)
 	CHECK_EQ(lf.n, 3);	/* .2, .6, .10 */
 	CHECK(find(&lf, IP(198, 18, 0, 2)) && find(&lf, IP(198, 18, 0, 6)) &&
 	      find(&lf, IP(198, 18, 0, 10)));
+	leasefile_free(&lf);
+
+	/* What is missing after a token is reported on that token's line. */
+	rd(&lf, LEASEFILE_ISC, "lease 198.18.0.1 {\n  set x = 1\n}\n");
+	CHECK(note_has(&lf, 2, LEASEFILE_ERROR, "expected ';' after 'set', found '}'"));
 	leasefile_free(&lf);
 }
 
@@ -428,6 +433,12 @@ TEST(isc_other_declarations)
 	CHECK(note_has(&lf, 10, LEASEFILE_SKIP, "DHCPv6"));
 	CHECK(note_has(&lf, 14, LEASEFILE_SKIP, "DHCPv6"));
 	CHECK(note_has(&lf, 15, LEASEFILE_SKIP, "unknown statement 'frobnicate'"));
+	leasefile_free(&lf);
+
+	/* File text quoted in a note is plain ASCII. */
+	rd(&lf, LEASEFILE_ISC, "fr\xc3\xb6" "b;\nlease 198.18.0.1 { ends \x7f\x80; }\n");
+	CHECK(note_has(&lf, 1, LEASEFILE_SKIP, "unknown statement 'fr??b'"));
+	CHECK(note_has(&lf, 2, LEASEFILE_ERROR, "found byte 0x7f"));
 	leasefile_free(&lf);
 }
 
@@ -523,6 +534,15 @@ TEST(kea_damage)
 	CHECK(find(&lf, IP(198, 18, 0, 5)) && find(&lf, IP(198, 18, 0, 5))->state == LEASE_ABANDONED);
 	CHECK(find(&lf, IP(198, 18, 0, 8)) && find(&lf, IP(198, 18, 0, 8))->end == LEASEFILE_NEVER);
 	CHECK(find(&lf, IP(198, 18, 0, 14)) != NULL);
+	leasefile_free(&lf);
+
+	/* Escapes anywhere in the field, a bad one kept as it is. */
+	rd(&lf, LEASEFILE_KEA,
+	   "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname\n"
+	   "198.18.0.1,1:2:3:4:5:6,,3600,1764864000,1,0,0,&#x2ca&#x2c\n"
+	   "198.18.0.2,1:2:3:4:5:6,,3600,1764864000,1,0,0,&#x2&#xzz&#x4\n");
+	CHECK(lf.n == 2 && strcmp(lf.recs[0].hostname, ",a,") == 0 &&
+	      strcmp(lf.recs[1].hostname, "&#x2&#xzz&#x4") == 0);
 	leasefile_free(&lf);
 }
 
