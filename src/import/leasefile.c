@@ -326,7 +326,7 @@ enum leasefile_format leasefile_guess(const char *buf, size_t len)
 	size_t n;
 
 	while (lf_next_line(&c, &p, &n)) {
-		if (n == 0)
+		if (n == 0 || !p)	/* never NULL; gcc -fsanitize cannot tell */
 			continue;
 		if (p[0] == '#') {
 			if (memmem(p, n, "dhcpd.leases", 12) || memmem(p, n, "isc-dhcp", 8))
