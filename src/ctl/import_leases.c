@@ -124,9 +124,15 @@ static char *read_all(const char *path, size_t *len)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat sb;
 	char *buf = NULL;
-	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > FILE_MAX) {
-		fprintf(stderr, "duodhcpctl: %s: %s\n", path, fd < 0 || errno ? strerror(errno) :
-			!S_ISREG(sb.st_mode) ? "not a regular file" : "larger than 1 GiB");
+	const char *why = NULL;
+	if (fd < 0 || fstat(fd, &sb) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(sb.st_mode))
+		why = "not a regular file";
+	else if (sb.st_size > FILE_MAX)
+		why = "larger than 1 GiB";
+	if (why) {
+		fprintf(stderr, "duodhcpctl: %s: %s\n", path, why);
 		goto out;
 	}
 	buf = malloc((size_t)sb.st_size + 1);
@@ -190,7 +196,6 @@ static void rec_lines(const struct leasefile *lf, enum leasefile_format f, const
 static int load(const struct imp_opts *o, struct leasefile *lf, unsigned **lines)
 {
 	size_t len = 0;
-	errno = 0;
 	char *buf = read_all(o->file, &len);
 	if (!buf)
 		return 2;
