@@ -8,13 +8,20 @@
  * replaces it, and a row with valid lifetime 0 removes it, as Kea's
  * loader does; dnsmasq: one line per lease), sorted by address.  Every record is
  * record_valid().  What could not be read, or was read and is not a lease
- * we can hold, is a note with the line it came from. */
+ * we can hold, is a note with the line it came from.  What each format's
+ * fields become, and what is skipped: docs/lease-files.md. */
 #ifndef DUODHCP_IMPORT_LEASEFILE_H
 #define DUODHCP_IMPORT_LEASEFILE_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include "core/lease.h"
+
+/* The end of a lease that never ends (ISC's "never", dnsmasq's 0, Kea's
+ * infinite lifetime): the largest time failover's 32-bit fields carry,
+ * which the draft reads as infinity (draft-ietf-dhc-failover-12 5.9), and
+ * which the JSON of the API accepts.  Every time read is clamped to it. */
+#define LEASEFILE_NEVER ((int64_t)UINT32_MAX)
 
 enum leasefile_format {
 	LEASEFILE_ISC = 1,	/* dhcpd.leases (ISC DHCP 4.x) */
@@ -37,7 +44,9 @@ enum leasefile_note_kind {
 };
 
 struct leasefile_note {
-	unsigned line;		/* 1-based line the record or damage starts on */
+	unsigned line;		/* 1-based: the line of the damage, or the line
+				 * the record skipped (or the skipped part of
+				 * it) starts on */
 	uint8_t kind;		/* enum leasefile_note_kind */
 	uint32_t addr;		/* the address concerned, 0 when not known */
 	char why[120];
@@ -47,10 +56,12 @@ struct leasefile {
 	struct lease_rec *recs;	/* sorted by address, one per address; cid and
 				 * hostname malloc'd */
 	size_t n;
-	struct leasefile_note *notes;	/* in line order */
+	struct leasefile_note *notes;	/* in line order; why is printable ASCII */
 	size_t nnotes;
-	size_t records;		/* lease records (blocks, rows, lines) read */
-	size_t replaced;	/* of those, replaced by a later one of the same address */
+	size_t records;		/* lease records (blocks, rows, lines) read,
+				 * including those skipped and Kea's deletion rows */
+	size_t replaced;	/* of those, replaced (or deleted) by a later one
+				 * of the same address */
 	size_t errors;		/* notes of kind LEASEFILE_ERROR */
 };
 
