@@ -14,6 +14,7 @@
 
 #include "conf/config.h"
 #include "core/lease.h"
+#include "ctl/import_leases.h"
 #include "ctl/show.h"
 
 #define TIMEOUT_S 10L
@@ -169,6 +170,8 @@ static void usage(FILE *f)
 	      "       duodhcpctl -c FILE reload\n"
 	      "       duodhcpctl -c FILE [--json] failover\n"
 	      "       duodhcpctl -c FILE [--json] partner-down\n"
+	      "       duodhcpctl -c FILE import-leases [--from F] [--offline] [--keep-good]\n"
+	      "                  [--dry-run] LEASEFILE   (see import-leases --help)\n"
 	      "  -c FILE    the daemon's dhcpsrv.ini: where its API listens, and ApiToken\n"
 	      "  -u URL     the API at URL instead (http://host:port)\n"
 	      "  --json     print the API's answer as it came\n"
@@ -187,6 +190,8 @@ int main(int argc, char **argv)
 	const char *path = NULL, *base = NULL, *token = getenv("DUODHCP_TOKEN");
 	bool raw = false;
 	int ch;
+	if (ctl_import_wanted(argc, argv))
+		return ctl_import_leases(argc, argv);
 	while ((ch = getopt_long(argc, argv, "c:u:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;

@@ -562,6 +562,27 @@ static int api_delete(void *arg, uint32_t addr)
 	return 0;
 }
 
+/* API action: imported leases (decided by core/adopt.h) become ours
+ * through the pipeline like any change (feed, failover, DNS names), and
+ * the answer waits for their commit: the journal's is synchronous, so
+ * they are durable, or the store failed, when this returns. */
+static int api_import(void *arg, const struct lease_rec *recs, size_t n)
+{
+	struct server *s = arg;
+	uint64_t last = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct lease *l = lease_upsert(s->leases, &recs[i]);
+		if (!l) {
+			log_err("out of memory importing leases; stopping so that none is lost");
+			exit(1);
+		}
+		last = change(s, l);
+	}
+	commit_flush(s->cm);
+	log_info("API: %zu imported lease(s) stored", n);
+	return commit_durable(s->cm) >= last ? 0 : -1;
+}
+
 /* API action: the file is read now, so that the answer can say whether
  * it was taken; it is applied after the current request, not inside it. */
 static int api_reload(void *arg)
@@ -620,7 +641,7 @@ static const struct api_ctx *api_ctx_get(void *arg)
 		.version = DUODHCP_VERSION, .journal_bytes = store_size(s->st),
 		.acks_withheld = s->acks_withheld, .disk_failing = s->disk_failing,
 		.failover = s->fo ? &s->fo_st : NULL,
-		.delete_lease = api_delete, .reload = api_reload,
+		.delete_lease = api_delete, .reload = api_reload, .import_leases = api_import,
 		.partner_down = s->fo ? api_partner_down : NULL, .action_arg = s,
 	};
 	return &s->api;

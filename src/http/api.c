@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "http/api.h"
 #include "common/text.h"
+#include "core/adopt.h"
 #include "core/record.h"
 #include "failover/wire.h"
 
@@ -761,6 +762,183 @@ static void h_partner_down(const struct api_ctx *ctx, const struct api_request *
 	reply_built(out, &b, o);
 }
 
+/* ---- lease import: POST /api/v1/leases/import ---- */
+
+#define IMPORT_JSON_DEPTH 8
+
+/* The body as one JSON object, strictly: nothing after it. */
+static json_object *body_parse(const struct api_request *req, char *err, size_t errlen)
+{
+	json_tokener *tok = json_tokener_new_ex(IMPORT_JSON_DEPTH);
+	if (!tok) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	json_object *o = json_tokener_parse_ex(tok, req->body ? req->body : "",
+					       (int)req->body_len);
+	enum json_tokener_error je = json_tokener_get_error(tok);
+	size_t end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (je != json_tokener_success || end != req->body_len) {
+		snprintf(err, errlen, "bad JSON body: %s", je == json_tokener_success ?
+			 "bytes after the object" : je == json_tokener_continue ? "truncated" :
+			 json_tokener_error_desc(je));
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void recs_free(struct lease_rec *recs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		record_clear(&recs[i]);
+	free(recs);
+}
+
+static int cmp_rec_addr(const void *a, const void *b)
+{
+	uint32_t x = ((const struct lease_rec *)a)->addr, y = ((const struct lease_rec *)b)->addr;
+	return x < y ? -1 : x > y;
+}
+
+/* Every record of {"leases": [...]}, sorted by address; all or nothing:
+ * one bad record refuses the request (400), so a retry is the fix. */
+static struct lease_rec *import_read(json_object *root, size_t *n, char *err, size_t errlen)
+{
+	json_object *a;
+	if (!json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "leases", &a) || !json_object_is_type(a, json_type_array)) {
+		snprintf(err, errlen, "want {\"leases\": [...]}");
+		return NULL;
+	}
+	*n = json_object_array_length(a);
+	if (*n > API_IMPORT_MAX) {
+		snprintf(err, errlen, "at most %d leases per request", API_IMPORT_MAX);
+		return NULL;
+	}
+	struct lease_rec *recs = calloc(*n + 1, sizeof *recs);
+	if (!recs) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < *n; i++) {
+		char why[160];
+		if (record_json_read(json_object_array_get_idx(a, i), &recs[i], why, sizeof why) < 0) {
+			snprintf(err, errlen, "leases[%zu]: %s", i, why);
+			recs_free(recs, i);
+			return NULL;
+		}
+	}
+	qsort(recs, *n, sizeof *recs, cmp_rec_addr);
+	for (size_t i = 1; i < *n; i++)
+		if (recs[i].addr == recs[i - 1].addr) {
+			char ip[TEXT_IP4_LEN];
+			snprintf(err, errlen, "address %s is twice in the request",
+				 text_ip4(recs[i].addr, ip));
+			recs_free(recs, *n);
+			return NULL;
+		}
+	return recs;
+}
+
+/* Decides each record, moving the taken ones to the front of take (they
+ * share the records' cid and hostname); skipped ones are listed. */
+static size_t import_decide(const struct api_ctx *ctx, const struct adopt_scope *sc,
+			    const struct lease_rec *recs, size_t n, struct lease_rec *take,
+			    uint64_t counts[ADOPT_OUTCOMES], struct jb *b, json_object *skipped)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		enum adopt_outcome o = adopt_decide(sc, lease_find(ctx->leases, recs[i].addr),
+						    &recs[i], ctx->now, &take[k]);
+		counts[o]++;
+		if (adopt_taken(o)) {
+			k++;
+		} else if (o != ADOPT_SAME) {
+			json_object *e = json_object_new_object();
+			put(b, e, "address", j_ip(recs[i].addr));
+			put(b, e, "reason", j_text(adopt_outcome_name(o)));
+			put(b, e, "why", j_text(adopt_outcome_why(o)));
+			push(b, skipped, e);
+		}
+	}
+	return k;
+}
+
+static json_object *import_report(struct jb *b, size_t n, const uint64_t counts[ADOPT_OUTCOMES],
+				  json_object *skipped)
+{
+	json_object *o = json_object_new_object(), *by = json_object_new_object();
+	uint64_t taken = counts[ADOPT_NEW] + counts[ADOPT_UPDATE];
+	put(b, o, "read", json_object_new_uint64(n));
+	put(b, o, "imported", json_object_new_uint64(taken));
+	put(b, o, "new", json_object_new_uint64(counts[ADOPT_NEW]));
+	put(b, o, "updated", json_object_new_uint64(counts[ADOPT_UPDATE]));
+	put(b, o, "unchanged", json_object_new_uint64(counts[ADOPT_SAME]));
+	put(b, o, "skipped", json_object_new_uint64(n - taken - counts[ADOPT_SAME]));
+	for (int i = 0; i < ADOPT_OUTCOMES; i++)
+		put(b, by, adopt_outcome_name((enum adopt_outcome)i),
+		    json_object_new_uint64(counts[i]));
+	put(b, o, "outcomes", by);
+	put(b, o, "skipped_leases", skipped);
+	return o;
+}
+
+/* dry: decided and answered, nothing stored. */
+static void import_apply(const struct api_ctx *ctx, struct lease_rec *recs, size_t n, bool dry,
+			 struct api_reply *out)
+{
+	struct adopt_scope sc;
+	struct lease_rec *take = calloc(n + 1, sizeof *take);
+	if (!take || adopt_scope_build(&sc, ctx->cfg) < 0) {
+		free(take);
+		reply_error(out, 500, "out of memory");
+		return;
+	}
+	uint64_t counts[ADOPT_OUTCOMES] = { 0 };
+	struct jb b = { 0 };
+	json_object *skipped = json_object_new_array();
+	size_t k = import_decide(ctx, &sc, recs, n, take, counts, &b, skipped);
+	adopt_scope_free(&sc);
+	if (b.oom) {
+		json_object_put(skipped);
+		reply_error(out, 500, "out of memory");
+	} else if (k && !dry && ctx->import_leases(ctx->action_arg, take, k) != 0) {
+		json_object_put(skipped);
+		reply_error(out, 503, "the leases are held but not durable: the journal is "
+			    "failing; see the server log");
+	} else {
+		reply_built(out, &b, import_report(&b, n, counts, skipped));
+	}
+	free(take);
+}
+
+static void h_lease_import(const struct api_ctx *ctx, const struct api_request *req,
+			   const char *rest, struct api_reply *out)
+{
+	static const char *const allowed[] = { "dry_run", NULL };
+	char err[256];
+	size_t n = 0;
+	(void)rest;
+	if (!authorized(ctx, req, out) || !args_ok(req, allowed, out))
+		return;
+	if (!ctx->import_leases || !ctx->cfg) {
+		reply_error(out, 501, "importing leases is not supported");
+		return;
+	}
+	json_object *root = body_parse(req, err, sizeof err);
+	struct lease_rec *recs = root ? import_read(root, &n, err, sizeof err) : NULL;
+	json_object_put(root);
+	if (!recs) {
+		reply_error(out, strncmp(err, "at most", 7) == 0 ? 413 : 400, "%s", err);
+		return;
+	}
+	import_apply(ctx, recs, n, arg(req, "dry_run") != NULL, out);
+	recs_free(recs, n);
+}
+
 /* ---- metrics: Prometheus text exposition format 0.0.4 ---- */
 
 /* A label value with \, " and newline escaped, as the format requires. */
@@ -1032,6 +1210,7 @@ static const struct route routes[] = {
 	{ "/metrics", false, h_metrics, NULL, NULL, "GET, HEAD" },
 	{ "/api/v1/status", false, h_status, NULL, NULL, "GET, HEAD" },
 	{ "/api/v1/leases", false, h_leases, NULL, NULL, "GET, HEAD" },
+	{ "/api/v1/leases/import", false, NULL, h_lease_import, NULL, "POST" },
 	{ "/api/v1/leases/", true, h_lease_get, NULL, h_lease_delete, "GET, HEAD, DELETE" },
 	{ "/api/v1/pools", false, h_pools, NULL, NULL, "GET, HEAD" },
 	{ "/api/v1/changes", false, h_changes, NULL, NULL, "GET, HEAD" },
@@ -1075,5 +1254,26 @@ void api_handle(const struct api_ctx *ctx, const struct api_request *req,
 		out->allow = r->allow;
 		return;
 	}
+	if (req->body_len && h != h_lease_import) {
+		reply_error(out, 413, "request bodies are not accepted here");
+		return;
+	}
 	h(ctx, req, rest, out);
+}
+
+bool api_body_allowed(const struct api_ctx *ctx, const struct api_request *req,
+		      struct api_reply *out)
+{
+	*out = (struct api_reply){ .status = 500, .content_type = ct_json };
+	const char *rest = "";
+	const struct route *r = route_find(req->path ? req->path : "", &rest);
+	if (!r) {
+		reply_error(out, 404, "no such endpoint");
+		return false;
+	}
+	if (r->post != h_lease_import || !req->method || strcmp(req->method, "POST") != 0) {
+		reply_error(out, 413, "request bodies are not accepted here");
+		return false;
+	}
+	return authorized(ctx, req, out);
 }

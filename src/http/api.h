@@ -82,6 +82,10 @@ struct api_ctx {
 	int (*reload)(void *arg);
 	/* 0 with r filled, or -1 with r->why (the state forbids it). */
 	int (*partner_down)(void *arg, struct api_fo_result *r);
+	/* Stores n imported leases (already decided by core/adopt.h) through
+	 * the change pipeline; 0 once they are durable, -1 when the store
+	 * failed (they stay queued and are retried with the next commit). */
+	int (*import_leases)(void *arg, const struct lease_rec *recs, size_t n);
 	void *action_arg;
 };
 
@@ -93,7 +97,14 @@ struct api_request {
 	const char *const *keys;
 	const char *const *values;
 	const char *bearer;		/* Authorization: Bearer <token>, or NULL */
+	const char *body;		/* POST body (not NUL-terminated), or NULL */
+	size_t body_len;
 };
+
+/* The largest request body, and the most leases one import request may
+ * carry (POST /api/v1/leases/import). */
+#define API_BODY_MAX (1u << 20)
+#define API_IMPORT_MAX 1000
 
 struct api_reply {
 	int status;			/* HTTP status */
@@ -107,5 +118,12 @@ struct api_reply {
  * a static body is allowed: body may then be NULL with len 0). */
 void api_handle(const struct api_ctx *ctx, const struct api_request *req,
 		struct api_reply *out);
+/* Asked when a request announces a body, before a byte of it is read:
+ * true when the endpoint takes one and the token is right; else false
+ * with the refusal in out (404, 405, 401, 403, or 413 for an endpoint
+ * that takes no body), so that nobody without the token has us buffer a
+ * megabyte. */
+bool api_body_allowed(const struct api_ctx *ctx, const struct api_request *req,
+		      struct api_reply *out);
 
 #endif

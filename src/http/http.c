@@ -1,7 +1,8 @@
 /* Glue between libmicrohttpd and the API handlers.  MHD runs in its
  * external-epoll mode: no thread of its own; the daemon watches http_fd()
  * and calls http_run(), so every handler runs on the daemon's thread and
- * reads its state without locks.  All HTTP parsing is MHD's. */
+ * reads its state without locks.  All HTTP parsing is MHD's; only the
+ * import endpoint takes a request body (at most API_BODY_MAX bytes). */
 #include <arpa/inet.h>
 #include <limits.h>
 #include <microhttpd.h>
@@ -111,8 +112,7 @@ static const char *bearer_of(struct MHD_Connection *c)
 	return *v ? v : NULL;
 }
 
-/* We take no request bodies: refuse one as soon as it is announced, so
- * it is never read (MHD then closes the connection). */
+/* Whether the request announces a body. */
 static bool has_body(struct MHD_Connection *c)
 {
 	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -121,6 +121,26 @@ static bool has_body(struct MHD_Connection *c)
 						     MHD_HTTP_HEADER_TRANSFER_ENCODING);
 	return te || (len && strcmp(len, "0") != 0);
 }
+
+/* A Content-Length over API_BODY_MAX (or unreadable) is refused before
+ * the body is read; a chunked body is counted as it comes. */
+static bool body_too_long(struct MHD_Connection *c)
+{
+	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						      MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (!len)
+		return false;
+	char *end;
+	unsigned long long n = strtoull(len, &end, 10);
+	return *end || end == len || n > API_BODY_MAX;
+}
+
+/* A request body being read (only for endpoints that take one). */
+struct upload {
+	char *p;
+	size_t len;
+	bool refused;		/* a refusal is queued: drop the rest */
+};
 
 /* ---- replies ---- */
 
@@ -165,19 +185,16 @@ static enum MHD_Result queue_reply(struct MHD_Connection *c, struct api_reply *r
 	return queue(c, r, rep->status, rep->content_type, rep->allow);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size,
-				  void **con_cls)
+static void args_free(struct args *a)
 {
-	struct http *h = cls;
-	(void)version, (void)upload_data, (void)con_cls;
-	/* Every request is answered on its first call, with the headers;
-	 * upload data can only follow a refusal already queued. */
-	if (*upload_data_size)
-		return MHD_NO;
-	if (has_body(c))
-		return queue_static(c, 413, "{\"error\":\"request bodies are not accepted\"}\n");
+	free(a->keys);
+	free(a->values);
+}
+
+/* Answers a request whose headers (and body, if any) are all here. */
+static enum MHD_Result answer(struct http *h, struct MHD_Connection *c, const char *url,
+			      const char *method, const struct upload *up)
+{
 	const struct api_ctx *ctx = h->get_ctx(h->arg);
 	if (!ctx)
 		return queue_static(c, 503, "{\"error\":\"not ready\"}\n");
@@ -190,14 +207,92 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		struct api_request req = {
 			.method = method, .path = url, .nargs = a.n,
 			.keys = a.keys, .values = a.values, .bearer = bearer_of(c),
+			.body = up ? up->p : NULL, .body_len = up ? up->len : 0,
 		};
 		struct api_reply rep;
 		api_handle(ctx, &req, &rep);
 		res = queue_reply(c, &rep);
 	}
-	free(a.keys);
-	free(a.values);
+	args_free(&a);
 	return res;
+}
+
+/* The headers of a request with a body: refused at once unless the
+ * endpoint takes one and the token is right, so that only the operator
+ * makes us read (and hold) up to API_BODY_MAX bytes. */
+static enum MHD_Result body_start(struct http *h, struct MHD_Connection *c, const char *url,
+				  const char *method, void **con_cls)
+{
+	if (body_too_long(c))
+		return queue_static(c, 413, "{\"error\":\"request body too long\"}\n");
+	const struct api_ctx *ctx = h->get_ctx(h->arg);
+	if (!ctx)
+		return queue_static(c, 503, "{\"error\":\"not ready\"}\n");
+	struct api_request req = { .method = method, .path = url, .bearer = bearer_of(c) };
+	struct api_reply rep;
+	if (!api_body_allowed(ctx, &req, &rep))
+		return queue_reply(c, &rep);
+	free(rep.body);
+	struct upload *up = calloc(1, sizeof *up);
+	if (!up)
+		return queue_static(c, 500, "{\"error\":\"out of memory\"}\n");
+	*con_cls = up;
+	return MHD_YES;
+}
+
+static enum MHD_Result body_more(struct MHD_Connection *c, struct upload *up,
+				 const char *data, size_t *size)
+{
+	if (up->refused)
+		return MHD_NO;
+	if (*size > API_BODY_MAX - up->len) {
+		up->refused = true;
+		return queue_static(c, 413, "{\"error\":\"request body too long\"}\n");
+	}
+	char *p = realloc(up->p, up->len + *size + 1);
+	if (!p) {
+		up->refused = true;
+		return queue_static(c, 500, "{\"error\":\"out of memory\"}\n");
+	}
+	memcpy(p + up->len, data, *size);
+	up->p = p;
+	up->len += *size;
+	*size = 0;
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct http *h = cls;
+	struct upload *up = *con_cls;
+	(void)version;
+	if (up && *upload_data_size)
+		return body_more(c, up, upload_data, upload_data_size);
+	if (up)
+		return up->refused ? MHD_NO : answer(h, c, url, method, up);
+	/* Upload data without an upload can only follow a refusal queued
+	 * with the headers. */
+	if (*upload_data_size)
+		return MHD_NO;
+	if (has_body(c))
+		return body_start(h, c, url, method, con_cls);
+	return answer(h, c, url, method, NULL);
+}
+
+/* Frees a request's body, answered or cut off. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct upload *up = *con_cls;
+	(void)cls, (void)c, (void)toe;
+	if (up) {
+		free(up->p);
+		free(up);
+		*con_cls = NULL;
+	}
 }
 
 /* ---- who may connect ---- */
@@ -372,6 +467,7 @@ struct http *http_start(const char *bind_addr, uint16_t port, const uint32_t *tr
 				MHD_OPTION_SOCK_ADDR, &sa.sa,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT,
 				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_SECS,
 				MHD_OPTION_END);
 	if (!h->d) {

@@ -16,6 +16,12 @@
 #include <stdint.h>
 #include "core/lease.h"
 
+/* The end of a lease that never ends (ISC's "never", dnsmasq's 0, Kea's
+ * infinite lifetime): the largest time failover's 32-bit fields carry,
+ * which the draft reads as infinity (draft-ietf-dhc-failover-12 5.9), and
+ * which the JSON of the API accepts.  Every time read is clamped to it. */
+#define LEASEFILE_NEVER ((int64_t)UINT32_MAX)
+
 enum leasefile_format {
 	LEASEFILE_ISC = 1,	/* dhcpd.leases (ISC DHCP 4.x) */
 	LEASEFILE_KEA,		/* kea-leases4.csv (Kea memfile, lease4 schema) */
@@ -49,8 +55,10 @@ struct leasefile {
 	size_t n;
 	struct leasefile_note *notes;	/* in line order */
 	size_t nnotes;
-	size_t records;		/* lease records (blocks, rows, lines) read */
-	size_t replaced;	/* of those, replaced by a later one of the same address */
+	size_t records;		/* lease records (blocks, rows, lines) read,
+				 * including those skipped and Kea's deletion rows */
+	size_t replaced;	/* of those, replaced (or deleted) by a later one
+				 * of the same address */
 	size_t errors;		/* notes of kind LEASEFILE_ERROR */
 };
 

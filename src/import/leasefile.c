@@ -1,0 +1,314 @@
+/* Lease files of other servers: format names, the guess, and the result
+ * (last record of an address wins, sorted by address). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/text.h"
+#include "core/record.h"
+#include "import/lease_readers.h"
+
+static const char *const format_names[] = {
+	[LEASEFILE_ISC] = "isc", [LEASEFILE_KEA] = "kea", [LEASEFILE_DNSMASQ] = "dnsmasq",
+};
+
+const char *leasefile_format_name(enum leasefile_format f)
+{
+	if (f < LEASEFILE_ISC || f > LEASEFILE_DNSMASQ)
+		return "unknown";
+	return format_names[f];
+}
+
+enum leasefile_format leasefile_format_parse(const char *name)
+{
+	for (int f = LEASEFILE_ISC; f <= LEASEFILE_DNSMASQ; f++)
+		if (name && strcmp(name, format_names[f]) == 0)
+			return (enum leasefile_format)f;
+	return 0;
+}
+
+/* ---- Shared text helpers ---- */
+
+bool lf_is(const char *s, size_t n, const char *w)
+{
+	return strlen(w) == n && memcmp(s, w, n) == 0;
+}
+
+bool lf_next_line(struct lf_lines *c, const char **p, size_t *n)
+{
+	if (rd_left(&c->r) == 0)
+		return false;
+	const char *s = (const char *)c->r.p + c->r.off;
+	size_t left = rd_left(&c->r);
+	const char *nl = memchr(s, '\n', left);
+	size_t len = nl ? (size_t)(nl - s) : left;
+
+	rd_bytes(&c->r, nl ? len + 1 : len);
+	c->line++;
+	if (len && s[len - 1] == '\r')
+		len--;
+	*p = s;
+	*n = len;
+	return true;
+}
+
+int lf_hex_colon(const char *p, size_t n, uint8_t *out, size_t max)
+{
+	size_t count = 0, i = 0;
+
+	if (n == 0)
+		return -1;
+	while (i < n) {
+		int hi = text_hexval(p[i]), lo;
+
+		if (hi < 0)
+			return -1;
+		i++;
+		if (i < n && (lo = text_hexval(p[i])) >= 0) {
+			hi = hi << 4 | lo;
+			i++;
+		}
+		if (count == max)
+			return -2;
+		out[count++] = (uint8_t)hi;
+		if (i < n && (p[i] != ':' || ++i == n))
+			return -1;
+	}
+	return (int)count;
+}
+
+bool lf_uint(const char *p, size_t n, uint64_t max, uint64_t *out)
+{
+	uint64_t x = 0;
+
+	if (n == 0 || n > 20)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		unsigned d = (unsigned)(p[i] - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return false;
+		x = x * 10 + d;
+	}
+	if (x > max)
+		return false;
+	*out = x;
+	return true;
+}
+
+int64_t lf_time_clamp(int64_t x)
+{
+	return x < 0 ? 0 : x > LEASEFILE_NEVER ? LEASEFILE_NEVER : x;
+}
+
+/* ---- The result under construction ---- */
+
+void lf_note(struct lf_build *b, unsigned line, uint8_t kind, uint32_t addr,
+	     const char *fmt, ...)
+{
+	struct leasefile *lf = b->lf;
+
+	if (kind == LEASEFILE_ERROR)
+		lf->errors++;
+	if (lf->nnotes == b->notes_cap) {
+		size_t cap = b->notes_cap ? 2 * b->notes_cap : 16;
+		struct leasefile_note *n = realloc(lf->notes, cap * sizeof *n);
+
+		if (!n) {
+			b->oom = true;
+			return;
+		}
+		lf->notes = n;
+		b->notes_cap = cap;
+	}
+	struct leasefile_note *note = &lf->notes[lf->nnotes++];
+	va_list ap;
+
+	*note = (struct leasefile_note){ .line = line, .kind = kind, .addr = addr };
+	va_start(ap, fmt);
+	vsnprintf(note->why, sizeof note->why, fmt, ap);
+	va_end(ap);
+}
+
+static struct lf_entry *entry_new(struct lf_build *b)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 64;
+		struct lf_entry *e = realloc(b->e, cap * sizeof *e);
+
+		if (!e) {
+			b->oom = true;
+			return NULL;
+		}
+		b->e = e;
+		b->cap = cap;
+	}
+	struct lf_entry *e = &b->e[b->n];
+
+	*e = (struct lf_entry){ .seq = b->n };
+	b->n++;
+	b->lf->records++;
+	return e;
+}
+
+void lf_add(struct lf_build *b, const struct lease_rec *rec)
+{
+	struct lf_entry *e = entry_new(b);
+
+	if (!e)
+		return;
+	e->rec = *rec;
+	e->rec.cid = NULL;
+	e->rec.hostname = NULL;
+	e->rec.cid_len = 0;
+	if (rec->cid_len) {
+		e->rec.cid = malloc(rec->cid_len);
+		if (!e->rec.cid)
+			goto oom;
+		memcpy(e->rec.cid, rec->cid, rec->cid_len);
+		e->rec.cid_len = rec->cid_len;
+	}
+	if (rec->hostname && rec->hostname[0]) {
+		e->rec.hostname = strdup(rec->hostname);
+		if (!e->rec.hostname)
+			goto oom;
+	}
+	return;
+oom:
+	b->oom = true;
+	e->gone = true;
+}
+
+void lf_add_gone(struct lf_build *b, uint32_t addr)
+{
+	struct lf_entry *e = entry_new(b);
+
+	if (e) {
+		e->rec.addr = addr;
+		e->gone = true;
+	}
+}
+
+/* By address, then file order: the last of a run is the one that wins. */
+static int entry_cmp(const void *x, const void *y)
+{
+	const struct lf_entry *a = x, *b = y;
+
+	if (a->rec.addr != b->rec.addr)
+		return a->rec.addr < b->rec.addr ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Keeps the last entry of each address (unless it removes the address)
+ * and frees the rest. */
+static int finish(struct lf_build *b)
+{
+	struct leasefile *lf = b->lf;
+
+	qsort(b->e, b->n, sizeof *b->e, entry_cmp);
+	lf->recs = malloc((b->n ? b->n : 1) * sizeof *lf->recs);
+	if (!lf->recs)
+		b->oom = true;
+	for (size_t i = 0; i < b->n; i++) {
+		struct lf_entry *e = &b->e[i];
+		bool last = i + 1 == b->n || b->e[i + 1].rec.addr != e->rec.addr;
+
+		if (!last)
+			lf->replaced++;
+		if (last && !e->gone && lf->recs)
+			lf->recs[lf->n++] = e->rec;
+		else
+			record_clear(&e->rec);
+	}
+	free(b->e);
+	b->e = NULL;
+	return b->oom ? -1 : 0;
+}
+
+int leasefile_read(struct leasefile *lf, enum leasefile_format f, const char *buf,
+		   size_t len, int64_t now)
+{
+	struct lf_build b = { .lf = lf, .now = now };
+
+	*lf = (struct leasefile){ 0 };
+	switch (f) {
+	case LEASEFILE_ISC:
+		lf_read_isc(&b, buf, len);
+		break;
+	case LEASEFILE_KEA:
+		lf_read_kea(&b, buf, len);
+		break;
+	case LEASEFILE_DNSMASQ:
+		lf_read_dnsmasq(&b, buf, len);
+		break;
+	default:
+		lf_note(&b, 0, LEASEFILE_ERROR, 0, "unknown lease file format");
+		break;
+	}
+	if (finish(&b) < 0) {
+		leasefile_free(lf);
+		return -1;
+	}
+	return 0;
+}
+
+void leasefile_free(struct leasefile *lf)
+{
+	for (size_t i = 0; i < lf->n; i++)
+		record_clear(&lf->recs[i]);
+	free(lf->recs);
+	free(lf->notes);
+	*lf = (struct leasefile){ 0 };
+}
+
+/* ---- The guess ---- */
+
+static bool starts_with(const char *p, size_t n, const char *w)
+{
+	size_t k = strlen(w);
+
+	return n >= k && memcmp(p, w, k) == 0;
+}
+
+/* One line of a dnsmasq file: "EXPIRY MAC IP ..." or "duid ...". */
+static bool dnsmasq_like(const char *p, size_t n)
+{
+	uint64_t x;
+	size_t sp = 0;
+
+	if (starts_with(p, n, "duid "))
+		return true;
+	while (sp < n && p[sp] != ' ')
+		sp++;
+	return sp < n && lf_uint(p, sp, UINT64_MAX, &x);
+}
+
+static const char *const isc_starts[] = {
+	"lease ", "authoring-byte-order", "server-duid", "failover ", "host ",
+	"lease6 ", "ia-na ", "ia-ta ", "ia-pd ", "class ", "subclass ",
+};
+
+enum leasefile_format leasefile_guess(const char *buf, size_t len)
+{
+	struct lf_lines c = lf_lines_init(buf, len < 65536 ? len : 65536);
+	const char *p;
+	size_t n;
+
+	while (lf_next_line(&c, &p, &n)) {
+		if (n == 0)
+			continue;
+		if (p[0] == '#') {
+			if (memmem(p, n, "dhcpd.leases", 12) || memmem(p, n, "isc-dhcp", 8))
+				return LEASEFILE_ISC;
+			continue;
+		}
+		if (starts_with(p, n, "address,hwaddr,"))
+			return LEASEFILE_KEA;
+		for (size_t i = 0; i < sizeof isc_starts / sizeof isc_starts[0]; i++)
+			if (starts_with(p, n, isc_starts[i]))
+				return LEASEFILE_ISC;
+		return dnsmasq_like(p, n) ? LEASEFILE_DNSMASQ : 0;
+	}
+	return 0;
+}
