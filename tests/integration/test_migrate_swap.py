@@ -40,8 +40,9 @@ from folib import (ADDR, MAC, Clients, IscDhcpd, example, ini_set, isc_set, isc_
                    isc_states, overlapping_acks, state, states)
 from splitlib import http
 
-LEASE = 40		# renewals every ~20 s (every ~7 s while leases are MCLT long)
-MCLT = 12		# the first lease of a client, and the amnesic recover-wait
+LEASE = 60		# renewals every ~30 s (every ~15 s while leases are MCLT long)
+MCLT = 30		# the first lease of a client, and the amnesic recover-wait;
+		# not below 30, which busybox udhcpc takes as the shortest lease
 MAX_DELAY = 5		# a silent partner is noticed within 5 s
 N_LOAD = 30		# scripted clients
 LOAD_MAX = 160		# their bound in time; the test stops them sooner
@@ -178,11 +179,22 @@ class Swap:
                                 interval=0.2, what="ISC %d in %s (moves %s)" % (
                                     n, want, isc_states(s.run_log())[-6:]))
 
-    def start_duod(self, n):
+    def start_duod(self, n, import_leases=False):
+        """duodhcpd in ISC server n's place; import_leases: the ISC
+        server's lease file imported into its journal first (offline)."""
         role = folib.ROLE[n]
         ini = duod_config_from(self.isc[n].conf, role, self.journal(n))
-        self.d[n] = self._duod(self.topo, config_text=ini, ns=self.ns[n])
-        return self.d[n]
+        d = self.d[n] = self._duod(self.topo, config_text=ini, ns=self.ns[n], launch=False)
+        if import_leases:
+            r = subprocess.run([daemonmod.tool("duodhcpctl"), "-c", d.config, "import-leases",
+                                "--offline", "--from", "isc", self.isc[n].leasefile],
+                               capture_output=True, text=True, timeout=60,
+                               stdin=subprocess.DEVNULL)
+            assert r.returncode == 0, r
+            self.import_report = r.stdout
+            print("\nimport-leases --offline:\n" + r.stdout + r.stderr)
+        d.start()
+        return d
 
 
 def _wait_renewals(swap, by):
@@ -352,7 +364,7 @@ def _swap_primary(swap):
     swap.mark("isc primary stop")
     assert swap.isc[1].stop() in (0, -15), swap.isc[1].log()[-3000:]
     swap.wait_duod(2, "communications-interrupted", MAX_DELAY * 3)
-    d1 = swap.start_duod(1)
+    d1 = swap.start_duod(1, import_leases=True)
     swap.mark("duodhcpd primary started")
     swap.wait_duod(1, "normal", MCLT + 40)
     swap.wait_duod(2, "normal", 15)
