@@ -10,8 +10,8 @@ addresses (docs/migrate.md walks through the same steps by hand).
 1. The ISC pair (examples/failover/isc-primary and isc-secondary dhcpd.conf,
    split 128, with short times) reaches normal and serves the clients.
 2. The ISC secondary is stopped by its PID; duodhcpd starts in its place
-   (same address, its configuration made from the ISC secondary's
-   dhcpd.conf by duod_config_from), connects to the ISC primary, asks for
+   (same address, its configuration translated from the ISC secondary's
+   dhcpd.conf by `duodhcpctl import-config`), connects to the ISC primary, asks for
    every lease (UPDREQALL) and gets them, and both reach normal.
 3. The ISC primary is replaced the same way; its lease file is imported
    into the new primary's journal first when `duodhcpctl import-leases`
@@ -77,33 +77,17 @@ def isc_conf(n):
 
 # ------------------------------------------------------------- the translation
 
-def _isc_statement(conf_text, statement):
-    m = re.search(r"(?m)^\s*%s\s+([^;\n]+);" % re.escape(statement), conf_text)
-    return m.group(1).strip() if m else None
-
-
-def _hand_translation(isc_conf_path, role):
-    """What import-config does, done by hand: the example ini that pairs
-    with the other side's dhcpd.conf (examples/failover/isc-*/dhcpsrv.ini
-    is the duodhcpd half of a mixed pair), with the times of this
-    dhcpd.conf."""
-    with open(isc_conf_path) as f:
-        conf = f.read()
-    ini = example("isc-primary/dhcpsrv.ini" if role == "secondary"
-                  else "isc-secondary/dhcpsrv.ini")
-    lease = _isc_statement(conf, "default-lease-time")
-    ini = ini_set(ini, "GENERAL", "LEASETIME", lease)
-    ini = ini_set(ini, "FAILOVER", "MaxResponseDelay", _isc_statement(conf, "max-response-delay"))
-    if role == "primary":
-        ini = ini_set(ini, "FAILOVER", "MCLT", _isc_statement(conf, "mclt"))
-    return ini
-
-
-def duod_config_from(isc_conf_path, role, journal):
+def duod_config_from(isc_conf_path, role, ns, journal):
     """The duodhcpd configuration that takes the place of the ISC dhcpd
-    configured by isc_conf_path, in role; plus what a test needs (the
-    journal's path, the API token, tracing)."""
-    ini = _hand_translation(isc_conf_path, role)
+    configured by isc_conf_path: `duodhcpctl import-config` run on the
+    server itself (in its namespace, so that --bind auto finds its
+    address), plus what a test needs (the journal's path, the API and its
+    token, tracing)."""
+    r = nslib.run(nslib.nsexec(ns) + [daemonmod.tool("duodhcpctl"), "import-config",
+                                      "--from", "isc", isc_conf_path], check=False)
+    assert r.returncode == 0, "import-config: exit %d\n%s" % (r.returncode, r.stderr)
+    ini = r.stdout
+    assert "Role=%s" % role in ini, ini
     n = ROLE_N[role]
     for section, key, value in (("DUODHCP", "Journal", journal),
                                 ("DUODHCP", "ApiToken", TOKEN),
@@ -183,7 +167,7 @@ class Swap:
         """duodhcpd in ISC server n's place; import_leases: the ISC
         server's lease file imported into its journal first (offline)."""
         role = folib.ROLE[n]
-        ini = duod_config_from(self.isc[n].conf, role, self.journal(n))
+        ini = duod_config_from(self.isc[n].conf, role, self.ns[n], self.journal(n))
         d = self.d[n] = self._duod(self.topo, config_text=ini, ns=self.ns[n], launch=False)
         if import_leases:
             r = subprocess.run([daemonmod.tool("duodhcpctl"), "-c", d.config, "import-leases",
