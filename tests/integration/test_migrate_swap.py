@@ -40,7 +40,7 @@ from folib import (ADDR, MAC, Clients, IscDhcpd, example, ini_set, isc_set, isc_
                    isc_states, overlapping_acks, state, states)
 from splitlib import http
 
-LEASE = 60		# renewals every ~30 s (every ~15 s while leases are MCLT long)
+LEASE = 40		# renewals every ~20 s (every ~15 s while leases are MCLT long)
 MCLT = 30		# the first lease of a client, and the amnesic recover-wait;
 		# not below 30, which busybox udhcpc takes as the shortest lease
 MAX_DELAY = 5		# a silent partner is noticed within 5 s
