@@ -295,6 +295,16 @@ def test_rolling_swap(make_topo, duod, client, tmp_path):
         _wait_same_active(swap, lambda: _duod_active(swap, 1), lambda: _duod_active(swap, 2),
                           "the two duodhcpd")
         swap.mark("end")
+        # What an operator checks at the end (docs/migrate.md).
+        for n in (1, 2):
+            want = {"failover": ("\nstate:     normal since ", "\npartner:   normal since ",
+                                 "\nlink:      up since "),
+                    "status": ("failover dhcp-pair (%s): normal, partner normal, link up"
+                               % folib.ROLE[n],)}
+            for what, lines in want.items():
+                r = swap.ctl(n, what)
+                assert r.returncode == 0 and all(l in r.stdout for l in lines), r
+                print("\n$ duodhcpctl %s  (server %d)\n%s" % (what, n, r.stdout))
     finally:
         open(stop_file, "w").close()
         res = load.result()
@@ -413,3 +423,67 @@ def _check(swap, res):
         len(grants), res["renewed"], len(naks), worst,
         {c.name + str(i): sum(1 for e in c.events() if e["reason"] in RENEW_EVENTS)
          for i, c in swap.real.items()}))
+
+
+# ------------------------------------------------------------- one server to a pair
+
+def _single_isc_conf():
+    """The ISC primary's dhcpd.conf of the examples without its failover
+    peer: one ISC dhcpd serving the pool alone."""
+    conf = example("isc-primary/dhcpd.conf")
+    conf = re.sub(r'(?ms)^failover peer "[^"]+" \{.*?^\}\n', "", conf)
+    conf = re.sub(r'(?m)^\s*failover peer "[^"]+";\n', "", conf)
+    assert "failover" not in conf.replace("# ", "").split("authoritative;", 1)[1], conf
+    return conf
+
+
+@pytest.mark.netns
+def test_single_server_to_a_pair(make_topo, duod, tmp_path):
+    """One ISC dhcpd (or a Kea, or a Kea HA pair stopped) replaced by a
+    duodhcpd pair: its lease file imported offline into the new primary's
+    journal, the secondary started empty.  Neither journal has a failover
+    history, so both reach normal at once, without an MCLT's wait; the
+    secondary takes every lease from the primary, and each client gets its
+    address back from the pair."""
+    _have_isc()
+    topo = make_topo(clients=(1,), server=False)
+    ns = {n: topo.add_host("fo%d" % n, ADDR[n] + "/24", mac=MAC[n]) for n in (1, 2)}
+    topo.wait_links()
+    isc = IscDhcpd(ns[1], tmp_path / "isc", _single_isc_conf())
+    assert isc.check()[0] == 0, isc.check()
+    isc.start()
+    macs = ["02:00:00:00:61:%02x" % i for i in range(1, 13)]
+    res = folib.run_clients(topo.clients[1], macs, 6)
+    had = {a["mac"]: a["yiaddr"] for a in res["acks"] if a["type"] == 5}
+    assert sorted(had) == macs, res
+    assert isc.stop() in (0, -15)
+
+    d = {}
+    for n in (1, 2):
+        ini = folib.fo_config(n, str(tmp_path / ("journal%d" % n)), mclt=MCLT, lease_time=600)
+        d[n] = duod(topo, config_text=ini, ns=ns[n], launch=False)
+    r = subprocess.run([daemonmod.tool("duodhcpctl"), "-c", d[1].config, "import-leases",
+                        "--offline", "--from", "isc", isc.leasefile], capture_output=True,
+                       text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0 and " 0 skipped" in r.stdout, r
+    t0 = time.monotonic()
+    for n in (1, 2):
+        d[n].start()
+    for n in (1, 2):
+        nslib.wait_until(lambda n=n: state(d[n].log()) == "normal", MCLT, interval=0.2,
+                         what="duodhcpd %d normal (%s)" % (n, states(d[n].log())))
+    took = time.monotonic() - t0
+    assert took < MCLT - 5, "normal after %.1f s: an MCLT's wait" % took
+    for n in (1, 2):
+        assert "recover-wait" not in states(d[n].log()), states(d[n].log())
+    assert "failover: UPDDONE: " in d[2].log(), d[2].log()[-3000:]
+    # The secondary holds each client's lease, from the primary.
+    for mac, addr in had.items():
+        d[2].wait_lease(lambda l, a=addr, m=mac: l["addr"] == a and l["state"] == "active" and
+                        l["hw"] == m, timeout=10, what="%s active for %s on the secondary" % (
+                            addr, mac))
+    # And the pair gives every client the address ISC gave it.
+    res = folib.run_clients(topo.clients[1], macs, 6)
+    again = {a["mac"]: a["yiaddr"] for a in res["acks"] if a["type"] == 5}
+    assert again == had, (again, had)
+    print("\nsingle ISC to a pair: both normal %.1f s after the start" % took)
