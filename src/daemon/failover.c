@@ -310,6 +310,14 @@ static void on_actions(void *arg, const struct fo_sm *sm, const struct fo_action
 	}
 	if (a->send & FO_SEND_UPDDONE)
 		fo_upd_send_upddone(fd->upd);
+	/* Entering normal, every update not acknowledged goes (ISC): those
+	 * of leases kept over a restart or imported are in no queue. */
+	if (a->changed && sm->state == FO_ST_NORMAL) {
+		size_t n = fo_upd_queue_unacked(fd->upd);
+		if (n)
+			log_info("failover: %zu updates the partner has not acknowledged, sent again",
+				 n);
+	}
 	if (a->send & FO_SEND_UPDATES)
 		fo_upd_flush(fd->upd);
 	if (a->changed && sm->state == FO_ST_NORMAL) {
