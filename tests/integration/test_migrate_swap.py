@@ -11,12 +11,12 @@ addresses (docs/migrate.md walks through the same steps by hand).
    split 128, with short times) reaches normal and serves the clients.
 2. The ISC secondary is stopped by its PID; duodhcpd starts in its place
    (same address, its configuration translated from the ISC secondary's
-   dhcpd.conf by `duodhcpctl import-config`), connects to the ISC primary, asks for
-   every lease (UPDREQALL) and gets them, and both reach normal.
+   dhcpd.conf by `duodhcpctl import-config`), connects to the ISC primary,
+   asks for every lease (UPDREQALL) and gets them, and both reach normal.
 3. The ISC primary is replaced the same way; its lease file is imported
-   into the new primary's journal first when `duodhcpctl import-leases`
-   exists (see _prepare_primary_journal), and the new primary recovers
-   from our secondary.  Both duodhcpd reach normal.
+   into the new primary's journal first (`duodhcpctl import-leases
+   --offline`), and the new primary recovers from our secondary.  Both
+   duodhcpd reach normal.
 4. All along, every ACK is recorded (the scripted clients sniff theirs,
    the real clients' hooks note theirs with the time).  At the end: the
    load's clients never lost a lease and all are bound, each real client
@@ -174,8 +174,7 @@ class Swap:
                                 "--offline", "--from", "isc", self.isc[n].leasefile],
                                capture_output=True, text=True, timeout=60,
                                stdin=subprocess.DEVNULL)
-            assert r.returncode == 0, r
-            self.import_report = r.stdout
+            assert r.returncode == 0 and " 0 skipped" in r.stdout, r
             print("\nimport-leases --offline:\n" + r.stdout + r.stderr)
         d.start()
         return d
@@ -186,7 +185,8 @@ def _wait_renewals(swap, by):
     for i, c in swap.real.items():
         nslib.wait_until(lambda c=c: any(e["reason"] in RENEW_EVENTS and e["t"] > t
                                          for e in c.events()),
-                         LEASE, interval=0.5, what="%s c%d renewed by %s" % (c.name, i, by))
+                         LEASE + 10, interval=0.5, what="%s c%d renewed by %s" % (
+                             c.name, i, by))
 
 
 def _isc_active(isc):
@@ -272,7 +272,7 @@ def test_rolling_swap(make_topo, duod, client, tmp_path):
     stop_file = str(tmp_path / "load.stop")
     macs = ["02:00:00:00:60:%02x" % i for i in range(1, N_LOAD + 1)]
     load = Clients(swap.topo.clients[1], macs, LOAD_MAX,
-                   start=[0.1 * i for i in range(N_LOAD)], seed=14, stop_file=stop_file)
+                   start=[0.25 * i for i in range(N_LOAD)], seed=14, stop_file=stop_file)
     try:
         for c in swap.real.values():
             if c.name == "dhclient":
