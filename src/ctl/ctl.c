@@ -173,7 +173,7 @@ static void usage(FILE *f)
 	      "       duodhcpctl -c FILE [--json] partner-down\n"
 	      "       duodhcpctl -c FILE import-leases [--from F] [--offline] [--keep-good]\n"
 	      "                  [--dry-run] LEASEFILE   (see import-leases --help)\n"
-	      "       duodhcpctl import-config [--from isc|kea] FILE [-o OUT]\n"
+	      "       duodhcpctl import-config [--from isc|kea] [--bind A.B.C.D|auto|none] FILE [-o OUT]\n"
 	      "  -c FILE    the daemon's dhcpsrv.ini: where its API listens, and ApiToken\n"
 	      "  -u URL     the API at URL instead (http://host:port)\n"
 	      "  --json     print the API's answer as it came\n"
@@ -195,8 +195,11 @@ int main(int argc, char **argv)
 	if (ctl_import_wanted(argc, argv))
 		return ctl_import_leases(argc, argv);
 	/* Works on files alone, without a daemon: its own options. */
-	if (argc > 1 && strcmp(argv[1], "import-config") == 0)
-		return ctl_import_config(argc - 1, argv + 1);
+	{
+		const char *cmd = argc > 1 ? argv[1] : "";
+		if (strcmp(cmd, "import-config") == 0)
+			return ctl_import_config(argc - 1, argv + 1);
+	}
 	while ((ch = getopt_long(argc, argv, "c:u:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;

@@ -107,22 +107,23 @@ static char *read_all(const char *path, size_t *len)
 
 static void print_notes(const struct xlat *x, const char *file)
 {
-	size_t harmless = 0;
+	size_t harmless = 0, info = 0;
 	for (size_t i = 0; i < x->nnotes; i++) {
 		const struct xlat_note *n = &x->notes[i];
 		if (n->line)
 			fprintf(stderr, "%s:%u: ", file, n->line);
 		else
 			fprintf(stderr, "%s: ", file);
-		fprintf(stderr, "not translated: %s: %s%s\n", n->where, n->why,
-			n->kind == XLAT_HARMLESS ? " (harmless)" : "");
+		fprintf(stderr, "%s: %s: %s%s\n", n->kind == XLAT_INFO ? "note" : "not translated",
+			n->where, n->why, n->kind == XLAT_HARMLESS ? " (harmless)" : "");
 		harmless += n->kind == XLAT_HARMLESS;
+		info += n->kind == XLAT_INFO;
 	}
 	if (x->dropped)
 		fprintf(stderr, "%s: and %zu more statements not translated\n", file, x->dropped);
-	if (x->nnotes)
+	if (x->nnotes > info)
 		fprintf(stderr, "duodhcpctl: %s: %zu statements not translated, %zu of them "
-			"harmless\n", file, x->nnotes + x->dropped, harmless);
+			"harmless\n", file, x->nnotes - info + x->dropped, harmless);
 }
 
 /* Writes the text to out (a temporary file renamed over it, so a reader
@@ -161,7 +162,10 @@ static int translate(struct xlat *xp, xlat_fn fn, const char *file, const char *
 	struct xlat x = *xp;
 	int rc = fn(&x, file, buf, len);
 	if (rc == 1) {
-		fprintf(stderr, "%s:%u: %s\n", file, x.err_line, x.err);
+		if (x.err_line)
+			fprintf(stderr, "%s:%u: %s\n", file, x.err_line, x.err);
+		else
+			fprintf(stderr, "%s: %s\n", file, x.err);
 		xlat_free(&x);
 		return 1;
 	}

@@ -87,7 +87,8 @@ int isc_params_merge(struct iparams *dst, const struct iparams *src)
 			return -1;
 	if (src->lease) dst->lease = src->lease;
 	if (src->lmax) dst->lmax = src->lmax;
-	if (src->lmin) dst->lmin = src->lmin;
+	if (src->lmin) dst->lmin = src->lmin, dst->lmin_line = src->lmin_line;
+	if (src->t1 || src->t2) dst->t_line = src->t_line;
 	if (src->t1) dst->t1 = src->t1;
 	if (src->t2) dst->t2 = src->t2;
 	if (src->has_next) { dst->has_next = true; dst->next = src->next; }
@@ -205,6 +206,10 @@ static int opt_special(struct ictx *c, const struct isc_stmt *s, uint8_t code, c
 	}
 	if ((code == 58 || code == 59) && len == 4) {
 		uint32_t t = be32(v);
+		if (c->scope == IS_POOL || c->scope == IS_HOST) {
+			isc_note(c, s, XLAT_LOST, "T1 and T2 are set for a subnet or globally here");
+			return 1;
+		}
 		if (t == 0 || t == UINT32_MAX) {
 			isc_note(c, s, XLAT_LOST, "a time of 0 or 4294967295 seconds");
 			return 1;
@@ -316,12 +321,17 @@ static int st_lease(struct ictx *c, const struct isc_stmt *s)
 		isc_note(c, s, XLAT_LOST, "a pool cannot have a lease time of its own here");
 		return 0;
 	}
+	if (c->scope == IS_HOST && !isc_is(s, 0, "default-lease-time")) {
+		isc_note(c, s, XLAT_LOST, "a client section has only LEASETIME; the subnet's "
+			 "MinLeaseTime and MaxLeaseTime bound it");
+		return 0;
+	}
 	if (isc_is(s, 0, "default-lease-time"))
 		p->lease = v;
 	else if (isc_is(s, 0, "max-lease-time"))
 		p->lmax = v;
 	else
-		p->lmin = v;
+		p->lmin = v, p->lmin_line = s->line;
 	p->lease_line = s->line;
 	return 0;
 }
@@ -433,8 +443,27 @@ static int st_decl_names(struct ictx *c, const struct isc_stmt *s)
 	return 0;
 }
 
+/* allow/deny/ignore that change nothing here: BOOTP is never answered,
+ * and unknown clients and booting are allowed unless a pool says not. */
+static bool access_harmless(const struct ictx *c, const struct isc_stmt *s)
+{
+	bool bootp = false;
+	for (size_t i = 1; i < s->ntok; i++)
+		bootp |= isc_is(s, i, "bootp");
+	if (bootp)
+		return !isc_is(s, 0, "allow");
+	return c->scope != IS_POOL && isc_is(s, 0, "allow") && s->ntok == 2 &&
+	       (isc_is(s, 1, "unknown-clients") || isc_is(s, 1, "booting"));
+}
+
 static int st_dropped(struct ictx *c, const struct isc_stmt *s)
 {
+	if ((isc_is(s, 0, "allow") || isc_is(s, 0, "deny") || isc_is(s, 0, "ignore")) &&
+	    access_harmless(c, s)) {
+		isc_note(c, s, XLAT_HARMLESS, "duodhcpd answers no BOOTP client, and every DHCP "
+			 "client unless a pool is restricted");
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof dropped / sizeof dropped[0]; i++)
 		if (isc_is(s, 0, dropped[i].word)) {
 			/* "ddns-update-style none" changes nothing; another style does. */

@@ -83,9 +83,19 @@ void xlat_comment(struct xlat *x, const char *fmt, ...)
 {
 	va_list ap;
 	xlat_printf(x, "; ");
+	size_t from = x->len;
 	va_start(ap, fmt);
 	out_vprintf(x, fmt, ap);
 	va_end(ap);
+	/* A file or host name with a line break must not end the comment,
+	 * nor a long one make the line longer than the parser takes. */
+	if (x->out && x->len - from > XLAT_COMMENT_MAX) {
+		x->len = from + XLAT_COMMENT_MAX;
+		x->out[x->len] = '\0';
+	}
+	for (size_t i = from; x->out && i < x->len; i++)
+		if ((unsigned char)x->out[i] < 0x20 || x->out[i] == 0x7f)
+			x->out[i] = '?';
 	xlat_printf(x, "\n");
 }
 

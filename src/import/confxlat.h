@@ -16,6 +16,7 @@
 
 #define XLAT_OUT_MAX (16u << 20)	/* the config parser's file limit */
 #define XLAT_NOTES_MAX 100000u		/* more are counted, not kept */
+#define XLAT_COMMENT_MAX 512u		/* bytes of one comment's text */
 
 enum xlat_note_kind {
 	XLAT_LOST = 1,		/* has an effect the translation does not keep */
@@ -80,7 +81,8 @@ void xlat_section(struct xlat *x, const char *name);
  * would read a comment, must be refused by the caller (xlat_value_ok). */
 void xlat_key(struct xlat *x, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* "; TEXT\n": a comment line, for the reader of the output. */
+/* "; TEXT\n": a comment line, for the reader of the output; control
+ * characters become '?', and the text is cut at XLAT_COMMENT_MAX. */
 void xlat_comment(struct xlat *x, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Whether s can be written as a quoted string value: printable, no '"'

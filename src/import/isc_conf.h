@@ -22,7 +22,7 @@ struct iparams {
 	struct iopt *opts;
 	size_t nopts;
 	uint32_t lease, lmax, lmin, t1, t2;
-	unsigned lease_line, t_line;
+	unsigned lease_line, lmin_line, t_line;
 	bool has_next;
 	uint32_t next;
 	char file[128], sname[64];
@@ -82,6 +82,12 @@ struct ipeer {
 
 #define ISC_SCOPES_MAX (ISC_DEPTH_MAX + 1)
 
+/* Open addressing over host indices (isc_emit.c). */
+struct hset {
+	size_t *v;		/* SIZE_MAX = empty */
+	size_t n, cap;
+};
+
 struct ictx {
 	struct xlat *x;
 	const char *file;
@@ -107,6 +113,8 @@ struct ictx {
 	size_t nhosts;
 	struct ipeer *peers;
 	size_t npeers;
+	const struct ipeer *fo;		/* the one written, NULL = none */
+	struct hset addrs, clients;	/* reservations written so far */
 	char (*shared)[32];
 	size_t nshared;
 	struct opt_layout layouts[256];	/* OPTIONDEF_nn written, by code */

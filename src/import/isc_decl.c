@@ -139,8 +139,8 @@ int isc_st_range(struct ictx *c, const struct isc_stmt *s)
 	size_t i = isc_is(s, 1, "dynamic-bootp") ? 2 : 1;
 	uint32_t a, b;
 	if (i == 2)
-		isc_note(c, s, XLAT_HARMLESS, "dynamic-bootp: BOOTP clients are answered from "
-			 "every range");
+		isc_note(c, s, XLAT_LOST, "dynamic-bootp: duodhcpd answers DHCP only, not BOOTP; "
+			 "the range serves DHCP clients");
 	if (s->ntok < i + 1 || s->ntok > i + 2 || !isc_ip(s->tok[i].text, &a) ||
 	    (s->ntok == i + 2 && !isc_ip(s->tok[i + 1].text, &b))) {
 		isc_note(c, s, XLAT_LOST, "not \"range A [B]\" with IPv4 addresses");
@@ -300,11 +300,14 @@ static int peer_decl(struct ictx *c, const struct isc_stmt *s)
 			isc_note(c, k, XLAT_LOST, "not a failover statement our [FAILOVER] holds, "
 				 "or its value is out of range");
 	}
-	if (!p.role || !p.addr || !p.peer_addr || (p.role == 1 && !p.mclt) ||
+	/* Our parser wants unicast addresses: nothing listens on 0.0.0.0 or
+	 * multicast. */
+	if (!p.role || !p.addr || !p.peer_addr || p.addr >= 0xe0000000u ||
+	    p.peer_addr >= 0xe0000000u || (p.role == 1 && !p.mclt) ||
 	    (p.has_split && p.has_hba) || !xlat_value_ok(p.name) || !p.name[0] ||
 	    (p.addr == p.peer_addr && (p.port ? p.port : 647) == (p.peer_port ? p.peer_port : 647))) {
-		isc_note(c, s, XLAT_LOST, "needs primary or secondary, address, peer address, mclt "
-			 "on the primary, one of split and hba, and a printable name");
+		isc_note(c, s, XLAT_LOST, "needs primary or secondary, unicast address and peer "
+			 "address, mclt on the primary, one of split and hba, and a printable name");
 		p.ok = false;
 	}
 	struct ipeer *v = grow(c->peers, c->npeers, sizeof *v);

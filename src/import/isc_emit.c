@@ -231,6 +231,8 @@ static void emit_failover(struct ictx *c, const struct ipeer *p)
 	if (p->minb) xlat_key(c->x, "MinBalance", "%u", p->minb);
 	if (p->maxb && p->maxb >= (p->minb ? p->minb : 60))
 		xlat_key(c->x, "MaxBalance", "%u", p->maxb);
+	else if (p->maxb)
+		notel(c, p->line, XLAT_LOST, "max-balance", "below min-balance: left out");
 	xlat_printf(c->x, "Pools=");
 	for (size_t i = 0, k = 0; i < c->nsubs; i++)
 		if (c->subs[i].failover && has_range(c, (int)i))
@@ -319,6 +321,18 @@ static struct times times_of(const struct iparams *p, const struct times *base)
 	return t;
 }
 
+/* What times_of had to change is said, not lost silently. */
+static void times_note(struct ictx *c, unsigned line, const struct iparams *p,
+		       const struct times *t)
+{
+	if ((p->t1 || p->t2) && !t->t1 && !t->t2)
+		notel(c, p->t_line ? p->t_line : line, XLAT_LOST, "dhcp-renewal-time",
+		      "T1 is not below T2 here: both left to T1Percent/T2Percent");
+	if (p->lmin && t->lmin < p->lmin)
+		notel(c, p->lmin_line ? p->lmin_line : line, XLAT_LOST, "min-lease-time",
+		      "above the default lease time: cut to it");
+}
+
 static void emit_times(struct ictx *c, const struct times *t, const struct times *base)
 {
 	if (!base || t->lease != base->lease) xlat_key(c->x, "LEASETIME", "%u", t->lease);
@@ -337,9 +351,14 @@ static void emit_subnet(struct ictx *c, size_t i, const struct times *gt)
 	xlat_section(c->x, name);
 	xlat_comment(c->x, "%s:%u: %s", c->file, s->line, s->bind ? "directly attached" :
 		     "reached through relay agents only (no --bind address in it)");
+	if (!s->bind)
+		xlat_note(c->x, s->line, XLAT_INFO, name, "served through relay agents only; if "
+			  "this server has an address on that link, translate with --bind "
+			  "<that address> (IPBIND_n in [Settings])");
 	if (s->shared >= 0)
 		xlat_key(c->x, "SharedNetwork", "%s", c->shared[s->shared]);
 	struct times t = times_of(&s->eff, gt);
+	times_note(c, s->line, &s->eff, &t);
 	emit_times(c, &t, gt);
 	emit_params(c, "", &s->eff);
 	unsigned n = 0;
@@ -347,6 +366,11 @@ static void emit_subnet(struct ictx *c, size_t i, const struct times *gt)
 		const struct irange *r = &c->ranges[k];
 		if (r->sub != (int)i)
 			continue;
+		if (n == 9999) {	/* IPPOOL_n's n ends at 9999 */
+			notel(c, r->line, XLAT_LOST, "range", "a subnet holds at most 9999 ranges "
+			      "here: dropped");
+			continue;
+		}
 		xlat_printf(c->x, "IPPOOL_%u=%s-%s\n", ++n, text_ip4(r->first, a),
 			    text_ip4(r->last, b));
 		if (r->pool >= 0) {
@@ -355,6 +379,75 @@ static void emit_subnet(struct ictx *c, size_t i, const struct times *gt)
 			emit_params(c, pre, &c->pools[r->pool].own);
 		}
 	}
+}
+
+/* ---- sets of the reservations written, so that a file of many hosts
+ * is not checked pair by pair ---- */
+
+static uint64_t fnv(const uint8_t *p, size_t n, uint64_t h)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* A host's client key: its identifier, else its MAC (type byte first so
+ * the two kinds never meet). */
+static size_t client_key(const struct ihost *h, uint8_t *k)
+{
+	k[0] = h->cidlen ? 1 : 2;
+	memcpy(k + 1, h->cidlen ? h->cid : h->hw, h->cidlen ? h->cidlen : 6);
+	return 1 + (h->cidlen ? h->cidlen : 6);
+}
+
+static uint64_t hkey(const struct ihost *hosts, size_t i, uint32_t addr, bool by_addr)
+{
+	uint8_t k[256];
+	if (by_addr)
+		return fnv((const uint8_t *)&addr, sizeof addr, 0xcbf29ce484222325ull);
+	return fnv(k, client_key(&hosts[i], k), 0xcbf29ce484222325ull);
+}
+
+static bool hsame(const struct ihost *hosts, size_t a, size_t b, uint32_t addr, bool by_addr)
+{
+	uint8_t ka[256], kb[256];
+	if (by_addr)
+		return hosts[a].addr == addr;
+	size_t na = client_key(&hosts[a], ka), nb = client_key(&hosts[b], kb);
+	return na == nb && memcmp(ka, kb, na) == 0;
+}
+
+/* Adds host i (by its address when addr != 0, else by its client key);
+ * 1 added, 0 already there, -1 out of memory. */
+static int hset_add(struct hset *set, uint32_t addr, const struct ihost *hosts, size_t i)
+{
+	bool by_addr = addr != 0;
+	if (2 * (set->n + 1) > set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 64;
+		size_t *v = malloc(cap * sizeof *v);
+		if (!v)
+			return -1;
+		for (size_t k = 0; k < cap; k++)
+			v[k] = SIZE_MAX;
+		for (size_t k = 0; k < set->cap; k++) {
+			if (set->v[k] == SIZE_MAX)
+				continue;
+			size_t j = hkey(hosts, set->v[k], hosts[set->v[k]].addr, by_addr) & (cap - 1);
+			while (v[j] != SIZE_MAX)
+				j = (j + 1) & (cap - 1);
+			v[j] = set->v[k];
+		}
+		free(set->v);
+		set->v = v;
+		set->cap = cap;
+	}
+	size_t j = hkey(hosts, i, addr, by_addr) & (set->cap - 1);
+	for (; set->v[j] != SIZE_MAX; j = (j + 1) & (set->cap - 1))
+		if (hsame(hosts, set->v[j], i, addr, by_addr))
+			return 0;
+	set->v[j] = i;
+	set->n++;
+	return 1;
 }
 
 static bool host_addr_ok(struct ictx *c, size_t i)
@@ -369,9 +462,13 @@ static bool host_addr_ok(struct ictx *c, size_t i)
 		why = "its fixed-address is a network or broadcast address";
 	else if (h->addr == c->subs[s].bind)
 		why = "its fixed-address is this server's own address";
-	for (size_t j = 0; !why && j < i; j++)
-		if (c->hosts[j].addr == h->addr)
-			why = "its fixed-address is another host's too";
+	else if (c->fo && (h->addr == c->fo->addr || h->addr == c->fo->peer_addr))
+		why = "its fixed-address is a failover server's address";
+	int added = why ? 1 : hset_add(&c->addrs, h->addr, c->hosts, i);
+	if (added < 0)
+		c->x->oom = true;
+	if (added == 0)
+		why = "its fixed-address is another host's too";
 	if (why)
 		notel(c, h->line, XLAT_LOST, "fixed-address", why);
 	return !why;
@@ -386,18 +483,14 @@ static void emit_host(struct ictx *c, size_t i, const struct times *gt)
 		      "to know the client by");
 		return;
 	}
-	for (size_t j = 0; j < i; j++) {
-		const struct ihost *o = &c->hosts[j];
-		bool same = h->cidlen ? o->cidlen == h->cidlen && !memcmp(o->cid, h->cid, h->cidlen)
-				      : !o->cidlen && o->has_hw && !memcmp(o->hw, h->hw, 6);
-		if (same && (o->has_hw || o->cidlen >= 2)) {
-			notel(c, h->line, XLAT_LOST, "host", "the same client as an earlier host: "
-			      "one section per client here");
-			h->addr = 0;
-			h->has_hw = false;
-			h->cidlen = 0;
-			return;
-		}
+	int added = hset_add(&c->clients, 0, c->hosts, i);
+	if (added < 0)
+		c->x->oom = true;
+	if (added == 0) {
+		notel(c, h->line, XLAT_LOST, "host", "the same client as an earlier host: "
+		      "one section per client here");
+		h->addr = 0;
+		return;
 	}
 	if (h->cidlen) {
 		char hex[3 * 255];
@@ -419,8 +512,15 @@ static void emit_host(struct ictx *c, size_t i, const struct times *gt)
 		snprintf(h->hostname, sizeof h->hostname, "%s", h->name);
 	if (h->hostname[0])
 		xlat_key(c->x, "Hostname", "\"%s\"", h->hostname);
-	if (h->eff.lease && h->eff.lease != gt->lease)
-		xlat_key(c->x, "LEASETIME", "%u", h->eff.lease);
+	if (h->eff.lease) {
+		/* dhcpd keeps a host's time within the scope's minimum and maximum. */
+		uint32_t lmin = h->eff.lmin ? h->eff.lmin : gt->lmin;
+		uint32_t lmax = h->eff.lmax ? h->eff.lmax : gt->lmax;
+		uint32_t lease = h->eff.lease < lmin ? lmin : h->eff.lease;
+		lease = lease > lmax ? lmax : lease;
+		if (lease != gt->lease)
+			xlat_key(c->x, "LEASETIME", "%u", lease);
+	}
 	emit_params(c, "", &h->eff);
 }
 
@@ -492,6 +592,7 @@ int isc_emit(struct ictx *c)
 		if (c->subs[i].bind && exclude(c, c->subs[i].bind) < 0)
 			return -1;
 	const struct ipeer *p = failover(c);
+	c->fo = p;
 	if (p && (exclude(c, p->addr) < 0 || exclude(c, p->peer_addr) < 0))
 		return -1;
 	size_t live = 0;
@@ -501,6 +602,7 @@ int isc_emit(struct ictx *c)
 		return xlat_error(c->x, 0, "no subnet declaration to translate: nothing to serve");
 	struct times base = { ISC_DEFAULT_LEASE, ISC_DEFAULT_MAX, 0, 0, 0 };
 	struct times gt = times_of(&c->global, &base);
+	times_note(c, 0, &c->global, &gt);
 	xlat_comment(c->x, "translated from %s by duodhcpctl import-config", c->file);
 	emit_general(c, &gt);
 	if (p)
@@ -529,5 +631,7 @@ void isc_ctx_free(struct ictx *c)
 	free(c->hosts);
 	free(c->peers);
 	free(c->shared);
+	free(c->addrs.v);
+	free(c->clients.v);
 	free(c);
 }

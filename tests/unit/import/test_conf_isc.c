@@ -37,6 +37,15 @@ static const char *why_at(const struct xlat *x, unsigned line)
 	return n ? n->why : "";
 }
 
+/* Notes of statements not translated (not the XLAT_INFO ones). */
+static size_t untranslated(const struct xlat *x)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < x->nnotes; i++)
+		n += x->notes[i].kind != XLAT_INFO;
+	return n;
+}
+
 static bool loads(const struct xlat *x)
 {
 	struct config *c = config_parse("out.ini", x->out, x->len, stderr);
@@ -83,7 +92,9 @@ TEST(basic_global_subnet_host)
 	CHECK(has(&x, "Hostname=\"fantasia\"\n"));
 	CHECK(!has(&x, "IPBIND"));
 	/* ddns-update-style none: a harmless note on its line. */
-	CHECK_EQ(x.nnotes, 1);
+	CHECK_EQ(untranslated(&x), 1);
+	/* The subnet without a --bind address in it is served through relays. */
+	CHECK(note_at(&x, 8) && note_at(&x, 8)->kind == XLAT_INFO);
 	const struct xlat_note *n = note_at(&x, 6);
 	CHECK(n && n->kind == XLAT_HARMLESS);
 	CHECK(loads(&x));
@@ -97,6 +108,7 @@ TEST(bind_makes_a_direct_link)
 	CHECK(has(&x, "[Settings]\nIPBIND_1=198.18.0.1\n"));
 	CHECK(has(&x, "SUBNETMASK=255.255.255.0\n"));
 	CHECK(has(&x, "directly attached"));
+	CHECK(note_at(&x, 8) == NULL);
 	CHECK(loads(&x));
 	xlat_free(&x);
 	/* An address in no subnet changes nothing. */
@@ -129,7 +141,7 @@ TEST(notes_name_their_lines)
 	CHECK(note_at(&x, 9) && note_at(&x, 9)->kind == XLAT_LOST);
 	CHECK(strstr(why_at(&x, 10), "does not know"));
 	CHECK(strstr(why_at(&x, 11), "server identifier"));
-	CHECK_EQ(x.nnotes, 6);
+	CHECK_EQ(untranslated(&x), 6);
 	for (size_t i = 1; i < x.nnotes; i++)
 		CHECK(x.notes[i - 1].line <= x.notes[i].line);
 	CHECK(loads(&x));
@@ -280,6 +292,51 @@ TEST(client_identifier_host)
 	xlat_free(&x);
 }
 
+TEST(host_lease_within_bounds)
+{
+	static const char conf[] =
+		"max-lease-time 7200;\n"
+		"min-lease-time 300;\n"
+		"subnet 198.18.0.0 netmask 255.255.255.0 { range 198.18.0.10 198.18.0.20; }\n"
+		"host a { hardware ethernet 00:11:22:33:44:55; default-lease-time 90000; }\n"
+		"host b { hardware ethernet 00:11:22:33:44:56; default-lease-time 10;\n"
+		"  max-lease-time 20; }\n"
+		"subnet 198.18.1.0 netmask 255.255.255.0 {\n"
+		"  pool { range 198.18.1.10 198.18.1.20; option dhcp-renewal-time 60; }\n"
+		"}\n";
+	struct xlat x;
+	CHECK_EQ(tr(&x, conf, 0), 0);
+	/* dhcpd's default (43200) is cut to the maximum, as dhcpd does. */
+	CHECK(has(&x, "LEASETIME=7200\nMaxLeaseTime=7200\nMinLeaseTime=300\n"));
+	CHECK(has(&x, "; t.conf:4: host a\n\n["));
+	CHECK(has(&x, "; t.conf:5: host b\nLEASETIME=300\n"));
+	CHECK(strstr(why_at(&x, 6), "only LEASETIME") != NULL);
+	CHECK(strstr(why_at(&x, 8), "subnet or globally") != NULL);
+	CHECK(!has(&x, "T1="));
+	CHECK(loads(&x));
+	xlat_free(&x);
+}
+
+TEST(access_statements)
+{
+	static const char conf[] =
+		"allow unknown-clients;\n"
+		"subnet 198.18.0.0 netmask 255.255.255.0 {\n"
+		"  pool { deny dynamic bootp clients; range 198.18.0.10 198.18.0.20; }\n"
+		"  pool { deny unknown-clients; range 198.18.0.30 198.18.0.40; }\n"
+		"  range dynamic-bootp 198.18.0.50 198.18.0.60;\n"
+		"}\n";
+	struct xlat x;
+	CHECK_EQ(tr(&x, conf, 0), 0);
+	CHECK(note_at(&x, 1) && note_at(&x, 1)->kind == XLAT_HARMLESS);
+	CHECK(note_at(&x, 3) && note_at(&x, 3)->kind == XLAT_HARMLESS);
+	CHECK(note_at(&x, 4) && note_at(&x, 4)->kind == XLAT_LOST);
+	CHECK(strstr(why_at(&x, 5), "not BOOTP") != NULL);
+	CHECK(has(&x, "IPPOOL_1=198.18.0.50-198.18.0.60\n"));
+	CHECK(loads(&x));
+	xlat_free(&x);
+}
+
 TEST(syntax_errors_name_the_line)
 {
 	static const struct {
@@ -316,5 +373,6 @@ T_RUN(T_CASE(basic_global_subnet_host), T_CASE(bind_makes_a_direct_link),
       T_CASE(notes_name_their_lines), T_CASE(failover_peer_and_pools),
       T_CASE(failover_secondary_without_mclt), T_CASE(shared_network_and_pool_options),
       T_CASE(option_definitions), T_CASE(values_our_parser_refuses_are_notes),
-      T_CASE(client_identifier_host), T_CASE(syntax_errors_name_the_line),
+      T_CASE(client_identifier_host), T_CASE(host_lease_within_bounds), T_CASE(access_statements),
+      T_CASE(syntax_errors_name_the_line),
       T_CASE(guess_format))
