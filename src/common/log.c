@@ -5,10 +5,12 @@
 #include "common/log.h"
 
 static bool use_stderr = true;
+static const char *log_ident = "duodhcpd";	/* duodhcpctl's offline import logs too */
 
 void log_init(const char *ident, bool to_stderr)
 {
 	use_stderr = to_stderr;
+	log_ident = ident;
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -24,8 +26,8 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		struct tm tm;
 		gmtime_r(&ts.tv_sec, &tm);
-		fprintf(stderr, "%02d:%02d:%02d.%03ld duodhcpd: %s", tm.tm_hour, tm.tm_min,
-			tm.tm_sec, ts.tv_nsec / 1000000, tag[lvl]);
+		fprintf(stderr, "%02d:%02d:%02d.%03ld %s: %s", tm.tm_hour, tm.tm_min,
+			tm.tm_sec, ts.tv_nsec / 1000000, log_ident, tag[lvl]);
 		vfprintf(stderr, fmt, ap);
 		fputc('\n', stderr);
 	} else {

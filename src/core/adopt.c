@@ -112,6 +112,18 @@ static int64_t last_event(const struct lease_rec *r)
 	return r->cltt ? r->cltt : r->start;
 }
 
+/* Whether r tells nothing new about cur's binding: the same record but
+ * for start and cltt.  A format that keeps no start time (dnsmasq) is read
+ * with "now" there, so each import of the same file would differ only in
+ * those; nor is a binding renewed without a later end. */
+static bool same_binding(const struct lease *cur, const struct lease_rec *r)
+{
+	struct lease_rec t = *r;
+	t.start = cur->start;
+	t.cltt = cur->cltt;
+	return record_same(&cur->rec, &t);
+}
+
 enum adopt_outcome adopt_decide(const struct adopt_scope *sc, const struct lease *cur,
 				const struct lease_rec *in, int64_t now, struct lease_rec *out)
 {
@@ -122,7 +134,7 @@ enum adopt_outcome adopt_decide(const struct adopt_scope *sc, const struct lease
 		return o;
 	struct lease_rec r = *in;
 	normalise(sc->cfg, &r, now);
-	if (cur && record_same(&cur->rec, &r))
+	if (cur && same_binding(cur, &r))
 		return ADOPT_SAME;
 	if (cur && last_event(&cur->rec) > last_event(&r))
 		return ADOPT_OURS_NEWER;

@@ -17,11 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/text.h"
 #include "conf/config.h"
 #include "core/adopt.h"
 #include "core/lease.h"
 #include "core/record.h"
+#include "daemon/privs.h"
 #include "ctl/import_leases.h"
 #include "http/api.h"
 #include "import/leasefile.h"
@@ -66,18 +68,16 @@ static void usage(FILE *f)
 
 bool ctl_import_wanted(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
+	const char *cmd = NULL;
+	for (int i = 1; i < argc && !cmd; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "-c") == 0 || strcmp(a, "-u") == 0 || strcmp(a, "--config") == 0 ||
-		    strcmp(a, "--from") == 0) {
-			i++;
-			continue;
-		}
-		if (a[0] == '-')
-			continue;
-		return strcmp(a, "import-leases") == 0;
+		    strcmp(a, "--from") == 0)
+			i++;	/* and its value */
+		else if (a[0] != '-')
+			cmd = a;
 	}
-	return false;
+	return cmd && strcmp(cmd, "import-leases") == 0;
 }
 
 static int parse_args(int argc, char **argv, struct imp_opts *o)
@@ -124,9 +124,15 @@ static char *read_all(const char *path, size_t *len)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat sb;
 	char *buf = NULL;
-	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > FILE_MAX) {
-		fprintf(stderr, "duodhcpctl: %s: %s\n", path, fd < 0 || errno ? strerror(errno) :
-			!S_ISREG(sb.st_mode) ? "not a regular file" : "larger than 1 GiB");
+	const char *why = NULL;
+	if (fd < 0 || fstat(fd, &sb) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(sb.st_mode))
+		why = "not a regular file";
+	else if (sb.st_size > FILE_MAX)
+		why = "larger than 1 GiB";
+	if (why) {
+		fprintf(stderr, "duodhcpctl: %s: %s\n", path, why);
 		goto out;
 	}
 	buf = malloc((size_t)sb.st_size + 1);
@@ -190,7 +196,6 @@ static void rec_lines(const struct leasefile *lf, enum leasefile_format f, const
 static int load(const struct imp_opts *o, struct leasefile *lf, unsigned **lines)
 {
 	size_t len = 0;
-	errno = 0;
 	char *buf = read_all(o->file, &len);
 	if (!buf)
 		return 2;
@@ -303,7 +308,11 @@ static int offline(const struct imp_opts *o, const struct config *c,
 		.compact_bytes = UINT64_MAX, .durable = on_durable, .arg = &d };
 	struct store_replay_cb cb = { .lease = replay_one, .arg = t };
 	struct store_replay_stats rs;
+	struct state_dir sd;
 	int rc = 1;
+	/* The daemon's way with its folder: made when missing, given to User=. */
+	if (state_dir_make(c->journal, &sd) < 0)
+		goto out;
 	if (!t || store_journal_open(&st, &so, err, sizeof err) < 0 ||
 	    store_replay(st, &cb, &rs, err, sizeof err) < 0) {
 		fprintf(stderr, "duodhcpctl: %s%s\n", t ? err : "out of memory",
@@ -322,7 +331,7 @@ static int offline(const struct imp_opts *o, const struct config *c,
 		goto out;
 	}
 	give_to_user(c);
-	rc = 0;
+	rc = state_dir_give(&sd, c->user) < 0;
 out:
 	store_close(st);
 	lease_table_free(t);
@@ -574,6 +583,7 @@ int ctl_import_leases(int argc, char **argv)
 	unsigned *lines = NULL;
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
+	log_init("duodhcpctl", true);	/* for the journal folder's messages */
 	if (o.config && !(c = config_load(o.config, stderr)))
 		return 2;
 	if (c && (!o.token || !o.token[0]))

@@ -579,8 +579,9 @@ static int api_import(void *arg, const struct lease_rec *recs, size_t n)
 		last = change(s, l);
 	}
 	commit_flush(s->cm);
-	log_info("API: %zu imported lease(s) stored", n);
-	return commit_durable(s->cm) >= last ? 0 : -1;
+	bool durable = commit_durable(s->cm) >= last;
+	log_info("API: %zu imported lease(s) %s", n, durable ? "stored" : "held, not yet durable");
+	return durable ? 0 : -1;
 }
 
 /* API action: the file is read now, so that the answer can say whether

@@ -804,8 +804,10 @@ static int cmp_rec_addr(const void *a, const void *b)
 }
 
 /* Every record of {"leases": [...]}, sorted by address; all or nothing:
- * one bad record refuses the request (400), so a retry is the fix. */
-static struct lease_rec *import_read(json_object *root, size_t *n, char *err, size_t errlen)
+ * one bad record refuses the request (400; 413 for too many), so a retry
+ * is the fix. */
+static struct lease_rec *import_read(json_object *root, size_t *n, int *status, char *err,
+				     size_t errlen)
 {
 	json_object *a;
 	if (!json_object_is_type(root, json_type_object) ||
@@ -815,11 +817,13 @@ static struct lease_rec *import_read(json_object *root, size_t *n, char *err, si
 	}
 	*n = json_object_array_length(a);
 	if (*n > API_IMPORT_MAX) {
+		*status = 413;
 		snprintf(err, errlen, "at most %d leases per request", API_IMPORT_MAX);
 		return NULL;
 	}
 	struct lease_rec *recs = calloc(*n + 1, sizeof *recs);
 	if (!recs) {
+		*status = 500;
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -921,6 +925,7 @@ static void h_lease_import(const struct api_ctx *ctx, const struct api_request *
 	static const char *const allowed[] = { "dry_run", NULL };
 	char err[256];
 	size_t n = 0;
+	int status = 400;
 	(void)rest;
 	if (!authorized(ctx, req, out) || !args_ok(req, allowed, out))
 		return;
@@ -929,10 +934,10 @@ static void h_lease_import(const struct api_ctx *ctx, const struct api_request *
 		return;
 	}
 	json_object *root = body_parse(req, err, sizeof err);
-	struct lease_rec *recs = root ? import_read(root, &n, err, sizeof err) : NULL;
+	struct lease_rec *recs = root ? import_read(root, &n, &status, err, sizeof err) : NULL;
 	json_object_put(root);
 	if (!recs) {
-		reply_error(out, strncmp(err, "at most", 7) == 0 ? 413 : 400, "%s", err);
+		reply_error(out, status, "%s", err);
 		return;
 	}
 	import_apply(ctx, recs, n, arg(req, "dry_run") != NULL, out);

@@ -50,11 +50,8 @@ static int mac(const struct field *f, struct lease_rec *r)
 		r->htype = (uint8_t)(text_hexval(p[0]) << 4 | text_hexval(p[1]));
 		p += 3;
 		n -= 3;
-		if (n == 0) {	/* no hardware address at all */
-			r->htype = 0;
-			r->hlen = 0;
+		if (n == 0)	/* the type alone (InfiniBand: RFC 4390 hlen 0) */
 			return 0;
-		}
 	}
 	len = lf_hex_colon(p, n, r->hw, LEASE_HW_MAX);
 	if (len < 0)

@@ -29,6 +29,7 @@ struct isc {
 	unsigned line;
 	bool bol;		/* no token yet on the current line */
 	struct tok t;		/* the current token */
+	unsigned prev_line;	/* the line of the token before it */
 	uint32_t addr;		/* of the lease being read, for notes */
 };
 
@@ -69,7 +70,7 @@ static void skip_space(struct isc *s)
 
 static bool word_byte(int c)
 {
-	return c > ' ' && c != 0x7f && !strchr("{};=,\"#", c);
+	return c > ' ' && c != 0x7f && !memchr("{};=,\"#", c, 7);
 }
 
 /* A string's raw contents up to its closing quote (escapes kept). */
@@ -105,6 +106,7 @@ static void next(struct isc *s)
 	struct tok *t = &s->t;
 	int c;
 
+	s->prev_line = t->line;
 	skip_space(s);
 	*t = (struct tok){ .line = s->line, .bol = s->bol };
 	s->bol = false;
@@ -113,7 +115,7 @@ static void next(struct isc *s)
 		t->kind = TK_EOF;
 	} else if (c == '"') {
 		lex_string(s);
-	} else if (strchr("{};=,", c)) {
+	} else if (memchr("{};=,", c, 5)) {
 		t->kind = TK_PUNCT;
 		t->punct = (char)rd_u8(&s->r);
 	} else if (word_byte(c)) {
@@ -160,7 +162,9 @@ static const char *tok_what(const struct isc *s, char *buf, size_t cap)
 		snprintf(buf, cap, "'%c'", t->punct);
 		return buf;
 	case TK_WORD:
-		snprintf(buf, cap, "'%.*s'", (int)(t->n > 24 ? 24 : t->n), t->p);
+		buf[0] = '\'';
+		lf_printable(buf + 1, cap - 2, t->p, t->n);
+		strcat(buf, "'");
 		return buf;
 	default:
 		if (t->punct == '"')
@@ -170,25 +174,45 @@ static const char *tok_what(const struct isc *s, char *buf, size_t cap)
 	}
 }
 
-/* An error at the current token: a note; returns false for the caller. */
+/* An error at the current token, or at the line before it (what is
+ * missing after a token belongs to that token's line): a note; returns
+ * false for the caller. */
+static bool fail_at(struct isc *s, unsigned line, const char *fmt, va_list ap)
+{
+	char why[100], what[40];
+
+	vsnprintf(why, sizeof why, fmt, ap);
+	lf_note(s->b, line, LEASEFILE_ERROR, s->addr, "%s, found %s", why,
+		tok_what(s, what, sizeof what));
+	return false;
+}
+
 static bool fail(struct isc *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool fail(struct isc *s, const char *fmt, ...)
 {
-	char why[100], what[40];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap);
+	fail_at(s, s->t.line, fmt, ap);
 	va_end(ap);
-	lf_note(s->b, s->t.line, LEASEFILE_ERROR, s->addr, "%s, found %s", why,
-		tok_what(s, what, sizeof what));
+	return false;
+}
+
+static bool fail_after(struct isc *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail_after(struct isc *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fail_at(s, s->prev_line, fmt, ap);
+	va_end(ap);
 	return false;
 }
 
 static bool expect_semi(struct isc *s, const char *after)
 {
 	if (!is_punct(s, ';'))
-		return fail(s, "expected ';' after %s", after);
+		return fail_after(s, "expected ';' after %s", after);
 	next(s);
 	return true;
 }
@@ -277,7 +301,7 @@ static bool skip_statement(struct isc *s, const char *name)
 				return fail(s, "braces nested too deep in '%s'", name);
 		} else if (is_punct(s, '}')) {
 			if (depth == 0)
-				return fail(s, "expected ';' after '%s'", name);
+				return fail_after(s, "expected ';' after '%s'", name);
 			if (--depth == 0) {
 				next(s);
 				return true;
@@ -343,11 +367,10 @@ static bool date_time(const struct tok *d, const struct tok *t, int64_t *out)
 }
 
 /* "never", "epoch N" or "W YYYY/MM/DD HH:MM:SS" (ISC's parse_date). */
-static bool st_time(struct isc *s, struct isc_lease *l, const char *name, int64_t *out)
+static bool st_time(struct isc *s, const char *name, int64_t *out)
 {
 	uint64_t x;
 
-	(void)l;
 	if (is_word(s, "never")) {
 		*out = LEASEFILE_NEVER;
 	} else if (is_word(s, "epoch")) {
@@ -390,9 +413,10 @@ static int64_t *time_field(struct lease_rec *r, const struct tok *t)
 	return NULL;
 }
 
-/* "binding state NAME;".  ISC's bootp and reserved states are not
- * failover states (ISC sends them to its partner as active); we take
- * them as active, flagged as BOOTP, whose binding does not expire. */
+/* "binding state NAME;".  The bootp and reserved states are older ISC
+ * spellings that ISC itself reads as active plus a flag (BOOTP_LEASE,
+ * RESERVED_LEASE); we read both as active with LEASE_F_BOOTP, our one
+ * flag for a binding the client will not renew, the nearest to both. */
 static bool st_binding(struct isc *s, struct isc_lease *l, bool ours)
 {
 	uint8_t st = 0;
@@ -443,6 +467,12 @@ static bool st_hardware(struct isc *s, struct isc_lease *l)
 	if (s->t.kind != TK_WORD || (htype = htype_of(&s->t)) < 0)
 		return fail(s, "unknown hardware type");
 	next(s);
+	l->rec.htype = (uint8_t)htype;
+	l->rec.hlen = 0;
+	if (is_punct(s, ';')) {	/* the type alone (InfiniBand: RFC 4390) */
+		next(s);
+		return true;
+	}
 	if (s->t.kind != TK_WORD)
 		return fail(s, "expected a hardware address");
 	n = lf_hex_colon(s->t.p, s->t.n, l->rec.hw, LEASE_HW_MAX);
@@ -450,7 +480,6 @@ static bool st_hardware(struct isc *s, struct isc_lease *l)
 		return fail(s, "hardware address longer than %d bytes", LEASE_HW_MAX);
 	if (n < 0)
 		return fail(s, "malformed hardware address");
-	l->rec.htype = (uint8_t)htype;
 	l->rec.hlen = (uint8_t)n;
 	next(s);
 	return expect_semi(s, "hardware");
@@ -508,10 +537,10 @@ static bool lease_statement(struct isc *s, struct isc_lease *l)
 	int64_t *tf = time_field(&l->rec, &s->t);
 	char name[32];
 
-	snprintf(name, sizeof name, "%.*s", (int)(s->t.n < 31 ? s->t.n : 31), s->t.p);
+	lf_printable(name, sizeof name, s->t.p, s->t.n);
 	if (tf) {
 		next(s);
-		return st_time(s, l, name, tf);
+		return st_time(s, name, tf);
 	}
 	if (is_word(s, "binding"))
 		return st_binding(s, l, true);
@@ -528,6 +557,12 @@ static bool lease_statement(struct isc *s, struct isc_lease *l)
 		return st_uid(s, l);
 	if (is_word(s, "client-hostname"))
 		return st_hostname(s, l);
+	if (is_word(s, "dynamic-bootp") || is_word(s, "reserved")) {
+		/* The flags ISC writes for the two (see st_binding). */
+		l->rec.flags |= LEASE_F_BOOTP;
+		next(s);
+		return expect_semi(s, name);
+	}
 	if (is_word(s, "abandoned")) {	/* ISC 2.x/3.0's flag form */
 		l->rec.state = LEASE_ABANDONED;
 		l->state_seen = true;
@@ -594,7 +629,7 @@ static bool read_other(struct isc *s)
 	static const char *const v6[] = { "lease6", "ia-na", "ia-ta", "ia-pd" };
 	char name[32];
 
-	snprintf(name, sizeof name, "%.*s", (int)(s->t.n < 31 ? s->t.n : 31), s->t.p);
+	lf_printable(name, sizeof name, s->t.p, s->t.n);
 	for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++)
 		if (strcmp(name, quiet[i]) == 0)
 			goto skip;

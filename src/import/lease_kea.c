@@ -90,7 +90,7 @@ static int unescape(const struct field *f, char *out, size_t max)
 	while (i < f->n) {
 		char c = f->p[i++];
 
-		if (c == '&' && f->n - i >= 5 && memcmp(f->p + i, "#x", 2) == 0 &&
+		if (c == '&' && f->n - i >= 4 && memcmp(f->p + i, "#x", 2) == 0 &&
 		    text_hexval(f->p[i + 2]) >= 0 && text_hexval(f->p[i + 3]) >= 0) {
 			c = (char)(text_hexval(f->p[i + 2]) << 4 | text_hexval(f->p[i + 3]));
 			i += 4;

@@ -54,6 +54,10 @@ int lf_hex_colon(const char *p, size_t n, uint8_t *out, size_t max);
 /* Unsigned decimal of at most 20 digits, no sign; false when not that or
  * above max. */
 bool lf_uint(const char *p, size_t n, uint64_t max, uint64_t *out);
+/* Up to cap - 1 bytes of p into out, NUL-terminated, each byte that is
+ * not printable ASCII as '?': file text quoted in a note stays plain
+ * text (the notes reach terminals and JSON). */
+void lf_printable(char *out, size_t cap, const char *p, size_t n);
 /* x clamped into 0..LEASEFILE_NEVER. */
 int64_t lf_time_clamp(int64_t x);
 /* True when s (n bytes) equals the NUL-terminated word w. */

@@ -97,6 +97,16 @@ bool lf_uint(const char *p, size_t n, uint64_t max, uint64_t *out)
 	return true;
 }
 
+void lf_printable(char *out, size_t cap, const char *p, size_t n)
+{
+	size_t k = 0;
+
+	for (; k < n && k + 1 < cap; k++)
+		out[k] = p[k] >= 0x20 && p[k] < 0x7f ? p[k] : '?';
+	if (cap)
+		out[k] = 0;
+}
+
 int64_t lf_time_clamp(int64_t x)
 {
 	return x < 0 ? 0 : x > LEASEFILE_NEVER ? LEASEFILE_NEVER : x;
@@ -200,13 +210,32 @@ static int entry_cmp(const void *x, const void *y)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* Notes in line order: a note about a whole lease block names its first
+ * line but is made at its end, after the notes of its statements.  An
+ * insertion sort, stable, and linear here: only such a note moves, and
+ * only past the notes of its own block. */
+static void sort_notes(struct leasefile *lf)
+{
+	for (size_t i = 1; i < lf->nnotes; i++) {
+		struct leasefile_note n = lf->notes[i];
+		size_t j = i;
+
+		while (j > 0 && lf->notes[j - 1].line > n.line) {
+			lf->notes[j] = lf->notes[j - 1];
+			j--;
+		}
+		lf->notes[j] = n;
+	}
+}
+
 /* Keeps the last entry of each address (unless it removes the address)
  * and frees the rest. */
 static int finish(struct lf_build *b)
 {
 	struct leasefile *lf = b->lf;
 
-	qsort(b->e, b->n, sizeof *b->e, entry_cmp);
+	if (b->n)
+		qsort(b->e, b->n, sizeof *b->e, entry_cmp);
 	lf->recs = malloc((b->n ? b->n : 1) * sizeof *lf->recs);
 	if (!lf->recs)
 		b->oom = true;
@@ -223,6 +252,7 @@ static int finish(struct lf_build *b)
 	}
 	free(b->e);
 	b->e = NULL;
+	sort_notes(lf);
 	return b->oom ? -1 : 0;
 }
 
@@ -296,7 +326,7 @@ enum leasefile_format leasefile_guess(const char *buf, size_t len)
 	size_t n;
 
 	while (lf_next_line(&c, &p, &n)) {
-		if (n == 0)
+		if (n == 0 || !p)	/* never NULL; gcc -fsanitize cannot tell */
 			continue;
 		if (p[0] == '#') {
 			if (memmem(p, n, "dhcpd.leases", 12) || memmem(p, n, "isc-dhcp", 8))

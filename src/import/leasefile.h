@@ -8,7 +8,8 @@
  * replaces it, and a row with valid lifetime 0 removes it, as Kea's
  * loader does; dnsmasq: one line per lease), sorted by address.  Every record is
  * record_valid().  What could not be read, or was read and is not a lease
- * we can hold, is a note with the line it came from. */
+ * we can hold, is a note with the line it came from.  What each format's
+ * fields become, and what is skipped: docs/lease-files.md. */
 #ifndef DUODHCP_IMPORT_LEASEFILE_H
 #define DUODHCP_IMPORT_LEASEFILE_H
 
@@ -43,7 +44,9 @@ enum leasefile_note_kind {
 };
 
 struct leasefile_note {
-	unsigned line;		/* 1-based line the record or damage starts on */
+	unsigned line;		/* 1-based: the line of the damage, or the line
+				 * the record skipped (or the skipped part of
+				 * it) starts on */
 	uint8_t kind;		/* enum leasefile_note_kind */
 	uint32_t addr;		/* the address concerned, 0 when not known */
 	char why[120];
@@ -53,7 +56,7 @@ struct leasefile {
 	struct lease_rec *recs;	/* sorted by address, one per address; cid and
 				 * hostname malloc'd */
 	size_t n;
-	struct leasefile_note *notes;	/* in line order */
+	struct leasefile_note *notes;	/* in line order; why is printable ASCII */
 	size_t nnotes;
 	size_t records;		/* lease records (blocks, rows, lines) read,
 				 * including those skipped and Kea's deletion rows */

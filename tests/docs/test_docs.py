@@ -643,7 +643,8 @@ def test_selftest_options():
 
 
 def test_ctl_commands_and_states():
-    ctl, page = read("src/ctl/ctl.c"), (MAN / "duodhcpctl.8").read_text()
+    ctl = read("src/ctl/ctl.c") + read("src/ctl/import_leases.c")
+    page = (MAN / "duodhcpctl.8").read_text()
     cmds = set(re.findall(r'strcmp\(cmd, "([\w-]+)"\)', ctl))
     assert len(cmds) >= 3, cmds
     documented = {w for heads, _ in tag_items(sh_region(page, "COMMANDS"))

@@ -1,6 +1,8 @@
 /* libFuzzer: every API request handler.  The input is newline-separated
  * fields: method, path, bearer token (empty line = none), then query
- * keys and values alternating (a key without a value line has none).
+ * keys and values alternating (a key without a value line has none);
+ * after the first NUL byte, if any, comes the request body (the lease
+ * import's JSON).
  * The lease table is fixed and populated; a reply must be well formed:
  * JSON replies parse as strict, valid UTF-8 JSON. */
 #include <json-c/json.h>
@@ -9,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "http/api.h"
+#include "core/record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,6 +37,20 @@ static int fake_delete(void *arg, uint32_t addr)
 {
 	(void)arg;
 	return addr & 1 ? -1 : 0;
+}
+
+/* Stores into the table, so that later inputs meet imported leases;
+ * fails every third call, so the 503 is reached. */
+static int fake_import(void *arg, const struct lease_rec *recs, size_t n)
+{
+	static unsigned calls;
+	(void)arg;
+	for (size_t i = 0; i < n; i++) {
+		struct lease *l = lease_upsert(table, &recs[i]);
+		if (!l || !record_valid(&l->rec))
+			__builtin_trap();
+	}
+	return ++calls % 3 ? 0 : -1;
 }
 
 static int fake_reload(void *arg)
@@ -98,7 +115,7 @@ static void setup(void)
 		.cfg = cfg, .leases = table, .st = &stats, .sync = &sync_st,
 		.epoch = 0xfedcba9876543210u, .seq = 61, .started = 1699990000, .now = 1700000000,
 		.version = "0.1.0", .journal_bytes = 4096,
-		.delete_lease = fake_delete, .reload = fake_reload,
+		.delete_lease = fake_delete, .reload = fake_reload, .import_leases = fake_import,
 		.failover = &fo_st, .partner_down = fake_partner_down,
 	};
 }
@@ -135,6 +152,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	buf[size] = 0;
+	const char *nul = memchr(buf, 0, size);
+	const char *body = nul ? nul + 1 : NULL;
+	size_t body_len = nul ? size - (size_t)(body - buf) : 0;
 	const char *f[MAX_FIELDS];
 	size_t n = 0;
 	for (char *p = buf; n < MAX_FIELDS;) {
@@ -155,6 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.method = n > 0 ? f[0] : NULL, .path = n > 1 ? f[1] : NULL,
 		.bearer = n > 2 && *f[2] ? f[2] : NULL,
 		.nargs = nargs, .keys = keys, .values = values,
+		.body = body, .body_len = body_len,
 	};
 	struct api_reply rep;
 	api_handle(&ctx, &req, &rep);

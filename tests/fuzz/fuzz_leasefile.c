@@ -4,7 +4,7 @@
  * exact-size heap copy so that ASan sees any read past its end.  Every
  * record returned must be record_valid(), the records sorted by address
  * with no address twice, the counts consistent with the notes, and every
- * note's line within the file. */
+ * note's line within the file, in order, and its text printable ASCII. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +44,9 @@ static void check(const struct leasefile *lf, size_t lines)
 		if (note->line > lines || (i && note->line < lf->notes[i - 1].line) ||
 		    strnlen(note->why, sizeof note->why) == sizeof note->why)
 			__builtin_trap();
+		for (const char *c = note->why; *c; c++)	/* plain text only */
+			if (*c < 0x20 || *c > 0x7e)
+				__builtin_trap();
 	}
 	if (errors != lf->errors || lf->n + lf->replaced > lf->records)
 		__builtin_trap();

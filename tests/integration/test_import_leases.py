@@ -370,3 +370,38 @@ def test_import_dnsmasq_leases(make_topo, duod, client, tmp_path):
     assert want[got[1][1]]["hostname"] == "alpha", src.read_text()
     d = duod(topo, config_text=config(tmp_path / "server0" / "leases.journal"))
     import_twice_online(d, src, want)
+
+
+@pytest.mark.netns
+def test_import_in_batches_and_dry_run(make_topo, duod, tmp_path):
+    """2,500 leases (a written dnsmasq file): a dry run stores nothing; the
+    import goes in three requests of at most 1000; again, nothing changes."""
+    topo = make_topo(clients=())
+    n = 2500
+    end = int(time.time()) + 3600
+    src = tmp_path / "many.leases"
+    with open(str(src), "w") as f:
+        for i in range(n):
+            f.write("%d 02:00:00:01:%02x:%02x 198.18.%d.%d h%d *\n" % (
+                end, i >> 8, i & 255, 1 + i // 250, 1 + i % 250, i))
+    text = config(tmp_path / "server0" / "leases.journal").replace(
+        "SUBNETMASK=255.255.255.0", "SUBNETMASK=255.255.240.0")
+    d = duod(topo, config_text=text)
+    jpath = os.path.join(d.workdir, "leases.journal")
+    dry = ctl(d.ns, d.config, "--dry-run", str(src))
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "%d records read, %d to import (%d new, 0 updated)" % (n, n, n) in dry.stdout
+    assert not journal_lines(jpath)
+    r = ctl(d.ns, d.config, str(src))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert summary(r.stdout)["new"] == n, r.stdout
+    assert [int(x) for x in re.findall(r"API: (\d+) imported", d.log())] == [1000, 1000, 500]
+    page = http(d.ns, "http://198.18.0.1:%d/api/v1/leases?per_page=1" % PORT)
+    assert json.loads(page["body"])["total"] == n
+    assert len(journal_lines(jpath)) == n
+    got = api_lease(d, "198.18.10.250")
+    assert (got["mac"], got["hostname"], got["end"]) == ("02:00:00:01:09:c3", "h2499", end)
+    size = os.path.getsize(jpath)
+    again = ctl(d.ns, d.config, str(src))
+    assert summary(again.stdout)["unchanged"] == n, again.stdout
+    assert os.path.getsize(jpath) == size

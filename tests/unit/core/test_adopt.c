@@ -110,6 +110,11 @@ TEST(ours_against_theirs)
 	CHECK(l != NULL);
 	CHECK_EQ(adopt_decide(&sc, l, &in, NOW, &out), ADOPT_SAME);
 
+	/* Read again with another "now" as start (dnsmasq keeps none). */
+	struct lease_rec reread = in;
+	reread.start = reread.cltt = 1000500;
+	CHECK_EQ(adopt_decide(&sc, l, &reread, NOW, &out), ADOPT_SAME);
+
 	struct lease_rec later = in;	/* the other server renewed it meanwhile */
 	later.cltt = later.start = 1002000, later.end = 1005600;
 	CHECK_EQ(adopt_decide(&sc, l, &later, NOW, &out), ADOPT_UPDATE);

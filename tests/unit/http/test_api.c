@@ -16,6 +16,7 @@
 #include "t.h"
 #include "http/api.h"
 #include "http/http.h"
+#include "core/record.h"
 
 #define A(x) (0xc6120000u | (x))	/* 198.18.0.x */
 #define NOW 1700000000
@@ -33,7 +34,24 @@ struct fixture {
 	struct api_ctx ctx;
 	uint32_t deleted;
 	int reloads;
+	size_t imported;		/* records handed to on_import */
+	uint32_t imported_addr[16];
+	int import_rc;
 };
+
+/* Stores like the daemon (into the table), so that a second request
+ * sees the first one's leases. */
+static int on_import(void *arg, const struct lease_rec *recs, size_t n)
+{
+	struct fixture *f = arg;
+	for (size_t i = 0; i < n; i++) {
+		if (f->imported < 16)
+			f->imported_addr[f->imported] = recs[i].addr;
+		f->imported++;
+		lease_upsert(f->t, &recs[i]);
+	}
+	return f->import_rc;
+}
 
 static int on_delete(void *arg, uint32_t addr)
 {
@@ -94,7 +112,8 @@ static void setup(struct fixture *f)
 		.cfg = f->cfg, .leases = f->t, .st = &f->st, .sync = &f->sync,
 		.epoch = 42, .seq = 5, .started = NOW - 60, .now = NOW, .version = "0.1.0",
 		.journal_bytes = 1234, .acks_withheld = 1,
-		.delete_lease = on_delete, .reload = on_reload, .action_arg = f,
+		.delete_lease = on_delete, .reload = on_reload, .import_leases = on_import,
+		.action_arg = f,
 	};
 }
 
@@ -706,6 +725,182 @@ TEST(changing_endpoints_need_the_token)
 	teardown(&f);
 }
 
+/* ---- POST /api/v1/leases/import ---- */
+
+static struct api_reply post_import(struct fixture *f, const char *body, const char *bearer,
+				    const char *query)
+{
+	const char *keys[1] = { query }, *values[1] = { "1" };
+	struct api_request req = { .method = "POST", .path = "/api/v1/leases/import",
+				   .nargs = query ? 1 : 0, .keys = keys, .values = values,
+				   .bearer = bearer, .body = body, .body_len = strlen(body) };
+	struct api_reply rep;
+	api_handle(&f->ctx, &req, &rep);
+	return rep;
+}
+
+/* {"leases":[...]} of the given records, as record_json_add writes them. */
+static char *import_body(const struct lease_rec *recs, size_t n)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_new_object();
+		CHECK_EQ(record_json_add(e, &recs[i]), 0);
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "leases", a);
+	char *s = strdup(json_object_to_json_string(o));
+	json_object_put(o);
+	return s;
+}
+
+static struct lease_rec rec_at(uint32_t addr, uint8_t mac, int64_t cltt)
+{
+	struct lease_rec r = { .addr = addr, .state = LEASE_ACTIVE, .htype = 1, .hlen = 6,
+			       .start = cltt, .cltt = cltt, .end = cltt + 3600 };
+	r.hw[0] = 0x02, r.hw[5] = mac;
+	return r;
+}
+
+TEST(import_needs_the_token_and_a_well_formed_body)
+{
+	struct fixture f;
+	setup(&f);
+	struct api_reply rep = post_import(&f, "{\"leases\":[]}", "x", NULL);
+	CHECK_EQ(rep.status, 403);
+	free(rep.body);
+	snprintf(f.cfg->api_token, sizeof f.cfg->api_token, "s3cret");
+	rep = post_import(&f, "{\"leases\":[]}", "wrong", NULL);
+	CHECK_EQ(rep.status, 401);
+	free(rep.body);
+	static const struct { const char *body; int status; const char *msg; } bad[] = {
+		{ "", 400, "bad JSON body" }, { "nope", 400, "bad JSON body" },
+		{ "{\"leases\":[]} x", 400, "bad JSON body" }, { "[]", 400, "want {" },
+		{ "{\"leases\":5}", 400, "want {" },
+		{ "{\"leases\":[{\"addr\":\"198.18.0.9\"}]}", 400, "leases[0]: " },
+		{ "{\"leases\":[[[[[[[[[[1]]]]]]]]]]}", 400, "bad JSON body" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		rep = post_import(&f, bad[i].body, "s3cret", NULL);
+		CHECK_EQ(rep.status, bad[i].status);
+		CHECK(rep.body && strstr(rep.body, bad[i].msg));
+		free(rep.body);
+	}
+	/* More than 1000 records: refused before any is read. */
+	size_t cap = 16 + 3 * (API_IMPORT_MAX + 1);
+	char *many = malloc(cap), *p = many;
+	p += sprintf(p, "{\"leases\":[");
+	for (int i = 0; i <= API_IMPORT_MAX; i++)
+		p += sprintf(p, "%s{}", i ? "," : "");
+	sprintf(p, "]}");
+	rep = post_import(&f, many, "s3cret", NULL);
+	CHECK_EQ(rep.status, 413);
+	free(rep.body);
+	free(many);
+	struct lease_rec two[2] = { rec_at(A(20), 9, NOW), rec_at(A(20), 8, NOW) };
+	char *dup = import_body(two, 2);
+	rep = post_import(&f, dup, "s3cret", NULL);
+	CHECK_EQ(rep.status, 400);
+	CHECK(rep.body && strstr(rep.body, "198.18.0.20 is twice"));
+	free(rep.body);
+	free(dup);
+	CHECK_EQ(f.imported, 0);
+	teardown(&f);
+}
+
+TEST(import_decides_each_record_and_counts)
+{
+	struct fixture f;
+	setup(&f);
+	snprintf(f.cfg->api_token, sizeof f.cfg->api_token, "s3cret");
+	struct lease_rec recs[7] = {
+		rec_at(A(13), 9, NOW - 50),		/* new */
+		lease_find(f.t, A(12))->rec,		/* what we hold: unchanged */
+		rec_at(A(10), 2, NOW - 1000),		/* older than ours */
+		rec_at(A(11), 3, NOW - 10),		/* newer than our released one */
+		rec_at(0xc6120105, 4, NOW),		/* 198.18.1.5: off link */
+		rec_at(A(1), 5, NOW),			/* IPBIND_1 */
+		rec_at(A(255), 6, NOW),			/* broadcast */
+	};
+	char *body = import_body(recs, 7);
+	struct api_reply rep = post_import(&f, body, "s3cret", "dry_run");
+	CHECK_EQ(rep.status, 200);
+	CHECK_EQ(f.imported, 0);		/* a dry run stores nothing */
+	free(rep.body);
+	rep = post_import(&f, body, "s3cret", NULL);
+	CHECK_EQ(rep.status, 200);
+	json_object *o = rep.body ? json_tokener_parse(rep.body) : NULL;
+	CHECK_EQ(jint(o, "read"), 7);
+	CHECK_EQ(jint(o, "imported"), 2);
+	CHECK_EQ(jint(o, "new"), 1);
+	CHECK_EQ(jint(o, "updated"), 1);
+	CHECK_EQ(jint(o, "unchanged"), 1);
+	CHECK_EQ(jint(o, "skipped"), 4);
+	CHECK_EQ(jint(o, "outcomes.ours_newer"), 1);
+	CHECK_EQ(jint(o, "outcomes.off_link"), 1);
+	CHECK_EQ(jlen(o, "skipped_leases"), 4);
+	CHECK_STR(jstr(o, "skipped_leases.0.address"), "198.18.0.1");
+	CHECK_STR(jstr(o, "skipped_leases.0.reason"), "our_address");
+	CHECK_STR(jstr(o, "skipped_leases.3.reason"), "off_link");
+	json_object_put(o);
+	free(rep.body);
+	CHECK_EQ(f.imported, 2);
+	CHECK_EQ(f.imported_addr[0], A(11));
+	CHECK_EQ(f.imported_addr[1], A(13));
+	CHECK_EQ(lease_find(f.t, A(11))->state, LEASE_ACTIVE);
+	/* Again: nothing new. */
+	rep = post_import(&f, body, "s3cret", NULL);
+	o = rep.body ? json_tokener_parse(rep.body) : NULL;
+	CHECK_EQ(jint(o, "imported"), 0);
+	CHECK_EQ(jint(o, "unchanged"), 3);
+	json_object_put(o);
+	free(rep.body);
+	CHECK_EQ(f.imported, 2);
+	/* A store that fails: the answer says so. */
+	recs[0] = rec_at(A(14), 10, NOW);
+	free(body);
+	body = import_body(recs, 1);
+	f.import_rc = -1;
+	rep = post_import(&f, body, "s3cret", NULL);
+	CHECK_EQ(rep.status, 503);
+	free(rep.body);
+	free(body);
+	teardown(&f);
+}
+
+TEST(bodies_only_for_the_import)
+{
+	struct fixture f;
+	setup(&f);
+	snprintf(f.cfg->api_token, sizeof f.cfg->api_token, "s3cret");
+	struct api_request req = { .method = "POST", .path = "/api/v1/reload", .bearer = "s3cret",
+				   .body = "{}", .body_len = 2 };
+	struct api_reply rep;
+	api_handle(&f.ctx, &req, &rep);
+	CHECK_EQ(rep.status, 413);
+	CHECK_EQ(f.reloads, 0);
+	free(rep.body);
+	CHECK(!api_body_allowed(&f.ctx, &req, &rep));
+	CHECK_EQ(rep.status, 413);
+	free(rep.body);
+	req.path = "/api/v1/leases/import";
+	CHECK(api_body_allowed(&f.ctx, &req, &rep));
+	free(rep.body);
+	req.bearer = NULL;
+	CHECK(!api_body_allowed(&f.ctx, &req, &rep));
+	CHECK_EQ(rep.status, 401);
+	free(rep.body);
+	req.method = "GET";
+	req.bearer = "s3cret";
+	CHECK(!api_body_allowed(&f.ctx, &req, &rep));
+	free(rep.body);
+	req.path = "/nowhere";
+	CHECK(!api_body_allowed(&f.ctx, &req, &rep));
+	CHECK_EQ(rep.status, 404);
+	free(rep.body);
+	teardown(&f);
+}
+
 TEST(unknown_paths_and_wrong_methods)
 {
 	struct fixture f;
@@ -882,6 +1077,29 @@ TEST(http_round_trip_on_loopback)
 
 	/* The token in an Authorization header, sent by curl when present. */
 	snprintf(f.cfg->api_token, sizeof f.cfg->api_token, "s3cret");
+
+	/* A body for the import: refused before it is read without the token
+	 * or when announced too long; taken whole with it. */
+	raw_request(h, port, "POST /api/v1/leases/import HTTP/1.1\r\nHost: x\r\n"
+		    "Content-Length: 13\r\nConnection: close\r\n\r\n{\"leases\":[]}", buf, sizeof buf);
+	CHECK(strstr(buf, " 401 ") != NULL);
+	raw_request(h, port, "POST /api/v1/leases/import HTTP/1.1\r\nHost: x\r\n"
+		    "Authorization: Bearer s3cret\r\nContent-Length: 2000000\r\n"
+		    "Connection: close\r\n\r\n{", buf, sizeof buf);
+	CHECK(strstr(buf, " 413 ") != NULL);
+	struct lease_rec one = rec_at(A(40), 0x40, NOW);
+	char *body = import_body(&one, 1), req[2048];
+	snprintf(req, sizeof req, "POST /api/v1/leases/import HTTP/1.1\r\nHost: x\r\n"
+		 "Authorization: Bearer s3cret\r\nContent-Type: application/json\r\n"
+		 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", strlen(body), body);
+	free(body);
+	raw_request(h, port, req, buf, sizeof buf);
+	CHECK(strstr(buf, " 200 ") != NULL);
+	o = body_json(buf);
+	CHECK_EQ(jint(o, "new"), 1);
+	json_object_put(o);
+	CHECK_EQ(f.imported, 1);
+	CHECK_EQ(f.imported_addr[0], A(40));
 	raw_request(h, port, "DELETE /api/v1/leases/198.18.0.12 HTTP/1.0\r\n"
 		    "Authorization: Bearer nope\r\n\r\n", buf, sizeof buf);
 	CHECK(strstr(buf, " 401 ") && strstr(buf, "WWW-Authenticate: Bearer"));
@@ -991,7 +1209,9 @@ TEST(http_start_reports_errors)
 	teardown(&f);
 }
 
-T_RUN(T_CASE(http_connections_per_address), T_CASE(status_reports_counts_pools_and_sync), T_CASE(leases_sorted_with_every_field),
+T_RUN(T_CASE(import_needs_the_token_and_a_well_formed_body),
+      T_CASE(import_decides_each_record_and_counts), T_CASE(bodies_only_for_the_import),
+      T_CASE(http_connections_per_address), T_CASE(status_reports_counts_pools_and_sync), T_CASE(leases_sorted_with_every_field),
       T_CASE(lease_keys_and_failover_fields),
       T_CASE(leases_filters), T_CASE(leases_paging), T_CASE(bad_parameters_are_400_with_an_error),
       T_CASE(one_lease_by_address), T_CASE(changes_feed_own_leases_in_seq_order),
