@@ -25,6 +25,7 @@ struct fo_driver {
 	struct fo_upd *upd;
 	struct fo_policy pol;
 	bool link;		/* what the update queue was last told */
+	uint64_t asked_rcvd;	/* updates received when we sent UPDREQ(ALL) */
 	bool stopping;
 	struct loop_timer rebalance;	/* the primary's next balancing pass */
 };
@@ -69,6 +70,10 @@ static void upd_event(void *arg, enum fo_event_type type)
 {
 	struct fo_driver *fd = arg;
 	struct fo_event ev = { .type = type };
+	/* Once per request of ours: what an operator checks after a resync. */
+	if (type == FO_EV_UPDDONE)
+		log_info("failover: UPDDONE: %llu updates received since we asked, all stored",
+			 (unsigned long long)(fo_upd_stats(fd->upd)->received - fd->asked_rcvd));
 	fo_peer_event(fd->peer, &ev);
 }
 
@@ -298,10 +303,21 @@ static void on_actions(void *arg, const struct fo_sm *sm, const struct fo_action
 		append_state(fd, sm);
 	if (a->changed && fd->d.state_changed)
 		fd->d.state_changed(fd->d.arg);
-	if (a->send & (FO_SEND_UPDREQ | FO_SEND_UPDREQALL))
+	if (a->send & (FO_SEND_UPDREQ | FO_SEND_UPDREQALL)) {
+		fd->asked_rcvd = fo_upd_stats(fd->upd)->received;
+		log_info("failover: %s sent", a->send & FO_SEND_UPDREQALL ? "UPDREQALL" : "UPDREQ");
 		fo_upd_requested(fd->upd);
+	}
 	if (a->send & FO_SEND_UPDDONE)
 		fo_upd_send_upddone(fd->upd);
+	/* Entering normal, every update not acknowledged goes (ISC): those
+	 * of leases kept over a restart or imported are in no queue. */
+	if (a->changed && sm->state == FO_ST_NORMAL) {
+		size_t n = fo_upd_queue_unacked(fd->upd);
+		if (n)
+			log_info("failover: %zu updates the partner has not acknowledged, sent again",
+				 n);
+	}
 	if (a->send & FO_SEND_UPDATES)
 		fo_upd_flush(fd->upd);
 	if (a->changed && sm->state == FO_ST_NORMAL) {

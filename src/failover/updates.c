@@ -321,6 +321,23 @@ static bool in_flight(const struct fo_upd *u, const struct lease *l, bool live_o
 	return false;
 }
 
+size_t fo_upd_queue_unacked(struct fo_upd *u)
+{
+	size_t n = 0;
+	for (struct lease *l = lease_next(u->t, NULL); l; l = lease_next(u->t, l)) {
+		if (!in_pool(u, l->addr) || marked(u, l) || in_flight(u, l, false))
+			continue;
+		if (!(l->tstp > l->atsfp || l->pending_state || transitional(l->state)))
+			continue;
+		if (enqueue(u, l, false) < 0) {
+			log_err("failover: out of memory queueing a binding update");
+			break;
+		}
+		n++;
+	}
+	return n;
+}
+
 /* The partner acked: the potential expiry becomes tsfp and atsfp (ISC),
  * and a change waiting for the ack takes effect. */
 static void acked(struct fo_upd *u, const struct flight *f, const struct fo_msg *m)

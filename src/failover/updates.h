@@ -81,6 +81,13 @@ void fo_upd_lease_changed(void *u, struct lease *l, uint64_t seq);
 void fo_upd_link(struct fo_upd *u, bool up, uint32_t peer_max_unacked);
 /* Sends what the window allows (FO_SEND_UPDATES). */
 void fo_upd_flush(struct fo_upd *u);
+/* Entering normal: queues every lease of the failover pools whose update
+ * the partner has not acknowledged (tstp > atsfp, a pending or
+ * transitional state) and that is not queued or in flight already, as
+ * ISC's dhcp_failover_generate_update_queue does.  This is how a lease
+ * granted just before a restart, or read from another server's lease
+ * file, reaches the partner.  Returns how many were queued. */
+size_t fo_upd_queue_unacked(struct fo_upd *u);
 
 /* A BNDUPD, BNDACK, UPDREQ, UPDREQALL or UPDDONE from the partner (other
  * types are ignored).  Byte strings in m are not kept. */

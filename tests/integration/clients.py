@@ -14,17 +14,17 @@ import subprocess
 
 import nslib
 
-# Appends one JSON object per call: {"reason": ..., "env": {...}}.
+# Appends one JSON object per call: {"reason": ..., "env": {...}, "t": when}.
 _RECORD = r'''
 rec() {
     /usr/bin/python3 -c '
-import json, os, sys
+import json, os, sys, time
 keep = ("reason", "interface", "ip", "subnet", "mask", "router", "dns",
         "hostname", "lease", "serverid", "broadcast", "domain")
 env = {k: v for k, v in os.environ.items()
        if k in keep or k.startswith(("new_", "old_", "cur_"))}
 with open(sys.argv[1], "a") as f:
-    f.write(json.dumps({"reason": sys.argv[2], "env": env}) + "\n")
+    f.write(json.dumps({"reason": sys.argv[2], "env": env, "t": time.time()}) + "\n")
 ' "$LOG" "$1"
 }
 '''

@@ -343,10 +343,13 @@ def primary_bucket(b, split=128):
 #   growing while unanswered, REQUEST of the first OFFER, at half the
 #   lease a broadcast REQUEST in the INIT-REBOOT style (requested address,
 #   no ciaddr: both servers hear it and answer by broadcast), a new
-#   DISCOVER after a NAK or expiry) until `seconds` have passed.  Every
-#   ACK and NAK seen on the wire is recorded.
+#   DISCOVER after a NAK or expiry) until `seconds` have passed, or
+#   until the file `stop_file` exists when one is given.  Every ACK and
+#   NAK seen on the wire is recorded; "expired" counts the leases that ran
+#   out unrenewed, "renewed" the renewals ACKed, and "waits" lists each
+#   ACK as [time, mac, seconds since the client began asking].
 CLIENTS_SCRIPT = r'''
-import json, random, sys, threading, time
+import json, os, random, sys, threading, time
 import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.all import (AsyncSniffer, BOOTP, DHCP, Ether, IP, UDP, conf, get_if_hwaddr)
@@ -413,12 +416,15 @@ else:
     macs = a["macs"]
     starts = a.get("start") or [0] * len(macs)
     stop_at = T0 + a["seconds"]
+    stop_file = a.get("stop_file")
+    expired = renewed = 0
+    waits = []
     cl = [{"mac": m, "st": "init", "xid": 0, "sent": 0.0, "first": None, "tries": 0,
-           "addr": None, "lease": 0, "acked": 0.0, "begin": T0 + s}
+           "addr": None, "lease": 0, "acked": 0.0, "begin": T0 + s, "need": None}
           for m, s in zip(macs, starts)]
     seen = 0
     sent = 0
-    while time.time() < stop_at:
+    while time.time() < stop_at and not (stop_file and os.path.exists(stop_file)):
         now = time.time()
         with lock:
             new = replies[seen:]
@@ -435,6 +441,10 @@ else:
                     c["offer"] = (yi, sid)
                     c["sent"] = 0.0
                 elif c["st"] in ("requesting", "renewing") and ty == 5:
+                    renewed += c["st"] == "renewing"
+                    if c["need"] is not None:
+                        waits.append([t, mac, t - c["need"]])
+                    c["need"] = None
                     c["st"] = "bound"
                     c["addr"] = yi
                     c["lease"] = lt or 60
@@ -449,15 +459,18 @@ else:
             if c["st"] == "bound":
                 if now >= c["acked"] + c["lease"]:
                     c["st"] = "init"
+                    expired += 1
                     c["addr"] = None
                 elif now >= c["acked"] + c["lease"] / 2.0:
                     c["st"] = "renewing"
+                    c["need"] = c["acked"] + c["lease"] / 2.0
                     c["sent"] = 0.0
                 else:
                     continue
             if c["st"] == "init":
                 c["st"] = "selecting"
                 c["first"] = c["first"] or now
+                c["need"] = c["need"] or now
                 c["sent"] = 0.0
             if now - c["sent"] < 2.0:
                 continue
@@ -465,6 +478,7 @@ else:
                 c["st"] = "selecting"	# the ACK never came: start over
             if c["st"] == "renewing" and now >= c["acked"] + c["lease"]:
                 c["st"] = "selecting"
+                expired += 1
                 c["addr"] = None
                 c["first"] = now
             c["xid"] = rng.randrange(1, 2**32) if c["st"] != "requesting" else c["xid"]
@@ -487,7 +501,8 @@ else:
         acks = [{"t": t, "type": ty, "xid": x, "mac": mac, "yiaddr": yi,
                  "server": sid, "lease": lt} for t, ty, x, mac, yi, sid, lt in replies
                 if ty in (5, 6)]
-    out = {"acks": acks, "sent": sent,
+    out = {"acks": acks, "sent": sent, "expired": expired, "renewed": renewed,
+           "waits": waits,
            "bound": sum(1 for c in cl if c["st"] in ("bound", "renewing"))}
 sn.stop()
 print(json.dumps(out))
@@ -506,9 +521,10 @@ def run_clients(ns, macs, seconds, mode="churn", start=None, secs=0, seed=1):
 class Clients:
     """run_clients in the background (Popen): result() waits for its JSON."""
 
-    def __init__(self, ns, macs, seconds, start=None, seed=1):
+    def __init__(self, ns, macs, seconds, start=None, seed=1, stop_file=None):
         arg = json.dumps({"iface": "eth0", "macs": list(macs), "seconds": seconds,
-                          "mode": "churn", "start": start, "seed": seed})
+                          "mode": "churn", "start": start, "seed": seed,
+                          "stop_file": stop_file})
         self.seconds = seconds
         self.p = subprocess.Popen(nslib.nsexec(ns) + [PYTHON, "-c", CLIENTS_SCRIPT, arg],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -729,7 +729,50 @@ TEST(bndupd_bytes_match_capture)
 	CHECK(n == wn && memcmp(got, want, n) == 0);
 }
 
-T_RUN(T_CASE(max_unacked_respected), T_CASE(coalescing),
+/* Leases kept over a restart (or imported) are in no queue: entering
+ * normal queues those whose update the partner has not acknowledged
+ * (ISC's dhcp_failover_generate_update_queue), and only those, once. */
+TEST(unacked_queued_on_normal)
+{
+	struct side s;
+	side_init(&s, FO_PRIMARY, 10);
+	struct lease_rec r = { .addr = A(40), .state = LEASE_ACTIVE, .htype = 1, .hlen = 6,
+			       .hw = { 2, 0x41, 0, 0, 0, 1 }, .start = NOW, .cltt = NOW,
+			       .end = NOW + 600, .tstp = NOW + 900, .tsfp = NOW, .atsfp = NOW };
+	CHECK(lease_upsert(s.t, &r) != NULL);		/* never acknowledged */
+	r.addr = A(41);
+	r.hw[5] = 2;
+	r.tsfp = r.atsfp = r.tstp;
+	CHECK(lease_upsert(s.t, &r) != NULL);		/* acknowledged */
+	r.addr = A(5);
+	r.hw[5] = 3;
+	r.atsfp = NOW;
+	CHECK(lease_upsert(s.t, &r) != NULL);		/* outside the pools */
+	r.addr = A(42);
+	r.hw[5] = 4;
+	r.state = LEASE_EXPIRED;
+	r.tstp = r.atsfp;
+	CHECK(lease_upsert(s.t, &r) != NULL);		/* transitional */
+	fo_upd_link(s.u, true, 10);
+	CHECK_EQ(s.nout, 0);				/* nothing was queued */
+	CHECK_EQ(fo_upd_queue_unacked(s.u), 2);
+	CHECK_EQ(fo_upd_queued(s.u), 2);
+	fo_upd_flush(s.u);
+	CHECK_EQ(s.nout, 2);
+	struct fo_msg m[2];
+	CHECK(decode(&s, 0, &m[0]) && decode(&s, 1, &m[1]));
+	uint32_t got = m[0].assigned_ip ^ m[1].assigned_ip;
+	CHECK_EQ(got, A(40) ^ A(42));
+	/* In flight: not queued again; acknowledged: nothing left. */
+	CHECK_EQ(fo_upd_queue_unacked(s.u), 0);
+	for (int i = 0; i < 2; i++)
+		ack(&s, m[i].xid, m[i].assigned_ip, 0, false, 0);
+	CHECK_EQ(fo_upd_queue_unacked(s.u), 0);
+	CHECK_EQ(s.nout, 2);
+	side_free(&s);
+}
+
+T_RUN(T_CASE(max_unacked_respected), T_CASE(coalescing), T_CASE(unacked_queued_on_normal),
       T_CASE(ack_sets_tsfp_and_clears_pending), T_CASE(reject_counted),
       T_CASE(inbound_acked_after_durable), T_CASE(transition_table),
       T_CASE(transition_times), T_CASE(transition_refused_in_normal),
