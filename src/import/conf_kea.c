@@ -176,8 +176,9 @@ static void write_range(struct kctx *k, struct kpool *kp, uint32_t first, uint32
 		write_piece(k, kp, from, last, cls, os);
 }
 
-static void one_pool(struct kctx *k, json_object *o, const char *path, struct kpool *kp)
+static void one_pool(struct kctx *k, json_object *o, const char *path, void *arg)
 {
+	struct kpool *kp = arg;
 	static const char *const known[] = { "pool", "option-data", "client-class", NULL };
 	const char *s = kea_str(k, o, path, "pool"), *cls = kea_str(k, o, path, "client-class");
 	uint32_t first, last, bc = kp->net | ~kp->mask;
@@ -213,21 +214,6 @@ static void one_pool(struct kctx *k, json_object *o, const char *path, struct kp
 	kea_option_data(k, kea_get(o, "option-data"), kea_path(p, path, "option-data", 0), &os);
 	write_range(k, kp, first, last, cls, &os);
 	kea_opts_free(&os);
-}
-
-static void pools(struct kctx *k, json_object *arr, const char *path, struct kpool *kp)
-{
-	char p[KEA_PATH_MAX];
-
-	if (!arr || !json_object_is_type(arr, json_type_array))
-		return;
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		json_object *o = json_object_array_get_idx(arr, i);
-		if (json_object_is_type(o, json_type_object))
-			one_pool(k, o, kea_path(p, path, NULL, i), kp);
-		else
-			kea_note(k, kea_path(p, path, NULL, i), "not an object");
-	}
 }
 
 /* Reservations ------------------------------------------------------------ */
@@ -499,8 +485,9 @@ static uint32_t bind_subnet(struct kctx *k, json_object *o, const char *path, ui
 	return bind;
 }
 
-static void one_subnet(struct kctx *k, json_object *o, const char *path, struct kscope *sh)
+static void one_subnet(struct kctx *k, json_object *o, const char *path, void *arg)
 {
+	struct kscope *sh = arg;
 	const char *s = kea_str(k, o, path, "subnet");
 	char p[KEA_PATH_MAX], a[TEXT_IP4_LEN];
 	uint32_t net, mask;
@@ -538,25 +525,10 @@ static void one_subnet(struct kctx *k, json_object *o, const char *path, struct 
 	kea_emit_options(f, "", &sc.opts, k, true);
 	relay_note(k, o, path, net, mask);
 	struct kpool kp = { 0, net, mask, bind, f, path };
-	pools(k, kea_get(o, "pools"), kea_path(p, path, "pools", 0), &kp);
+	kea_each(k, kea_get(o, "pools"), kea_path(p, path, "pools", 0), one_pool, &kp);
 	reservations(k, kea_get(o, "reservations"), kea_path(p, path, "reservations", 0), net,
 		     mask);
 	kea_opts_free(&sc.opts);
-}
-
-static void subnets(struct kctx *k, json_object *arr, const char *path, struct kscope *sh)
-{
-	char p[KEA_PATH_MAX];
-
-	if (!arr || !json_object_is_type(arr, json_type_array))
-		return;
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		json_object *o = json_object_array_get_idx(arr, i);
-		if (json_object_is_type(o, json_type_object))
-			one_subnet(k, o, kea_path(p, path, NULL, i), sh);
-		else
-			kea_note(k, kea_path(p, path, NULL, i), "not an object");
-	}
 }
 
 static bool shared_name_ok(const char *s)
@@ -594,7 +566,7 @@ static void one_shared(struct kctx *k, json_object *o, const char *path, unsigne
 	if (sh.auth >= 0 && sh.auth != (k->auth == 1))
 		kea_note(k, kea_path(p, path, "authoritative", 0), "authoritative per shared "
 			 "network: duodhcpd has one Authoritative for all ([DUODHCP])");
-	subnets(k, kea_get(o, "subnet4"), kea_path(p, path, "subnet4", 0), &sh);
+	kea_each(k, kea_get(o, "subnet4"), kea_path(p, path, "subnet4", 0), one_subnet, &sh);
 	kea_opts_free(&sh.opts);
 }
 
@@ -880,7 +852,7 @@ static void dhcp4(struct kctx *k, json_object *o)
 			if (json_object_is_type(sn, json_type_object))
 				one_shared(k, sn, q, (unsigned)i + 1);
 		}
-	subnets(k, kea_get(o, "subnet4"), kea_path(p, path, "subnet4", 0), NULL);
+	kea_each(k, kea_get(o, "subnet4"), kea_path(p, path, "subnet4", 0), one_subnet, NULL);
 	reservations(k, kea_get(o, "reservations"), kea_path(p, path, "reservations", 0), 0, 0);
 }
 

@@ -396,8 +396,9 @@ static bool record_layout(const char *types, char *out, size_t cap)
 	return n > 7;
 }
 
-static void one_def(struct kctx *k, json_object *o, const char *path)
+static void one_def(struct kctx *k, json_object *o, const char *path, void *arg)
 {
+	(void)arg;
 	static const char *const known[] = { "name", "code", "type", "array", "record-types",
 		"space", "encapsulate", NULL };
 	const char *name = kea_str(k, o, path, "name"), *type = kea_str(k, o, path, "type");
@@ -458,15 +459,7 @@ static void one_def(struct kctx *k, json_object *o, const char *path)
 
 void kea_option_defs(struct kctx *k, json_object *arr, const char *path)
 {
-	char p[KEA_PATH_MAX];
-
-	if (!arr || !json_object_is_type(arr, json_type_array))
-		return;
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		json_object *o = json_object_array_get_idx(arr, i);
-		if (json_object_is_type(o, json_type_object))
-			one_def(k, o, kea_path(p, path, NULL, i));
-	}
+	kea_each(k, arr, path, one_def, NULL);
 }
 
 /* client-classes ------------------------------------------------------------- */
@@ -668,8 +661,9 @@ static void class_body(struct kctx *k, json_object *o, const char *path, FILE *f
 	kea_opts_free(&os);
 }
 
-static void one_class(struct kctx *k, json_object *o, const char *path)
+static void one_class(struct kctx *k, json_object *o, const char *path, void *arg)
 {
+	(void)arg;
 	static const char *const known[] = { "name", "test", "option-data", "next-server",
 		"server-hostname", "boot-file-name", "valid-lifetime", "option-def", NULL };
 	const char *name = kea_str(k, o, path, "name"), *test = kea_str(k, o, path, "test");
@@ -717,13 +711,5 @@ static void one_class(struct kctx *k, json_object *o, const char *path)
 
 void kea_client_classes(struct kctx *k, json_object *arr, const char *path)
 {
-	char p[KEA_PATH_MAX];
-
-	if (!arr || !json_object_is_type(arr, json_type_array))
-		return;
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		json_object *o = json_object_array_get_idx(arr, i);
-		if (json_object_is_type(o, json_type_object))
-			one_class(k, o, kea_path(p, path, NULL, i));
-	}
+	kea_each(k, arr, path, one_class, NULL);
 }

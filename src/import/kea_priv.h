@@ -102,6 +102,11 @@ void kea_info(struct kctx *k, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *kea_path(char out[KEA_PATH_MAX], const char *path, const char *key, size_t i);
 json_object *kea_get(json_object *o, const char *key);
+/* What kea_each calls for each object of an array, with its path. */
+typedef void kea_each_fn(struct kctx *k, json_object *o, const char *path, void *arg);
+/* Calls fn for each object of the array arr (at path), noting any other
+ * element; a missing arr, or one that is not an array, holds nothing. */
+void kea_each(struct kctx *k, json_object *arr, const char *path, kea_each_fn *fn, void *arg);
 json_object *kea_want(struct kctx *k, json_object *o, const char *path, const char *key,
 		      json_type t);
 const char *kea_str(struct kctx *k, json_object *o, const char *path, const char *key);

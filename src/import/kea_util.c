@@ -75,6 +75,21 @@ json_object *kea_get(json_object *o, const char *key)
 			       json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
+void kea_each(struct kctx *k, json_object *arr, const char *path, kea_each_fn *fn, void *arg)
+{
+	char p[KEA_PATH_MAX];
+
+	if (!arr || !json_object_is_type(arr, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *o = json_object_array_get_idx(arr, i);
+		if (json_object_is_type(o, json_type_object))
+			fn(k, o, kea_path(p, path, NULL, i), arg);
+		else
+			kea_note(k, kea_path(p, path, NULL, i), "not an object");
+	}
+}
+
 /* A member of the wanted type, else NULL (a note when present and of
  * another type). */
 json_object *kea_want(struct kctx *k, json_object *o, const char *path, const char *key,
