@@ -13,72 +13,15 @@
 #include <time.h>
 
 #include "conf/config.h"
+#include "ctl/client.h"
 #include "core/lease.h"
 #include "ctl/import_config.h"
 #include "ctl/import_leases.h"
 #include "ctl/show.h"
 
 #define TIMEOUT_S 10L
-#define REPLY_MAX (16u << 20)	/* far above one page of 1000 leases */
 #define PER_PAGE 1000		/* the API's largest page */
 #define PAGES_MAX 100000	/* 100 million leases: a bound, not a limit */
-
-struct buf {
-	char *p;
-	size_t len;
-};
-
-static size_t on_data(char *data, size_t size, size_t n, void *arg)
-{
-	struct buf *b = arg;
-	size_t k = size * n;
-	if (b->len + k + 1 > REPLY_MAX)
-		return 0;	/* curl stops with CURLE_WRITE_ERROR */
-	char *p = realloc(b->p, b->len + k + 1);
-	if (!p)
-		return 0;
-	memcpy(p + b->len, data, k);
-	b->p = p;
-	b->len += k;
-	b->p[b->len] = 0;
-	return k;
-}
-
-/* One request; returns the HTTP status (0 when there was no answer) and
- * the body in *out. */
-static long request(const char *url, const char *token, bool post, struct buf *out,
-		    char *err, size_t errlen)
-{
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	char auth[200];
-	long status = 0;
-
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
-		return 0;
-	}
-	if (token && token[0]) {
-		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-		h = curl_slist_append(h, auth);
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-	if (post)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-	CURLcode rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	else
-		snprintf(err, errlen, "%s: %s", url, curl_easy_strerror(rc));
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	return status;
-}
 
 /* The error member of a refusal, when there is one as a string. */
 static const char *error_text(json_object *o)
@@ -128,11 +71,11 @@ static int run(const char *cmd, const char *url, const char *token, bool raw,
 	int64_t seen = 0;
 	for (int page = 1; page <= PAGES_MAX; page++) {
 		char u[700], err[800] = "";
-		struct buf b = { 0 };
+		struct ctl_buf b = { 0 };
 		snprintf(u, sizeof u, leases ? "%s&page=%d" : "%s", url, page);
-		long status = request(u, token, post, &b, err, sizeof err);
+		long status = ctl_request(u, token, post, NULL, TIMEOUT_S, &b, err, sizeof err);
 		json_object *o = b.p ? json_tokener_parse(b.p) : NULL;
-		free(b.p);
+		ctl_buf_free(&b);
 		if (status != 200 || !o) {
 			if (status == 0)
 				fprintf(stderr, "duodhcpctl: no answer: %s\n", err);

@@ -23,6 +23,7 @@
 #include "core/adopt.h"
 #include "core/lease.h"
 #include "core/record.h"
+#include "ctl/client.h"
 #include "daemon/privs.h"
 #include "ctl/import_leases.h"
 #include "http/api.h"
@@ -32,7 +33,6 @@
 #define FILE_MAX (1u << 30)	/* a lease file larger than 1 GiB is refused */
 #define BATCH_BYTES (API_BODY_MAX - 4096)
 #define BATCH_MAX API_IMPORT_MAX
-#define REPLY_MAX (16u << 20)
 #define TIMEOUT_S 60L
 #define NOT_SKIPPED 0xff
 
@@ -340,74 +340,12 @@ out:
 
 /* ---- online: through the daemon's API ---- */
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static bool buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *p = realloc(b->p, cap);
-		if (!p)
-			return false;
-		b->p = p, b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-	return true;
-}
-
-static size_t on_data(char *data, size_t size, size_t n, void *arg)
-{
-	struct buf *b = arg;
-	size_t k = size * n;
-	return b->len + k < REPLY_MAX && buf_add(b, data, k) ? k : 0;
-}
-
-/* POSTs body to url; the HTTP status (0: no answer, said in err). */
-static long post(const char *url, const char *token, const struct buf *body, struct buf *reply,
-		 char *err, size_t errlen)
-{
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-	char auth[200];
-	long status = 0;
-	if (!c || !h) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	if (token && token[0]) {
-		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-		h = curl_slist_append(h, auth);
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->p);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body->len);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
-	CURLcode rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	else
-		snprintf(err, errlen, "%s: %s", url, curl_easy_strerror(rc));
-out:
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	return status;
-}
-
 /* {"leases":[...]} from record i on, at most BATCH_MAX records and
  * BATCH_BYTES bytes; returns the index after the last one taken. */
-static size_t batch_build(const struct leasefile *lf, size_t i, struct buf *b, bool *oom)
+static size_t batch_build(const struct leasefile *lf, size_t i, struct ctl_buf *b, bool *oom)
 {
 	b->len = 0;
-	*oom = !buf_add(b, "{\"leases\":[", 11);
+	*oom = !ctl_buf_add(b, "{\"leases\":[", 11);
 	size_t first = i;
 	for (; !*oom && i < lf->n && i - first < BATCH_MAX; i++) {
 		json_object *o = json_object_new_object();
@@ -418,10 +356,10 @@ static size_t batch_build(const struct leasefile *lf, size_t i, struct buf *b, b
 			json_object_put(o);
 			break;
 		}
-		*oom = !s || (i > first && !buf_add(b, ",", 1)) || !buf_add(b, s, n);
+		*oom = !s || (i > first && !ctl_buf_add(b, ",", 1)) || !ctl_buf_add(b, s, n);
 		json_object_put(o);
 	}
-	*oom = *oom || !buf_add(b, "]}", 2);
+	*oom = *oom || !ctl_buf_add(b, "]}", 2);
 	return i;
 }
 
@@ -485,13 +423,13 @@ static const char *error_text(json_object *o)
 
 /* One batch sent and its answer counted; 0, or 1 (said). */
 static int send_batch(const char *url, const char *token, const struct leasefile *lf,
-		      const struct buf *body, struct imp_result *r)
+		      const struct ctl_buf *body, struct imp_result *r)
 {
 	char err[600] = "";
-	struct buf reply = { 0 };
-	long status = post(url, token, body, &reply, err, sizeof err);
+	struct ctl_buf reply = { 0 };
+	long status = ctl_request(url, token, true, body, TIMEOUT_S, &reply, err, sizeof err);
 	json_object *o = reply.p ? json_tokener_parse(reply.p) : NULL;
-	free(reply.p);
+	ctl_buf_free(&reply);
 	int rc = 1;
 	if (status == 0)
 		fprintf(stderr, "duodhcpctl: no answer: %s\n", err);
@@ -521,7 +459,7 @@ static int online(const struct imp_opts *o, const struct config *c,
 		  const struct leasefile *lf, struct imp_result *r)
 {
 	char url[400];
-	struct buf body = { 0 };
+	struct ctl_buf body = { 0 };
 	bool oom = false;
 	int rc = 0;
 	if (c && !c->http_enable && !o->url) {
@@ -540,7 +478,7 @@ static int online(const struct imp_opts *o, const struct config *c,
 		rc = send_batch(url, o->token, lf, &body, r);
 		i = next;
 	}
-	free(body.p);
+	ctl_buf_free(&body);
 	return rc;
 }
 
