@@ -82,15 +82,6 @@ static void place_pool(struct pctx *p, const struct pool *pl)
 	}
 }
 
-bool conf_dup_index(struct pctx *p, const struct ent *a, unsigned ia, const struct ent *b,
-		    unsigned ib)
-{
-	if (ia != ib)
-		return false;
-	conf_ent_err(p, b, "same index as %s (line %d)", a->key, a->line);
-	return true;
-}
-
 /* IPBIND_n and IPPOOL_n into subnets; see docs/config.md "Subnets". */
 static void build_direct(struct pctx *p)
 {
@@ -352,7 +343,7 @@ static void build_groups(struct pctx *p)
 {
 	struct config *c = p->c;
 
-	for (size_t i = 0; i < c->nsubnets && !p->conf_oom; i++) {
+	for (size_t i = 0; i < c->nsubnets && !p->oom; i++) {
 		bool seen = false;
 		if (!c->subnets[i].shared[0] || !group_of(p, i))
 			continue;
@@ -594,7 +585,7 @@ static bool fo_pool_item(struct pctx *p, const struct ent *e, const char *tok)
 void conf_fo_pools(struct pctx *p, const struct sect *s)
 {
 	struct config *c = p->c;
-	const struct ent *e = p->conf_fo_pools;
+	const struct ent *e = p->fo_pools;
 	char buf[LINE_MAX_LEN + 1];
 	size_t n = 0, items = 0;
 
@@ -741,7 +732,7 @@ void conf_interpret(struct pctx *p)
 		p->c->lease_time = p->general.lease_time;
 	p->c->subnet_mask = p->general.mask;
 	build_direct(p);
-	for (size_t i = 0; i < p->ns && !p->conf_oom; i++) {
+	for (size_t i = 0; i < p->ns && !p->oom; i++) {
 		if (p->sv[i].kind == SK_SUBNET)
 			conf_do_subnet(p, &p->sv[i]);
 		else if (p->sv[i].kind == SK_HOST)
@@ -749,7 +740,7 @@ void conf_interpret(struct pctx *p)
 		else if (p->sv[i].kind == SK_CLASS)
 			conf_do_class(p, &p->sv[i]);
 	}
-	if (p->conf_oom)
+	if (p->oom)
 		return;
 	conf_resolve_poolclass(p);
 	check_ranges(p);
@@ -757,7 +748,7 @@ void conf_interpret(struct pctx *p)
 	check_failover(p);	/* before distribute() takes bind addresses out */
 	build_groups(p);	/* after check_failover: it reads their failover */
 	distribute(p);
-	for (size_t i = 0; i < p->c->nsubnets && !p->conf_oom; i++)
+	for (size_t i = 0; i < p->c->nsubnets && !p->oom; i++)
 		number_pools(p, &p->c->subnets[i]);
 	check_hosts(p);
 	check_whole(p);
@@ -832,11 +823,11 @@ struct config *config_parse(const char *name, const char *buf, size_t len, FILE 
 	snprintf(c->path, sizeof c->path, "%s", p.file);
 	conf_defaults(c);
 	conf_lex(&p, len);
-	if (!p.conf_oom)
+	if (!p.oom)
 		conf_find_dups(&p);
-	if (!p.conf_oom)
+	if (!p.oom)
 		conf_expand_all(&p);
-	if (!p.conf_oom)
+	if (!p.oom)
 		conf_interpret(&p);
 	pctx_free(&p);
 	if (p.nerr) {
@@ -878,13 +869,6 @@ struct config *config_load(const char *path, FILE *errs)
 	return c;
 }
 
-void conf_optset_free(struct cfg_optset *o)
-{
-	for (size_t i = 0; i < o->n; i++)
-		free(o->v[i].data);
-	free(o->v);
-}
-
 void config_free(struct config *c)
 {
 	if (c == NULL)
@@ -914,14 +898,6 @@ void config_free(struct config *c)
 	free(c->hosts);
 	free(c->optdefs);
 	free(c);
-}
-
-const struct opt_layout *config_optdef(const struct config *c, uint8_t code)
-{
-	for (size_t i = 0; i < c->noptdefs; i++)
-		if (c->optdefs[i].code == code)
-			return &c->optdefs[i].layout;
-	return NULL;
 }
 
 bool config_relay_trusted(const struct config *c, uint32_t addr)

@@ -142,7 +142,7 @@ void conf_lex(struct pctx *p, size_t len)
 	/* A UTF-8 byte order mark, as Windows editors write it. */
 	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		s += 3;
-	while (s < end && !p->conf_oom) {
+	while (s < end && !p->oom) {
 		char *nl = memchr(s, '\n', (size_t)(end - s));
 		char *le = nl ? nl : end;
 		size_t n = (size_t)(le - s);
@@ -371,7 +371,7 @@ static void mark_refs(struct pctx *p)
 void conf_expand_all(struct pctx *p)
 {
 	mark_refs(p);
-	for (size_t i = 0; i < p->ne && !p->conf_oom; i++)
+	for (size_t i = 0; i < p->ne && !p->oom; i++)
 		if (!p->ev[i].dup && !p->sv[p->ev[i].sect].dup)
 			expand_ent(p, &p->ev[i], 0);
 }

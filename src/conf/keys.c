@@ -1184,7 +1184,7 @@ static void kv_fo_pools(struct pctx *p, void *obj, const struct kdef *k, const s
 			unsigned idx)
 {
 	(void)obj, (void)k, (void)idx;
-	p->conf_fo_pools = e;
+	p->fo_pools = e;
 }
 
 const struct kdef conf_failover_keys[] = {

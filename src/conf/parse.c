@@ -77,9 +77,9 @@ void conf_sect_warn(struct pctx *p, const struct sect *s, const char *fmt, ...)
 
 void conf_oom(struct pctx *p)
 {
-	if (!p->conf_oom)
+	if (!p->oom)
 		conf_perr(p, 0, NULL, NULL, "out of memory");
-	p->conf_oom = true;
+	p->oom = true;
 }
 
 /* Makes room for one more element; returns the (maybe moved) array or NULL. */
@@ -285,4 +285,32 @@ bool conf_plain_ok(const char *v)
 		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f || v[i] == ';' || v[i] == '"')
 			return false;
 	return true;
+}
+
+/* Reports b when it has the index of a, an entry of the same list (DNS_1
+ * and DNS_01): true then. */
+bool conf_dup_index(struct pctx *p, const struct ent *a, unsigned ia, const struct ent *b,
+		    unsigned ib)
+{
+	if (ia != ib)
+		return false;
+	conf_ent_err(p, b, "same index as %s (line %d)", a->key, a->line);
+	return true;
+}
+
+/* ---- small helpers on the result ---- */
+
+void conf_optset_free(struct cfg_optset *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->v[i].data);
+	free(o->v);
+}
+
+const struct opt_layout *config_optdef(const struct config *c, uint8_t code)
+{
+	for (size_t i = 0; i < c->noptdefs; i++)
+		if (c->optdefs[i].code == code)
+			return &c->optdefs[i].layout;
+	return NULL;
 }

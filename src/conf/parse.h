@@ -198,7 +198,7 @@ struct pctx {
 	const char *file;
 	FILE *errs;
 	int nerr;
-	bool conf_oom;
+	bool oom;
 	char *buf;
 	struct sect *sv;
 	size_t ns, capsv;
@@ -218,7 +218,7 @@ struct pctx {
 	size_t capsubw, caphostw;
 	struct scope general;
 	const struct sect *fo_sect;	/* [FAILOVER], NULL when absent */
-	const struct ent *conf_fo_pools;	/* its Pools key, checked once subnets exist */
+	const struct ent *fo_pools;	/* its Pools key, checked once subnets exist */
 	struct pclass *pcls;		/* POOLCLASS_n of [SUBNET:...] sections */
 	size_t npcls, cappcls, capclass;
 	size_t capoptdefs;
@@ -263,7 +263,7 @@ struct kdef {
 	const struct kchoice *choices;	/* kv_choice: the words, NULL-ended */
 };
 
-/* ---- messages and small parsers (parse.c) ---- */
+/* ---- messages, small parsers and helpers (parse.c) ---- */
 
 __attribute__((format(printf, 6, 0)))
 void conf_vreport(struct pctx *p, bool warn, int line, const char *sect,
@@ -298,6 +298,9 @@ int conf_cid_parse(const char *s, uint8_t out[CFG_CID_MAX]);
 bool conf_cidr_parse(const char *s, uint32_t *net, uint32_t *mask, bool *hostbits);
 bool conf_index_parse(const char *s, unsigned *out);
 bool conf_plain_ok(const char *v);
+bool conf_dup_index(struct pctx *p, const struct ent *a, unsigned ia, const struct ent *b,
+		    unsigned ib);
+void conf_optset_free(struct cfg_optset *o);
 
 /* ---- pass 1 and 2: the reader and variables (ini.c) ---- */
 
@@ -330,11 +333,8 @@ void conf_resolve_poolclass(struct pctx *p);
 
 /* ---- subnets, validation, failover, entry points (build.c) ---- */
 
-bool conf_dup_index(struct pctx *p, const struct ent *a, unsigned ia, const struct ent *b,
-		    unsigned ib);
 void conf_fo_pools(struct pctx *p, const struct sect *s);
 void conf_interpret(struct pctx *p);
 void conf_defaults(struct config *c);
-void conf_optset_free(struct cfg_optset *o);
 
 #endif

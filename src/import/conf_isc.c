@@ -563,6 +563,28 @@ static int note_cmp(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
+/* Frees what the walk built (the context is made by xlat_isc alone). */
+static void isc_ctx_free(struct ictx *c)
+{
+	isc_params_free(&c->global);
+	for (size_t i = 0; i < c->nsubs; i++)
+		isc_params_free(&c->subs[i].eff);
+	for (size_t i = 0; i < c->npools; i++)
+		isc_params_free(&c->pools[i].own);
+	for (size_t i = 0; i < c->nhosts; i++)
+		isc_params_free(&c->hosts[i].eff);
+	free(c->defs);
+	free(c->subs);
+	free(c->ranges);
+	free(c->pools);
+	free(c->hosts);
+	free(c->peers);
+	free(c->shared);
+	free(c->addrs.v);
+	free(c->clients.v);
+	free(c);
+}
+
 int xlat_isc(struct xlat *x, const char *file, const char *buf, size_t len)
 {
 	struct isc_tree t;

@@ -141,6 +141,5 @@ int isc_st_failover(struct ictx *c, const struct isc_stmt *s);
 /* Checks the collected declarations against each other and writes the
  * ini; 0, 1 (nothing to serve), -1. */
 int isc_emit(struct ictx *c);
-void isc_ctx_free(struct ictx *c);
 
 #endif

@@ -614,24 +614,3 @@ int isc_emit(struct ictx *c)
 		emit_host(c, i, &gt);
 	return 0;
 }
-
-void isc_ctx_free(struct ictx *c)
-{
-	isc_params_free(&c->global);
-	for (size_t i = 0; i < c->nsubs; i++)
-		isc_params_free(&c->subs[i].eff);
-	for (size_t i = 0; i < c->npools; i++)
-		isc_params_free(&c->pools[i].own);
-	for (size_t i = 0; i < c->nhosts; i++)
-		isc_params_free(&c->hosts[i].eff);
-	free(c->defs);
-	free(c->subs);
-	free(c->ranges);
-	free(c->pools);
-	free(c->hosts);
-	free(c->peers);
-	free(c->shared);
-	free(c->addrs.v);
-	free(c->clients.v);
-	free(c);
-}

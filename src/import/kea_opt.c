@@ -3,12 +3,14 @@
  * definitions OPTIONDEF_nn layouts, and a class whose test is a simple
  * match on an option, a relay sub-option or the MAC a [CLASS:name]. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/text.h"
 #include "import/kea_priv.h"
+#include "proto/options.h"
 
 /* Kea's names for options whose name in our table differs, or that our
  * table leaves out (Kea 2.2's std_option_defs.h). */
@@ -712,4 +714,107 @@ static void one_class(struct kctx *k, json_object *o, const char *path, void *ar
 void kea_client_classes(struct kctx *k, json_object *arr, const char *path)
 {
 	kea_each(k, arr, path, one_class, NULL);
+}
+
+/* Option sets ------------------------------------------------------------------- */
+
+void kea_opts_free(struct kopts *os)
+{
+	for (size_t i = 0; i < os->n; i++)
+		free(os->v[i].data);
+	free(os->v);
+	*os = (struct kopts){ 0 };
+}
+
+/* Adds or replaces (same code) an option; false when out of memory. */
+bool kea_opts_put(struct kopts *os, const struct kopt *o)
+{
+	uint8_t *d = malloc(o->len ? o->len : 1);
+	size_t i;
+
+	if (!d)
+		return false;
+	memcpy(d, o->data, o->len);
+	for (i = 0; i < os->n && os->v[i].code != o->code; i++)
+		;
+	if (i == os->n) {
+		struct kopt *v = realloc(os->v, (os->n + 1) * sizeof *v);
+		if (!v) {
+			free(d);
+			return false;
+		}
+		os->v = v;
+		os->n++;
+	} else
+		free(os->v[i].data);
+	os->v[i] = *o;
+	os->v[i].data = d;
+	return true;
+}
+
+/* base with over's options over it, into out. */
+bool kea_opts_merge(struct kopts *out, const struct kopts *base, const struct kopts *over)
+{
+	for (size_t i = 0; base && i < base->n; i++)
+		if (!kea_opts_put(out, &base->v[i]))
+			return false;
+	for (size_t i = 0; over && i < over->n; i++)
+		if (!kea_opts_put(out, &over->v[i]))
+			return false;
+	return true;
+}
+
+static void emit_one(FILE *f, const char *pfx, const struct kopt *o, const struct kctx *k)
+{
+	const struct opt_layout *l = kea_layout(k, o->code);
+	const struct opt_def *d = opt_def_by_code(o->code);
+	enum opt_type t = d && opt_valid(d->type, o->data, o->len) ? d->type : OPT_BYTES;
+	char *text = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&text, &n);
+
+	for (size_t i = 0; t == OPT_STRING && i < o->len; i++)
+		if (o->data[i] < 0x20 || o->data[i] > 0x7e)
+			t = OPT_BYTES;
+	if (m) {
+		if (l && opt_layout_valid(l, o->data, o->len))
+			opt_layout_format(m, l, o->data, o->len);
+		else
+			fprintf(m, "%s:", opt_type_name(t)), opt_format(m, t, o->data, o->len);
+		fclose(m);
+	}
+	/* Hex when the text would not fit a line or could be read as a
+	 * variable ($(...)) or a layout's own hex: form. */
+	if (!text || n > 3 * OPT_VALUE_MAX || strstr(text, "$(") ||
+	    (l && strncasecmp(text, "hex:", 4) == 0) ||
+	    (l && !opt_layout_valid(l, o->data, o->len))) {
+		fprintf(f, "%sOPTION_%u=hex:", pfx, o->code);
+		opt_format(f, OPT_BYTES, o->data, o->len);
+		fputc('\n', f);
+	} else
+		fprintf(f, "%sOPTION_%u=%s\n", pfx, o->code, text);
+	free(text);
+}
+
+void kea_emit_options(FILE *f, const char *pfx, const struct kopts *os, const struct kctx *k,
+		      bool sends)
+{
+	for (size_t i = 0; i < os->n; i++)
+		emit_one(f, pfx, &os->v[i], k);
+	if (!sends)
+		return;
+	for (int always = 1; always >= 0; always--) {
+		bool any = false;
+		for (size_t i = 0; i < os->n; i++) {
+			if (always ? !os->v[i].always : !os->v[i].never)
+				continue;
+			if (any)
+				fprintf(f, ",%u", os->v[i].code);
+			else
+				fprintf(f, "%s=%u", always ? "AlwaysSend" : "NeverSend", os->v[i].code);
+			any = true;
+		}
+		if (any)
+			fputc('\n', f);
+	}
 }

@@ -122,14 +122,14 @@ void kea_put_text(FILE *f, const char *key, const char *s);
 void kea_boot(struct kctx *k, json_object *o, const char *path, struct kboot *b);
 void kea_boot_over(struct kboot *b, const struct kboot *over);
 void kea_emit_boot(FILE *f, const char *pfx, const struct kboot *b);
+
+/* kea_opt.c */
+const struct opt_layout *kea_layout(const struct kctx *k, uint8_t code);
 void kea_opts_free(struct kopts *os);
 bool kea_opts_put(struct kopts *os, const struct kopt *o);
 bool kea_opts_merge(struct kopts *out, const struct kopts *base, const struct kopts *over);
 void kea_emit_options(FILE *f, const char *pfx, const struct kopts *os, const struct kctx *k,
 		      bool sends);
-
-/* kea_opt.c */
-const struct opt_layout *kea_layout(const struct kctx *k, uint8_t code);
 /* option-data at path (an array) into os. */
 void kea_option_data(struct kctx *k, json_object *arr, const char *path, struct kopts *os);
 void kea_option_defs(struct kctx *k, json_object *arr, const char *path);
