@@ -112,15 +112,38 @@ static int64_t last_event(const struct lease_rec *r)
 	return r->cltt ? r->cltt : r->start;
 }
 
+/* A FREE or BACKUP record that never had a client (what pool balancing
+ * writes for the partner's stock, or a partner's UPDREQALL answer makes
+ * of a never-used address) dates no binding: it is no reason to keep an
+ * imported one out, however recent its start. */
+static bool never_bound(const struct lease *cur)
+{
+	return (cur->state == LEASE_FREE || cur->state == LEASE_BACKUP) && !cur->hlen &&
+	       !cur->cid_len;
+}
+
 /* Whether r tells nothing new about cur's binding: the same record but
  * for start and cltt.  A format that keeps no start time (dnsmasq) is read
  * with "now" there, so each import of the same file would differ only in
- * those; nor is a binding renewed without a later end. */
-static bool same_binding(const struct lease *cur, const struct lease_rec *r)
+ * those; nor is a binding renewed without a later end.  In a failover
+ * relationship the partner's ack rewrites tsfp and atsfp, and turns an
+ * EXPIRED, RELEASED or RESET lease FREE (docs/failover.md, "Binding
+ * updates"): the record is still the one imported before. */
+static bool same_binding(const struct config *c, const struct lease *cur,
+			 const struct lease_rec *r)
 {
 	struct lease_rec t = *r;
 	t.start = cur->start;
 	t.cltt = cur->cltt;
+	if (c->fo.enabled) {
+		t.tsfp = cur->tsfp;
+		t.atsfp = cur->atsfp;
+		bool ended = t.state == LEASE_EXPIRED || t.state == LEASE_RELEASED ||
+			     t.state == LEASE_RESET;
+		if (ended && cur->state == LEASE_FREE && !cur->pending_state)
+			t.state = LEASE_FREE;
+		t.pending_state = cur->pending_state;
+	}
 	return record_same(&cur->rec, &t);
 }
 
@@ -134,9 +157,9 @@ enum adopt_outcome adopt_decide(const struct adopt_scope *sc, const struct lease
 		return o;
 	struct lease_rec r = *in;
 	normalise(sc->cfg, &r, now);
-	if (cur && same_binding(cur, &r))
+	if (cur && same_binding(sc->cfg, cur, &r))
 		return ADOPT_SAME;
-	if (cur && last_event(&cur->rec) > last_event(&r))
+	if (cur && !never_bound(cur) && last_event(&cur->rec) > last_event(&r))
 		return ADOPT_OURS_NEWER;
 	*out = r;
 	return cur ? ADOPT_UPDATE : ADOPT_NEW;

@@ -198,7 +198,82 @@ TEST(a_lease_past_its_end_comes_in_as_expiry_leaves_it)
 	config_free(c);
 }
 
-T_RUN(T_CASE(a_lease_past_its_end_comes_in_as_expiry_leaves_it),
+/* In a failover pool, the primary's balancing gives never-used addresses
+ * to the secondary as BACKUP records started "now": no client was bound
+ * there, so an older imported lease still goes in.  A BACKUP or FREE
+ * record that had a client dates its binding as any other. */
+TEST(a_record_that_never_had_a_client_is_not_newer)
+{
+	struct config *c = load(ini, sizeof ini - 1);
+	c->fo.enabled = true;
+	struct adopt_scope sc;
+	struct lease_table *t = lease_table_new();
+	CHECK_EQ(adopt_scope_build(&sc, c), 0);
+	struct lease_rec stock = { .addr = IP4(198, 18, 0, 60), .state = LEASE_BACKUP,
+				   .start = 1002000, .tstp = 1002000 };
+	struct lease *l = lease_upsert(t, &stock);
+	struct lease_rec in = imported(IP4(198, 18, 0, 60), 9), out = { 0 };
+	CHECK_EQ(adopt_decide(&sc, l, &in, NOW, &out), ADOPT_UPDATE);
+	CHECK_EQ(out.state, LEASE_ACTIVE);
+	stock.state = LEASE_FREE;
+	l = lease_upsert(t, &stock);
+	CHECK_EQ(adopt_decide(&sc, l, &in, NOW, &out), ADOPT_UPDATE);
+	stock.htype = 1, stock.hlen = 6, stock.hw[5] = 3;	/* a client was here later */
+	l = lease_upsert(t, &stock);
+	CHECK_EQ(adopt_decide(&sc, l, &in, NOW, &out), ADOPT_OURS_NEWER);
+	lease_table_free(t);
+	adopt_scope_free(&sc);
+	config_free(c);
+}
+
+/* After the partner acked an imported lease, its tsfp and atsfp are the
+ * acked potential expiry and an ended one is FREE: importing the same
+ * record again is still "unchanged" (and sends no second update).
+ * Without a relationship nothing rewrites them, and a FREE lease is not
+ * the EXPIRED one of the file. */
+TEST(the_partners_ack_leaves_the_record_unchanged)
+{
+	struct config *c = load(ini, sizeof ini - 1);
+	c->fo.enabled = true;
+	struct adopt_scope sc;
+	struct lease_table *t = lease_table_new();
+	CHECK_EQ(adopt_scope_build(&sc, c), 0);
+	struct lease_rec in = imported(IP4(198, 18, 0, 70), 4), out = { 0 };
+	CHECK_EQ(adopt_decide(&sc, NULL, &in, NOW, &out), ADOPT_NEW);
+	struct lease_rec acked = out;
+	acked.tsfp = acked.atsfp = acked.tstp;
+	struct lease *l = lease_upsert(t, &acked);
+	CHECK_EQ(adopt_decide(&sc, l, &in, NOW, &out), ADOPT_SAME);
+
+	struct lease_rec ended = imported(IP4(198, 18, 0, 71), 5);
+	CHECK_EQ(adopt_decide(&sc, NULL, &ended, ended.end + 10, &out), ADOPT_NEW);
+	CHECK_EQ(out.state, LEASE_EXPIRED);
+	acked = out;
+	acked.pending_state = LEASE_EXPIRED;	/* sent, not yet acked */
+	l = lease_upsert(t, &acked);
+	CHECK_EQ(adopt_decide(&sc, l, &ended, ended.end + 10, &out), ADOPT_SAME);
+	acked.state = LEASE_FREE, acked.pending_state = 0;	/* acked */
+	acked.tsfp = acked.atsfp = acked.tstp;
+	l = lease_upsert(t, &acked);
+	CHECK_EQ(adopt_decide(&sc, l, &ended, ended.end + 10, &out), ADOPT_SAME);
+	acked.hw[5] = 6;	/* another client since: not the same */
+	l = lease_upsert(t, &acked);
+	CHECK_EQ(adopt_decide(&sc, l, &ended, ended.end + 10, &out), ADOPT_UPDATE);
+	adopt_scope_free(&sc);
+
+	c->fo.enabled = false;
+	CHECK_EQ(adopt_scope_build(&sc, c), 0);
+	acked.hw[5] = 5;
+	l = lease_upsert(t, &acked);
+	CHECK_EQ(adopt_decide(&sc, l, &ended, ended.end + 10, &out), ADOPT_UPDATE);
+	lease_table_free(t);
+	adopt_scope_free(&sc);
+	config_free(c);
+}
+
+T_RUN(T_CASE(the_partners_ack_leaves_the_record_unchanged),
+      T_CASE(a_record_that_never_had_a_client_is_not_newer),
+      T_CASE(a_lease_past_its_end_comes_in_as_expiry_leaves_it),
       T_CASE(where_an_imported_lease_may_be),
       T_CASE(a_reservation_by_client_identifier_takes_its_client),
       T_CASE(ours_against_theirs),
