@@ -168,6 +168,9 @@ void fo_upd_build(struct fo_msg *m, const struct lease *l, uint8_t chaddr[1 + LE
 {
 	fo_msg_init(m, FO_BNDUPD, 0, 0);
 	const struct lease_rec *r = &l->rec;
+	/* An ABANDONED update names no client (the partner refuses one,
+	 * reason 6, as ISC does); a DECLINE or an import keeps it here. */
+	bool anonymous = (r->pending_state ? r->pending_state : r->state) == LEASE_ABANDONED;
 	for (size_t i = 0; i < record_nfields; i++) {
 		const struct record_field *f = &record_fields[i];
 		const void *p = (const uint8_t *)r + f->off;
@@ -183,12 +186,12 @@ void fo_upd_build(struct fo_msg *m, const struct lease *l, uint8_t chaddr[1 + LE
 			m->binding_status = r->pending_state ? r->pending_state : r->state;
 			break;
 		case FO_OPT_CLIENT_ID:
-			if (!r->cid_len)
+			if (!r->cid_len || anonymous)
 				continue;	/* ISC: no option means no identifier */
 			m->client_id = (struct fo_bytes){ r->cid, r->cid_len };
 			break;
 		case FO_OPT_CHADDR:
-			if (!r->hlen || r->hlen > LEASE_HW_MAX)
+			if (!r->hlen || r->hlen > LEASE_HW_MAX || anonymous)
 				continue;
 			chaddr[0] = r->htype;
 			memcpy(chaddr + 1, r->hw, r->hlen);

@@ -729,6 +729,36 @@ TEST(bndupd_bytes_match_capture)
 	CHECK(n == wn && memcmp(got, want, n) == 0);
 }
 
+/* A lease abandoned by a DECLINE (or imported so) keeps its client here,
+ * but its update names none: the partner (ours, and ISC) refuses an
+ * ABANDONED update with a chaddr or client id. */
+TEST(abandoned_update_names_no_client)
+{
+	struct side p, q;
+	side_init(&p, FO_PRIMARY, 10);
+	side_init(&q, FO_SECONDARY, 10);
+	uint8_t cid[3] = { 1, 2, 3 };
+	struct lease_rec r = { .addr = A(44), .state = LEASE_ABANDONED, .htype = 1, .hlen = 6,
+			       .hw = { 2, 0x41, 0, 0, 0, 7 }, .cid = cid, .cid_len = 3,
+			       .start = NOW, .cltt = NOW, .end = NOW + 3600 };
+	struct lease *l = lease_upsert(p.t, &r);
+	CHECK(l != NULL);
+	struct fo_msg m;
+	uint8_t ch[1 + LEASE_HW_MAX];
+	fo_upd_build(&m, l, ch);
+	CHECK_EQ(m.binding_status, FO_BIND_ABANDONED);
+	CHECK(!fo_has(&m, FO_OPT_CHADDR) && !fo_has(&m, FO_OPT_CLIENT_ID));
+	CHECK(fo_has(&m, FO_OPT_LEASE_EXPIRY) && m.lease_expiry == NOW + 3600);
+	fo_upd_link(q.u, true, 10);
+	m.xid = 9;
+	fo_upd_recv(q.u, &m);
+	struct lease *got = lease_find(q.t, A(44));
+	CHECK(got && got->state == LEASE_ABANDONED && got->hlen == 0 && got->cid_len == 0);
+	CHECK_EQ(fo_upd_stats(q.u)->refused, 0);
+	side_free(&p);
+	side_free(&q);
+}
+
 /* Leases kept over a restart (or imported) are in no queue: entering
  * normal queues those whose update the partner has not acknowledged
  * (ISC's dhcp_failover_generate_update_queue), and only those, once. */
@@ -772,7 +802,7 @@ TEST(unacked_queued_on_normal)
 	side_free(&s);
 }
 
-T_RUN(T_CASE(max_unacked_respected), T_CASE(coalescing), T_CASE(unacked_queued_on_normal),
+T_RUN(T_CASE(abandoned_update_names_no_client), T_CASE(max_unacked_respected), T_CASE(coalescing), T_CASE(unacked_queued_on_normal),
       T_CASE(ack_sets_tsfp_and_clears_pending), T_CASE(reject_counted),
       T_CASE(inbound_acked_after_durable), T_CASE(transition_table),
       T_CASE(transition_times), T_CASE(transition_refused_in_normal),
