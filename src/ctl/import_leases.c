@@ -26,7 +26,9 @@
 #include "ctl/client.h"
 #include "daemon/privs.h"
 #include "ctl/import_leases.h"
+#include "failover/wire.h"
 #include "http/api.h"
+#include "import/fo_carry.h"
 #include "import/leasefile.h"
 #include "store/store.h"
 
@@ -39,7 +41,7 @@
 struct imp_opts {
 	const char *config, *url, *file, *token;
 	enum leasefile_format from;
-	bool offline, keep_good, dry_run;
+	bool offline, keep_good, dry_run, no_fo_state;
 };
 
 /* What became of the records: counts by outcome, and per record (index
@@ -47,6 +49,11 @@ struct imp_opts {
 struct imp_result {
 	uint64_t counts[ADOPT_OUTCOMES];
 	uint8_t *skip;
+	/* Offline: what became of the file's failover state (fo_carry.h). */
+	bool fo_decided;
+	enum fo_carry fo;
+	const struct leasefile_fo *fo_from;
+	struct store_fo_rec fo_rec;
 };
 
 /* ---- the command line ---- */
@@ -54,13 +61,16 @@ struct imp_result {
 static void usage(FILE *f)
 {
 	fputs("usage: duodhcpctl -c FILE import-leases [--from isc|kea|dnsmasq] [--offline]\n"
-	      "                  [--keep-good] [--dry-run] LEASEFILE\n"
+	      "                  [--keep-good] [--dry-run] [--no-failover-state] LEASEFILE\n"
 	      "  --from FORMAT  the file's format (default: guessed from its first bytes)\n"
 	      "  --offline      write into the journal of FILE's [DUODHCP] Journal=, with\n"
 	      "                 the daemon stopped (default: through the running daemon's\n"
 	      "                 API, which needs ApiToken or $DUODHCP_TOKEN)\n"
 	      "  --keep-good    import the good records of a damaged file\n"
 	      "  --dry-run      decide and report, change nothing\n"
+	      "  --no-failover-state\n"
+	      "                 offline: do not carry the ISC server's failover state over\n"
+	      "                 (the new server then recovers from its partner)\n"
 	      "Exit 0: done (skipped records are reported); 1: nothing imported (damaged\n"
 	      "file, refused, journal in use or failing); 2: bad usage, configuration or file.\n",
 	      f);
@@ -86,6 +96,7 @@ static int parse_args(int argc, char **argv, struct imp_opts *o)
 		{ "config", required_argument, NULL, 'c' }, { "from", required_argument, NULL, 'f' },
 		{ "offline", no_argument, NULL, 'o' }, { "keep-good", no_argument, NULL, 'k' },
 		{ "dry-run", no_argument, NULL, 'n' }, { "help", no_argument, NULL, 'h' },
+		{ "no-failover-state", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 } };
 	int ch;
 	while ((ch = getopt_long(argc, argv, "c:u:h", lo, NULL)) != -1) {
@@ -95,6 +106,7 @@ static int parse_args(int argc, char **argv, struct imp_opts *o)
 		case 'o': o->offline = true; break;
 		case 'k': o->keep_good = true; break;
 		case 'n': o->dry_run = true; break;
+		case 's': o->no_fo_state = true; break;
 		case 'h': usage(stdout); exit(0);
 		case 'f':
 			if (!(o->from = leasefile_format_parse(optarg))) {
@@ -242,12 +254,25 @@ static void on_durable(void *arg, uint64_t through, int err)
 	d->done = true;
 }
 
+struct replayed {
+	struct lease_table *t;
+	bool fo;		/* the journal holds a failover record */
+};
+
 static void replay_one(void *arg, const struct lease_rec *rec)
 {
-	if (!lease_upsert(arg, rec)) {
+	struct replayed *rp = arg;
+	if (!lease_upsert(rp->t, rec)) {
 		fprintf(stderr, "duodhcpctl: out of memory reading the journal\n");
 		exit(2);
 	}
+}
+
+static void replay_fo(void *arg, const struct store_fo_rec *fo)
+{
+	struct replayed *rp = arg;
+	(void)fo;
+	rp->fo = true;
 }
 
 /* The journal's files belong to the daemon's User= (it may not open
@@ -297,6 +322,21 @@ static int decide_all(const struct config *c, struct lease_table *t, struct stor
 	return 0;
 }
 
+/* The ISC server's failover state, journalled after its leases (the
+ * same commit) when fo_carry_decide() says so. */
+static int carry_fo(const struct imp_opts *o, const struct config *c,
+		    const struct leasefile *lf, bool journal_has, struct store *st,
+		    struct imp_result *r)
+{
+	struct fo_carry_in in = { .lf = lf, .fo = &c->fo, .refused = o->no_fo_state,
+				  .journal_has = journal_has };
+	r->fo = fo_carry_decide(&in, &r->fo_rec, &r->fo_from);
+	r->fo_decided = true;
+	if (r->fo != FO_CARRY_TAKE || o->dry_run)
+		return 0;
+	return store_append_fo(st, &r->fo_rec);
+}
+
 static int offline(const struct imp_opts *o, const struct config *c,
 		   const struct leasefile *lf, struct imp_result *r)
 {
@@ -306,7 +346,8 @@ static int offline(const struct imp_opts *o, const struct config *c,
 	struct store *st = NULL;
 	struct store_journal_opts so = { .path = c->journal, .leases = t,
 		.compact_bytes = UINT64_MAX, .durable = on_durable, .arg = &d };
-	struct store_replay_cb cb = { .lease = replay_one, .arg = t };
+	struct replayed rp = { .t = t };
+	struct store_replay_cb cb = { .lease = replay_one, .fo = replay_fo, .arg = &rp };
 	struct store_replay_stats rs;
 	struct state_dir sd;
 	int rc = 1;
@@ -321,6 +362,8 @@ static int offline(const struct imp_opts *o, const struct config *c,
 		goto out;
 	}
 	int e = decide_all(c, t, st, lf, o->dry_run, r);
+	if (e == 0)
+		e = carry_fo(o, c, lf, rp.fo, st, r);
 	if (e == 0 && store_pending(st))
 		store_commit(st, 1);
 	if (e == 0 && d.done)
@@ -484,6 +527,53 @@ static int online(const struct imp_opts *o, const struct config *c,
 
 /* ---- the report ---- */
 
+/* A name from the file, as plain text for the terminal. */
+static const char *plain(const char *s, char *buf, size_t len)
+{
+	size_t k = 0;
+	for (; s[k] && k + 1 < len; k++)
+		buf[k] = s[k] >= 0x20 && s[k] < 0x7f ? s[k] : '?';
+	buf[k] = 0;
+	return buf;
+}
+
+static const char *utc(uint32_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(buf, len, "%u", t);
+	return buf;
+}
+
+/* One line on the file's failover state (offline only). */
+static void report_fo(const struct imp_opts *o, const struct leasefile *lf,
+		      const struct imp_result *r)
+{
+	char name[80], t1[40], t2[40];
+	const struct store_fo_rec *f = &r->fo_rec;
+	if (!r->fo_decided || (r->fo == FO_CARRY_NO_FAILOVER && lf->nfo == 0))
+		return;
+	if (r->fo != FO_CARRY_TAKE) {
+		printf("failover state not carried over: %s", fo_carry_why(r->fo));
+		for (size_t i = 0; r->fo == FO_CARRY_OTHER_NAME && i < lf->nfo; i++) {
+			printf("%s\"%s\"", i ? ", " : " (it holds ",
+			       plain(lf->fo[i].name, name, sizeof name));
+		}
+		printf("%s\n", r->fo == FO_CARRY_OTHER_NAME ? ")" : "");
+		return;
+	}
+	printf("failover state of %s %s: %s since %s, partner %s",
+	       plain(f->name, name, sizeof name),
+	       o->dry_run ? "to carry over" : "carried over", fo_state_name(f->my_state),
+	       utc(f->my_stos, t1, sizeof t1),
+	       f->peer_state ? fo_state_name(f->peer_state) : "unknown");
+	if (f->peer_state)
+		printf(" since %s", utc(f->peer_stos, t2, sizeof t2));
+	printf("%s\n", f->amnesic ? "; it was recovering: the new server waits out "
+	       "the rest of MCLT" : "");
+}
+
 static void report(const struct imp_opts *o, const struct leasefile *lf,
 		   const struct imp_result *r, const unsigned *lines)
 {
@@ -510,6 +600,7 @@ static void report(const struct imp_opts *o, const struct leasefile *lf,
 	       (unsigned long long)skipped);
 	if (lf->replaced)
 		printf("%zu records replaced by a later one of the same address\n", lf->replaced);
+	report_fo(o, lf, r);
 }
 
 int ctl_import_leases(int argc, char **argv)

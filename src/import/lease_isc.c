@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "common/text.h"
+#include "failover/state.h"
+#include "failover/wire.h"
 #include "import/lease_readers.h"
 
 enum tok_kind { TK_EOF, TK_WORD, TK_STRING, TK_PUNCT, TK_BAD };
@@ -619,12 +621,187 @@ static bool read_lease(struct isc *s)
 	return true;
 }
 
+/* ---- Failover state ---- */
+
+/* One "failover peer NAME state { ... }" block as it is read. */
+struct isc_fo {
+	struct leasefile_fo f;
+	bool my, partner, mclt;
+};
+
+/* ISC's state names are ours (fo_state_name); "unknown-state" is 0. */
+static bool fo_state_of(const struct tok *t, uint8_t *out)
+{
+	if (t->kind != TK_WORD)
+		return false;
+	if (lf_is(t->p, t->n, "unknown-state")) {
+		*out = 0;
+		return true;
+	}
+	for (unsigned st = FO_ST_STARTUP; st <= FO_ST_RECOVER_WAIT; st++)
+		if (fo_state_valid(st) && lf_is(t->p, t->n, fo_state_name(st))) {
+			*out = (uint8_t)st;
+			return true;
+		}
+	return false;
+}
+
+/* "my state S at TIME;" or "partner state S at TIME;" (or "... S;": ISC
+ * then takes the time it reads the file); the current token is "my" or
+ * "partner". */
+static bool fo_state_stmt(struct isc *s, struct isc_fo *fo)
+{
+	bool my = is_word(s, "my");
+	const char *who = my ? "my state" : "partner state";
+	uint8_t st;
+	int64_t t = s->b->now;
+
+	next(s);
+	if (!is_word(s, "state"))
+		return fail(s, "expected 'state' after '%s'", my ? "my" : "partner");
+	next(s);
+	if (!fo_state_of(&s->t, &st))
+		return fail(s, "unknown failover state after '%s'", who);
+	next(s);
+	if (is_punct(s, ';')) {
+		next(s);
+	} else {
+		if (!is_word(s, "at"))
+			return fail(s, "expected 'at' or ';' after the %s", who);
+		next(s);
+		if (!st_time(s, who, &t))
+			return false;
+	}
+	t = lf_time_clamp(t);
+	if (my) {
+		fo->f.my_state = st, fo->f.my_stos = (uint32_t)t, fo->my = true;
+	} else {
+		fo->f.peer_state = st, fo->f.peer_stos = (uint32_t)t, fo->partner = true;
+	}
+	return true;
+}
+
+static bool fo_mclt(struct isc *s, struct isc_fo *fo)
+{
+	uint64_t x;
+
+	next(s);
+	if (s->t.kind != TK_WORD || !lf_uint(s->t.p, s->t.n, UINT32_MAX, &x))
+		return fail(s, "expected seconds after 'mclt'");
+	fo->f.mclt = (uint32_t)x;
+	fo->mclt = true;
+	next(s);
+	return expect_semi(s, "mclt");
+}
+
+/* The relationship's name (a string or a word) into fo; the current
+ * token is the name. */
+static bool fo_name(struct isc *s, struct isc_fo *fo)
+{
+	int n;
+
+	if (s->t.kind == TK_STRING) {
+		n = string_decode(&s->t, (uint8_t *)fo->f.name, sizeof fo->f.name - 1);
+	} else if (s->t.kind == TK_WORD) {
+		n = s->t.n < sizeof fo->f.name ? (int)s->t.n : -2;
+		if (n > 0)
+			memcpy(fo->f.name, s->t.p, (size_t)n);
+	} else {
+		return fail(s, "expected the failover peer's name");
+	}
+	if (n == -2)
+		return fail(s, "failover peer name longer than %zu bytes", sizeof fo->f.name - 1);
+	if (n <= 0 || memchr(fo->f.name, 0, (size_t)n))
+		return fail(s, "malformed failover peer name");
+	fo->f.name[n] = 0;
+	next(s);
+	return true;
+}
+
+/* A block read whole: its statements set those of its name. */
+static void fo_merge(struct isc *s, const struct isc_fo *fo)
+{
+	char name[64];
+	struct leasefile_fo *f = lf_fo_entry(s->b, fo->f.name);
+
+	if (!f) {
+		lf_printable(name, sizeof name, fo->f.name, strlen(fo->f.name));
+		if (!s->b->oom)
+			lf_note(s->b, fo->f.line, LEASEFILE_SKIP, 0, "failover state of \"%s\" "
+				"skipped: more than %d relationships", name, LEASEFILE_FO_MAX);
+		return;
+	}
+	f->line = fo->f.line;
+	if (fo->my)
+		f->my_state = fo->f.my_state, f->my_stos = fo->f.my_stos;
+	if (fo->partner)
+		f->peer_state = fo->f.peer_state, f->peer_stos = fo->f.peer_stos;
+	if (fo->mclt)
+		f->mclt = fo->f.mclt;
+}
+
+/* "failover peer NAME state { ... }" (ISC's write_failover_state); the
+ * current token is "failover".  Other "failover" statements are skipped. */
+static bool read_failover(struct isc *s)
+{
+	struct isc_fo fo = { .f.line = s->t.line };
+
+	next(s);
+	if (!is_word(s, "peer"))
+		return skip_statement(s, "failover");
+	next(s);
+	if (!fo_name(s, &fo))
+		return false;
+	if (!is_word(s, "state"))
+		return skip_statement(s, "failover");
+	next(s);
+	if (!is_punct(s, '{'))
+		return fail(s, "expected '{' after 'failover peer ... state'");
+	next(s);
+	while (!is_punct(s, '}')) {
+		bool ok;
+
+		if (s->t.kind == TK_EOF || at_lease(s))
+			return fail(s, "no closing '}' of the failover state of line %u", fo.f.line);
+		if (is_word(s, "my") || is_word(s, "partner"))
+			ok = fo_state_stmt(s, &fo);
+		else if (is_word(s, "mclt"))
+			ok = fo_mclt(s, &fo);
+		else
+			ok = fail(s, "expected 'my state', 'partner state' or 'mclt'");
+		if (!ok)
+			return false;
+	}
+	next(s);
+	fo_merge(s, &fo);
+	return true;
+}
+
+/* Names without a "my state" tell nothing of ours: dropped, said. */
+static void fo_finish(struct lf_build *b)
+{
+	struct leasefile *lf = b->lf;
+	size_t k = 0;
+	char name[64];
+
+	for (size_t i = 0; i < lf->nfo; i++) {
+		if (lf->fo[i].my_state) {
+			lf->fo[k++] = lf->fo[i];
+			continue;
+		}
+		lf_printable(name, sizeof name, lf->fo[i].name, strlen(lf->fo[i].name));
+		lf_note(b, lf->fo[i].line, LEASEFILE_SKIP, 0,
+			"failover state of \"%s\" without 'my state': left out", name);
+	}
+	lf->nfo = k;
+}
+
 /* Top-level declarations other than "lease": the ones a user should
  * know we left out get a note. */
 static bool read_other(struct isc *s)
 {
 	static const char *const quiet[] = {
-		"server-duid", "authoring-byte-order", "failover", "class", "subclass",
+		"server-duid", "authoring-byte-order", "class", "subclass",
 	};
 	static const char *const v6[] = { "lease6", "ia-na", "ia-ta", "ia-pd" };
 	char name[32];
@@ -660,6 +837,8 @@ void lf_read_isc(struct lf_build *b, const char *buf, size_t len)
 		s.addr = 0;
 		if (is_word(&s, "lease"))
 			ok = read_lease(&s);
+		else if (is_word(&s, "failover"))
+			ok = read_failover(&s);
 		else if (s.t.kind == TK_WORD)
 			ok = read_other(&s);
 		else
@@ -672,4 +851,5 @@ void lf_read_isc(struct lf_build *b, const char *buf, size_t len)
 		while (s.t.kind != TK_EOF && !at_lease(&s))
 			next(&s);
 	}
+	fo_finish(b);
 }

@@ -23,6 +23,7 @@ struct lf_build {
 	struct lf_entry *e;
 	size_t n, cap;
 	size_t notes_cap;
+	size_t fo_cap;
 	bool oom;
 	int64_t now;
 };
@@ -34,6 +35,11 @@ void lf_note(struct lf_build *b, unsigned line, uint8_t kind, uint32_t addr,
 void lf_add(struct lf_build *b, const struct lease_rec *rec);
 /* Adds a record that removes addr (see struct lf_entry). */
 void lf_add_gone(struct lf_build *b, uint32_t addr);
+/* The failover state entry of name (NUL-terminated, at most 255 bytes),
+ * added zeroed when new; NULL when out of memory or past
+ * LEASEFILE_FO_MAX names (b->oom says which). */
+#define LEASEFILE_FO_MAX 64
+struct leasefile_fo *lf_fo_entry(struct lf_build *b, const char *name);
 
 /* Lines of a buffer: the text without "\n" or "\r\n", and its number. */
 struct lf_lines {

@@ -200,6 +200,33 @@ void lf_add_gone(struct lf_build *b, uint32_t addr)
 	}
 }
 
+struct leasefile_fo *lf_fo_entry(struct lf_build *b, const char *name)
+{
+	struct leasefile *lf = b->lf;
+
+	for (size_t i = 0; i < lf->nfo; i++)
+		if (strcmp(lf->fo[i].name, name) == 0)
+			return &lf->fo[i];
+	if (lf->nfo == LEASEFILE_FO_MAX)
+		return NULL;
+	if (lf->nfo == b->fo_cap) {
+		size_t cap = b->fo_cap ? 2 * b->fo_cap : 2;
+		struct leasefile_fo *f = realloc(lf->fo, cap * sizeof *f);
+
+		if (!f) {
+			b->oom = true;
+			return NULL;
+		}
+		lf->fo = f;
+		b->fo_cap = cap;
+	}
+	struct leasefile_fo *f = &lf->fo[lf->nfo++];
+
+	*f = (struct leasefile_fo){ 0 };
+	snprintf(f->name, sizeof f->name, "%s", name);
+	return f;
+}
+
 /* By address, then file order: the last of a run is the one that wins. */
 static int entry_cmp(const void *x, const void *y)
 {
@@ -289,6 +316,7 @@ void leasefile_free(struct leasefile *lf)
 		record_clear(&lf->recs[i]);
 	free(lf->recs);
 	free(lf->notes);
+	free(lf->fo);
 	*lf = (struct leasefile){ 0 };
 }
 

@@ -52,6 +52,22 @@ struct leasefile_note {
 	char why[120];
 };
 
+/* ISC's record of a failover relationship's state ("failover peer NAME
+ * state { my state S at T; partner state S at T; [mclt N;] }"), which
+ * dhcpd writes on every change of either state.  As ISC reads its file,
+ * a later block of a name sets again what it holds: the fields are the
+ * last given for the name.  Only names whose "my state" was read are
+ * returned. */
+struct leasefile_fo {
+	char name[256];		/* 1-255 bytes, no NUL (STORE_FO_NAME_MAX) */
+	uint8_t my_state;	/* enum fo_state (failover/wire.h), fo_state_valid() */
+	uint32_t my_stos;	/* Unix seconds; the read time when none is written */
+	uint8_t peer_state;	/* 0: none given, or "unknown-state" */
+	uint32_t peer_stos;
+	uint32_t mclt;		/* 0: none given (ISC writes it on the secondary) */
+	unsigned line;		/* where the last block of the name starts */
+};
+
 struct leasefile {
 	struct lease_rec *recs;	/* sorted by address, one per address; cid and
 				 * hostname malloc'd */
@@ -63,6 +79,9 @@ struct leasefile {
 	size_t replaced;	/* of those, replaced (or deleted) by a later one
 				 * of the same address */
 	size_t errors;		/* notes of kind LEASEFILE_ERROR */
+	struct leasefile_fo *fo;	/* ISC only: one per relationship name, in
+					 * the order first seen */
+	size_t nfo;
 };
 
 /* Reads a whole file's bytes.  now (Unix seconds) serves the formats that

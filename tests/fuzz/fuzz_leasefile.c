@@ -4,12 +4,16 @@
  * exact-size heap copy so that ASan sees any read past its end.  Every
  * record returned must be record_valid(), the records sorted by address
  * with no address twice, the counts consistent with the notes, and every
- * note's line within the file, in order, and its text printable ASCII. */
+ * note's line within the file, in order, and its text printable ASCII.
+ * The failover states (ISC only): at most 64, one per name, each name
+ * 1-255 bytes, a valid state of ours, a partner state valid or none, the
+ * block's line within the file. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/record.h"
+#include "failover/state.h"
 #include "import/leasefile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,6 +25,24 @@ static size_t count_lines(const char *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		lines += p[i] == '\n';
 	return lines;
+}
+
+static void check_fo(const struct leasefile *lf, enum leasefile_format f, size_t lines)
+{
+	if (lf->nfo > 64 || (lf->nfo && (f != LEASEFILE_ISC || !lf->fo)))
+		__builtin_trap();
+	for (size_t i = 0; i < lf->nfo; i++) {
+		const struct leasefile_fo *fo = &lf->fo[i];
+		size_t len = strnlen(fo->name, sizeof fo->name);
+
+		if (len == 0 || len == sizeof fo->name || !fo_state_valid(fo->my_state) ||
+		    (fo->peer_state && !fo_state_valid(fo->peer_state)) ||
+		    fo->line == 0 || fo->line > lines)
+			__builtin_trap();
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(lf->fo[k].name, fo->name) == 0)
+				__builtin_trap();
+	}
 }
 
 static void check(const struct leasefile *lf, size_t lines)
@@ -68,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data + 1, n);
 	if (leasefile_read(&lf, f, copy, n, 1764860400) == 0) {
 		check(&lf, count_lines(copy, n));
+		check_fo(&lf, f, count_lines(copy, n));
 		leasefile_free(&lf);
 	}
 	(void)leasefile_guess(copy, n);

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include "t.h"
 #include "core/record.h"
+#include "failover/state.h"
+#include "failover/wire.h"
+#include "import/fo_carry.h"
 #include "import/leasefile.h"
 
 #define NOW 1764860400	/* Thu 2025/12/04 15:00:00 UTC */
@@ -28,6 +31,19 @@ static void rd_buf(struct leasefile *lf, enum leasefile_format f, const char *te
 			CHECK(lf->notes[i - 1].line <= lf->notes[i].line);
 	}
 	CHECK_EQ(errors, lf->errors);
+	/* Failover states: one per name, a name as the journal takes it, a
+	 * state of ours. */
+	CHECK(lf->nfo <= 64 && (lf->nfo == 0 || lf->fo != NULL));
+	CHECK(f == LEASEFILE_ISC || lf->nfo == 0);
+	for (size_t i = 0; i < lf->nfo; i++) {
+		const struct leasefile_fo *fo = &lf->fo[i];
+
+		CHECK(fo->name[0] && strnlen(fo->name, sizeof fo->name) < sizeof fo->name);
+		CHECK(fo_state_valid(fo->my_state));
+		CHECK(fo->peer_state == 0 || fo_state_valid(fo->peer_state));
+		for (size_t k = 0; k < i; k++)
+			CHECK(strcmp(lf->fo[k].name, fo->name) != 0);
+	}
 }
 
 static void rd(struct leasefile *lf, enum leasefile_format f, const char *text)
@@ -158,8 +174,216 @@ TEST(isc_sample)
 	/* The dynamic host declaration is named, not silently dropped. */
 	CHECK_EQ(lf.nnotes, 1);
 	CHECK(note_has(&lf, 94, LEASEFILE_SKIP, "host declaration"));
+	/* Its failover state (Thu 2025/12/04 13:58:11 and :12 UTC). */
+	CHECK_EQ(lf.nfo, 1);
+	if (lf.nfo == 1) {
+		CHECK_STR(lf.fo[0].name, "duo-failover");
+		CHECK_EQ(lf.fo[0].my_state, FO_ST_NORMAL);
+		CHECK_EQ(lf.fo[0].my_stos, NOW - 3709);
+		CHECK_EQ(lf.fo[0].peer_state, FO_ST_NORMAL);
+		CHECK_EQ(lf.fo[0].peer_stos, NOW - 3708);
+		CHECK_EQ(lf.fo[0].mclt, 0);
+		CHECK_EQ(lf.fo[0].line, 7);
+	}
 	leasefile_free(&lf);
 }
+
+/* "failover peer NAME state { ... }": every state name ISC writes, its
+ * time forms, mclt (the secondary's), and a later block of a name setting
+ * again what it gives, as ISC reads its file. */
+TEST(isc_failover_state)
+{
+	struct leasefile lf;
+
+	rd(&lf, LEASEFILE_ISC,
+	   "failover peer \"a\" state {\n"				/* 1 */
+	   "  my state partner-down at 4 2025/12/04 13:00:00;\n"
+	   "  partner state communications-interrupted at epoch 1764850000; # local\n"
+	   "  mclt 3600;\n}\n"
+	   "failover peer b state { my state recover-wait; partner state unknown-state; }\n"
+	   "failover peer \"a\" state {\n"				/* 7 */
+	   "  my state normal at 4 2025/12/04 14:00:00;\n}\n"
+	   "failover peer \"c\" state { partner state normal at epoch 5; }\n"	/* 10 */
+	   "failover peer \"d\" state { my state unknown-state; }\n"	/* 11 */
+	   "failover peer \"dhcp-pair\" { primary; mclt 60; }\n");	/* 12: config */
+	CHECK_EQ(lf.errors, 0);
+	CHECK_EQ(lf.nfo, 2);
+	if (lf.nfo == 2) {
+		CHECK_STR(lf.fo[0].name, "a");
+		CHECK_EQ(lf.fo[0].my_state, FO_ST_NORMAL);	/* the later block's */
+		CHECK_EQ(lf.fo[0].my_stos, NOW - 3600);
+		CHECK_EQ(lf.fo[0].peer_state, FO_ST_COMM_INTERRUPTED);	/* the earlier's */
+		CHECK_EQ(lf.fo[0].peer_stos, 1764850000);
+		CHECK_EQ(lf.fo[0].mclt, 3600);
+		CHECK_EQ(lf.fo[0].line, 7);
+		CHECK_STR(lf.fo[1].name, "b");
+		CHECK_EQ(lf.fo[1].my_state, FO_ST_RECOVER_WAIT);
+		CHECK_EQ(lf.fo[1].my_stos, NOW);	/* no time: when read */
+		CHECK_EQ(lf.fo[1].peer_state, 0);
+	}
+	CHECK_EQ(lf.nnotes, 2);
+	CHECK(note_has(&lf, 10, LEASEFILE_SKIP, "\"c\" without 'my state'"));
+	CHECK(note_has(&lf, 11, LEASEFILE_SKIP, "\"d\" without 'my state'"));
+	leasefile_free(&lf);
+
+	/* Every state by its name. */
+	for (unsigned st = FO_ST_STARTUP; st <= FO_ST_RECOVER_WAIT; st++) {
+		char text[200];
+
+		if (!fo_state_valid(st))
+			continue;
+		snprintf(text, sizeof text, "failover peer \"p\" state { my state %s at epoch 7;"
+			 " partner state %s at never; }\n", fo_state_name(st), fo_state_name(st));
+		rd(&lf, LEASEFILE_ISC, text);
+		CHECK(lf.nfo == 1 && lf.fo[0].my_state == st && lf.fo[0].peer_state == st &&
+		      lf.fo[0].my_stos == 7 && lf.fo[0].peer_stos == UINT32_MAX);
+		leasefile_free(&lf);
+	}
+}
+
+/* A damaged block is an error and sets nothing; the reader goes on. */
+TEST(isc_failover_state_damage)
+{
+	static const struct { const char *text; const char *why; } bad[] = {
+		{ "failover peer \"a\" state { my state sleepy at epoch 1; }", "unknown failover state" },
+		{ "failover peer \"a\" state { my status normal; }", "expected 'state' after 'my'" },
+		{ "failover peer \"a\" state { my state normal at 4 2025/13/04 1:0:0; }", "YYYY/MM/DD" },
+		{ "failover peer \"a\" state { my state normal epoch 1; }", "expected 'at' or ';'" },
+		{ "failover peer \"a\" state { mclt -1; }", "expected seconds after 'mclt'" },
+		{ "failover peer \"a\" state { mclt 4294967296; }", "expected seconds after 'mclt'" },
+		{ "failover peer \"a\" state { hba 1; }", "expected 'my state', 'partner state'" },
+		{ "failover peer \"a\" state my state normal;", "expected '{'" },
+		{ "failover peer \"\" state { my state normal; }", "malformed failover peer name" },
+		{ "failover peer \"a\\000b\" state { my state normal; }", "malformed failover peer name" },
+		{ "failover peer { my state normal; }", "expected the failover peer's name" },
+		{ "failover peer \"a\" state { my state normal;", "no closing '}'" },
+	};
+	struct leasefile lf;
+	char text[400];
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "%s\nlease 198.18.0.1 { binding state free; }\n",
+			 bad[i].text);
+		rd(&lf, LEASEFILE_ISC, text);
+		CHECK_EQ(lf.errors, 1);
+		/* The unclosed block: found at the next lease. */
+		CHECK(note_has(&lf, i + 1 < sizeof bad / sizeof bad[0] ? 1 : 2, LEASEFILE_ERROR,
+			       bad[i].why));
+		CHECK_EQ(lf.nfo, 0);
+		CHECK_EQ(lf.n, 1);
+		leasefile_free(&lf);
+	}
+	/* A name of 255 bytes is one; of 256, none. */
+	for (size_t n = 255; n <= 256; n++) {
+		size_t len = (size_t)snprintf(text, sizeof text, "failover peer \"");
+		memset(text + len, 'x', n);
+		snprintf(text + len + n, sizeof text - len - n, "\" state { my state normal; }\n");
+		rd(&lf, LEASEFILE_ISC, text);
+		CHECK_EQ(lf.nfo, n == 255);
+		CHECK_EQ(lf.errors, n == 256);
+		leasefile_free(&lf);
+	}
+	/* At most 64 relationships; the others are named in a note. */
+	size_t cap = 70 * 60, len = 0;
+	char *many = malloc(cap);
+	for (int i = 0; i < 70; i++)
+		len += (size_t)snprintf(many + len, cap - len,
+					"failover peer \"r%d\" state { my state normal; }\n", i);
+	rd_buf(&lf, LEASEFILE_ISC, many, len);
+	CHECK_EQ(lf.nfo, 64);
+	CHECK_EQ(lf.nnotes, 6);
+	CHECK(note_has(&lf, 65, LEASEFILE_SKIP, "\"r64\" skipped: more than 64"));
+	leasefile_free(&lf);
+	free(many);
+}
+
+/* ---- Carrying the state over (import/fo_carry.h) ---- */
+
+static const char carry_file[] =
+	"failover peer \"pair\" state {\n"
+	"  my state normal at epoch 1000;\n  partner state communications-interrupted at epoch 2000;\n"
+	"  mclt 300;\n}\n"
+	"failover peer \"other\" state { my state recover at epoch 3000; }\n";
+
+static struct cfg_failover carry_conf(uint8_t role, const char *name)
+{
+	struct cfg_failover f = { .enabled = true, .role = role, .mclt = role == CFG_FO_PRIMARY ? 3600 : 0 };
+
+	snprintf(f.name, sizeof f.name, "%s", name);
+	for (size_t i = 0; i < sizeof f.hba; i++)
+		f.hba[i] = (uint8_t)(role == CFG_FO_PRIMARY ? 0x55 : 0);
+	return f;
+}
+
+TEST(carry_take)
+{
+	struct leasefile lf;
+	struct store_fo_rec r;
+	const struct leasefile_fo *from;
+	struct cfg_failover pri = carry_conf(CFG_FO_PRIMARY, "pair"),
+			    sec = carry_conf(CFG_FO_SECONDARY, "pair");
+
+	rd(&lf, LEASEFILE_ISC, carry_file);
+	/* The primary: MCLT and map from its configuration (not the file's). */
+	struct fo_carry_in in = { .lf = &lf, .fo = &pri };
+	CHECK_EQ(fo_carry_decide(&in, &r, &from), FO_CARRY_TAKE);
+	CHECK(from == &lf.fo[0]);
+	CHECK_STR(r.name, "pair");
+	CHECK(r.my_state == FO_ST_NORMAL && r.my_stos == 1000 && !r.amnesic);
+	CHECK(r.peer_state == FO_ST_COMM_INTERRUPTED && r.peer_stos == 2000);
+	CHECK(r.mclt == 3600 && r.have_hba && r.hba[0] == 0x55 && r.hba[31] == 0x55);
+	/* The secondary: ISC's MCLT from the file, no map. */
+	in.fo = &sec;
+	CHECK_EQ(fo_carry_decide(&in, &r, &from), FO_CARRY_TAKE);
+	CHECK(r.mclt == 300 && !r.have_hba && r.hba[0] == 0);
+	/* A server in recover had not every lease: amnesic, as ISC waits. */
+	sec = carry_conf(CFG_FO_SECONDARY, "other");
+	CHECK_EQ(fo_carry_decide(&in, &r, &from), FO_CARRY_TAKE);
+	CHECK(r.my_state == FO_ST_RECOVER && r.amnesic && r.peer_state == 0 && r.mclt == 0);
+	leasefile_free(&lf);
+}
+
+TEST(carry_refused)
+{
+	struct leasefile lf;
+	struct store_fo_rec r;
+	const struct leasefile_fo *from;
+	struct cfg_failover pri = carry_conf(CFG_FO_PRIMARY, "pair"),
+			    other = carry_conf(CFG_FO_PRIMARY, "pear"), none = { 0 };
+	struct fo_carry_in in = { .lf = &lf, .fo = &pri };
+
+	rd(&lf, LEASEFILE_ISC, carry_file);
+	in.journal_has = true;
+	CHECK_EQ(fo_carry_decide(&in, &r, &from), FO_CARRY_JOURNAL_HAS);
+	CHECK(from == &lf.fo[0]);
+	in.journal_has = false;
+	in.refused = true;
+	CHECK_EQ(fo_carry_decide(&in, &r, &from), FO_CARRY_REFUSED);
+	in.refused = false;
+	in.fo = &other;
+	CHECK_EQ(fo_carry_decide(&in, &r, &from), FO_CARRY_OTHER_NAME);
+	CHECK(from == NULL);
+	in.fo = &none;
+	CHECK_EQ(fo_carry_decide(&in, &r, &from), FO_CARRY_NO_FAILOVER);
+	in.fo = NULL;
+	CHECK_EQ(fo_carry_decide(&in, &r, &from), FO_CARRY_NO_FAILOVER);
+	leasefile_free(&lf);
+	/* A damaged file (--keep-good): its state is not the whole story. */
+	char text[sizeof carry_file + 64];
+
+	snprintf(text, sizeof text, "%slease 198.18.0.1 { ends soon; }\n", carry_file);
+	rd(&lf, LEASEFILE_ISC, text);
+	in.fo = &pri;
+	CHECK_EQ(lf.errors, 1);
+	CHECK_EQ(fo_carry_decide(&in, &r, &from), FO_CARRY_DAMAGED);
+	leasefile_free(&lf);
+	/* No state in the file. */
+	rd(&lf, LEASEFILE_ISC, "lease 198.18.0.1 { binding state free; }\n");
+	CHECK_EQ(fo_carry_decide(&in, &r, &from), FO_CARRY_NONE);
+	CHECK_STR(fo_carry_why(FO_CARRY_NONE), "the file holds none");
+	leasefile_free(&lf);
+}
+
 
 TEST(isc_epoch_never_hex_uid)
 {
@@ -765,4 +989,6 @@ T_RUN(T_CASE(isc_sample), T_CASE(isc_epoch_never_hex_uid), T_CASE(isc_every_stat
       T_CASE(kea_sample), T_CASE(kea_header_variants), T_CASE(kea_damage),
       T_CASE(kea_deletion_rows), T_CASE(dnsmasq_sample), T_CASE(dnsmasq_damage),
       T_CASE(real_isc), T_CASE(real_kea), T_CASE(real_dnsmasq), T_CASE(guess),
-      T_CASE(format_names), T_CASE(empty_files), T_CASE(last_wins_many))
+      T_CASE(format_names), T_CASE(empty_files), T_CASE(last_wins_many),
+      T_CASE(isc_failover_state), T_CASE(isc_failover_state_damage), T_CASE(carry_take),
+      T_CASE(carry_refused))
