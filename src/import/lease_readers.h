@@ -69,6 +69,11 @@ int64_t lf_time_clamp(int64_t x);
 /* True when s (n bytes) equals the NUL-terminated word w. */
 bool lf_is(const char *s, size_t n, const char *w);
 
+/* Keeps the last entry of each address (unless it removes the address),
+ * sorted by address, and puts the notes in line order: 0, or -1 when out
+ * of memory. */
+int lf_finish(struct lf_build *b);
+
 /* The readers: they add records and notes to b. */
 void lf_read_isc(struct lf_build *b, const char *buf, size_t len);
 void lf_read_kea(struct lf_build *b, const char *buf, size_t len);
