@@ -314,3 +314,22 @@ class Daemon:
                     return l
             return None
         return nslib.wait_until(find, timeout, interval=0.2, what=what)
+
+
+def ctl_in(ns, ini, *args, timeout=60):
+    """duodhcpctl -c ini ARGS inside the namespace ns (where the API is),
+    without a $DUODHCP_TOKEN of the caller's: the file's ApiToken serves."""
+    env = dict(os.environ)
+    env.pop("DUODHCP_TOKEN", None)
+    argv = nslib.nsexec(ns) + [tool("duodhcpctl"), "-c", ini]
+    return subprocess.run(argv + list(args), capture_output=True, text=True, timeout=timeout,
+                          env=env)
+
+
+def import_summary(out):
+    """The counts line of an import-leases report, as numbers."""
+    m = re.search(r"^(\d+) records read, (\d+) imported \((\d+) new, (\d+) updated\), "
+                  r"(\d+) unchanged, (\d+) skipped$", out, re.M)
+    assert m, "no report line in:\n" + out
+    return dict(zip(("read", "imported", "new", "updated", "unchanged", "skipped"),
+                    map(int, m.groups())))

@@ -5,9 +5,7 @@ same file again changes nothing on either server and sends nothing.  The
 clients of imported leases renew with the server whose turn it is."""
 
 import json
-import os
 import re
-import subprocess
 import time
 
 import pytest
@@ -77,19 +75,7 @@ def lease_file(base, now):
 
 def ctl(pair, n, *args):
     """duodhcpctl -c <server n's ini> ARGS inside server n's namespace."""
-    env = dict(os.environ)
-    env.pop("DUODHCP_TOKEN", None)
-    argv = nslib.nsexec(pair.ns[n]) + [daemonmod.tool("duodhcpctl"), "-c", pair.d[n].config]
-    return subprocess.run(argv + list(args), capture_output=True, text=True, timeout=60,
-                          env=env)
-
-
-def summary(out):
-    m = re.search(r"^(\d+) records read, (\d+) imported \((\d+) new, (\d+) updated\), "
-                  r"(\d+) unchanged, (\d+) skipped$", out, re.M)
-    assert m, "no report line in:\n" + out
-    return dict(zip(("read", "imported", "new", "updated", "unchanged", "skipped"),
-                    map(int, m.groups())))
+    return daemonmod.ctl_in(pair.ns[n], pair.d[n].config, *args)
 
 
 def updates(pair, n):
@@ -210,7 +196,7 @@ def import_and_check(pair, n, path, want):
     before = settled(pair)
     r = ctl(pair, n, "import-leases", str(path))
     assert r.returncode == 0, r.stdout + r.stderr
-    s = summary(r.stdout)
+    s = daemonmod.import_summary(r.stdout)
     # The top address is a BACKUP record of pool balancing on both
     # servers: it is updated, the others are new.
     assert (s["read"], s["imported"], s["updated"], s["skipped"]) == \
@@ -252,7 +238,7 @@ def test_import_reaches_partner(make_topo, duod, tmp_path):
     for n, f, want in ((1, f1, want1), (2, f2, want2)):
         r = ctl(pair, n, "import-leases", str(f))
         assert r.returncode == 0, r.stdout + r.stderr
-        assert summary(r.stdout)["unchanged"] == len(want), r.stdout
+        assert daemonmod.import_summary(r.stdout)["unchanged"] == len(want), r.stdout
     time.sleep(1)
     after = settled(pair)
     assert after == before, (before, after)

@@ -48,20 +48,7 @@ def config(journal):
 
 def ctl(ns, ini, *args):
     """duodhcpctl -c ini import-leases ARGS, inside ns (where the API is)."""
-    env = dict(os.environ)
-    env.pop("DUODHCP_TOKEN", None)
-    argv = nslib.nsexec(ns) + [daemonmod.tool("duodhcpctl"), "-c", ini, "import-leases"]
-    return subprocess.run(argv + list(args), capture_output=True, text=True, timeout=60,
-                          env=env)
-
-
-def summary(out):
-    """The report's last counts line as numbers."""
-    m = re.search(r"^(\d+) records read, (\d+) imported \((\d+) new, (\d+) updated\), "
-                  r"(\d+) unchanged, (\d+) skipped$", out, re.M)
-    assert m, "no report line in:\n" + out
-    return dict(zip(("read", "imported", "new", "updated", "unchanged", "skipped"),
-                    map(int, m.groups())))
+    return daemonmod.ctl_in(ns, ini, "import-leases", *args)
 
 
 def api_lease(d, addr):
@@ -188,13 +175,13 @@ def import_twice_online(d, path, want):
     """Online import, the check, and a second import that changes nothing."""
     first = ctl(d.ns, d.config, str(path))
     assert first.returncode == 0, first.stdout + first.stderr
-    s = summary(first.stdout)
+    s = daemonmod.import_summary(first.stdout)
     assert s["imported"] == s["new"] == len(want), first.stdout
     check_leases(d, want, time.time())
     size = os.path.getsize(os.path.join(d.workdir, "leases.journal"))
     again = ctl(d.ns, d.config, str(path))
     assert again.returncode == 0, again.stdout + again.stderr
-    s2 = summary(again.stdout)
+    s2 = daemonmod.import_summary(again.stdout)
     assert (s2["imported"], s2["unchanged"]) == (0, len(want)), again.stdout
     assert os.path.getsize(os.path.join(d.workdir, "leases.journal")) == size
     return first.stdout
@@ -224,11 +211,11 @@ def test_import_isc_dhcpd_leases(make_topo, duod, client, tmp_path):
     a = duod(topo, config_text=config(tmp_path / "server0" / "leases.journal"), launch=False)
     r = ctl(topo.server, a.config, "--offline", str(src))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert summary(r.stdout)["new"] == len(want), r.stdout
+    assert daemonmod.import_summary(r.stdout)["new"] == len(want), r.stdout
     jpath = os.path.join(a.workdir, "leases.journal")
     size = os.path.getsize(jpath)
     r2 = ctl(topo.server, a.config, "--offline", str(src))
-    assert summary(r2.stdout)["unchanged"] == len(want), r2.stdout
+    assert daemonmod.import_summary(r2.stdout)["unchanged"] == len(want), r2.stdout
     assert os.path.getsize(jpath) == size
     a.start()
     check_leases(a, want, time.time())
@@ -279,7 +266,7 @@ def test_import_damaged_file(make_topo, duod, tmp_path):
     assert "nothing imported" in r.stderr and not journal_lines(jpath), r.stderr
     r = ctl(topo.server, d.config, "--offline", "--keep-good", str(src))
     assert r.returncode == 0, r.stdout + r.stderr
-    s = summary(r.stdout)
+    s = daemonmod.import_summary(r.stdout)
     assert (s["new"], s["skipped"]) == (2, 1), r.stdout
     assert "%s:20: skipped 198.18.9.23: in none of our subnets" % src in r.stdout, r.stdout
     assert sorted(l.split()[1] for l in journal_lines(jpath)) == [
@@ -394,7 +381,7 @@ def test_import_in_batches_and_dry_run(make_topo, duod, tmp_path):
     assert not journal_lines(jpath)
     r = ctl(d.ns, d.config, str(src))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert summary(r.stdout)["new"] == n, r.stdout
+    assert daemonmod.import_summary(r.stdout)["new"] == n, r.stdout
     assert [int(x) for x in re.findall(r"API: (\d+) imported", d.log())] == [1000, 1000, 500]
     page = http(d.ns, "http://198.18.0.1:%d/api/v1/leases?per_page=1" % PORT)
     assert json.loads(page["body"])["total"] == n
@@ -403,5 +390,5 @@ def test_import_in_batches_and_dry_run(make_topo, duod, tmp_path):
     assert (got["mac"], got["hostname"], got["end"]) == ("02:00:00:01:09:c3", "h2499", end)
     size = os.path.getsize(jpath)
     again = ctl(d.ns, d.config, str(src))
-    assert summary(again.stdout)["unchanged"] == n, again.stdout
+    assert daemonmod.import_summary(again.stdout)["unchanged"] == n, again.stdout
     assert os.path.getsize(jpath) == size
